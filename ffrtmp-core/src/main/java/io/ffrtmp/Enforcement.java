@@ -1,0 +1,35 @@
+package io.ffrtmp;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What was done about one requested constraint.
+ *
+ * @param constraint the constraint's report key, e.g. {@code cpu_quota} or {@code nice}
+ * @param status what became of it
+ * @param mechanism how it was (or would have been) enforced, e.g. {@code cpu.max} or {@code
+ *     setpriority}
+ * @param detail a human-readable detail: the value written, or why it was not
+ */
+public record Enforcement(
+    String constraint, EnforcementStatus status, String mechanism, String detail) {
+
+  /** Checks that no component is null. */
+  public Enforcement {
+    requireNonNull(constraint, "constraint");
+    requireNonNull(status, "status");
+    requireNonNull(mechanism, "mechanism");
+    requireNonNull(detail, "detail");
+  }
+
+  /**
+   * Returns a copy with another status and detail.
+   *
+   * @param newStatus the status
+   * @param newDetail the detail
+   * @return the copy
+   */
+  public Enforcement with(EnforcementStatus newStatus, String newDetail) {
+    return new Enforcement(constraint, newStatus, mechanism, newDetail);
+  }
+}

@@ -1,0 +1,28 @@
+package io.ffrtmp;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Resource usage of a workload as counted by the kernel. Each field is null where the host
+ * cannot say (always so under the {@code nice-fallback} strategy).
+ *
+ * @param cpuUserSec CPU time in user mode, seconds
+ * @param cpuSystemSec CPU time in kernel mode, seconds
+ * @param cpuThrottledSec time the workload was held back by its CPU quota, seconds
+ * @param memoryPeakBytes the highest memory use seen, bytes
+ * @param oomKills processes of the workload killed by the OOM killer
+ * @param ioReadBytes bytes read from block devices
+ * @param ioWriteBytes bytes written to block devices
+ */
+public record Usage(
+    @Nullable Double cpuUserSec,
+    @Nullable Double cpuSystemSec,
+    @Nullable Double cpuThrottledSec,
+    @Nullable Long memoryPeakBytes,
+    @Nullable Long oomKills,
+    @Nullable Long ioReadBytes,
+    @Nullable Long ioWriteBytes) {
+
+  /** Usage of which nothing is known. */
+  public static final Usage UNKNOWN = new Usage(null, null, null, null, null, null, null);
+}

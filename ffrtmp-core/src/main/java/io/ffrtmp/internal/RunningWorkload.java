@@ -1,0 +1,338 @@
+package io.ffrtmp.internal;
+
+import io.ffrtmp.Constraints;
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.ExitReason;
+import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Intent;
+import io.ffrtmp.Usage;
+import io.ffrtmp.WorkloadEvent;
+import io.ffrtmp.WorkloadListener;
+import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.internal.launch.Launch;
+import io.ffrtmp.spi.Governance;
+import io.ffrtmp.spi.GovernanceRequest;
+import io.ffrtmp.spi.GovernanceStrategy;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A workload started in run mode, from launch to report. */
+final class RunningWorkload implements GovernedWorkload {
+  private static final Logger LOG = LoggerFactory.getLogger(RunningWorkload.class);
+
+  /** What the builder collected. */
+  record Spec(
+      ProcessBuilder template,
+      String jobId,
+      boolean slaEligible,
+      Intent intent,
+      Constraints constraints,
+      @Nullable Duration timeout,
+      Duration grace,
+      boolean strict,
+      @Nullable String cgroupParent,
+      List<WorkloadListener> listeners) {}
+
+  private final Spec spec;
+  private final String strategy;
+  private final Governance governance;
+  private final Process process;
+  private final Launch.Started started;
+  private final Instant startedAt;
+  private final List<Enforcement> enforcement;
+  private final List<String> warnings;
+  private final CompletableFuture<WorkloadReport> report = new CompletableFuture<>();
+  private volatile boolean timedOut;
+  private volatile @Nullable ScheduledFuture<?> timer;
+
+  private RunningWorkload(
+      Spec spec,
+      String strategy,
+      Governance governance,
+      Launch.Started started,
+      Instant startedAt,
+      List<Enforcement> enforcement,
+      List<String> warnings) {
+    this.spec = spec;
+    this.strategy = strategy;
+    this.governance = governance;
+    this.started = started;
+    this.process = started.process();
+    this.startedAt = startedAt;
+    this.enforcement = enforcement;
+    this.warnings = warnings;
+  }
+
+  static GovernedWorkload start(Spec spec, GovernanceStrategy strategy, ProcessAttributes.Plan plan)
+      throws IOException {
+    fire(spec.listeners(), new WorkloadEvent(WorkloadEvent.Type.STARTING, spec.jobId(), 0, null));
+    Instant startedAt = Instant.now();
+    Governance g =
+        strategy.prepare(
+            new GovernanceRequest(
+                spec.jobId(), spec.constraints(), spec.strict(), spec.cgroupParent()));
+    Launch.Started started;
+    try {
+      started =
+          Launch.start(spec.template(), g.joinFiles(), plan.niceArg(), plan.oomArg(), spec.strict());
+    } catch (IOException | RuntimeException e) {
+      g.release();
+      throw e;
+    }
+    List<Enforcement> enforcement = new ArrayList<>(g.enforcement());
+    enforcement.addAll(plan.enforcement());
+    List<String> warnings = new ArrayList<>(g.warnings());
+    warnings.addAll(plan.warnings());
+    for (String w : warnings) {
+      LOG.warn("{}", w);
+    }
+    RunningWorkload w =
+        new RunningWorkload(
+            spec, strategy.name(), g, started, startedAt, List.copyOf(enforcement),
+            List.copyOf(warnings));
+    w.armTimeout();
+    fire(
+        spec.listeners(),
+        new WorkloadEvent(WorkloadEvent.Type.RUNNING, spec.jobId(), w.pid(), null));
+    w.process.onExit().whenComplete((p, t) -> w.finish());
+    return w;
+  }
+
+  private void armTimeout() {
+    Duration t = spec.timeout();
+    if (t != null) {
+      timer = Timers.schedule(this::onTimeout, t.toNanos());
+    }
+  }
+
+  private void onTimeout() {
+    if (!process.isAlive()) {
+      return;
+    }
+    timedOut = true;
+    LOG.warn("job {}: timeout of {} reached, sending SIGTERM", spec.jobId(), spec.timeout());
+    signalWorkload(Signals.SIGTERM);
+    timer = Timers.schedule(() -> {
+      if (process.isAlive()) {
+        LOG.warn("job {}: still running after the grace period, sending SIGKILL", spec.jobId());
+        signalWorkload(Signals.SIGKILL);
+      }
+    }, spec.grace().toNanos());
+  }
+
+  private void signalWorkload(int signal) {
+    int pid = (int) process.pid();
+    try {
+      if (Posix.kill(-pid, signal) != 0) {
+        Posix.kill(pid, signal);
+      }
+      governance.signalAll(signal);
+    } catch (RuntimeException | LinkageError e) {
+      LOG.warn("job {}: could not send {}: {}", spec.jobId(), Signals.name(signal), e.toString());
+    }
+  }
+
+  private void finish() {
+    try {
+      report.complete(buildReport());
+    } catch (RuntimeException | Error e) {
+      report.completeExceptionally(e);
+      throw e;
+    }
+  }
+
+  private WorkloadReport buildReport() {
+    Instant endedAt = Instant.now();
+    ScheduledFuture<?> t = timer;
+    if (t != null) {
+      t.cancel(false);
+    }
+    int exitValue = process.exitValue();
+    List<Enforcement> finalEnforcement = new ArrayList<>(enforcement);
+    List<String> finalWarnings = new ArrayList<>(warnings);
+    boolean launchFailed = false;
+    for (Launch.Note n : Launch.takeNotes(started.errFile())) {
+      switch (n.kind()) {
+        case "not-found":
+          launchFailed = exitValue == 127;
+          finalWarnings.add("command not found: " + n.subject());
+          break;
+        case "not-executable":
+          launchFailed = exitValue == 126;
+          finalWarnings.add("command not executable: " + n.subject() + " (" + n.error() + ")");
+          break;
+        case "join":
+          launchFailed |= spec.strict() && exitValue == 125;
+          markFailed(finalEnforcement, List.of("cpu_quota", "cpu_weight", "memory_limit_mb",
+              "io_weight"), "could not join " + n.subject() + ": " + n.error());
+          finalWarnings.add("Cannot place workload in cgroup " + n.subject() + ": " + n.error());
+          break;
+        case "nice":
+          launchFailed |= spec.strict() && exitValue == 125;
+          markFailed(finalEnforcement, List.of("nice"), "setpriority failed: " + n.error());
+          finalWarnings.add("Cannot set nice " + n.subject() + ": " + n.error());
+          break;
+        case "oom_score_adj":
+          launchFailed |= spec.strict() && exitValue == 125;
+          markFailed(finalEnforcement, List.of("oom_score"), "write failed: " + n.error());
+          finalWarnings.add("Cannot set OOM score " + n.subject() + ": " + n.error());
+          break;
+        default:
+          finalWarnings.add("launch: " + n.kind() + " " + n.subject() + " " + n.error());
+      }
+    }
+    Usage usage;
+    try {
+      usage = governance.usage();
+    } catch (RuntimeException e) {
+      finalWarnings.add("could not read usage: " + e);
+      usage = Usage.UNKNOWN;
+    }
+    finalWarnings.addAll(governance.release());
+    Outcome outcome = Outcome.classify(exitValue, timedOut, usage.oomKills(), launchFailed);
+    Outcome.Sla sla = Outcome.sla(spec.slaEligible(), outcome.reason(), finalEnforcement);
+    WorkloadReport r =
+        new WorkloadReport(
+            spec.jobId(),
+            WorkloadReport.Mode.RUN,
+            spec.intent(),
+            spec.slaEligible(),
+            process.pid(),
+            spec.template().command(),
+            strategy,
+            governance.cgroupPath(),
+            startedAt,
+            endedAt,
+            Duration.between(startedAt, endedAt).toNanos() / 1e9,
+            outcome.exitCode(),
+            outcome.reason(),
+            outcome.signal(),
+            spec.constraints(),
+            finalEnforcement,
+            usage,
+            finalWarnings,
+            sla.compliant(),
+            sla.reason());
+    WorkloadEvent.Type type;
+    if (launchFailed) {
+      type = WorkloadEvent.Type.FAILED;
+    } else if (outcome.reason() == ExitReason.SUCCESS || outcome.reason() == ExitReason.ERROR) {
+      type = WorkloadEvent.Type.COMPLETED;
+    } else {
+      type = WorkloadEvent.Type.KILLED;
+    }
+    fire(spec.listeners(), new WorkloadEvent(type, spec.jobId(), process.pid(), r));
+    return r;
+  }
+
+  private static void markFailed(List<Enforcement> list, List<String> constraints, String why) {
+    for (int i = 0; i < list.size(); i++) {
+      Enforcement e = list.get(i);
+      if (constraints.contains(e.constraint()) && e.status() == EnforcementStatus.APPLIED) {
+        list.set(i, e.with(EnforcementStatus.FAILED, why));
+      }
+    }
+  }
+
+  private static void fire(List<WorkloadListener> listeners, WorkloadEvent event) {
+    for (WorkloadListener l : listeners) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException e) {
+        LOG.warn("workload listener failed on {}: {}", event.type(), e.toString());
+      }
+    }
+  }
+
+  @Override
+  public long pid() {
+    return process.pid();
+  }
+
+  @Override
+  public String jobId() {
+    return spec.jobId();
+  }
+
+  @Override
+  public Optional<Process> process() {
+    return Optional.of(process);
+  }
+
+  @Override
+  public String strategy() {
+    return strategy;
+  }
+
+  @Override
+  public Optional<String> cgroupPath() {
+    return Optional.ofNullable(governance.cgroupPath());
+  }
+
+  @Override
+  public List<Enforcement> enforcement() {
+    return enforcement;
+  }
+
+  @Override
+  public List<String> warnings() {
+    return warnings;
+  }
+
+  @Override
+  public CompletableFuture<WorkloadReport> onExit() {
+    return report.copy();
+  }
+
+  @Override
+  public WorkloadReport awaitReport() throws InterruptedException {
+    try {
+      return report.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("building the report failed", e.getCause());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GovernedWorkload[job=" + spec.jobId() + ", pid=" + pid() + ", strategy=" + strategy
+        + "]";
+  }
+
+  /** The one timer thread of the library, a daemon, created on first use. */
+  static final class Timers {
+    private static final ScheduledThreadPoolExecutor EXECUTOR = create();
+
+    private Timers() {}
+
+    private static ScheduledThreadPoolExecutor create() {
+      ScheduledThreadPoolExecutor e =
+          new ScheduledThreadPoolExecutor(
+              1,
+              r -> {
+                Thread t = new Thread(r, "ffrtmp-timer");
+                t.setDaemon(true);
+                return t;
+              });
+      e.setRemoveOnCancelPolicy(true);
+      return e;
+    }
+
+    static ScheduledFuture<?> schedule(Runnable r, long nanos) {
+      return EXECUTOR.schedule(r, nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+}

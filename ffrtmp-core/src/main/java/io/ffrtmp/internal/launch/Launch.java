@@ -1,0 +1,112 @@
+package io.ffrtmp.internal.launch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Starts a workload through the pre-exec shim: the JVM forks the shim with {@link
+ * ProcessBuilder} (so the JVM is the parent and the caller's directory, environment and
+ * redirects apply), the shim places itself and {@code execvp}s the command, keeping its pid.
+ */
+public final class Launch {
+  private static final AtomicLong COUNTER = new AtomicLong();
+
+  private Launch() {}
+
+  /**
+   * A started workload.
+   *
+   * @param process the real process (its pid is the workload's)
+   * @param errFile where the shim writes problems, only when there are any
+   */
+  public record Started(Process process, Path errFile) {}
+
+  /**
+   * One problem the shim met.
+   *
+   * @param kind {@code join}, {@code nice}, {@code oom_score_adj}, {@code setsid}, {@code
+   *     not-found} or {@code not-executable}
+   * @param subject the file, value or command concerned
+   * @param error the system's error text
+   */
+  public record Note(String kind, String subject, String error) {}
+
+  /**
+   * Starts the command of {@code template} placed in {@code joinFiles}, with {@code nice} and
+   * {@code oomScoreAdj} applied, in a new session.
+   *
+   * @param template the caller's process: command, directory, environment and redirects
+   * @param joinFiles the cgroup.procs files to join
+   * @param nice the nice value, or null to inherit
+   * @param oomScoreAdj the oom_score_adj, or null to inherit
+   * @param strict whether a placement, nice or oom failure must stop the launch
+   * @return the started workload
+   * @throws IOException if the shim cannot be started
+   */
+  public static Started start(
+      ProcessBuilder template,
+      List<Path> joinFiles,
+      @Nullable Integer nice,
+      @Nullable Integer oomScoreAdj,
+      boolean strict)
+      throws IOException {
+    Path shim = Shim.path();
+    Path errFile =
+        shim.getParent()
+            .getParent()
+            .resolve("launch-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet()
+                + ".err");
+    List<String> cmd = new ArrayList<>(template.command().size() + joinFiles.size() + 8);
+    cmd.add(shim.toString());
+    cmd.add(errFile.toString());
+    cmd.add(strict ? "1" : "0");
+    cmd.add(nice == null ? "-" : nice.toString());
+    cmd.add(oomScoreAdj == null ? "-" : oomScoreAdj.toString());
+    cmd.add(Integer.toString(joinFiles.size()));
+    for (Path p : joinFiles) {
+      cmd.add(p.toString());
+    }
+    cmd.add("--");
+    cmd.addAll(template.command());
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.directory(template.directory());
+    pb.redirectInput(template.redirectInput());
+    pb.redirectOutput(template.redirectOutput());
+    pb.redirectError(template.redirectError());
+    pb.redirectErrorStream(template.redirectErrorStream());
+    var env = pb.environment();
+    env.clear();
+    env.putAll(template.environment());
+    return new Started(pb.start(), errFile);
+  }
+
+  /**
+   * Reads and deletes the shim's notes, if it wrote any.
+   *
+   * @param errFile the file
+   * @return the notes; empty when there were none
+   */
+  public static List<Note> takeNotes(Path errFile) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(errFile);
+      Files.deleteIfExists(errFile);
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      return List.of(new Note("read", errFile.toString(), e.toString()));
+    }
+    List<Note> notes = new ArrayList<>(lines.size());
+    for (String line : lines) {
+      String[] f = line.split("\t", 3);
+      notes.add(new Note(f[0], f.length > 1 ? f[1] : "", f.length > 2 ? f[2] : ""));
+    }
+    return notes;
+  }
+}

@@ -1,0 +1,143 @@
+package io.ffrtmp.internal.launch;
+
+import io.ffrtmp.internal.ProcFs;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * Finds the pre-exec launch shim ({@code src/main/c/ffrtmp-shim.c}, built statically by the
+ * build and packed as a resource): the {@systemProperty ffrtmp.shim} system property may name
+ * an installed copy; otherwise the packed copy is extracted once per content hash to {@code
+ * <java.io.tmpdir>/ffrtmp-<uid>/shim-<hash>/ffrtmp-shim}, in a directory of mode 0700 that must
+ * belong to this user and not be a link.
+ */
+public final class Shim {
+  /** System property naming an installed shim. */
+  public static final String SHIM_PROPERTY = "ffrtmp.shim";
+
+  private static volatile Path cached;
+
+  private Shim() {}
+
+  /**
+   * The shim's path, extracting it on first use.
+   *
+   * @return an executable file
+   * @throws IOException when it cannot be found or extracted
+   */
+  public static Path path() throws IOException {
+    Path p = cached;
+    if (p != null) {
+      return p;
+    }
+    synchronized (Shim.class) {
+      if (cached == null) {
+        cached = locate();
+      }
+      return cached;
+    }
+  }
+
+  private static Path locate() throws IOException {
+    String configured = System.getProperty(SHIM_PROPERTY);
+    if (configured != null && !configured.isBlank()) {
+      Path p = Path.of(configured);
+      if (!Files.isExecutable(p)) {
+        throw new IOException(SHIM_PROPERTY + "=" + configured + " is not an executable file");
+      }
+      return p;
+    }
+    String arch = arch();
+    String resource = "ffrtmp-shim-" + arch;
+    byte[] bytes;
+    try (InputStream in = Shim.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IOException(
+            "no launch shim for architecture "
+                + arch
+                + " in this build (resource io/ffrtmp/internal/launch/"
+                + resource
+                + "); build on this architecture or set -D"
+                + SHIM_PROPERTY
+                + "=<path>");
+      }
+      bytes = in.readAllBytes();
+    }
+    Path base = Path.of(System.getProperty("java.io.tmpdir"), "ffrtmp-" + ProcFs.uid());
+    Path dir = base.resolve("shim-" + sha256(bytes).substring(0, 16));
+    privateDir(base);
+    privateDir(dir);
+    Path target = dir.resolve("ffrtmp-shim");
+    if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+        && Files.size(target) == bytes.length) {
+      return target;
+    }
+    Path tmp = Files.createTempFile(dir, "shim", ".tmp");
+    try {
+      Files.write(tmp, bytes);
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return target;
+  }
+
+  private static void privateDir(Path dir) throws IOException {
+    try {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+    } catch (FileAlreadyExistsException e) {
+      // checked below
+    }
+    if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException(dir + " is not a directory (refusing to extract the launch shim)");
+    }
+    Object owner = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    if (!(owner instanceof Integer uid) || uid != ProcFs.uid()) {
+      throw new IOException(
+          dir + " belongs to uid " + owner + ", not to this user (refusing to use it)");
+    }
+    var perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+    if (!perms.equals(PosixFilePermissions.fromString("rwx------"))) {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+
+  static String arch() {
+    String a = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+    switch (a) {
+      case "amd64":
+      case "x86_64":
+        return "x86_64";
+      case "aarch64":
+      case "arm64":
+        return "aarch64";
+      default:
+        return a;
+    }
+  }
+
+  private static String sha256(byte[] b) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
+  }
+}

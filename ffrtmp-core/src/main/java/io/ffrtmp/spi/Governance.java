@@ -1,0 +1,72 @@
+package io.ffrtmp.spi;
+
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.Usage;
+import java.nio.file.Path;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One workload's governance, prepared by a {@link GovernanceStrategy} before the launch: the
+ * cgroup (if any) exists and carries its limits. The core then launches the workload so that it
+ * writes itself into {@link #joinFiles()} before its first instruction, applies nice and
+ * oom_score_adj itself (they are process attributes, the same under every backend), and at the
+ * end calls {@link #usage()} and then {@link #release()}.
+ */
+public interface Governance {
+
+  /**
+   * The cgroup, relative to the hierarchy root, or null without one.
+   *
+   * @return e.g. {@code /ffrtmp-wrapper-job-1}
+   */
+  @Nullable String cgroupPath();
+
+  /**
+   * The {@code cgroup.procs} files the launched process writes its own pid into before it
+   * execs the workload; empty without cgroups.
+   *
+   * @return absolute paths
+   */
+  List<Path> joinFiles();
+
+  /**
+   * What was done about the cgroup constraints ({@code cpu_quota}, {@code cpu_weight}, {@code
+   * memory_limit_mb}, {@code io_weight}): one entry each. Nice and OOM score are the core's.
+   *
+   * @return the entries
+   */
+  List<Enforcement> enforcement();
+
+  /**
+   * Problems met while preparing, as warning texts.
+   *
+   * @return the warnings
+   */
+  List<String> warnings();
+
+  /**
+   * Sends a signal to every process in the workload's cgroup. The core also signals the
+   * workload's process group; a backend without cgroups does nothing here.
+   *
+   * @param signal the signal number (15 = SIGTERM, 9 = SIGKILL)
+   */
+  void signalAll(int signal);
+
+  /**
+   * Reads the kernel's counters. Called once, after the workload's main process ended and
+   * before {@link #release()}.
+   *
+   * @return the usage; {@link Usage#UNKNOWN} without cgroups
+   */
+  Usage usage();
+
+  /**
+   * Removes the cgroup if it is empty (retrying while the kernel reports it busy); a cgroup
+   * still populated by the workload's children is left for a later start's cleanup. Never
+   * throws.
+   *
+   * @return warnings about what could not be removed
+   */
+  List<String> release();
+}

@@ -1,0 +1,47 @@
+package io.ffrtmp.spi;
+
+import java.io.IOException;
+
+/**
+ * A governance backend, found with {@link java.util.ServiceLoader}. Register an implementation
+ * both with {@code provides io.ffrtmp.spi.GovernanceStrategy with ...} in {@code
+ * module-info.java} and in {@code META-INF/services/io.ffrtmp.spi.GovernanceStrategy}.
+ *
+ * <p>Implementations must have a public no-argument constructor that does no I/O and cannot
+ * fail; all probing happens in {@link #probe()}.
+ */
+public interface GovernanceStrategy {
+
+  /**
+   * The backend's name, as used by {@code -Dffrtmp.strategy=NAME}.
+   *
+   * @return e.g. {@code cgroup-v1}
+   */
+  String name();
+
+  /**
+   * The preference among usable backends; the highest wins ({@code cgroup-v2} 300, {@code
+   * cgroup-v1} 200, {@code nice-fallback} 0).
+   *
+   * @return the priority
+   */
+  int priority();
+
+  /**
+   * Looks at the host and says whether this backend can govern workloads here.
+   *
+   * @return the availability and its reason
+   */
+  Availability probe();
+
+  /**
+   * Prepares governance for one workload: creates its cgroup and writes its limits, reading
+   * each back. In strict mode a constraint that cannot be enforced must throw {@link
+   * io.ffrtmp.EnforcementException} after undoing what was done.
+   *
+   * @param request the workload's job id and constraints
+   * @return the prepared governance
+   * @throws IOException when preparation fails
+   */
+  Governance prepare(GovernanceRequest request) throws IOException;
+}

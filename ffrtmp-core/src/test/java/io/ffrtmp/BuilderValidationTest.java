@@ -1,0 +1,151 @@
+package io.ffrtmp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import java.time.Duration;
+import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+class BuilderValidationTest {
+  private static final int EXAMPLES = 20_000;
+
+  private static WorkloadBuilder builder() {
+    return Workload.run("/bin/true");
+  }
+
+  /** Accepted iff in [min, max]; otherwise IAE naming parameter, value and range. */
+  private static void checkIntParameter(String name, int min, int max, IntConsumer setter) {
+    IntConsumer property =
+        v -> {
+          boolean inRange = v >= min && v <= max;
+          try {
+            setter.accept(v);
+            if (!inRange) {
+              throw new AssertionError(name + "=" + v + " was accepted, outside " + min + ".." + max);
+            }
+          } catch (IllegalArgumentException e) {
+            if (inRange) {
+              throw new AssertionError(name + "=" + v + " was rejected inside the range", e);
+            }
+            String m = e.getMessage();
+            assertTrue(
+                m.startsWith(name + " must be between " + min + " and " + max + " (")
+                    && m.endsWith("), got " + v),
+                m);
+          }
+        };
+    qt().withExamples(EXAMPLES).forAll(integers().all()).checkAssert(property::accept);
+    qt().withExamples(EXAMPLES)
+        .forAll(integers().between(Math.max(Integer.MIN_VALUE + 2, min) - 2, Math.min(max, Integer.MAX_VALUE - 2) + 2))
+        .checkAssert(property::accept);
+    for (int v : new int[] {Integer.MIN_VALUE, min - 1, min, max, max + 1, Integer.MAX_VALUE}) {
+      property.accept(v);
+    }
+  }
+
+  @Test
+  void withCpuQuota_acceptsExactlyItsRange() {
+    checkIntParameter("cpu_quota", 0, Constraints.CPU_QUOTA_MAX, v -> builder().withCpuQuota(v));
+  }
+
+  @Test
+  void withCpuWeight_acceptsExactlyItsRange() {
+    checkIntParameter("cpu_weight", 1, 10_000, v -> builder().withCpuWeight(v));
+  }
+
+  @Test
+  void withNice_acceptsExactlyItsRange() {
+    checkIntParameter("nice", -20, 19, v -> builder().withNice(v));
+  }
+
+  @Test
+  void withIoWeight_acceptsExactlyItsRange() {
+    checkIntParameter("io_weight", 0, 100, v -> builder().withIoWeight(v));
+  }
+
+  @Test
+  void withOomScore_acceptsExactlyItsRange() {
+    checkIntParameter("oom_score", -1000, 1000, v -> builder().withOomScore(v));
+  }
+
+  @Test
+  void withMemoryLimitMb_acceptsExactlyItsRange() {
+    long max = Constraints.MEMORY_LIMIT_MB_MAX;
+    LongConsumer property =
+        v -> {
+          boolean inRange = v >= 0 && v <= max;
+          try {
+            builder().withMemoryLimitMb(v);
+            assertTrue(inRange, "memory_limit_mb=" + v + " accepted");
+          } catch (IllegalArgumentException e) {
+            assertTrue(!inRange, "memory_limit_mb=" + v + " rejected");
+            assertEquals(
+                "memory_limit_mb must be between 0 and " + max + " (MiB, 0 = unlimited), got " + v,
+                e.getMessage());
+          }
+        };
+    qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(property::accept);
+    qt().withExamples(EXAMPLES).forAll(longs().between(-5, 1 << 20)).checkAssert(property::accept);
+    qt().withExamples(EXAMPLES).forAll(longs().between(max - 5, max + 5)).checkAssert(property::accept);
+    for (long v : new long[] {Long.MIN_VALUE, -1, 0, max, max + 1, Long.MAX_VALUE}) {
+      property.accept(v);
+    }
+    assertTrue(max * 1024 * 1024 > 0);
+  }
+
+  @Test
+  void withCpuQuota_negative_isRejectedWithParameterValueAndRange() {
+    assertThrowsWithMessage(
+        () -> builder().withCpuQuota(-5),
+        "cpu_quota must be between 0 and 102400 (percent of one core, 0 = unlimited), got -5");
+  }
+
+  @Test
+  void withTimeout_zeroOrNegative_isRejected() {
+    assertThrowsWithMessage(
+        () -> builder().withTimeout(Duration.ZERO), "timeout must be positive, got PT0S");
+    assertThrowsWithMessage(
+        () -> builder().withTimeout(Duration.ofSeconds(1), Duration.ofSeconds(-1)),
+        "grace must be zero or positive, got PT-1S");
+  }
+
+  @Test
+  void withJobId_empty_becomesUnknown_andNullIsRejected() throws Exception {
+    assertNotNull(builder().withJobId(""));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        NullPointerException.class, () -> builder().withJobId(null));
+  }
+
+  @Test
+  void run_emptyCommand_isRejected() {
+    assertThrowsWithMessage(() -> Workload.run(new String[0]), "command must not be empty");
+    assertThrowsWithMessage(() -> Workload.run(""), "command[0] (the program) must not be empty");
+  }
+
+  @Test
+  void intent_parse_namesAllowedValues() {
+    assertEquals(Intent.SOAK, Intent.parse("SOAK"));
+    assertThrowsWithMessage(
+        () -> Intent.parse("prod"), "intent must be one of production|test|experiment|soak, got 'prod'");
+  }
+
+  @Test
+  void withCgroupParent_relative_isRejected() {
+    assertThrowsWithMessage(
+        () -> builder().withCgroupParent("x/y"),
+        "cgroupParent must be an absolute cgroup path such as /ffrtmp.slice, got 'x/y'");
+  }
+
+  private static void assertThrowsWithMessage(Executable e, String message) {
+    IllegalArgumentException ex =
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, e);
+    assertEquals(message, ex.getMessage());
+  }
+}

@@ -1,0 +1,263 @@
+package io.ffrtmp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.testing.Host;
+import io.ffrtmp.testing.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Run mode with real processes, under the nice-fallback backend (no cgroup needed). */
+class RunModeTest {
+
+  private static WorkloadReport run(ProcessBuilder pb, WorkloadBuilder b) throws Exception {
+    return b.withStrategy("nice-fallback").start().awaitReport();
+  }
+
+  private static WorkloadBuilder sh(String script) {
+    return Workload.run(new ProcessBuilder("/bin/sh", "-c", script).redirectErrorStream(true));
+  }
+
+  @Test
+  void exitCodes_0_1_42_areReported() throws Exception {
+    for (int code : new int[] {0, 1, 42}) {
+      WorkloadReport r = sh("exit " + code).withStrategy("nice-fallback").start().awaitReport();
+      assertEquals(code, r.exitCode());
+      assertEquals(code == 0 ? ExitReason.SUCCESS : ExitReason.ERROR, r.exitReason());
+      assertNull(r.signal());
+      assertEquals("nice-fallback", r.strategy());
+      assertNull(r.cgroupPath());
+    }
+  }
+
+  @Test
+  void deathBySigkill_reportsSignal() throws Exception {
+    WorkloadReport r = sh("kill -KILL $$").withStrategy("nice-fallback").start().awaitReport();
+    assertEquals(ExitReason.SIGNAL, r.exitReason());
+    assertEquals("SIGKILL", r.signal());
+    assertEquals(137, r.exitCode());
+  }
+
+  @Test
+  void commandNotFound_exits127WithWarningAndFailedEvent() throws Exception {
+    List<WorkloadEvent.Type> events = new CopyOnWriteArrayList<>();
+    WorkloadReport r =
+        Workload.run("ffrtmp-no-such-command-xyz", "arg")
+            .withStrategy("nice-fallback")
+            .withListener(e -> events.add(e.type()))
+            .start()
+            .awaitReport();
+    assertEquals(127, r.exitCode());
+    assertEquals(ExitReason.ERROR, r.exitReason());
+    assertTrue(r.warnings().contains("command not found: ffrtmp-no-such-command-xyz"), r.warnings().toString());
+    assertEquals(
+        List.of(WorkloadEvent.Type.STARTING, WorkloadEvent.Type.RUNNING, WorkloadEvent.Type.FAILED),
+        events);
+  }
+
+  @Test
+  void notExecutable_exits126(@TempDir Path dir) throws Exception {
+    Path f = Files.writeString(dir.resolve("script"), "#!/bin/sh\nexit 0\n");
+    WorkloadReport r = Workload.run(f.toString()).withStrategy("nice-fallback").start().awaitReport();
+    assertEquals(126, r.exitCode());
+    assertEquals(ExitReason.ERROR, r.exitReason());
+  }
+
+  @Test
+  void lifecycleEvents_startingRunningCompleted_andReportInLastEvent() throws Exception {
+    List<WorkloadEvent> events = new CopyOnWriteArrayList<>();
+    GovernedWorkload w =
+        sh("exit 0").withStrategy("nice-fallback").withListener(events::add).start();
+    WorkloadReport r = w.awaitReport();
+    assertEquals(3, events.size(), events.toString());
+    assertEquals(WorkloadEvent.Type.STARTING, events.get(0).type());
+    assertEquals(WorkloadEvent.Type.RUNNING, events.get(1).type());
+    assertEquals(w.pid(), events.get(1).pid());
+    assertEquals(WorkloadEvent.Type.COMPLETED, events.get(2).type());
+    assertEquals(r, events.get(2).report());
+  }
+
+  @Test
+  void niceAndOomScore_areInForceAtTheFirstInstruction() throws Exception {
+    // The workload's first act: read its own /proc/self/stat and oom_score_adj with shell
+    // builtins (no child process involved).
+    GovernedWorkload w =
+        Workload.run(
+                new ProcessBuilder(
+                    "/bin/sh",
+                    "-c",
+                    "read -r s < /proc/self/stat; read -r o < /proc/self/oom_score_adj;"
+                        + " echo \"$s\"; echo \"$o\""))
+            .withStrategy("nice-fallback")
+            .withNice(7)
+            .withOomScore(345)
+            .start();
+    Process p = w.process().orElseThrow();
+    String[] lines = new String(p.getInputStream().readAllBytes()).split("\n");
+    WorkloadReport r = w.awaitReport();
+    assertEquals(0, r.exitCode());
+    String stat = lines[0];
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    assertEquals("7", f[19 - 3], "nice field of " + stat);
+    assertEquals(String.valueOf(w.pid()), f[6 - 3], "session id equals pid: own session");
+    assertEquals(String.valueOf(w.pid()), f[5 - 3], "own process group");
+    assertEquals("345", lines[1]);
+    assertEquals(EnforcementStatus.APPLIED, find(r, "nice").status());
+    assertEquals(EnforcementStatus.APPLIED, find(r, "oom_score").status());
+  }
+
+  @Test
+  void children_inheritNiceAndOomScore_andTheJvmIsTheParent() throws Exception {
+    GovernedWorkload w =
+        Workload.run(
+                new ProcessBuilder(
+                    "/bin/sh",
+                    "-c",
+                    "echo $PPID; sh -c 'cat /proc/self/oom_score_adj; cut -d\" \" -f19 /proc/self/stat'"))
+            .withStrategy("nice-fallback")
+            .withNice(5)
+            .withOomScore(200)
+            .start();
+    Process p = w.process().orElseThrow();
+    String[] lines = new String(p.getInputStream().readAllBytes()).split("\n");
+    assertEquals(0, w.awaitReport().exitCode());
+    assertEquals(String.valueOf(ProcessHandle.current().pid()), lines[0], "the JVM is the parent");
+    assertEquals("200", lines[1]);
+    assertEquals("5", lines[2]);
+  }
+
+  @Test
+  void workloadThatForks_reportsItsOwnExit() throws Exception {
+    WorkloadReport r = sh("sleep 0.1 & sleep 0.1 & wait; exit 3").withStrategy("nice-fallback")
+        .start().awaitReport();
+    assertEquals(3, r.exitCode());
+  }
+
+  @Test
+  void runProcessBuilder_keepsDirectoryEnvironmentAndRedirects(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out.txt");
+    ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", "pwd; echo \"$FFRTMP_TEST_VAR\"");
+    pb.directory(dir.toFile());
+    pb.environment().put("FFRTMP_TEST_VAR", "hello from env");
+    pb.redirectOutput(out.toFile());
+    WorkloadReport r = Workload.run(pb).withStrategy("nice-fallback").start().awaitReport();
+    assertEquals(0, r.exitCode());
+    assertEquals(List.of(dir.toRealPath().toString(), "hello from env"), Files.readAllLines(out));
+  }
+
+  @Test
+  void timeout_terminatesTheWholeGroup_withSigtermThenSigkill(@TempDir Path dir) throws Exception {
+    Path childPid = dir.resolve("child.pid");
+    // The workload ignores SIGTERM, so the grace period must end in SIGKILL; its child sleeps.
+    GovernedWorkload w =
+        sh("trap '' TERM; sleep 30 & echo $! > " + childPid + "; wait; wait; wait")
+            .withStrategy("nice-fallback")
+            .withTimeout(Duration.ofMillis(500), Duration.ofMillis(300))
+            .start();
+    WorkloadReport r = w.onExit().get(20, TimeUnit.SECONDS);
+    assertEquals(ExitReason.TIMEOUT, r.exitReason());
+    assertEquals("SIGKILL", r.signal());
+    long child = Long.parseLong(Files.readString(childPid).trim());
+    assertTrue(Host.awaitGone(child, 5000), "child sleep " + child + " was terminated too");
+  }
+
+  @Test
+  void timeout_workloadThatStopsOnSigterm_reportsTimeoutAndSigterm() throws Exception {
+    WorkloadReport r =
+        Workload.run("sleep", "30")
+            .withStrategy("nice-fallback")
+            .withTimeout(Duration.ofMillis(300))
+            .start()
+            .onExit()
+            .get(20, TimeUnit.SECONDS);
+    assertEquals(ExitReason.TIMEOUT, r.exitReason());
+    assertEquals("SIGTERM", r.signal());
+    assertTrue(r.durationSec() < 10, "ended well before the 10 s grace: " + r.durationSec());
+  }
+
+  @Test
+  void report_hasEveryKeyOfTheSpec_inOrder_andParsesAsJson() throws Exception {
+    WorkloadReport r =
+        Workload.run("/bin/true")
+            .withJobId("")
+            .withCpuQuota(150)
+            .withIntent(Intent.SOAK)
+            .slaEligible(true)
+            .withStrategy("nice-fallback")
+            .start()
+            .awaitReport();
+    Map<String, Object> json = Json.object(r.toJson());
+    assertEquals(
+        List.of("job_id", "mode", "intent", "sla_eligible", "pid", "command", "strategy",
+            "cgroup_path", "started_at", "ended_at", "duration_sec", "exit_code", "exit_reason",
+            "signal", "constraints", "enforcement", "usage", "warnings",
+            "platform_sla_compliant", "platform_sla_reason"),
+        List.copyOf(json.keySet()));
+    assertEquals("unknown", json.get("job_id"));
+    assertEquals("run", json.get("mode"));
+    assertEquals("soak", json.get("intent"));
+    assertEquals(List.of("/bin/true"), json.get("command"));
+    assertEquals(
+        List.of("cpu_quota", "cpu_weight", "nice", "memory_limit_mb", "io_weight", "oom_score"),
+        List.copyOf(((Map<?, ?>) json.get("constraints")).keySet()));
+    assertEquals(
+        List.of("cpu_user_sec", "cpu_system_sec", "cpu_throttled_sec", "memory_peak_bytes",
+            "oom_kills", "io_read_bytes", "io_write_bytes"),
+        List.copyOf(((Map<?, ?>) json.get("usage")).keySet()));
+    assertTrue(((Map<?, ?>) json.get("usage")).values().stream().allMatch(v -> v == null));
+    // cpu quota cannot be enforced without cgroups: degraded, warned, not SLA-compliant
+    Enforcement quota = find(r, "cpu_quota");
+    assertEquals(EnforcementStatus.DEGRADED, quota.status());
+    assertFalse(r.platformSlaCompliant());
+    assertEquals("constraints_not_enforced", r.platformSlaReason());
+    assertTrue(r.warnings().contains("Cannot enforce cpu_quota without cgroups, continuing without it"));
+    for (Object e : (List<?>) json.get("enforcement")) {
+      assertEquals(List.of("constraint", "status", "mechanism", "detail"),
+          List.copyOf(((Map<?, ?>) e).keySet()));
+    }
+    assertNotNull(json.get("duration_sec"));
+  }
+
+  @Test
+  void strictMode_unenforceableConstraint_refusesToStart() {
+    EnforcementException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            EnforcementException.class,
+            () ->
+                Workload.run("/bin/true")
+                    .withMemoryLimitMb(64)
+                    .withStrategy("nice-fallback")
+                    .requireEnforcement()
+                    .start());
+    assertEquals("memory_limit_mb", e.unenforced().get(0).constraint());
+    assertTrue(e.getMessage().startsWith("strict mode: not started, nice-fallback cannot enforce memory_limit_mb"),
+        e.getMessage());
+  }
+
+  @Test
+  void jobIdWithHostileCharacters_isKeptInTheReport() throws Exception {
+    String id = "../evil\n\"id\"\u0001ü";
+    WorkloadReport r = Workload.run("/bin/true").withJobId(id).withStrategy("nice-fallback")
+        .start().awaitReport();
+    assertEquals(id, r.jobId());
+    assertEquals(id, Json.object(r.toJson()).get("job_id"));
+  }
+
+  static Enforcement find(WorkloadReport r, String constraint) {
+    return r.enforcement().stream()
+        .filter(e -> e.constraint().equals(constraint))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no enforcement entry " + constraint + " in " + r));
+  }
+}

@@ -1,0 +1,43 @@
+package io.ffrtmp.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.ExitReason;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OutcomeTest {
+  @Test
+  void classify_codesSignalsOomAndTimeout() {
+    assertEquals(new Outcome(0, ExitReason.SUCCESS, null), Outcome.classify(0, false, null, false));
+    assertEquals(new Outcome(42, ExitReason.ERROR, null), Outcome.classify(42, false, 0L, false));
+    assertEquals(new Outcome(137, ExitReason.SIGNAL, "SIGKILL"), Outcome.classify(137, false, 0L, false));
+    assertEquals(new Outcome(137, ExitReason.SIGNAL, "SIGKILL"), Outcome.classify(137, false, null, false));
+    assertEquals(new Outcome(137, ExitReason.OOM, "SIGKILL"), Outcome.classify(137, false, 1L, false));
+    assertEquals(new Outcome(143, ExitReason.TIMEOUT, "SIGTERM"), Outcome.classify(143, true, 0L, false));
+    assertEquals(new Outcome(0, ExitReason.TIMEOUT, null), Outcome.classify(0, true, 0L, false));
+    assertEquals(new Outcome(127, ExitReason.ERROR, null), Outcome.classify(127, false, null, true));
+    assertEquals(new Outcome(1, ExitReason.ERROR, null), Outcome.classify(1, false, 3L, false));
+  }
+
+  @Test
+  void sla_rules() {
+    var ok = List.of(new Enforcement("cpu_quota", EnforcementStatus.APPLIED, "cpu.max", "x"));
+    var degraded = List.of(new Enforcement("cpu_quota", EnforcementStatus.DEGRADED, "cpu.max", "x"));
+    assertEquals(new Outcome.Sla(false, "not_sla_eligible"), Outcome.sla(false, ExitReason.SUCCESS, ok));
+    assertEquals(new Outcome.Sla(true, "completed_within_limits"), Outcome.sla(true, ExitReason.SUCCESS, ok));
+    assertEquals(new Outcome.Sla(true, "workload_failure_platform_ok"), Outcome.sla(true, ExitReason.ERROR, ok));
+    assertEquals(new Outcome.Sla(true, "workload_exceeded_memory_limit"), Outcome.sla(true, ExitReason.OOM, ok));
+    assertEquals(new Outcome.Sla(false, "constraints_not_enforced"), Outcome.sla(true, ExitReason.SUCCESS, degraded));
+  }
+
+  @Test
+  void signalNames() {
+    assertEquals("SIGTERM", Signals.name(15));
+    assertEquals("SIGRTMIN+2", Signals.name(36));
+    assertNull(new Outcome(0, ExitReason.SUCCESS, null).signal());
+  }
+}

@@ -1,0 +1,41 @@
+package io.ffrtmp.testing;
+
+import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Workload;
+import io.ffrtmp.WorkloadReport;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A tiny program that governs one command through the library, for tests that need a separate
+ * JVM: {@code LaunchMain <nice> <oomScore> <command...>}. Prints {@code PID <pid>}, then each
+ * start-time warning as {@code WARNING <text>}, then {@code REPORT <json>} when the workload
+ * ends.
+ */
+public final class LaunchMain {
+  private LaunchMain() {}
+
+  /**
+   * Entry point.
+   *
+   * @param args nice, OOM score, command
+   * @throws Exception on failure
+   */
+  public static void main(String[] args) throws Exception {
+    List<String> command = Arrays.asList(args).subList(2, args.length);
+    GovernedWorkload w =
+        Workload.run(command)
+            .withJobId("child-jvm")
+            .withNice(Integer.parseInt(args[0]))
+            .withOomScore(Integer.parseInt(args[1]))
+            .start();
+    System.out.println("PID " + w.pid());
+    for (String warning : w.warnings()) {
+      System.out.println("WARNING " + warning);
+    }
+    System.out.flush();
+    WorkloadReport r = w.awaitReport();
+    System.out.println("REPORT " + r.toJson());
+    System.out.flush();
+  }
+}
