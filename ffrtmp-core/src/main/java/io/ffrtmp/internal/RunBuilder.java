@@ -196,6 +196,7 @@ public final class RunBuilder implements WorkloadBuilder {
             parent,
             List.copyOf(listeners)),
         selection.chosen(),
+        selection.warnings(),
         plan);
   }
 }

@@ -76,8 +76,9 @@ final class RunningWorkload implements GovernedWorkload {
     this.warnings = warnings;
   }
 
-  static GovernedWorkload start(Spec spec, GovernanceStrategy strategy, ProcessAttributes.Plan plan)
-      throws IOException {
+  static GovernedWorkload start(
+      Spec spec, GovernanceStrategy strategy, List<String> selectionWarnings,
+      ProcessAttributes.Plan plan) throws IOException {
     fire(spec.listeners(), new WorkloadEvent(WorkloadEvent.Type.STARTING, spec.jobId(), 0, null));
     Instant startedAt = Instant.now();
     Governance g =
@@ -94,7 +95,8 @@ final class RunningWorkload implements GovernedWorkload {
     }
     List<Enforcement> enforcement = new ArrayList<>(g.enforcement());
     enforcement.addAll(plan.enforcement());
-    List<String> warnings = new ArrayList<>(g.warnings());
+    List<String> warnings = new ArrayList<>(selectionWarnings);
+    warnings.addAll(g.warnings());
     warnings.addAll(plan.warnings());
     for (String w : warnings) {
       LOG.warn("{}", w);

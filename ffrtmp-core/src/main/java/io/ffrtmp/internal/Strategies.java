@@ -40,7 +40,27 @@ public final class Strategies {
    * @param chosen the backend to use
    * @param considered every provider that could be probed, highest priority first
    */
-  public record Selection(GovernanceStrategy chosen, List<Probed> considered) {}
+  public record Selection(GovernanceStrategy chosen, List<Probed> considered) {
+    /** The guide's warning when cgroups exist but this user may not create them. */
+    public static final String PERMISSION_WARNING = "Cannot create cgroup (permission denied)";
+
+    /**
+     * Warnings about the choice: the guide's {@value #PERMISSION_WARNING} when a backend of
+     * higher priority than the chosen one was rejected for lack of permission.
+     *
+     * @return the warnings
+     */
+    public List<String> warnings() {
+      for (Probed p : considered) {
+        if (p.strategy().priority() > chosen.priority()
+            && !p.availability().usable()
+            && p.availability().reason().startsWith("permission denied")) {
+          return List.of(PERMISSION_WARNING);
+        }
+      }
+      return List.of();
+    }
+  }
 
   /**
    * Instantiates and probes each provider, one at a time; one that throws (also {@link

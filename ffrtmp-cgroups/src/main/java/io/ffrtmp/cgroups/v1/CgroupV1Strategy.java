@@ -1,0 +1,208 @@
+package io.ffrtmp.cgroups.v1;
+
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementException;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.cgroups.CgroupFs;
+import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.cgroups.MountInfo;
+import io.ffrtmp.cgroups.ProcCgroup;
+import io.ffrtmp.spi.Availability;
+import io.ffrtmp.spi.Governance;
+import io.ffrtmp.spi.GovernanceRequest;
+import io.ffrtmp.spi.GovernanceStrategy;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@code cgroup-v1} backend: one cgroup per workload in each v1 hierarchy it needs ({@code
+ * cpu}, {@code cpuacct}, {@code memory}, {@code blkio}, {@code freezer}; co-mounted hierarchies
+ * such as {@code cpu,cpuacct} count once), found from {@code /proc/self/mountinfo}.
+ *
+ * <p>Parent rule: the configured parent if any, else the JVM's own cgroup in each hierarchy
+ * (from {@code /proc/self/cgroup}), so a workload stays inside the limits and accounting of
+ * whatever supervises the JVM; the leaf name {@code ffrtmp-wrapper-<job id>} is the same in
+ * every hierarchy, and the report's {@code cgroup_path} is the path in the {@code cpu}
+ * hierarchy.
+ */
+public final class CgroupV1Strategy implements GovernanceStrategy {
+  /** The backend's name. */
+  public static final String NAME = "cgroup-v1";
+
+  /** The controllers a workload is placed in, when mounted; cpu and memory are required. */
+  static final List<String> WANTED = List.of("cpu", "cpuacct", "memory", "blkio", "freezer");
+
+  private final CgroupFs fs;
+  private final Path procSelf;
+  private final Cgroups.Sweeper sweeper = new Cgroups.Sweeper();
+
+  /** The real backend: real cgroupfs, this process's {@code /proc/self}. */
+  public CgroupV1Strategy() {
+    this(CgroupFs.REAL, Path.of("/proc/self"));
+  }
+
+  /**
+   * A backend over an injected cgroupfs and /proc directory (tests).
+   *
+   * @param fs the cgroupfs
+   * @param procSelf the directory holding {@code mountinfo} and {@code cgroup}
+   */
+  public CgroupV1Strategy(CgroupFs fs, Path procSelf) {
+    this.fs = fs;
+    this.procSelf = procSelf;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int priority() {
+    return 200;
+  }
+
+  /**
+   * A parent cgroup in one hierarchy.
+   *
+   * @param dir its directory
+   * @param path its path relative to the hierarchy's root, e.g. {@code /} or {@code /a/b}
+   */
+  record Parent(Path dir, String path) {}
+
+  /**
+   * The hierarchies found: controller name to the parent cgroup there.
+   *
+   * @param parentOverride a configured parent path, or null for the JVM's own cgroup
+   * @return the parent per wanted controller that is mounted
+   * @throws IOException if /proc cannot be read
+   */
+  Map<String, Parent> hierarchies(@Nullable String parentOverride) throws IOException {
+    MountInfo mi = MountInfo.parse(fs.read(procSelf.resolve("mountinfo")));
+    ProcCgroup self = ProcCgroup.parse(fs.read(procSelf.resolve("cgroup")));
+    Map<String, Parent> out = new LinkedHashMap<>();
+    for (String ctrl : WANTED) {
+      for (MountInfo.Mount m : mi.mounts()) {
+        if (m.fsType().equals("cgroup") && m.controllers().contains(ctrl)) {
+          String own = parentOverride != null ? parentOverride : self.v1().getOrDefault(ctrl, "/");
+          String rel = relativeTo(m.root(), own);
+          Path dir = rel.isEmpty() ? Path.of(m.mountPoint()) : Path.of(m.mountPoint(), rel);
+          out.put(ctrl, new Parent(dir, "/" + rel));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String relativeTo(String mountRoot, String cgroupPath) {
+    String p = cgroupPath;
+    if (!mountRoot.equals("/") && p.startsWith(mountRoot)) {
+      p = p.substring(mountRoot.length());
+    }
+    while (p.startsWith("/")) {
+      p = p.substring(1);
+    }
+    return p;
+  }
+
+  @Override
+  public Availability probe() {
+    Map<String, Parent> h;
+    try {
+      h = hierarchies(null);
+    } catch (IOException e) {
+      return Availability.unusable("cannot read /proc/self/mountinfo: " + Cgroups.reason(e));
+    }
+    List<String> missing = new ArrayList<>();
+    for (String required : List.of("cpu", "memory")) {
+      if (!h.containsKey(required)) {
+        missing.add(required);
+      }
+    }
+    if (!missing.isEmpty()) {
+      return Availability.unusable(
+          "no cgroup v1 hierarchy for controller(s) " + String.join(", ", missing));
+    }
+    for (Parent p : h.values()) {
+      if (!fs.writable(p.dir())) {
+        return Availability.unusable(
+            "permission denied: cannot create cgroups in " + p.dir()
+                + " (run as root or delegate the subtree)");
+      }
+    }
+    return Availability.usable("cgroup v1 hierarchies for " + String.join(", ", h.keySet()));
+  }
+
+  @Override
+  public Governance prepare(GovernanceRequest request) throws IOException {
+    Map<String, Parent> parents = hierarchies(request.cgroupParent());
+    Parent cpu = parents.get("cpu");
+    if (cpu == null || !parents.containsKey("memory")) {
+      throw new IOException("cgroup v1 cpu or memory hierarchy not mounted");
+    }
+    // co-mounted controllers share one directory: create it once
+    List<Path> distinct = parents.values().stream().map(Parent::dir).distinct().toList();
+    for (Path p : distinct) {
+      sweeper.sweepOnce(fs, p);
+    }
+    String leaf = Cgroups.createUnique(fs, distinct, request.jobId());
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    parents.forEach((c, p) -> dirs.put(c, p.dir().resolve(leaf)));
+    String path = (cpu.path().endsWith("/") ? cpu.path() : cpu.path() + "/") + leaf;
+    V1Governance g = new V1Governance(fs, dirs, path);
+    try {
+      List<Enforcement> enforcement = g.apply(request.constraints());
+      List<Enforcement> unenforced =
+          enforcement.stream()
+              .filter(
+                  e ->
+                      e.status() == EnforcementStatus.DEGRADED
+                          || e.status() == EnforcementStatus.FAILED)
+              .toList();
+      if (request.strict() && !unenforced.isEmpty()) {
+        throw new EnforcementException(NAME, unenforced);
+      }
+      return g;
+    } catch (IOException | RuntimeException e) {
+      g.release();
+      throw e;
+    }
+  }
+
+  /**
+   * The cgroup v1 value of a CPU weight: {@code cpu.shares = weight * 1024 / 100}, at least 2.
+   *
+   * @param weight 1..10000
+   * @return the shares
+   */
+  static long shares(int weight) {
+    return Math.max(2, (long) weight * 1024 / 100);
+  }
+
+  /**
+   * The cgroup v1 value of a CPU quota: {@code cpu.cfs_quota_us = percent * 1000} for a period
+   * of 100000 µs.
+   *
+   * @param percent 1..102400
+   * @return the quota in microseconds
+   */
+  static long quotaUs(int percent) {
+    return (long) percent * 1000;
+  }
+
+  /**
+   * The cgroup v1 value of an IO weight: {@code blkio.weight = percent * 10} (10..1000).
+   *
+   * @param percent 1..100
+   * @return the blkio weight
+   */
+  static int blkioWeight(int percent) {
+    return percent * 10;
+  }
+}

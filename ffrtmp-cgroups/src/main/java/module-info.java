@@ -1,0 +1,14 @@
+/**
+ * ffrtmp's cgroup backends: {@code cgroup-v1} (and, once it lands, {@code cgroup-v2}), found by
+ * {@link java.util.ServiceLoader} as {@link io.ffrtmp.spi.GovernanceStrategy} providers. Exports
+ * nothing: use it through {@code io.ffrtmp.core}'s API.
+ */
+@org.jspecify.annotations.NullMarked
+module io.ffrtmp.cgroups {
+  requires io.ffrtmp.core;
+  requires static org.jspecify;
+  requires org.slf4j;
+
+  provides io.ffrtmp.spi.GovernanceStrategy with
+      io.ffrtmp.cgroups.v1.CgroupV1Strategy;
+}

@@ -1,0 +1,267 @@
+package io.ffrtmp.cgroups.v1;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.ExitReason;
+import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Workload;
+import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.cgroups.CgroupFs;
+import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.testing.Host;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/** The cgroup-v1 backend against the host's real v1 hierarchies (as root). */
+class CgroupV1HostTest {
+  private final CgroupV1Strategy strategy = new CgroupV1Strategy();
+  private Map<String, CgroupV1Strategy.Parent> parents = Map.of();
+  private String prefix = "";
+  private final List<Long> pids = new ArrayList<>();
+
+  @BeforeEach
+  void requireV1(TestInfo info) throws Exception {
+    Host.require(Host.isRoot(), "cgroup-v1 host tests need root");
+    var availability = strategy.probe();
+    Host.require(availability.usable(), "cgroup-v1 not usable here: " + availability.reason());
+    parents = strategy.hierarchies(null);
+    prefix = "t" + ProcessHandle.current().pid() + "-" + info.getTestMethod().orElseThrow().getName();
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    for (long pid : pids) {
+      Host.killQuietly(pid);
+      Host.awaitGone(pid, 5000);
+    }
+    // nothing of this test may be left behind; remove (and fail on) leftovers
+    List<Path> left = leftovers();
+    for (Path p : left) {
+      Cgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(2));
+    }
+    assertEquals(List.of(), left, "cgroups left behind");
+  }
+
+  private List<Path> leftovers() throws Exception {
+    List<Path> out = new ArrayList<>();
+    for (var p : parents.values()) {
+      try (Stream<Path> s = Files.list(p.dir())) {
+        s.filter(d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-" + prefix))
+            .forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  private String job(String suffix) {
+    return prefix + suffix;
+  }
+
+  private static Enforcement find(WorkloadReport r, String c) {
+    return r.enforcement().stream().filter(e -> e.constraint().equals(c)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void selection_picksCgroupV1OnThisHost() throws Exception {
+    WorkloadReport r = Workload.run("/bin/true").withJobId(job("")).start().awaitReport();
+    assertEquals("cgroup-v1", r.strategy());
+    assertTrue(r.cgroupPath().endsWith("/ffrtmp-wrapper-" + job("")), r.cgroupPath());
+    assertEquals(ExitReason.SUCCESS, r.exitReason());
+    assertNotNull(r.usage().memoryPeakBytes());
+    assertEquals(0L, r.usage().oomKills());
+  }
+
+  @Test
+  void limits_areWrittenAndReadBack_andTheWorkloadIsPlacedBeforeItsFirstInstruction()
+      throws Exception {
+    GovernedWorkload w =
+        Workload.run(new ProcessBuilder("/bin/sh", "-c",
+                "while read -r l; do echo \"$l\"; done < /proc/self/cgroup;"
+                    + " d=$(grep ':cpu:' /proc/self/cgroup | cut -d: -f3);"
+                    + " cat /sys/fs/cgroup/cpu$d/cpu.cfs_quota_us /sys/fs/cgroup/cpu$d/cpu.shares;"
+                    + " m=$(grep ':memory:' /proc/self/cgroup | cut -d: -f3);"
+                    + " cat /sys/fs/cgroup/memory$m/memory.limit_in_bytes"))
+            .withJobId(job(""))
+            .withCpuQuota(50)
+            .withCpuWeight(200)
+            .withMemoryLimitMb(64)
+            .start();
+    String out = new String(w.process().orElseThrow().getInputStream().readAllBytes());
+    WorkloadReport r = w.awaitReport();
+    assertEquals(0, r.exitCode(), out);
+    String leaf = "ffrtmp-wrapper-" + job("");
+    for (String ctrl : List.of("cpu", "cpuacct", "memory", "blkio", "freezer")) {
+      if (parents.containsKey(ctrl)) {
+        assertTrue(out.lines().anyMatch(l -> l.matches("\\d+:" + ctrl + ":.*/" + leaf)),
+            ctrl + " membership at the first instruction: " + out);
+      }
+    }
+    assertTrue(out.contains("\n50000\n2048\n67108864"), out);
+    assertEquals(EnforcementStatus.APPLIED, find(r, "cpu_quota").status());
+    assertEquals("50000", find(r, "cpu_quota").detail());
+    assertEquals("2048", find(r, "cpu_weight").detail());
+    assertEquals("67108864", find(r, "memory_limit_mb").detail());
+  }
+
+  @Test
+  void cpuQuota50_for3s_consumes1point5s() throws Exception {
+    WorkloadReport r =
+        Workload.run("/bin/sh", "-c", "while :; do :; done")
+            .withJobId(job(""))
+            .withCpuQuota(50)
+            .withTimeout(Duration.ofSeconds(3), Duration.ZERO)
+            .start()
+            .onExit()
+            .get(30, TimeUnit.SECONDS);
+    double cpu = r.usage().cpuUserSec() + r.usage().cpuSystemSec();
+    System.out.printf("cpu quota 50%% for %.2f s: %.3f s of CPU, throttled %.3f s%n",
+        r.durationSec(), cpu, r.usage().cpuThrottledSec());
+    double expected = 0.5 * r.durationSec();
+    assertTrue(Math.abs(cpu - expected) <= 0.1 * expected,
+        "CPU " + cpu + " s vs expected " + expected + " s (±10 %)");
+    assertEquals(ExitReason.TIMEOUT, r.exitReason());
+    assertTrue(r.usage().cpuThrottledSec() > 0);
+  }
+
+  @Test
+  void weights200and50_onOneCore_splitRoughly4to1() throws Exception {
+    Host.require(Files.isExecutable(Path.of("/usr/bin/taskset")), "needs taskset");
+    GovernedWorkload heavy =
+        Workload.run("/usr/bin/taskset", "-c", "0", "/bin/sh", "-c", "while :; do :; done")
+            .withJobId(job("-heavy")).withCpuWeight(200)
+            .withTimeout(Duration.ofSeconds(3), Duration.ZERO).start();
+    GovernedWorkload light =
+        Workload.run("/usr/bin/taskset", "-c", "0", "/bin/sh", "-c", "while :; do :; done")
+            .withJobId(job("-light")).withCpuWeight(50)
+            .withTimeout(Duration.ofSeconds(3), Duration.ZERO).start();
+    WorkloadReport h = heavy.onExit().get(30, TimeUnit.SECONDS);
+    WorkloadReport l = light.onExit().get(30, TimeUnit.SECONDS);
+    double hc = h.usage().cpuUserSec() + h.usage().cpuSystemSec();
+    double lc = l.usage().cpuUserSec() + l.usage().cpuSystemSec();
+    System.out.printf("weights 200:50 -> CPU %.3f s : %.3f s = %.2f%n", hc, lc, hc / lc);
+    assertTrue(hc / lc > 2.5 && hc / lc < 6.5, "ratio " + hc / lc + " roughly 4");
+  }
+
+  @Test
+  void allocation256MbUnder64MbLimit_isReportedAsOom() throws Exception {
+    WorkloadReport r =
+        Workload.run("dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1")
+            .withJobId(job(""))
+            .withMemoryLimitMb(64)
+            .start()
+            .onExit()
+            .get(60, TimeUnit.SECONDS);
+    assertEquals(ExitReason.OOM, r.exitReason(), r.toJson());
+    assertEquals("SIGKILL", r.signal());
+    assertTrue(r.usage().oomKills() >= 1, r.toJson());
+    assertTrue(r.usage().memoryPeakBytes() <= 64L << 20, r.toJson());
+  }
+
+  @Test
+  void childrenOfTheWorkload_areInEveryHierarchy() throws Exception {
+    GovernedWorkload w =
+        Workload.run(new ProcessBuilder("/bin/sh", "-c", "sleep 30 & echo $!; wait"))
+            .withJobId(job(""))
+            .withMemoryLimitMb(128)
+            .start();
+    pids.add(w.pid());
+    String line = new java.io.BufferedReader(
+        new java.io.InputStreamReader(w.process().orElseThrow().getInputStream())).readLine();
+    long child = Long.parseLong(line.trim());
+    pids.add(child);
+    String cg = Files.readString(Path.of("/proc/" + child + "/cgroup"));
+    String leaf = "ffrtmp-wrapper-" + job("");
+    for (String ctrl : parents.keySet()) {
+      assertTrue(cg.lines().anyMatch(l -> l.contains(":" + ctrl) && l.endsWith("/" + leaf)),
+          ctrl + ": " + cg);
+    }
+    Host.killQuietly(child);
+    Host.killQuietly(w.pid());
+    WorkloadReport r = w.onExit().get(10, TimeUnit.SECONDS);
+    assertEquals(ExitReason.SIGNAL, r.exitReason());
+  }
+
+  @Test
+  void timeout_killsEveryMemberOfTheCgroup_evenOutsideTheProcessGroup() throws Exception {
+    // the child leaves the workload's session and process group: only the cgroup still holds it
+    GovernedWorkload w =
+        Workload.run(new ProcessBuilder("/bin/sh", "-c",
+                "setsid sh -c 'trap \"\" TERM; sleep 60' & echo $!; trap '' TERM; sleep 60"))
+            .withJobId(job(""))
+            .withTimeout(Duration.ofMillis(500), Duration.ofMillis(200))
+            .start();
+    String line = new java.io.BufferedReader(
+        new java.io.InputStreamReader(w.process().orElseThrow().getInputStream())).readLine();
+    long escaped = Long.parseLong(line.trim());
+    pids.add(escaped);
+    WorkloadReport r = w.onExit().get(20, TimeUnit.SECONDS);
+    assertEquals(ExitReason.TIMEOUT, r.exitReason());
+    assertTrue(Host.awaitGone(escaped, 5000), "escaped child killed through the cgroup");
+  }
+
+  @Test
+  void twoHundredSequentialRuns_leaveNoCgroupBehind() throws Exception {
+    for (int i = 0; i < 200; i++) {
+      WorkloadReport r = Workload.run("/bin/true").withJobId(job("")).withCpuQuota(100)
+          .withMemoryLimitMb(256).start().awaitReport();
+      assertEquals(0, r.exitCode());
+      assertEquals(List.of(), r.warnings());
+    }
+    assertEquals(List.of(), leftovers());
+  }
+
+  @Test
+  void staleCgroups_emptyOnesAreCollectedAtTheNextStart_populatedOnesLeftAlone()
+      throws Exception {
+    Path cpuParent = parents.get("cpu").dir();
+    Path empty = cpuParent.resolve("ffrtmp-wrapper-" + job("-empty"));
+    Path populated = cpuParent.resolve("ffrtmp-wrapper-" + job("-populated"));
+    Path young = cpuParent.resolve("ffrtmp-wrapper-" + job("-young"));
+    Path foreign = cpuParent.resolve("not-ffrtmp-" + job(""));
+    Files.createDirectory(empty);
+    Files.createDirectory(populated);
+    Files.createDirectory(young);
+    Files.createDirectory(foreign);
+    Process sleeper = new ProcessBuilder("sleep", "30").start();
+    pids.add(sleeper.pid());
+    try {
+      Files.writeString(populated.resolve("cgroup.procs"), Long.toString(sleeper.pid()));
+      FileTime old = FileTime.from(Instant.now().minus(Duration.ofMinutes(5)));
+      Files.setLastModifiedTime(empty, old);
+      Files.setLastModifiedTime(populated, old);
+
+      // a fresh backend instance is what a new JVM has: its first start sweeps
+      var next = new CgroupV1Strategy().prepare(
+          new io.ffrtmp.spi.GovernanceRequest(job("-next"), io.ffrtmp.Constraints.DEFAULTS,
+              false, null));
+      assertEquals(List.of(), next.release());
+
+      assertFalse(Files.exists(empty), "empty stale cgroup collected");
+      assertTrue(Files.exists(populated), "populated cgroup left alone");
+      assertTrue(Files.exists(young), "a cgroup younger than 30 s may be another JVM's start");
+      assertTrue(Files.exists(foreign), "not the project's: never touched");
+    } finally {
+      sleeper.destroyForcibly().waitFor();
+      for (Path p : List.of(populated, young, foreign)) {
+        Cgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(2));
+      }
+    }
+  }
+}

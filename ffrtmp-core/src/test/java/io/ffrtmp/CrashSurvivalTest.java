@@ -1,0 +1,73 @@
+package io.ffrtmp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.testing.ChildJvm;
+import io.ffrtmp.testing.Host;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The library never owns the workload: a JVM that started it through the library is killed, and
+ * the workload runs on, not stopped, with its nice and OOM score.
+ */
+class CrashSurvivalTest {
+
+  @ParameterizedTest(name = "governing JVM killed with {0}")
+  @ValueSource(strings = {"SIGKILL", "SIGTERM"})
+  void workloadSurvivesTheDeathOfTheGoverningJvm(String signal, @TempDir Path tmp)
+      throws Exception {
+    Process jvm =
+        new ProcessBuilder(
+                ChildJvm.command(
+                    ChildJvm.classpath(),
+                    tmp,
+                    "io.ffrtmp.testing.LaunchMain",
+                    List.of("7", "300", "sleep", "60")))
+            .redirectErrorStream(true)
+            .start();
+    long workload = -1;
+    try {
+      BufferedReader out =
+          new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+      String line = out.readLine();
+      assertTrue(line != null && line.startsWith("PID "), "child JVM said: " + line);
+      workload = Long.parseLong(line.substring(4).trim());
+      assertEquals(
+          jvm.pid(),
+          ProcessHandle.of(workload).flatMap(ProcessHandle::parent).orElseThrow().pid(),
+          "the governing JVM is the workload's parent");
+
+      if (signal.equals("SIGKILL")) {
+        jvm.destroyForcibly();
+      } else {
+        jvm.destroy();
+      }
+      assertTrue(jvm.waitFor(20, TimeUnit.SECONDS), "child JVM ended");
+      Thread.sleep(300);
+
+      assertTrue(Host.alive(workload), "workload " + workload + " still runs");
+      String stat = Files.readString(Path.of("/proc/" + workload + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      assertNotEquals("T", f[0], "workload is not stopped: " + stat);
+      assertEquals("7", f[19 - 3], "nice kept: " + stat);
+      assertEquals("300", Files.readString(Path.of("/proc/" + workload + "/oom_score_adj")).trim());
+      assertNotEquals(String.valueOf(jvm.pid()), f[4 - 3], "re-parented away from the dead JVM");
+    } finally {
+      jvm.destroyForcibly();
+      if (workload > 0) {
+        Host.killQuietly(workload);
+      }
+    }
+  }
+}
