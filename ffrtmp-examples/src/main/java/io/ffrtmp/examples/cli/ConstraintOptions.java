@@ -1,0 +1,101 @@
+package io.ffrtmp.examples.cli;
+
+import io.ffrtmp.Intent;
+import io.ffrtmp.WorkloadBuilder;
+import java.time.Duration;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * The flags shared by {@code run} and {@code attach}, as in the operator guide's Flag
+ * Reference. Ranges are not repeated here: each value goes to the library's builder, whose
+ * message (naming the value and the range) becomes the usage error.
+ */
+final class ConstraintOptions {
+  @Option(names = "--job-id", paramLabel = "ID", defaultValue = "unknown",
+      description = "Job identifier (default: ${DEFAULT-VALUE}).")
+  String jobId = "unknown";
+
+  @Option(names = "--sla-eligible", description = "Mark as SLA-worthy (default: false).")
+  boolean slaEligible;
+
+  @Option(names = "--intent", paramLabel = "INTENT", defaultValue = "production",
+      description = "production|test|experiment|soak (default: ${DEFAULT-VALUE}).")
+  String intent = "production";
+
+  @Option(names = "--cpu-quota", paramLabel = "PERCENT", defaultValue = "0",
+      description = "CPU %% (100 = 1 core, 0 = unlimited; default: ${DEFAULT-VALUE}).")
+  int cpuQuota;
+
+  @Option(names = "--cpu-weight", paramLabel = "WEIGHT", defaultValue = "100",
+      description = "CPU weight (1-10000; default: ${DEFAULT-VALUE}).")
+  int cpuWeight = 100;
+
+  @Option(names = "--nice", paramLabel = "NICE", defaultValue = "0",
+      description = "Priority (-20 to 19; default: ${DEFAULT-VALUE}).")
+  int nice;
+
+  @Option(names = "--memory-limit", paramLabel = "MB", defaultValue = "0",
+      description = "Memory limit MB (0 = unlimited; default: ${DEFAULT-VALUE}).")
+  long memoryLimit;
+
+  @Option(names = "--io-weight", paramLabel = "PERCENT", defaultValue = "0",
+      description = "IO weight %% (0-100, 0 = unset; default: ${DEFAULT-VALUE}).")
+  int ioWeight;
+
+  @Option(names = "--oom-score", paramLabel = "SCORE", defaultValue = "0",
+      description = "OOM score (-1000 to 1000; default: ${DEFAULT-VALUE}).")
+  int oomScore;
+
+  @Option(names = "--json",
+      description = "Print the report as one JSON document on standard output (default: false).")
+  boolean json;
+
+  @Option(names = "--strict",
+      description = "Refuse to start when a requested constraint cannot be enforced.")
+  boolean strict;
+
+  @Option(names = "--strategy", paramLabel = "NAME",
+      description = "Force a backend: cgroup-v2, cgroup-v1 or nice-fallback.")
+  String strategy;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS",
+      description = "Terminate the whole workload after this many seconds (SIGTERM, then"
+          + " SIGKILL after --grace).")
+  Long timeoutSec;
+
+  @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "10",
+      description = "Seconds between SIGTERM and SIGKILL for --timeout (default: ${DEFAULT-VALUE}).")
+  long graceSec = 10;
+
+  /** Applies every flag to the builder; a value the library rejects is a usage error. */
+  void applyTo(WorkloadBuilder b, CommandLine cl) {
+    set(cl, "--job-id", () -> b.withJobId(jobId));
+    b.slaEligible(slaEligible);
+    set(cl, "--intent", () -> b.withIntent(Intent.parse(intent)));
+    set(cl, "--cpu-quota", () -> b.withCpuQuota(cpuQuota));
+    set(cl, "--cpu-weight", () -> b.withCpuWeight(cpuWeight));
+    set(cl, "--nice", () -> b.withNice(nice));
+    set(cl, "--memory-limit", () -> b.withMemoryLimitMb(memoryLimit));
+    set(cl, "--io-weight", () -> b.withIoWeight(ioWeight));
+    set(cl, "--oom-score", () -> b.withOomScore(oomScore));
+    if (strategy != null) {
+      set(cl, "--strategy", () -> b.withStrategy(strategy));
+    }
+    if (strict) {
+      b.requireEnforcement();
+    }
+    if (timeoutSec != null) {
+      set(cl, "--timeout", () -> b.withTimeout(Duration.ofSeconds(timeoutSec),
+          Duration.ofSeconds(graceSec)));
+    }
+  }
+
+  private static void set(CommandLine cl, String flag, Runnable r) {
+    try {
+      r.run();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, "Invalid value for " + flag + ": " + e.getMessage());
+    }
+  }
+}

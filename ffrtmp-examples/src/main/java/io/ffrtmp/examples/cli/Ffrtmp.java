@@ -1,0 +1,62 @@
+package io.ffrtmp.examples.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code ffrtmp} command-line tool, built on ffrtmp's public API only: the model for tools
+ * that build their own CLI on the library.
+ */
+@Command(
+    name = "ffrtmp",
+    mixinStandardHelpOptions = true,
+    version = "ffrtmp 0.1.0-SNAPSHOT",
+    description = "Run or adopt Linux processes under CPU, memory, IO, priority and OOM constraints.",
+    subcommands = {RunCommand.class},
+    exitCodeOnInvalidInput = 2,
+    exitCodeOnExecutionException = 125)
+public final class Ffrtmp implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Creates the command; picocli calls this. */
+  public Ffrtmp() {}
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: run");
+  }
+
+  /**
+   * Entry point.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /**
+   * Runs the CLI without exiting the JVM.
+   *
+   * @param args the command line
+   * @return the exit code
+   */
+  public static int execute(String... args) {
+    CommandLine cl = new CommandLine(new Ffrtmp());
+    cl.setStopAtPositional(true);
+    cl.setParameterExceptionHandler(
+        (ex, args1) -> {
+          CommandLine c = ex.getCommandLine();
+          Log.error(ex.getMessage());
+          String name = c.getCommandSpec().qualifiedName();
+          System.err.println("Try '" + name + " --help' for more information.");
+          return 2;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          Log.error(ex.getMessage() == null ? ex.toString() : ex.getMessage());
+          return 125;
+        });
+    return cl.execute(args);
+  }
+}
