@@ -217,6 +217,45 @@ class CgroupV1HostTest {
   }
 
   @Test
+  void governingJvmKilled_workloadRunsOnInItsCgroupWithItsLimits(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    // LaunchMain uses job id "child-jvm"; give the child JVM our prefix as the parent's leaf
+    Process jvm = new ProcessBuilder(io.ffrtmp.testing.ChildJvm.command(
+            io.ffrtmp.testing.ChildJvm.classpath(), tmp, "io.ffrtmp.testing.LaunchMain",
+            List.of("3", "100", "sleep", "60")))
+        .redirectErrorStream(true).start();
+    long workload = -1;
+    try {
+      String line = new java.io.BufferedReader(new java.io.InputStreamReader(jvm.getInputStream()))
+          .readLine();
+      assertTrue(line != null && line.startsWith("PID "), "child JVM said: " + line);
+      workload = Long.parseLong(line.substring(4).trim());
+      pids.add(workload);
+      jvm.destroyForcibly();
+      assertTrue(jvm.waitFor(20, TimeUnit.SECONDS));
+      Thread.sleep(200);
+      assertTrue(Host.alive(workload), "workload survives SIGKILL of its JVM");
+      String cg = Files.readString(Path.of("/proc/" + workload + "/cgroup"));
+      assertTrue(cg.lines().anyMatch(l -> l.contains(":cpu:") && l.contains("/ffrtmp-wrapper-child-jvm")), cg);
+      assertTrue(cg.lines().anyMatch(l -> l.contains(":memory:") && l.contains("/ffrtmp-wrapper-child-jvm")), cg);
+    } finally {
+      jvm.destroyForcibly();
+      if (workload > 0) {
+        Host.killQuietly(workload);
+        Host.awaitGone(workload, 5000);
+      }
+      for (var p : parents.values()) {
+        try (Stream<Path> s = Files.list(p.dir())) {
+          for (Path d : (Iterable<Path>) s.filter(
+              d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-child-jvm"))::iterator) {
+            assertEquals(List.of(), Cgroups.remove(CgroupFs.REAL, List.of(d), Duration.ofSeconds(2)));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void twoHundredSequentialRuns_leaveNoCgroupBehind() throws Exception {
     for (int i = 0; i < 200; i++) {
       WorkloadReport r = Workload.run("/bin/true").withJobId(job("")).withCpuQuota(100)
