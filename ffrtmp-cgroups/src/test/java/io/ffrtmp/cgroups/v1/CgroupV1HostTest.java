@@ -256,6 +256,26 @@ class CgroupV1HostTest {
   }
 
   @Test
+  void unprivilegedUser_fallsBackToNiceWithTheGuidesWarning(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    Host.require(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux)");
+    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    String cp = io.ffrtmp.testing.ChildJvm.worldReadableClasspath(Files.createDirectory(tmp.resolve("cp")));
+    Path childTmp = Files.createDirectory(tmp.resolve("tmp"));
+    Files.setPosixFilePermissions(childTmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    List<String> cmd = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+        "--clear-groups", "--"));
+    cmd.addAll(io.ffrtmp.testing.ChildJvm.command(cp, childTmp, "io.ffrtmp.testing.LaunchMain",
+        List.of("0", "0", "/bin/true")));
+    Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("WARNING Cannot create cgroup (permission denied)"), out);
+    assertTrue(out.contains("\"strategy\":\"nice-fallback\""), out);
+  }
+
+  @Test
   void twoHundredSequentialRuns_leaveNoCgroupBehind() throws Exception {
     for (int i = 0; i < 200; i++) {
       WorkloadReport r = Workload.run("/bin/true").withJobId(job("")).withCpuQuota(100)
