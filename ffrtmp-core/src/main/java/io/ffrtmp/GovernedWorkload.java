@@ -70,6 +70,17 @@ public interface GovernedWorkload {
   CompletableFuture<WorkloadReport> onExit();
 
   /**
+   * Stops governing: the process runs on, untouched, and the report is completed with exit
+   * reason {@code detached}. By default the cgroup and its limits stay in force while the
+   * cgroup is populated (a later start collects it once empty); an attached workload built
+   * with {@link AttachBuilder#restoreOnDetach(boolean)} first gets back its original cgroups,
+   * nice values and OOM score. Calling it after the workload ended returns the final report.
+   *
+   * @return the report
+   */
+  WorkloadReport detach();
+
+  /**
    * Waits for the workload to end.
    *
    * @return the report

@@ -2,12 +2,14 @@ package io.ffrtmp;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ffrtmp.internal.AttachBuilderImpl;
 import io.ffrtmp.internal.RunBuilder;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Entry point: governs a new command.
+ * Entry point: governs a new command ({@link #run(String...)}) or a running process ({@link
+ * #attach(long)}).
  *
  * <pre>{@code
  * WorkloadReport r = Workload.run("ffmpeg", "-i", "in.mp4", "out.mp4")
@@ -55,5 +57,19 @@ public final class Workload {
   public static WorkloadBuilder run(ProcessBuilder processBuilder) {
     requireNonNull(processBuilder, "processBuilder");
     return new RunBuilder(processBuilder);
+  }
+
+  /**
+   * Describes the adoption of a running process, without restarting, stopping or signalling it.
+   * The process must exist when {@link AttachBuilder#start()} is called, must not be a kernel
+   * thread or a zombie, and may not be PID 1 or this JVM itself (moving the JVM into a
+   * workload's cgroup would put the governor under the workload's limits).
+   *
+   * @param pid the process id
+   * @return a builder
+   * @throws IllegalArgumentException for a pid below 1, pid 1, or this JVM's pid
+   */
+  public static AttachBuilder attach(long pid) {
+    return new AttachBuilderImpl(pid);
   }
 }

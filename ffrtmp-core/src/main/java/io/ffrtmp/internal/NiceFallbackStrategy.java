@@ -95,6 +95,16 @@ public final class NiceFallbackStrategy implements GovernanceStrategy {
     }
 
     @Override
+    public void adopt(long pid) {
+      // no cgroup to move into
+    }
+
+    @Override
+    public void moveBack(long pid, String originalCgroups) {
+      // never moved
+    }
+
+    @Override
     public void signalAll(int signal) {
       // no cgroup: the core signals the process group
     }

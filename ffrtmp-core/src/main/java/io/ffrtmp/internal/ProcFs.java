@@ -2,9 +2,18 @@ package io.ffrtmp.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /** Small readers of {@code /proc}. */
 public final class ProcFs {
@@ -143,5 +152,123 @@ public final class ProcFs {
       return -1;
     }
     return -1;
+  }
+
+  /** PF_KTHREAD in the flags field of stat: a kernel thread. */
+  public static final long PF_KTHREAD = 0x00200000L;
+
+  /**
+   * The fields of {@code /proc/<pid>/stat} that ffrtmp uses.
+   *
+   * @param state the state letter (R, S, D, T, Z, ...)
+   * @param ppid the parent's pid
+   * @param flags the kernel flags (field 9)
+   * @param nice the nice value (field 19)
+   * @param startTime the start time in clock ticks since boot (field 22): with the pid, it
+   *     identifies a process across pid reuse
+   */
+  public record Stat(char state, long ppid, long flags, int nice, long startTime) {
+    /**
+     * Parses a stat line.
+     *
+     * @param line the line
+     * @return the fields
+     */
+    public static Stat parse(String line) {
+      String[] f = statFields(line);
+      return new Stat(
+          f[0].charAt(0),
+          Long.parseLong(f[4 - 3]),
+          Long.parseLong(f[9 - 3]),
+          Integer.parseInt(f[19 - 3]),
+          Long.parseLong(f[22 - 3]));
+    }
+
+    /**
+     * Whether this is a kernel thread.
+     *
+     * @return true for kernel threads
+     */
+    public boolean kernelThread() {
+      return (flags & PF_KTHREAD) != 0;
+    }
+  }
+
+  /**
+   * Reads {@code /proc/<pid>/stat}.
+   *
+   * @param pid the process
+   * @return its stat, or empty if it does not exist
+   */
+  public static Optional<Stat> stat(long pid) {
+    try {
+      return Optional.of(Stat.parse(read(Path.of("/proc/" + pid + "/stat"))));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The thread ids of a process.
+   *
+   * @param pid the process
+   * @return its threads (the main thread's id is the pid); empty if it is gone
+   */
+  public static List<Integer> threads(long pid) {
+    List<Integer> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+      for (Path p : ds) {
+        out.add(Integer.parseInt(p.getFileName().toString()));
+      }
+    } catch (IOException | RuntimeException e) {
+      return List.of();
+    }
+    return out;
+  }
+
+  /**
+   * The nice value of one thread.
+   *
+   * @param pid the process
+   * @param tid the thread
+   * @return its nice value, or empty if it is gone
+   */
+  public static OptionalLong threadNice(long pid, long tid) {
+    try {
+      return OptionalLong.of(niceOf(read(Path.of("/proc/" + pid + "/task/" + tid + "/stat"))));
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /**
+   * Every living descendant of a process, found by walking all of {@code /proc} once.
+   *
+   * @param pid the process
+   * @return the descendants, parents before children
+   */
+  public static Set<Long> descendants(long pid) {
+    Map<Long, List<Long>> children = new HashMap<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path p : ds) {
+        long child = Long.parseLong(p.getFileName().toString());
+        Optional<Stat> st = stat(child);
+        if (st.isPresent() && st.get().state() != 'Z') {
+          children.computeIfAbsent(st.get().ppid(), k -> new ArrayList<>()).add(child);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Set.of();
+    }
+    Set<Long> out = new LinkedHashSet<>();
+    ArrayDeque<Long> todo = new ArrayDeque<>(List.of(pid));
+    while (!todo.isEmpty()) {
+      for (long c : children.getOrDefault(todo.poll(), List.of())) {
+        if (out.add(c)) {
+          todo.add(c);
+        }
+      }
+    }
+    return out;
   }
 }

@@ -5,39 +5,20 @@ import static java.util.Objects.requireNonNull;
 import io.ffrtmp.Constraints;
 import io.ffrtmp.EnforcementException;
 import io.ffrtmp.GovernedWorkload;
-import io.ffrtmp.Intent;
 import io.ffrtmp.WorkloadBuilder;
-import io.ffrtmp.WorkloadListener;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** The run-mode {@link WorkloadBuilder}. */
-public final class RunBuilder implements WorkloadBuilder {
-  /** System property with the default parent cgroup. */
-  public static final String PARENT_PROPERTY = "ffrtmp.cgroup.parent";
-
+public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implements WorkloadBuilder {
   /** The grace period between SIGTERM and SIGKILL when none is given. */
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
 
   private final ProcessBuilder template;
-  private String jobId = "unknown";
-  private boolean slaEligible;
-  private Intent intent = Intent.PRODUCTION;
-  private int cpuQuota;
-  private int cpuWeight = Constraints.CPU_WEIGHT_DEFAULT;
-  private int nice;
-  private long memoryLimitMb;
-  private int ioWeight;
-  private int oomScore;
   private @Nullable Duration timeout;
   private Duration grace = DEFAULT_GRACE;
-  private boolean strict;
-  private @Nullable String strategy;
-  private @Nullable String cgroupParent;
-  private final List<WorkloadListener> listeners = new ArrayList<>(1);
 
   /**
    * Copies the caller's process description.
@@ -64,57 +45,7 @@ public final class RunBuilder implements WorkloadBuilder {
   }
 
   @Override
-  public WorkloadBuilder withJobId(String id) {
-    requireNonNull(id, "jobId");
-    this.jobId = id.isEmpty() ? "unknown" : id;
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder slaEligible(boolean eligible) {
-    this.slaEligible = eligible;
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withIntent(Intent value) {
-    this.intent = requireNonNull(value, "intent");
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withCpuQuota(int percent) {
-    this.cpuQuota = Constraints.checkCpuQuota(percent);
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withCpuWeight(int weight) {
-    this.cpuWeight = Constraints.checkCpuWeight(weight);
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withNice(int value) {
-    this.nice = Constraints.checkNice(value);
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withMemoryLimitMb(long mebibytes) {
-    this.memoryLimitMb = Constraints.checkMemoryLimitMb(mebibytes);
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withIoWeight(int percent) {
-    this.ioWeight = Constraints.checkIoWeight(percent);
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withOomScore(int score) {
-    this.oomScore = Constraints.checkOomScore(score);
+  WorkloadBuilder self() {
     return this;
   }
 
@@ -139,50 +70,14 @@ public final class RunBuilder implements WorkloadBuilder {
   }
 
   @Override
-  public WorkloadBuilder requireEnforcement() {
-    this.strict = true;
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withStrategy(String name) {
-    requireNonNull(name, "strategy");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("strategy must not be blank");
-    }
-    this.strategy = name;
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withCgroupParent(String parent) {
-    requireNonNull(parent, "cgroupParent");
-    if (!parent.startsWith("/") || parent.contains("\0")) {
-      throw new IllegalArgumentException(
-          "cgroupParent must be an absolute cgroup path such as /ffrtmp.slice, got '"
-              + parent + "'");
-    }
-    this.cgroupParent = parent;
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withListener(WorkloadListener listener) {
-    listeners.add(requireNonNull(listener, "listener"));
-    return this;
-  }
-
-  @Override
   public GovernedWorkload start() throws IOException {
-    Constraints constraints =
-        new Constraints(cpuQuota, cpuWeight, nice, memoryLimitMb, ioWeight, oomScore);
+    Constraints constraints = constraints();
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);
     ProcessAttributes.Plan plan =
         ProcessAttributes.ofThisProcess().plan(constraints.nice(), constraints.oomScore());
     if (strict && !plan.unenforced().isEmpty()) {
       throw new EnforcementException(selection.chosen().name(), plan.unenforced());
     }
-    String parent = cgroupParent != null ? cgroupParent : System.getProperty(PARENT_PROPERTY);
     return RunningWorkload.start(
         new RunningWorkload.Spec(
             template,
@@ -193,7 +88,7 @@ public final class RunBuilder implements WorkloadBuilder {
             timeout,
             grace,
             strict,
-            parent,
+            cgroupParent(),
             List.copyOf(listeners)),
         selection.chosen(),
         selection.warnings(),

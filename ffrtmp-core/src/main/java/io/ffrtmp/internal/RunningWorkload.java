@@ -56,6 +56,7 @@ final class RunningWorkload implements GovernedWorkload {
   private final List<String> warnings;
   private final CompletableFuture<WorkloadReport> report = new CompletableFuture<>();
   private volatile boolean timedOut;
+  private volatile boolean detached;
   private volatile @Nullable ScheduledFuture<?> timer;
 
   private RunningWorkload(
@@ -147,7 +148,10 @@ final class RunningWorkload implements GovernedWorkload {
     }
   }
 
-  private void finish() {
+  private synchronized void finish() {
+    if (report.isDone()) {
+      return;
+    }
     try {
       report.complete(buildReport());
     } catch (RuntimeException | Error e) {
@@ -162,33 +166,33 @@ final class RunningWorkload implements GovernedWorkload {
     if (t != null) {
       t.cancel(false);
     }
-    int exitValue = process.exitValue();
+    Integer exitValue = detached ? null : process.exitValue();
     List<Enforcement> finalEnforcement = new ArrayList<>(enforcement);
     List<String> finalWarnings = new ArrayList<>(warnings);
     boolean launchFailed = false;
-    for (Launch.Note n : Launch.takeNotes(started.errFile())) {
+    for (Launch.Note n : detached ? List.<Launch.Note>of() : Launch.takeNotes(started.errFile())) {
       switch (n.kind()) {
         case "not-found":
-          launchFailed = exitValue == 127;
+          launchFailed = exitValue != null && exitValue == 127;
           finalWarnings.add("command not found: " + n.subject());
           break;
         case "not-executable":
-          launchFailed = exitValue == 126;
+          launchFailed = exitValue != null && exitValue == 126;
           finalWarnings.add("command not executable: " + n.subject() + " (" + n.error() + ")");
           break;
         case "join":
-          launchFailed |= spec.strict() && exitValue == 125;
+          launchFailed |= spec.strict() && exitValue != null && exitValue == 125;
           markFailed(finalEnforcement, List.of("cpu_quota", "cpu_weight", "memory_limit_mb",
               "io_weight"), "could not join " + n.subject() + ": " + n.error());
           finalWarnings.add("Cannot place workload in cgroup " + n.subject() + ": " + n.error());
           break;
         case "nice":
-          launchFailed |= spec.strict() && exitValue == 125;
+          launchFailed |= spec.strict() && exitValue != null && exitValue == 125;
           markFailed(finalEnforcement, List.of("nice"), "setpriority failed: " + n.error());
           finalWarnings.add("Cannot set nice " + n.subject() + ": " + n.error());
           break;
         case "oom_score_adj":
-          launchFailed |= spec.strict() && exitValue == 125;
+          launchFailed |= spec.strict() && exitValue != null && exitValue == 125;
           markFailed(finalEnforcement, List.of("oom_score"), "write failed: " + n.error());
           finalWarnings.add("Cannot set OOM score " + n.subject() + ": " + n.error());
           break;
@@ -203,9 +207,21 @@ final class RunningWorkload implements GovernedWorkload {
       finalWarnings.add("could not read usage: " + e);
       usage = Usage.UNKNOWN;
     }
+    if (detached) {
+      // the process runs on in its cgroup; a later start collects the cgroup once empty
+      return report(endedAt, null, ExitReason.DETACHED, null, finalEnforcement, usage,
+          finalWarnings, false);
+    }
     finalWarnings.addAll(governance.release());
     Outcome outcome = Outcome.classify(exitValue, timedOut, usage.oomKills(), launchFailed);
-    Outcome.Sla sla = Outcome.sla(spec.slaEligible(), outcome.reason(), finalEnforcement);
+    return report(endedAt, outcome.exitCode(), outcome.reason(), outcome.signal(),
+        finalEnforcement, usage, finalWarnings, launchFailed);
+  }
+
+  private WorkloadReport report(Instant endedAt, @Nullable Integer exitCode, ExitReason reason,
+      @Nullable String signal, List<Enforcement> finalEnforcement, Usage usage,
+      List<String> finalWarnings, boolean launchFailed) {
+    Outcome.Sla sla = Outcome.sla(spec.slaEligible(), reason, finalEnforcement);
     WorkloadReport r =
         new WorkloadReport(
             spec.jobId(),
@@ -219,9 +235,9 @@ final class RunningWorkload implements GovernedWorkload {
             startedAt,
             endedAt,
             Duration.between(startedAt, endedAt).toNanos() / 1e9,
-            outcome.exitCode(),
-            outcome.reason(),
-            outcome.signal(),
+            exitCode,
+            reason,
+            signal,
             spec.constraints(),
             finalEnforcement,
             usage,
@@ -231,7 +247,8 @@ final class RunningWorkload implements GovernedWorkload {
     WorkloadEvent.Type type;
     if (launchFailed) {
       type = WorkloadEvent.Type.FAILED;
-    } else if (outcome.reason() == ExitReason.SUCCESS || outcome.reason() == ExitReason.ERROR) {
+    } else if (reason == ExitReason.SUCCESS || reason == ExitReason.ERROR
+        || reason == ExitReason.DETACHED) {
       type = WorkloadEvent.Type.COMPLETED;
     } else {
       type = WorkloadEvent.Type.KILLED;
@@ -257,6 +274,21 @@ final class RunningWorkload implements GovernedWorkload {
         LOG.warn("workload listener failed on {}: {}", event.type(), e.toString());
       }
     }
+  }
+
+  @Override
+  public WorkloadReport detach() {
+    synchronized (this) {
+      if (!report.isDone()) {
+        detached = true;
+        ScheduledFuture<?> t = timer;
+        if (t != null) {
+          t.cancel(false);
+        }
+        finish();
+      }
+    }
+    return report.join();
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.ffrtmp.spi;
 
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.Usage;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -44,6 +45,25 @@ public interface Governance {
    * @return the warnings
    */
   List<String> warnings();
+
+  /**
+   * Moves a running process (all its threads) into the workload's cgroup: attach mode. A
+   * backend without cgroups does nothing.
+   *
+   * @param pid the process
+   * @throws IOException when the kernel refuses
+   */
+  void adopt(long pid) throws IOException;
+
+  /**
+   * Moves a process back into the cgroups it was in before {@link #adopt(long)}: attach mode's
+   * detach with restore. A backend without cgroups does nothing.
+   *
+   * @param pid the process
+   * @param originalCgroups the text of {@code /proc/<pid>/cgroup} read at adoption
+   * @throws IOException when the kernel refuses
+   */
+  void moveBack(long pid, String originalCgroups) throws IOException;
 
   /**
    * Sends a signal to every process in the workload's cgroup. The core also signals the

@@ -73,7 +73,13 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
    * @param dir its directory
    * @param path its path relative to the hierarchy's root, e.g. {@code /} or {@code /a/b}
    */
-  record Parent(Path dir, String path) {}
+  record Parent(Path dir, String path, MountInfo.Mount mount) {
+    /** The directory of another cgroup path in the same hierarchy. */
+    Path dirOf(String cgroupPath) {
+      String rel = relativeTo(mount.root(), cgroupPath);
+      return rel.isEmpty() ? Path.of(mount.mountPoint()) : Path.of(mount.mountPoint(), rel);
+    }
+  }
 
   /**
    * The hierarchies found: controller name to the parent cgroup there.
@@ -92,7 +98,7 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
           String own = parentOverride != null ? parentOverride : self.v1().getOrDefault(ctrl, "/");
           String rel = relativeTo(m.root(), own);
           Path dir = rel.isEmpty() ? Path.of(m.mountPoint()) : Path.of(m.mountPoint(), rel);
-          out.put(ctrl, new Parent(dir, "/" + rel));
+          out.put(ctrl, new Parent(dir, "/" + rel, m));
           break;
         }
       }
@@ -100,7 +106,7 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
     return out;
   }
 
-  private static String relativeTo(String mountRoot, String cgroupPath) {
+  static String relativeTo(String mountRoot, String cgroupPath) {
     String p = cgroupPath;
     if (!mountRoot.equals("/") && p.startsWith(mountRoot)) {
       p = p.substring(mountRoot.length());
@@ -155,7 +161,7 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
     Map<String, Path> dirs = new LinkedHashMap<>();
     parents.forEach((c, p) -> dirs.put(c, p.dir().resolve(leaf)));
     String path = (cpu.path().endsWith("/") ? cpu.path() : cpu.path() + "/") + leaf;
-    V1Governance g = new V1Governance(fs, dirs, path);
+    V1Governance g = new V1Governance(fs, dirs, path, parents);
     try {
       List<Enforcement> enforcement = g.apply(request.constraints());
       List<Enforcement> unenforced =

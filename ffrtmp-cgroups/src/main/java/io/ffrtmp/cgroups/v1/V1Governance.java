@@ -6,6 +6,7 @@ import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.Usage;
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.cgroups.ProcCgroup;
 import io.ffrtmp.internal.Signals;
 import io.ffrtmp.spi.Governance;
 import java.io.IOException;
@@ -29,10 +30,59 @@ final class V1Governance implements Governance {
   private final List<String> warnings = new ArrayList<>();
   private List<Enforcement> enforcement = List.of();
 
-  V1Governance(CgroupFs fs, Map<String, Path> dirs, String cgroupPath) {
+  /** controller -> its hierarchy, to find a process's original cgroup again. */
+  private final Map<String, CgroupV1Strategy.Parent> hierarchies;
+
+  V1Governance(
+      CgroupFs fs,
+      Map<String, Path> dirs,
+      String cgroupPath,
+      Map<String, CgroupV1Strategy.Parent> hierarchies) {
     this.fs = fs;
-    this.dirs = Map.copyOf(dirs);
+    this.dirs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(dirs));
     this.cgroupPath = cgroupPath;
+    this.hierarchies = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hierarchies));
+  }
+
+  @Override
+  public void adopt(long pid) throws IOException {
+    for (Path procs : joinFiles()) {
+      fs.write(procs, Long.toString(pid));
+    }
+  }
+
+  @Override
+  public void moveBack(long pid, String originalCgroups) throws IOException {
+    ProcCgroup original = ProcCgroup.parse(originalCgroups);
+    IOException first = null;
+    for (Map.Entry<String, Path> e : distinctByDir().entrySet()) {
+      String path = original.v1().get(e.getKey());
+      if (path == null) {
+        continue;
+      }
+      try {
+        fs.write(hierarchies.get(e.getKey()).dirOf(path).resolve("cgroup.procs"),
+            Long.toString(pid));
+      } catch (IOException ex) {
+        if (first == null) {
+          first = ex;
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  /** One controller per distinct directory (co-mounted controllers share one). */
+  private Map<String, Path> distinctByDir() {
+    Map<String, Path> out = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, Path> e : dirs.entrySet()) {
+      if (!out.containsValue(e.getValue())) {
+        out.put(e.getKey(), e.getValue());
+      }
+    }
+    return out;
   }
 
   /** Writes every limit and reads it back; returns one entry per cgroup constraint. */

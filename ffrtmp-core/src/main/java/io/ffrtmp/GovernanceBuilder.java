@@ -1,0 +1,135 @@
+package io.ffrtmp;
+
+import java.io.IOException;
+
+/**
+ * The settings shared by {@link WorkloadBuilder} (run mode) and {@link AttachBuilder} (attach
+ * mode). Each setter checks its argument at once ({@link NullPointerException} for null, {@link
+ * IllegalArgumentException} naming the parameter, the value and the allowed range otherwise) and
+ * returns this builder. Values are never clamped.
+ *
+ * @param <B> the builder's own type
+ */
+public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
+  /**
+   * Sets the job id, used in the report and in the cgroup name {@code ffrtmp-wrapper-<id>}. Any
+   * text is accepted; it is made safe for the cgroup name, and the report keeps it as given. An
+   * empty id becomes {@code unknown}.
+   *
+   * @param jobId the job id
+   * @return this builder
+   */
+  B withJobId(String jobId);
+
+  /**
+   * Marks the workload as SLA-worthy (default false).
+   *
+   * @param eligible whether it is
+   * @return this builder
+   */
+  B slaEligible(boolean eligible);
+
+  /**
+   * Declares why the workload runs (default {@link Intent#PRODUCTION}).
+   *
+   * @param intent the intent
+   * @return this builder
+   */
+  B withIntent(Intent intent);
+
+  /**
+   * Limits CPU time, in percent of one core: 100 = one core, 250 = two and a half; 0 =
+   * unlimited (default). Range 0..{@value Constraints#CPU_QUOTA_MAX}.
+   *
+   * @param percent the quota
+   * @return this builder
+   */
+  B withCpuQuota(int percent);
+
+  /**
+   * Sets the relative CPU weight, 1..10000 (default 100).
+   *
+   * @param weight the weight
+   * @return this builder
+   */
+  B withCpuWeight(int weight);
+
+  /**
+   * Sets the nice value, -20..19 (default 0). Negative values need root (CAP_SYS_NICE); without
+   * it they degrade to 0 with a warning, or refuse to start in strict mode.
+   *
+   * @param nice the nice value
+   * @return this builder
+   */
+  B withNice(int nice);
+
+  /**
+   * Limits memory, in MiB (1 MiB = 1048576 bytes); 0 = unlimited (default).
+   *
+   * @param mebibytes the limit
+   * @return this builder
+   */
+  B withMemoryLimitMb(long mebibytes);
+
+  /**
+   * Sets the IO weight in percent, 0..100; 0 = unset (default).
+   *
+   * @param percent the weight
+   * @return this builder
+   */
+  B withIoWeight(int percent);
+
+  /**
+   * Sets the OOM score adjustment, -1000..1000 (default 0). Negative values need root
+   * (CAP_SYS_RESOURCE); without it they degrade to 0 with a warning.
+   *
+   * @param score the adjustment
+   * @return this builder
+   */
+  B withOomScore(int score);
+
+  /**
+   * Strict mode: refuse to start (with {@link EnforcementException}) when a requested
+   * constraint cannot be enforced, instead of degrading with a warning.
+   *
+   * @return this builder
+   */
+  B requireEnforcement();
+
+  /**
+   * Forces a backend by name ({@code cgroup-v2}, {@code cgroup-v1}, {@code nice-fallback}),
+   * overriding the {@systemProperty ffrtmp.strategy} system property and automatic selection.
+   *
+   * @param name the backend's name
+   * @return this builder
+   */
+  B withStrategy(String name);
+
+  /**
+   * Sets the parent cgroup under which the workload's cgroup is created, as a path relative to
+   * the hierarchy root (e.g. {@code /ffrtmp.slice}); overrides the {@systemProperty
+   * ffrtmp.cgroup.parent} system property and the backend's default rule.
+   *
+   * @param parent the parent cgroup
+   * @return this builder
+   */
+  B withCgroupParent(String parent);
+
+  /**
+   * Adds a lifecycle listener.
+   *
+   * @param listener the listener
+   * @return this builder
+   */
+  B withListener(WorkloadListener listener);
+
+  /**
+   * Validates the combination, prepares governance and starts (or adopts) the workload.
+   *
+   * @return the governed workload
+   * @throws EnforcementException in strict mode, when a constraint cannot be enforced
+   * @throws NoSuchProcessException in attach mode, when the process does not exist
+   * @throws IOException when the backend, the launch or the adoption fails
+   */
+  GovernedWorkload start() throws IOException;
+}

@@ -1,0 +1,199 @@
+package io.ffrtmp.internal;
+
+import com.sun.jna.Memory;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the exit of processes that are not the JVM's children (attach mode): one daemon
+ * thread for all of them, blocked in {@code epoll_wait} on a pidfd per process, so an exit is
+ * seen as soon as the kernel reports it and the number of watching threads does not grow with
+ * the number of workloads. Where the kernel lacks {@code pidfd_open} (before 5.3), the same
+ * thread polls {@code /proc/<pid>/stat} every {@value #FALLBACK_POLL_MS} ms instead (a new
+ * polled process is first looked at within a second).
+ *
+ * <p>PID reuse is guarded: each watch carries the process's start time (field 22 of stat),
+ * checked when the pidfd is opened and by every fallback poll.
+ */
+public final class ExitWatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(ExitWatcher.class);
+
+  /** Poll interval where pidfds are unavailable. */
+  static final int FALLBACK_POLL_MS = 10;
+
+  private static final int MAX_EVENTS = 64;
+
+  /** Without polled entries the thread still wakes this often, to notice new ones. */
+  private static final int IDLE_WAKE_MS = 1000;
+
+  private static volatile ExitWatcher shared;
+
+  private final int epfd;
+  private final AtomicLong ids = new AtomicLong();
+  private final Map<Long, Entry> byId = new HashMap<>();
+  private final Map<Long, Entry> polled = new HashMap<>();
+  private final Thread thread;
+
+  private record Entry(long id, long pid, long startTime, int fd, Runnable onExit) {}
+
+  /** A registered watch; cancel it to stop watching. */
+  public interface Watch {
+    /** Stops watching; the callback will not run (unless it already has). */
+    void cancel();
+  }
+
+  private ExitWatcher() {
+    this.epfd = Posix.epollCreate();
+    this.thread = new Thread(this::loop, "ffrtmp-exit-watcher");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /**
+   * The JVM's one watcher, started on first use.
+   *
+   * @return the watcher
+   */
+  public static ExitWatcher shared() {
+    ExitWatcher w = shared;
+    if (w == null) {
+      synchronized (ExitWatcher.class) {
+        w = shared;
+        if (w == null) {
+          w = new ExitWatcher();
+          shared = w;
+        }
+      }
+    }
+    return w;
+  }
+
+  /**
+   * Calls {@code onExit} once, on the watcher's thread, when the process {@code pid} that
+   * started at {@code startTime} has exited (also if it already has). The callback must be
+   * quick and must not block.
+   *
+   * @param pid the process
+   * @param startTime its start time (stat field 22)
+   * @param onExit what to do then
+   * @return the watch
+   */
+  public Watch watch(long pid, long startTime, Runnable onExit) {
+    long id = ids.incrementAndGet();
+    int fd = Posix.pidfdOpen((int) pid);
+    if (fd >= 0 && !sameProcess(pid, startTime)) {
+      // the pid now names another process (or none): ours is gone
+      Posix.close(fd);
+      onExit.run();
+      return () -> {};
+    }
+    Entry e = new Entry(id, pid, startTime, fd, onExit);
+    synchronized (this) {
+      if (fd >= 0) {
+        byId.put(id, e);
+        int err = Posix.epollCtl(epfd, fd, id, true);
+        if (err != 0) {
+          byId.remove(id);
+          Posix.close(fd);
+          throw new IllegalStateException("epoll_ctl failed: errno " + err);
+        }
+      } else {
+        if (fd != -Posix.ENOSYS) {
+          LOG.debug("pidfd_open({}) failed with errno {}, polling instead", pid, -fd);
+        }
+        polled.put(id, new Entry(id, pid, startTime, -1, onExit));
+      }
+    }
+    return () -> cancel(id);
+  }
+
+  /**
+   * How many processes are being watched.
+   *
+   * @return the count
+   */
+  public synchronized int size() {
+    return byId.size() + polled.size();
+  }
+
+  /**
+   * The watching thread, for tests counting threads.
+   *
+   * @return the thread
+   */
+  Thread thread() {
+    return thread;
+  }
+
+  private synchronized void cancel(long id) {
+    Entry e = byId.remove(id);
+    if (e != null) {
+      Posix.epollCtl(epfd, e.fd(), id, false);
+      Posix.close(e.fd());
+    }
+    polled.remove(id);
+  }
+
+  private static boolean sameProcess(long pid, long startTime) {
+    return ProcFs.stat(pid).map(s -> s.startTime() == startTime && s.state() != 'Z'
+        && s.state() != 'X').orElse(false);
+  }
+
+  private void loop() {
+    Memory events = new Memory((long) MAX_EVENTS * Posix.EPOLL_EVENT_SIZE);
+    while (true) {
+      int timeout;
+      synchronized (this) {
+        timeout = polled.isEmpty() ? IDLE_WAKE_MS : FALLBACK_POLL_MS;
+      }
+      int n;
+      try {
+        n = Posix.epollWait(epfd, events, MAX_EVENTS, timeout);
+      } catch (RuntimeException e) {
+        LOG.error("exit watcher stopped: {}", e.toString());
+        return;
+      }
+      for (int i = 0; i < n; i++) {
+        long id = Posix.epollData(events, i);
+        Entry e;
+        synchronized (this) {
+          e = byId.remove(id);
+          if (e != null) {
+            Posix.epollCtl(epfd, e.fd(), id, false);
+            Posix.close(e.fd());
+          }
+        }
+        if (e != null) {
+          fire(e);
+        }
+      }
+      pollFallback();
+    }
+  }
+
+  private void pollFallback() {
+    java.util.List<Entry> gone = new java.util.ArrayList<>();
+    synchronized (this) {
+      for (Iterator<Entry> it = polled.values().iterator(); it.hasNext(); ) {
+        Entry e = it.next();
+        if (!sameProcess(e.pid(), e.startTime())) {
+          it.remove();
+          gone.add(e);
+        }
+      }
+    }
+    gone.forEach(ExitWatcher::fire);
+  }
+
+  private static void fire(Entry e) {
+    try {
+      e.onExit().run();
+    } catch (RuntimeException ex) {
+      LOG.warn("exit callback for pid {} failed: {}", e.pid(), ex.toString());
+    }
+  }
+}
