@@ -4,7 +4,10 @@
  * The JVM starts this program with ProcessBuilder; it places ITSELF and then execs the
  * workload, so the workload's first instruction already runs placed:
  *
- *   ffrtmp-shim <errfile> <strict:0|1> <nice|-> <oom_score_adj|-> <n> <procs-file>... -- <cmd> [args...]
+ *   ffrtmp-shim <errfile> <flags> <nice|-> <oom_score_adj|-> <n> <procs-file>... -- <cmd> [args...]
+ *
+ * <flags> is "-" or letters: "s" strict mode, "o" standard output joins standard error (1>&2)
+ * before the exec.
  *
  * 1. writes its own pid into each of the n cgroup.procs files (retrying a transient EINVAL),
  * 2. sets its nice (setpriority on itself, inherited by the exec'd program and its children),
@@ -74,7 +77,8 @@ int main(int argc, char **argv) {
     return 125;
   }
   errfile = argv[1];
-  int strict = strcmp(argv[2], "1") == 0;
+  int strict = strchr(argv[2], 's') != NULL;
+  int out_to_err = strchr(argv[2], 'o') != NULL;
   const char *nice_arg = argv[3];
   const char *oom_arg = argv[4];
   int n = atoi(argv[5]);
@@ -107,6 +111,7 @@ int main(int argc, char **argv) {
     }
   }
   if (setsid() < 0) note("setsid", "", errno);
+  if (out_to_err && dup2(2, 1) < 0) note("dup2", "1>&2", errno);
 
   sigset_t none;
   sigemptyset(&none);

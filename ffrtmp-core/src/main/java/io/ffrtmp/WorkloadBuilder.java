@@ -26,4 +26,14 @@ public interface WorkloadBuilder extends GovernanceBuilder<WorkloadBuilder> {
    * @return this builder
    */
   WorkloadBuilder withTimeout(Duration timeout, Duration grace);
+
+  /**
+   * Sends the workload's standard output to wherever its standard error goes, like {@code
+   * 1>&2}, done by the launch shim on the very file the workload inherits (no pipe through the
+   * JVM). For tools whose own standard output carries a machine-readable report, such as
+   * {@code ffrtmp run --json}.
+   *
+   * @return this builder
+   */
+  WorkloadBuilder mergeOutputIntoError();
 }

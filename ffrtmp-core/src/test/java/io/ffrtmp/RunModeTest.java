@@ -157,6 +157,20 @@ class RunModeTest {
   }
 
   @Test
+  void mergeOutputIntoError_sendsStdoutToTheSameFileAsStderr(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out.txt");
+    Path err = dir.resolve("err.txt");
+    ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", "echo to-stdout; echo to-stderr >&2")
+        .redirectOutput(out.toFile())
+        .redirectError(err.toFile());
+    WorkloadReport r =
+        Workload.run(pb).withStrategy("nice-fallback").mergeOutputIntoError().start().awaitReport();
+    assertEquals(0, r.exitCode());
+    assertEquals("", Files.readString(out));
+    assertEquals("to-stdout\nto-stderr\n", Files.readString(err));
+  }
+
+  @Test
   void timeout_terminatesTheWholeGroup_withSigtermThenSigkill(@TempDir Path dir) throws Exception {
     Path childPid = dir.resolve("child.pid");
     // The workload ignores SIGTERM, so the grace period must end in SIGKILL; its child sleeps.

@@ -19,6 +19,7 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   private final ProcessBuilder template;
   private @Nullable Duration timeout;
   private Duration grace = DEFAULT_GRACE;
+  private boolean outputToError;
 
   /**
    * Copies the caller's process description.
@@ -70,6 +71,12 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   }
 
   @Override
+  public WorkloadBuilder mergeOutputIntoError() {
+    this.outputToError = true;
+    return this;
+  }
+
+  @Override
   public GovernedWorkload start() throws IOException {
     Constraints constraints = constraints();
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);
@@ -88,6 +95,7 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
             timeout,
             grace,
             strict,
+            outputToError,
             cgroupParent(),
             List.copyOf(listeners)),
         selection.chosen(),

@@ -43,6 +43,7 @@ final class RunningWorkload implements GovernedWorkload {
       @Nullable Duration timeout,
       Duration grace,
       boolean strict,
+      boolean outputToError,
       @Nullable String cgroupParent,
       List<WorkloadListener> listeners) {}
 
@@ -89,7 +90,8 @@ final class RunningWorkload implements GovernedWorkload {
     Launch.Started started;
     try {
       started =
-          Launch.start(spec.template(), g.joinFiles(), plan.niceArg(), plan.oomArg(), spec.strict());
+          Launch.start(spec.template(), g.joinFiles(), plan.niceArg(), plan.oomArg(), spec.strict(),
+              spec.outputToError());
     } catch (IOException | RuntimeException e) {
       g.release();
       throw e;

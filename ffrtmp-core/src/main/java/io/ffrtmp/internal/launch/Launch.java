@@ -46,6 +46,7 @@ public final class Launch {
    * @param nice the nice value, or null to inherit
    * @param oomScoreAdj the oom_score_adj, or null to inherit
    * @param strict whether a placement, nice or oom failure must stop the launch
+   * @param outputToError whether the workload's standard output joins its standard error
    * @return the started workload
    * @throws IOException if the shim cannot be started
    */
@@ -54,7 +55,8 @@ public final class Launch {
       List<Path> joinFiles,
       @Nullable Integer nice,
       @Nullable Integer oomScoreAdj,
-      boolean strict)
+      boolean strict,
+      boolean outputToError)
       throws IOException {
     Path shim = Shim.path();
     Path errFile =
@@ -65,7 +67,8 @@ public final class Launch {
     List<String> cmd = new ArrayList<>(template.command().size() + joinFiles.size() + 8);
     cmd.add(shim.toString());
     cmd.add(errFile.toString());
-    cmd.add(strict ? "1" : "0");
+    String flags = (strict ? "s" : "") + (outputToError ? "o" : "");
+    cmd.add(flags.isEmpty() ? "-" : flags);
     cmd.add(nice == null ? "-" : nice.toString());
     cmd.add(oomScoreAdj == null ? "-" : oomScoreAdj.toString());
     cmd.add(Integer.toString(joinFiles.size()));

@@ -1,8 +1,7 @@
 package io.ffrtmp.examples.cli;
 
 import io.ffrtmp.Intent;
-import io.ffrtmp.WorkloadBuilder;
-import java.time.Duration;
+import io.ffrtmp.GovernanceBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -59,17 +58,8 @@ final class ConstraintOptions {
       description = "Force a backend: cgroup-v2, cgroup-v1 or nice-fallback.")
   String strategy;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS",
-      description = "Terminate the whole workload after this many seconds (SIGTERM, then"
-          + " SIGKILL after --grace).")
-  Long timeoutSec;
-
-  @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "10",
-      description = "Seconds between SIGTERM and SIGKILL for --timeout (default: ${DEFAULT-VALUE}).")
-  long graceSec = 10;
-
   /** Applies every flag to the builder; a value the library rejects is a usage error. */
-  void applyTo(WorkloadBuilder b, CommandLine cl) {
+  void applyTo(GovernanceBuilder<?> b, CommandLine cl) {
     set(cl, "--job-id", () -> b.withJobId(jobId));
     b.slaEligible(slaEligible);
     set(cl, "--intent", () -> b.withIntent(Intent.parse(intent)));
@@ -85,13 +75,9 @@ final class ConstraintOptions {
     if (strict) {
       b.requireEnforcement();
     }
-    if (timeoutSec != null) {
-      set(cl, "--timeout", () -> b.withTimeout(Duration.ofSeconds(timeoutSec),
-          Duration.ofSeconds(graceSec)));
-    }
   }
 
-  private static void set(CommandLine cl, String flag, Runnable r) {
+  static void set(CommandLine cl, String flag, Runnable r) {
     try {
       r.run();
     } catch (IllegalArgumentException e) {

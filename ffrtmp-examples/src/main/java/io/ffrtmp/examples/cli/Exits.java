@@ -10,14 +10,25 @@ import io.ffrtmp.GovernedWorkload;
 final class Exits {
   private Exits() {}
 
-  static Thread installHook(GovernedWorkload w) {
+  /**
+   * Installs the hook. In attach mode the wrapper detaches first (the cgroup and its limits
+   * stay) and prints the report, so that an operator's Ctrl-C is a clean detach.
+   */
+  static Thread installHook(GovernedWorkload w, boolean detach, boolean json) {
     Thread hook =
         new Thread(
-            () ->
-                System.err.println(
-                    "[wrapper] received termination signal: wrapper exiting, workload pid "
-                        + w.pid()
-                        + " continues (not signalled)"),
+            () -> {
+              System.err.println(
+                  "[wrapper] received termination signal: wrapper exiting, workload pid "
+                      + w.pid()
+                      + " continues (not signalled)");
+              if (detach) {
+                RunCommand.printEnd(w, w.detach(), json);
+                System.out.flush();
+                System.err.flush();
+                Runtime.getRuntime().halt(0); // attach: a detach is a success
+              }
+            },
             "ffrtmp-exit");
     Runtime.getRuntime().addShutdownHook(hook);
     return hook;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "ffrtmp 0.1.0-SNAPSHOT",
     description = "Run or adopt Linux processes under CPU, memory, IO, priority and OOM constraints.",
-    subcommands = {RunCommand.class},
+    subcommands = {RunCommand.class, AttachCommand.class},
     exitCodeOnInvalidInput = 2,
     exitCodeOnExecutionException = 125)
 public final class Ffrtmp implements Runnable {
@@ -23,7 +23,7 @@ public final class Ffrtmp implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: run");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: run or attach");
   }
 
   /**

@@ -7,7 +7,7 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadBuilder;
 import io.ffrtmp.WorkloadReport;
-import java.io.File;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,21 +44,30 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin ConstraintOptions options = new ConstraintOptions();
 
+  @CommandLine.Option(names = "--timeout", paramLabel = "SECONDS",
+      description = "Terminate the whole workload after this many seconds (SIGTERM, then"
+          + " SIGKILL after --grace).")
+  Long timeoutSec;
+
+  @CommandLine.Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "10",
+      description = "Seconds between SIGTERM and SIGKILL for --timeout (default: ${DEFAULT-VALUE}).")
+  long graceSec = 10;
+
   @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments.")
   List<String> command = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+    WorkloadBuilder b = Workload.run(command);
     if (options.json) {
       // stdout belongs to the report: the workload's stdout goes to our stderr
-      File stderr = new File("/proc/self/fd/2");
-      if (stderr.canWrite()) {
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(stderr));
-      }
+      b.mergeOutputIntoError();
     }
-    WorkloadBuilder b = Workload.run(pb);
     options.applyTo(b, spec.commandLine());
+    if (timeoutSec != null) {
+      ConstraintOptions.set(spec.commandLine(), "--timeout",
+          () -> b.withTimeout(Duration.ofSeconds(timeoutSec), Duration.ofSeconds(graceSec)));
+    }
     GovernedWorkload w;
     try {
       w = b.start();
@@ -66,32 +75,41 @@ final class RunCommand implements Callable<Integer> {
       Log.error(e.getMessage());
       return 125;
     }
+    printStart(w, "started");
+    Thread hook = Exits.installHook(w, false, options.json);
+    WorkloadReport r = w.awaitReport();
+    Exits.finished(hook);
+    printEnd(w, r, options.json);
+    return r.exitCode() == null ? 0 : r.exitCode();
+  }
+
+  static void printEnd(GovernedWorkload w, WorkloadReport r, boolean json) {
+    for (String warning : r.warnings()) {
+      if (!w.warnings().contains(warning)) {
+        Log.warning(warning);
+      }
+    }
+    if (json) {
+      System.out.println(r.toJson());
+      System.out.flush();
+    } else {
+      summary(r);
+    }
+  }
+
+  static void printStart(GovernedWorkload w, String verb) {
     for (String warning : w.warnings()) {
       Log.warning(warning);
     }
     Log.info(
-        "started pid "
+        verb
+            + " pid "
             + w.pid()
             + " job "
             + w.jobId()
             + " strategy "
             + w.strategy()
             + w.cgroupPath().map(p -> " cgroup " + p).orElse(""));
-    Thread hook = Exits.installHook(w);
-    WorkloadReport r = w.awaitReport();
-    Exits.finished(hook);
-    for (String warning : r.warnings()) {
-      if (!w.warnings().contains(warning)) {
-        Log.warning(warning);
-      }
-    }
-    if (options.json) {
-      System.out.println(r.toJson());
-      System.out.flush();
-    } else {
-      summary(r);
-    }
-    return r.exitCode() == null ? 0 : r.exitCode();
   }
 
   private static String sec(Double s) {
@@ -102,9 +120,10 @@ final class RunCommand implements Callable<Integer> {
     Log.info(
         String.format(
             Locale.ROOT,
-            "job %s pid %d ended: exit_code=%s exit_reason=%s%s duration=%.3fs strategy=%s%s",
+            "job %s pid %d %s: exit_code=%s exit_reason=%s%s duration=%.3fs strategy=%s%s",
             r.jobId(),
             r.pid(),
+            r.exitReason() == io.ffrtmp.ExitReason.DETACHED ? "detached" : "ended",
             r.exitCode(),
             r.exitReason().wireName(),
             r.signal() == null ? "" : " signal=" + r.signal(),
