@@ -24,8 +24,24 @@ public final class ChildJvm {
    */
   public static List<String> command(
       String classpath, Path tmpdir, String mainClass, List<String> args) {
+    return command(classpath, tmpdir, List.of(), mainClass, args);
+  }
+
+  /**
+   * Like {@link #command(String, Path, String, List)}, with extra JVM options.
+   *
+   * @param classpath the class path to use
+   * @param tmpdir the child's java.io.tmpdir
+   * @param jvmArgs extra JVM options, e.g. {@code -Dx=y}
+   * @param mainClass the main class
+   * @param args its arguments
+   * @return the command
+   */
+  public static List<String> command(
+      String classpath, Path tmpdir, List<String> jvmArgs, String mainClass, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmArgs);
     cmd.add("-Xshare:auto");
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-Djava.io.tmpdir=" + tmpdir);

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * A tiny program that governs one command through the library, for tests that need a separate
- * JVM: {@code LaunchMain <nice> <oomScore> <command...>}. Prints {@code PID <pid>}, then each
+ * JVM: {@code LaunchMain <nice> <oomScore> <command...>}; {@code -Dffrtmp.test.memoryMb=N} adds a
+ * memory limit. Prints {@code PID <pid>}, then each
  * start-time warning as {@code WARNING <text>}, then {@code REPORT <json>} when the workload
  * ends.
  */
@@ -28,6 +29,7 @@ public final class LaunchMain {
             .withJobId("child-jvm")
             .withNice(Integer.parseInt(args[0]))
             .withOomScore(Integer.parseInt(args[1]))
+            .withMemoryLimitMb(Long.getLong("ffrtmp.test.memoryMb", 0L))
             .start();
     System.out.println("PID " + w.pid());
     for (String warning : w.warnings()) {

@@ -1,0 +1,271 @@
+package io.ffrtmp.cgroups.v2;
+
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementException;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.cgroups.CgroupFs;
+import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.cgroups.MountInfo;
+import io.ffrtmp.cgroups.ProcCgroup;
+import io.ffrtmp.spi.Availability;
+import io.ffrtmp.spi.Governance;
+import io.ffrtmp.spi.GovernanceRequest;
+import io.ffrtmp.spi.GovernanceStrategy;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@code cgroup-v2} backend: one cgroup per workload in the unified hierarchy, found from
+ * {@code /proc/self/mountinfo} (a {@code cgroup2} mount) and {@code /proc/self/cgroup} ({@code
+ * 0::/path}).
+ *
+ * <p>Parent rule (the first that applies):
+ *
+ * <ol>
+ *   <li>a configured parent ({@code withCgroupParent}, {@code -Dffrtmp.cgroup.parent}), created
+ *       if missing;
+ *   <li>the JVM is in the root cgroup ({@code 0::/}): the root, so workloads are {@code
+ *       /ffrtmp-wrapper-<id>} as in the operator guide; the root is exempt from the
+ *       no-internal-processes rule;
+ *   <li>otherwise the JVM's own cgroup (a systemd service, a delegated {@code user@.service}
+ *       subtree): workloads become its children, so systemd's {@code KillMode=control-group}
+ *       still stops them. Because a cgroup with processes cannot enable controllers for its
+ *       children (the no-internal-processes rule), the JVM first moves itself into a leaf
+ *       {@code <own>/ffrtmp-supervisor} that it creates, then enables the controllers in
+ *       {@code <own>/cgroup.subtree_control}. This is done only when the JVM is the only process
+ *       in its cgroup; otherwise the backend is unusable and says why.
+ * </ol>
+ *
+ * <p>Controllers {@code cpu} and {@code memory} are required ({@code io} is used when
+ * available); each missing one is named by the probe. Hybrid hosts whose cgroup2 mount has only
+ * {@code hugetlb} (the machines here) therefore never select this backend.
+ */
+public final class CgroupV2Strategy implements GovernanceStrategy {
+  /** The backend's name. */
+  public static final String NAME = "cgroup-v2";
+
+  /** The leaf the JVM moves into when its own cgroup must hand controllers down. */
+  static final String SUPERVISOR_LEAF = "ffrtmp-supervisor";
+
+  static final List<String> REQUIRED = List.of("cpu", "memory");
+
+  private final CgroupFs fs;
+  private final Path procSelf;
+  private final Cgroups.Sweeper sweeper = new Cgroups.Sweeper();
+
+  /** The real backend. */
+  public CgroupV2Strategy() {
+    this(CgroupFs.REAL, Path.of("/proc/self"));
+  }
+
+  /**
+   * A backend over an injected cgroupfs and /proc directory (tests).
+   *
+   * @param fs the cgroupfs
+   * @param procSelf the directory holding {@code mountinfo} and {@code cgroup}
+   */
+  public CgroupV2Strategy(CgroupFs fs, Path procSelf) {
+    this.fs = fs;
+    this.procSelf = procSelf;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public int priority() {
+    return 300;
+  }
+
+  /**
+   * Where things are.
+   *
+   * @param mountPoint the cgroup2 mount point
+   * @param ownPath the JVM's cgroup path, e.g. {@code /} or {@code /system.slice/x.service}
+   */
+  record Layout(Path mountPoint, String ownPath) {
+    Path dirOf(String cgroupPath) {
+      String rel = cgroupPath.replaceFirst("^/+", "");
+      return rel.isEmpty() ? mountPoint : mountPoint.resolve(rel);
+    }
+  }
+
+  @Nullable Layout layout() throws IOException {
+    MountInfo mi = MountInfo.parse(fs.read(procSelf.resolve("mountinfo")));
+    ProcCgroup self = ProcCgroup.parse(fs.read(procSelf.resolve("cgroup")));
+    for (MountInfo.Mount m : mi.mounts()) {
+      if (m.fsType().equals("cgroup2")) {
+        String own = self.v2() == null ? "/" : self.v2();
+        // a mount whose root is not "/" (a cgroup namespace or a bind mount) shows paths below it
+        if (!m.root().equals("/") && own.startsWith(m.root())) {
+          own = own.substring(m.root().length());
+        }
+        return new Layout(Path.of(m.mountPoint()), own.isEmpty() ? "/" : own);
+      }
+    }
+    return null;
+  }
+
+  private Set<String> controllers(Path dir) throws IOException {
+    return Set.of(fs.read(dir.resolve("cgroup.controllers")).trim().split("\\s+"));
+  }
+
+  @Override
+  public Availability probe() {
+    Layout l;
+    try {
+      l = layout();
+    } catch (IOException e) {
+      return Availability.unusable("cannot read /proc/self: " + Cgroups.reason(e));
+    }
+    if (l == null) {
+      return Availability.unusable("no cgroup2 file system is mounted");
+    }
+    Path own = l.dirOf(l.ownPath());
+    Set<String> available;
+    try {
+      available = controllers(own);
+    } catch (IOException e) {
+      return Availability.unusable("cannot read " + own.resolve("cgroup.controllers") + ": "
+          + Cgroups.reason(e));
+    }
+    List<String> missing = new ArrayList<>();
+    for (String c : REQUIRED) {
+      if (!available.contains(c)) {
+        missing.add(c);
+      }
+    }
+    if (!missing.isEmpty()) {
+      return Availability.unusable("cgroup v2 at " + l.mountPoint() + " lacks controller(s) "
+          + String.join(", ", missing) + " (available: "
+          + (available.isEmpty() || available.contains("") ? "none" : String.join(" ", available))
+          + ")");
+    }
+    if (!fs.writable(own) || !fs.writable(own.resolve("cgroup.subtree_control"))) {
+      return Availability.unusable("permission denied: cannot create cgroups in " + own
+          + " (run as root or use a delegated subtree, systemd Delegate=yes)");
+    }
+    return Availability.usable("cgroup v2 at " + l.mountPoint() + ", parent " + l.ownPath());
+  }
+
+  @Override
+  public Governance prepare(GovernanceRequest request) throws IOException {
+    Layout l = layout();
+    if (l == null) {
+      throw new IOException("no cgroup2 file system is mounted");
+    }
+    String parentPath;
+    if (request.cgroupParent() != null) {
+      parentPath = request.cgroupParent();
+      Path p = l.dirOf(parentPath);
+      if (!fs.exists(p)) {
+        fs.mkdir(p);
+      }
+      enableControllers(l, parentPath);
+    } else if (l.ownPath().equals("/")) {
+      parentPath = "/";
+      enableControllers(l, "/");
+    } else {
+      parentPath = l.ownPath();
+      prepareOwnCgroup(l);
+    }
+    Path parent = l.dirOf(parentPath);
+    sweeper.sweepOnce(fs, parent);
+    String leaf = Cgroups.createUnique(fs, List.of(parent), request.jobId());
+    String path = (parentPath.endsWith("/") ? parentPath : parentPath + "/") + leaf;
+    V2Governance g = new V2Governance(fs, parent.resolve(leaf), path, l.mountPoint());
+    try {
+      List<Enforcement> enforcement = g.apply(request.constraints());
+      List<Enforcement> unenforced = enforcement.stream()
+          .filter(e -> e.status() == EnforcementStatus.DEGRADED
+              || e.status() == EnforcementStatus.FAILED)
+          .toList();
+      if (request.strict() && !unenforced.isEmpty()) {
+        throw new EnforcementException(NAME, unenforced);
+      }
+      return g;
+    } catch (IOException | RuntimeException e) {
+      g.release();
+      throw e;
+    }
+  }
+
+  /**
+   * Makes the JVM's own (non-root) cgroup able to hand controllers to children: if they are
+   * not enabled yet, the JVM moves into its leaf {@value #SUPERVISOR_LEAF} first.
+   */
+  private synchronized void prepareOwnCgroup(Layout l) throws IOException {
+    Path own = l.dirOf(l.ownPath());
+    Set<String> enabled = Set.of(fs.read(own.resolve("cgroup.subtree_control")).trim().split("\\s+"));
+    if (enabled.containsAll(REQUIRED)) {
+      return;
+    }
+    String procs = fs.read(own.resolve("cgroup.procs")).trim();
+    String me = Long.toString(ProcessHandle.current().pid());
+    if (!procs.isEmpty() && !procs.equals(me)) {
+      throw new IOException("cannot enable cpu and memory for children of " + own
+          + ": other processes share this JVM's cgroup (the no-internal-processes rule);"
+          + " configure a parent with -Dffrtmp.cgroup.parent");
+    }
+    Path leaf = own.resolve(SUPERVISOR_LEAF);
+    if (!fs.exists(leaf)) {
+      fs.mkdir(leaf);
+    }
+    if (!procs.isEmpty()) {
+      fs.write(leaf.resolve("cgroup.procs"), me);
+    }
+    enableControllers(l, l.ownPath());
+  }
+
+  private void enableControllers(Layout l, String cgroupPath) throws IOException {
+    Path dir = l.dirOf(cgroupPath);
+    Set<String> available = controllers(dir);
+    Set<String> enabled = Set.of(fs.read(dir.resolve("cgroup.subtree_control")).trim().split("\\s+"));
+    StringBuilder add = new StringBuilder();
+    for (String c : List.of("cpu", "memory", "io")) {
+      if (available.contains(c) && !enabled.contains(c)) {
+        add.append(add.length() == 0 ? "" : " ").append('+').append(c);
+      }
+    }
+    if (add.length() > 0) {
+      fs.write(dir.resolve("cgroup.subtree_control"), add.toString());
+    }
+  }
+
+  /**
+   * {@code cpu.max} for a quota: {@code "<percent*1000> 100000"}.
+   *
+   * @param percent 1..102400
+   * @return the file's content
+   */
+  static String cpuMax(int percent) {
+    return (long) percent * 1000 + " 100000";
+  }
+
+  /**
+   * {@code io.weight} for an IO weight in percent: {@code percent * 100} (100..10000; the
+   * kernel's default is 100).
+   *
+   * @param percent 1..100
+   * @return the weight
+   */
+  static int ioWeight(int percent) {
+    return percent * 100;
+  }
+
+  /**
+   * {@code io.bfq.weight} for an IO weight in percent: {@code percent * 10} (10..1000).
+   *
+   * @param percent 1..100
+   * @return the weight
+   */
+  static int bfqWeight(int percent) {
+    return percent * 10;
+  }
+}

@@ -1,0 +1,275 @@
+package io.ffrtmp.cgroups.v2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.ExitReason;
+import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Workload;
+import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.cgroups.CgroupFs;
+import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.testing.ChildJvm;
+import io.ffrtmp.testing.Host;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cgroup-v2 backend against a real cgroup v2 kernel. Not run by surefire (the name does not
+ * end in Test): {@code src/test/vm/run-v2-suite.sh} boots a throwaway v2 kernel under qemu and
+ * runs this class inside it, as root in the root cgroup. Under TCG, assertions are about what
+ * the kernel accepted and counted, not about wall-clock ratios.
+ */
+class CgroupV2VmSuite {
+  static final Path ROOT = Path.of("/sys/fs/cgroup");
+  private String job = "";
+
+  @BeforeAll
+  static void mustBeARealV2Kernel() {
+    var availability = new CgroupV2Strategy().probe();
+    // inside the VM this must hold: a skip here would hide a broken harness
+    assertTrue(availability.usable(), "cgroup-v2 usable: " + availability.reason());
+    assertTrue(Host.isRoot(), "the VM suite runs as root");
+  }
+
+  @AfterEach
+  void nothingLeftBehind() throws Exception {
+    List<Path> left = new ArrayList<>();
+    try (Stream<Path> s = Files.list(ROOT)) {
+      s.filter(p -> p.getFileName().toString().startsWith("ffrtmp-wrapper-" + job))
+          .forEach(left::add);
+    }
+    for (Path p : left) {
+      Cgroups.signalMembers(CgroupFs.REAL, p.resolve("cgroup.procs"), 9);
+      Cgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(5));
+    }
+    assertEquals(List.of(), left, "cgroups left behind");
+  }
+
+  private String job(TestInfo info) {
+    job = "v2-" + info.getTestMethod().orElseThrow().getName();
+    return job;
+  }
+
+  private static String read(Path p) throws Exception {
+    return Files.readString(p).trim();
+  }
+
+  @Test
+  void limits_areWrittenAndAcceptedByTheKernel_beforeTheFirstInstruction(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "read -r cg < /proc/self/cgroup; echo \"$cg\"; d=/sys/fs/cgroup${cg#0::};"
+                + " cat $d/cpu.max $d/cpu.weight $d/memory.max $d/memory.oom.group"))
+        .withJobId(id).withCpuQuota(20).withCpuWeight(200).withMemoryLimitMb(64).start();
+    String out = new String(w.process().orElseThrow().getInputStream().readAllBytes());
+    WorkloadReport r = w.awaitReport();
+    assertEquals("cgroup-v2", r.strategy(), r.toJson());
+    assertEquals("/ffrtmp-wrapper-" + id, r.cgroupPath());
+    assertEquals("0::/ffrtmp-wrapper-" + id + "\n20000 100000\n200\n67108864\n1\n", out);
+    assertEquals(0, r.exitCode());
+    for (String c : List.of("cpu_quota", "cpu_weight", "memory_limit_mb")) {
+      assertTrue(r.enforcement().stream().anyMatch(e -> e.constraint().equals(c)
+          && e.status() == EnforcementStatus.APPLIED), c + " applied: " + r.toJson());
+    }
+    assertFalse(Files.exists(ROOT.resolve("ffrtmp-wrapper-" + id)), "removed after exit");
+  }
+
+  @Test
+  void workloadAndItsChildren_areAllInTheCgroup(TestInfo info) throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "sleep 30 & echo $!; sh -c 'exec sleep 30' & echo $!; wait"))
+        .withJobId(id).withMemoryLimitMb(128).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(
+        w.process().orElseThrow().getInputStream()));
+    List<Long> kids = List.of(Long.parseLong(out.readLine()), Long.parseLong(out.readLine()));
+    String procs = read(ROOT.resolve("ffrtmp-wrapper-" + id).resolve("cgroup.procs"));
+    for (long pid : List.of(w.pid(), kids.get(0), kids.get(1))) {
+      assertEquals("0::/ffrtmp-wrapper-" + id, read(Path.of("/proc/" + pid + "/cgroup")));
+      assertTrue(procs.lines().anyMatch(l -> l.equals(Long.toString(pid))), procs);
+    }
+    kids.forEach(Host::killQuietly);
+    WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+    assertEquals(ExitReason.SUCCESS, r.exitReason());
+  }
+
+  @Test
+  void allocation256MbUnder64Mb_isOom_withTheKernelsCounter(TestInfo info) throws Exception {
+    WorkloadReport r = Workload.run("dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1")
+        .withJobId(job(info)).withMemoryLimitMb(64).start().onExit().get(300, TimeUnit.SECONDS);
+    assertEquals(ExitReason.OOM, r.exitReason(), r.toJson());
+    assertEquals("SIGKILL", r.signal());
+    assertTrue(r.usage().oomKills() >= 1, r.toJson());
+    assertTrue(r.usage().memoryPeakBytes() <= 64L << 20, r.toJson());
+  }
+
+  @Test
+  void cpuHogUnderQuota20_isThrottled_andItsCgroupIsGoneAfterExit(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run("/bin/sh", "-c", "while :; do :; done")
+        .withJobId(id).withCpuQuota(20).withTimeout(Duration.ofSeconds(3), Duration.ZERO).start();
+    Path dir = ROOT.resolve("ffrtmp-wrapper-" + id);
+    Thread.sleep(1500);
+    long throttled = Cgroups.keyed(Files.readString(dir.resolve("cpu.stat")), "nr_throttled");
+    WorkloadReport r = w.onExit().get(120, TimeUnit.SECONDS);
+    assertTrue(throttled > 0, "nr_throttled " + throttled);
+    assertTrue(r.usage().cpuThrottledSec() > 0, r.toJson());
+    assertEquals(ExitReason.TIMEOUT, r.exitReason());
+    assertFalse(Files.exists(dir), "cgroup removed after exit");
+  }
+
+  @Test
+  void timeout_killsEveryMember_throughCgroupKill(TestInfo info) throws Exception {
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "setsid sh -c 'trap \"\" TERM; sleep 60' & echo $!; trap '' TERM; sleep 60"))
+        .withJobId(job(info)).withTimeout(Duration.ofSeconds(2), Duration.ofMillis(500)).start();
+    long escaped = Long.parseLong(new BufferedReader(new InputStreamReader(
+        w.process().orElseThrow().getInputStream())).readLine().trim());
+    WorkloadReport r = w.onExit().get(120, TimeUnit.SECONDS);
+    assertEquals(ExitReason.TIMEOUT, r.exitReason());
+    assertTrue(Host.awaitGone(escaped, 10_000), "the child outside the process group was killed");
+  }
+
+  @Test
+  void attach_movesTheProcessIntoTheCgroup_andNoticesItsExit(TestInfo info) throws Exception {
+    String id = job(info);
+    Process p = new ProcessBuilder("sleep", "30").start();
+    try {
+      GovernedWorkload w = Workload.attach(p.pid()).withJobId(id).withCpuQuota(50).start();
+      assertEquals("0::/ffrtmp-wrapper-" + id, read(Path.of("/proc/" + p.pid() + "/cgroup")));
+      p.destroy();
+      WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+      assertEquals(ExitReason.UNKNOWN, r.exitReason());
+      assertEquals("cgroup-v2", r.strategy());
+    } finally {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void hundredSequentialRuns_leaveNoCgroupBehind(TestInfo info) throws Exception {
+    String id = job(info);
+    for (int i = 0; i < 100; i++) {
+      WorkloadReport r = Workload.run("/bin/true").withJobId(id).withCpuQuota(100)
+          .withMemoryLimitMb(64).start().awaitReport();
+      assertEquals(0, r.exitCode());
+      assertEquals(List.of(), r.warnings());
+    }
+    try (Stream<Path> s = Files.list(ROOT)) {
+      assertEquals(0, s.filter(p -> p.getFileName().toString().startsWith("ffrtmp-wrapper-" + id))
+          .count());
+    }
+  }
+
+  @Test
+  void staleCgroups_emptyCollected_populatedLeftAlone(TestInfo info) throws Exception {
+    String id = job(info);
+    Path empty = ROOT.resolve("ffrtmp-wrapper-" + id + "-empty");
+    Path populated = ROOT.resolve("ffrtmp-wrapper-" + id + "-populated");
+    Files.createDirectory(empty);
+    Files.createDirectory(populated);
+    Process sleeper = new ProcessBuilder("sleep", "60").start();
+    try {
+      Files.writeString(populated.resolve("cgroup.procs"), Long.toString(sleeper.pid()));
+      FileTime old = FileTime.from(Instant.now().minus(Duration.ofMinutes(5)));
+      Files.setLastModifiedTime(empty, old);
+      Files.setLastModifiedTime(populated, old);
+      var g = new CgroupV2Strategy().prepare(new io.ffrtmp.spi.GovernanceRequest(id + "-next",
+          io.ffrtmp.Constraints.DEFAULTS, false, null));
+      assertEquals(List.of(), g.release());
+      assertFalse(Files.exists(empty), "empty stale cgroup collected");
+      assertTrue(Files.exists(populated), "populated cgroup left alone");
+    } finally {
+      sleeper.destroyForcibly().waitFor();
+      Cgroups.remove(CgroupFs.REAL, List.of(populated), Duration.ofSeconds(5));
+    }
+  }
+
+  // ---- unprivileged users -------------------------------------------------------------------
+
+  private static List<String> asNobody(Path tmp, String cp, List<String> jvmArgs, String... cmd) {
+    List<String> c = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
+        "--clear-groups", "--"));
+    List<String> args = new ArrayList<>(List.of("0", "0"));
+    args.addAll(List.of(cmd));
+    c.addAll(ChildJvm.command(cp, tmp, jvmArgs, "io.ffrtmp.testing.LaunchMain", args));
+    return c;
+  }
+
+  private static String worldReadableCp(Path tmp) throws Exception {
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+    return ChildJvm.worldReadableClasspath(Files.createDirectory(tmp.resolve("cp")));
+  }
+
+  @Test
+  void unprivilegedUserWithADelegatedSubtree_getsEnforcement(@TempDir Path tmp) throws Exception {
+    job = "deleg";
+    String cp = worldReadableCp(tmp);
+    // make sure the root hands cpu and memory down (a run as root in the root cgroup does this)
+    Workload.run("/bin/true").withJobId("deleg-warmup").start().awaitReport();
+    Path deleg = ROOT.resolve("ffrtmp-test-delegated");
+    Files.createDirectory(deleg);
+    try {
+      for (String f : List.of("", "cgroup.procs", "cgroup.subtree_control", "cgroup.threads")) {
+        Path p = f.isEmpty() ? deleg : deleg.resolve(f);
+        Files.setAttribute(p, "unix:uid", 65534);
+        Files.setAttribute(p, "unix:gid", 65534);
+      }
+      List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c",
+          "echo $$ > " + deleg.resolve("cgroup.procs") + " && exec \"$@\"", "sh"));
+      cmd.addAll(asNobody(tmp, cp, List.of("-Dffrtmp.test.memoryMb=96"), "/bin/sh", "-c",
+          "read -r cg < /proc/self/cgroup; echo CG $cg; cat /sys/fs/cgroup${cg#0::}/memory.max"));
+      Process p = new ProcessBuilder(cmd).directory(tmp.toFile()).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+      assertEquals(0, p.exitValue(), out);
+      assertTrue(out.contains("CG 0::/ffrtmp-test-delegated/ffrtmp-wrapper-child-jvm\n"), out);
+      assertTrue(out.lines().anyMatch(l -> l.equals("100663296")), "memory.max as the user: " + out);
+      assertTrue(out.contains("\"strategy\":\"cgroup-v2\""), out);
+      assertTrue(!out.contains("WARNING"), out);
+    } finally {
+      Path sup = deleg.resolve(CgroupV2Strategy.SUPERVISOR_LEAF);
+      List<Path> dirs = new ArrayList<>();
+      try (Stream<Path> s = Files.list(deleg)) {
+        s.filter(Files::isDirectory).forEach(dirs::add);
+      }
+      dirs.add(deleg);
+      assertEquals(List.of(), Cgroups.remove(CgroupFs.REAL, dirs, Duration.ofSeconds(5)),
+          "delegated subtree removed (" + sup + " included)");
+    }
+  }
+
+  @Test
+  void unprivilegedUserWithoutDelegation_degradesWithTheWarning(@TempDir Path tmp) throws Exception {
+    job = "nodeleg";
+    String cp = worldReadableCp(tmp);
+    Process p = new ProcessBuilder(asNobody(tmp, cp, List.of("-Dffrtmp.test.memoryMb=96"),
+            "/bin/true")).directory(tmp.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("WARNING Cannot create cgroup (permission denied)"), out);
+    assertTrue(out.contains("\"strategy\":\"nice-fallback\""), out);
+    assertTrue(out.contains("\"status\":\"degraded\""), out);
+  }
+}
