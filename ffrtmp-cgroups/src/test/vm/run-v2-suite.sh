@@ -78,8 +78,10 @@ mount --bind /proc /host/proc
 mount --bind /sys /host/sys
 mount --bind /dev /host/dev
 mount -t cgroup2 none /host/sys/fs/cgroup
-mount -t tmpfs tmpfs /host/tmp
-mount -t tmpfs tmpfs /host/run 2>/dev/null
+# writable scratch space: /run always (the JVM's java.io.tmpdir); /tmp too unless the project
+# itself lives under /tmp (a clone in /tmp must stay visible)
+mount -t tmpfs tmpfs /host/run
+case "$module" in /tmp/*) ;; *) mount -t tmpfs tmpfs /host/tmp ;; esac
 echo "VM: kernel \$(uname -r), cgroup controllers: \$(cat /host/sys/fs/cgroup/cgroup.controllers)"
 chroot /host /bin/sh "$vm/inside.sh"
 sync
@@ -89,11 +91,11 @@ chmod 755 "$vm/initramfs/init"
 cat > "$vm/inside.sh" <<INSIDE
 #!/bin/sh
 cd "$module"
-export HOME=/tmp PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/run TMPDIR=/run PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
 "${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}/bin/java" \
   -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
-  -Djava.io.tmpdir=/tmp -cp "\$cp" org.junit.platform.console.ConsoleLauncher execute \
+  -Djava.io.tmpdir=/run -cp "\$cp" org.junit.platform.console.ConsoleLauncher execute \
   --disable-banner --details=tree --disable-ansi-colors \
   --select-class io.ffrtmp.cgroups.v2.CgroupV2VmSuite \
   --reports-dir "$vm/results/reports"
