@@ -13,51 +13,177 @@
  * 2. sets its nice (setpriority on itself, inherited by the exec'd program and its children),
  * 3. writes /proc/self/oom_score_adj,
  * 4. starts a new session (setsid): Ctrl-C at the wrapper's terminal does not reach it,
- * 5. unblocks all signals and execvp()s the command; the pid never changes, so the JVM stays
- *    the parent.
+ * 5. unblocks all signals and execs the command, searching PATH like execvp; the pid never
+ *    changes, so the JVM stays the parent.
  *
  * Nothing is written on the success path. On a failure it appends one line per problem to
- * <errfile> (created 0600); a placement, nice or oom failure in strict mode, or an exec failure,
- * ends the shim with exit status 125 (placement), 127 (command not found) or 126 (not
- * executable). Outside strict mode a placement/nice/oom failure is recorded and the exec goes
- * on. The JVM reads <errfile> only when the workload's exit status is 125, 126 or 127, or when
- * the file exists at exit.
+ * <errfile> (created 0600): "<kind>\t<subject>\t<errno>". A placement, nice or oom failure in
+ * strict mode, or an exec failure, ends the shim with exit status 125 (placement), 127 (command
+ * not found) or 126 (not executable). Outside strict mode a placement/nice/oom failure is
+ * recorded and the exec goes on.
+ *
+ * On x86-64 and arm64 the shim is freestanding (no C library, raw system calls, started at
+ * _start): an exec of a small static program without libc start-up costs a fraction of one
+ * with it, and this exec is on every launch's path. Elsewhere it builds against the C library.
  */
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(FFRTMP_SHIM_LIBC)
+#define FREESTANDING 1
+#else
+#define FREESTANDING 0
+#endif
+
+#if FREESTANDING
+typedef unsigned long size_t;
+typedef long ssize_t;
+
+#if defined(__x86_64__)
+enum { NR_write = 1, NR_open = 2, NR_close = 3, NR_rt_sigprocmask = 14, NR_nanosleep = 35,
+       NR_dup2 = 33, NR_getpid = 39, NR_execve = 59, NR_setsid = 112, NR_setpriority = 141,
+       NR_exit_group = 231 };
+static long sys6(long n, long a, long b, long c, long d) {
+  long r;
+  register long r10 __asm__("r10") = d;
+  __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
+                   : "rcx", "r11", "memory");
+  return r;
+}
+__asm__(".text\n.global _start\n_start:\n xor %rbp,%rbp\n mov %rsp,%rdi\n and $-16,%rsp\n"
+        " call start_c\n hlt\n");
+#else /* __aarch64__: no open/dup2/nanosleep; use openat/dup3/clock_nanosleep */
+enum { NR_write = 64, NR_openat = 56, NR_close = 57, NR_rt_sigprocmask = 135,
+       NR_clock_nanosleep = 115, NR_dup3 = 24, NR_getpid = 172, NR_execve = 221,
+       NR_setsid = 157, NR_setpriority = 140, NR_exit_group = 94 };
+static long sys6(long n, long a, long b, long c, long d) {
+  register long x8 __asm__("x8") = n;
+  register long x0 __asm__("x0") = a;
+  register long x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c;
+  register long x3 __asm__("x3") = d;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+  return x0;
+}
+__asm__(".text\n.global _start\n_start:\n mov x29, #0\n mov x0, sp\n and sp, x0, #-16\n"
+        " bl start_c\n brk #0\n");
+#endif
+
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_APPEND 02000
+#define O_NOFOLLOW 0400000
+#define O_CLOEXEC 02000000
+#define EINVAL 22
+#define EAGAIN 11
+#define ENOENT 2
+#define ENOTDIR 20
+#define EACCES 13
+#define ENOEXEC 8
+#define EIO 5
+
+static int sys_open(const char *p, int flags, int mode) {
+#if defined(__x86_64__)
+  return (int)sys6(NR_open, (long)p, flags, mode, 0);
+#else
+  return (int)sys6(NR_openat, -100 /* AT_FDCWD */, (long)p, flags, mode);
+#endif
+}
+static ssize_t sys_write(int fd, const void *b, size_t n) { return sys6(NR_write, fd, (long)b, (long)n, 0); }
+static void sys_close(int fd) { sys6(NR_close, fd, 0, 0, 0); }
+static long sys_getpid(void) { return sys6(NR_getpid, 0, 0, 0, 0); }
+static long sys_setsid(void) { return sys6(NR_setsid, 0, 0, 0, 0); }
+static long sys_setpriority(int which, int who, int prio) { return sys6(NR_setpriority, which, who, prio, 0); }
+static long sys_dup_out_to_err(void) {
+#if defined(__x86_64__)
+  return sys6(NR_dup2, 2, 1, 0, 0);
+#else
+  return sys6(NR_dup3, 2, 1, 0, 0);
+#endif
+}
+static void sys_unblock_all(void) {
+  unsigned long none = 0;
+  sys6(NR_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&none, 0, 8);
+}
+static void sys_sleep_2ms(void) {
+  long ts[2] = {0, 2000000L};
+#if defined(__x86_64__)
+  sys6(NR_nanosleep, (long)ts, 0, 0, 0);
+#else
+  sys6(NR_clock_nanosleep, 1 /* CLOCK_MONOTONIC */, 0, (long)ts, 0);
+#endif
+}
+static long sys_execve(const char *p, char **argv, char **envp) { return sys6(NR_execve, (long)p, (long)argv, (long)envp, 0); }
+static void sys_exit(int code) { for (;;) sys6(NR_exit_group, code, 0, 0, 0); }
+
+/* gcc may emit calls to these even when freestanding */
+void *memset(void *d, int c, size_t n) { unsigned char *p = d; while (n--) *p++ = (unsigned char)c; return d; }
+void *memcpy(void *d, const void *s, size_t n) { unsigned char *p = d; const unsigned char *q = s; while (n--) *p++ = *q++; return d; }
+
+/* errors: negative return values are -errno */
+#define FAILED(r) ((unsigned long)(r) > (unsigned long)-4096L)
+#define ERRNO(r) ((int)-(r))
+
+#else /* with the C library */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+static int sys_open(const char *p, int flags, int mode) { int r = open(p, flags, mode); return r < 0 ? -errno : r; }
+static ssize_t sys_write(int fd, const void *b, size_t n) { ssize_t r = write(fd, b, n); return r < 0 ? -errno : r; }
+static void sys_close(int fd) { close(fd); }
+static long sys_getpid(void) { return getpid(); }
+static long sys_setsid(void) { return setsid() < 0 ? -errno : 0; }
+static long sys_setpriority(int which, int who, int prio) { return setpriority(which, who, prio) < 0 ? -errno : 0; }
+static long sys_dup_out_to_err(void) { return dup2(2, 1) < 0 ? -errno : 0; }
+static void sys_unblock_all(void) { sigset_t none; sigemptyset(&none); sigprocmask(SIG_SETMASK, &none, NULL); }
+static void sys_sleep_2ms(void) { struct timespec ts = {0, 2000000L}; nanosleep(&ts, NULL); }
+static long sys_execve(const char *p, char **argv, char **envp) { execve(p, argv, envp); return -errno; }
+#define FAILED(r) ((r) < 0)
+#define ERRNO(r) ((int)-(r))
+#endif
+
+static size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+static int seq(const char *a, const char *b) { while (*a && *a == *b) { a++; b++; } return *a == *b; }
+static int has(const char *s, char c) { for (; *s; s++) if (*s == c) return 1; return 0; }
+
+static char *put(char *p, char *end, const char *s) { while (*s && p < end) *p++ = *s++; return p; }
+static char *putnum(char *p, char *end, long v) {
+  char tmp[24]; int n = 0; int neg = v < 0; unsigned long u = neg ? (unsigned long)-v : (unsigned long)v;
+  do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+  if (neg && p < end) *p++ = '-';
+  while (n && p < end) *p++ = tmp[--n];
+  return p;
+}
+static long parse(const char *s) {
+  long v = 0; int neg = 0;
+  if (*s == '-') { neg = 1; s++; }
+  while (*s >= '0' && *s <= '9') v = v * 10 + (*s++ - '0');
+  return neg ? -v : v;
+}
 
 static const char *errfile;
 
+/* appends "<kind>\t<subject>\t<errno>\n" to the error file */
 static void note(const char *kind, const char *what, int err) {
-  int fd = open(errfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return;
   char line[4096];
-  int n = snprintf(line, sizeof line, "%s\t%s\t%s\n", kind, what, err ? strerror(err) : "");
-  if (n > 0) {
-    if ((size_t)n > sizeof line) n = sizeof line;
-    ssize_t w = write(fd, line, (size_t)n);
-    (void)w;
-  }
-  close(fd);
+  char *p = line, *end = line + sizeof line - 1;
+  p = put(p, end, kind); p = put(p, end, "\t"); p = put(p, end, what); p = put(p, end, "\t");
+  p = putnum(p, end, err); *p++ = '\n';
+  int fd = sys_open(errfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (FAILED(fd)) return;
+  sys_write(fd, line, (size_t)(p - line));
+  sys_close(fd);
 }
 
 static int write_all(const char *path, const char *text) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  size_t len = strlen(text);
-  ssize_t w = write(fd, text, len);
-  int err = (w < 0) ? errno : ((size_t)w != len ? EIO : 0);
-  close(fd);
-  return err;
+  int fd = sys_open(path, O_WRONLY | O_CLOEXEC, 0);
+  if (FAILED(fd)) return ERRNO(fd);
+  size_t len = slen(text);
+  ssize_t w = sys_write(fd, text, len);
+  sys_close(fd);
+  if (FAILED(w)) return ERRNO(w);
+  return (size_t)w == len ? 0 : EIO;
 }
 
 static int join(const char *procs, const char *pid) {
@@ -65,61 +191,120 @@ static int join(const char *procs, const char *pid) {
   for (int attempt = 0; attempt < 50; attempt++) {
     err = write_all(procs, pid);
     if (err != EINVAL && err != EAGAIN) return err;
-    struct timespec ts = {0, 2000000L}; /* 2 ms: cgroup.procs may be briefly EINVAL */
-    nanosleep(&ts, NULL);
+    sys_sleep_2ms(); /* cgroup.procs may be briefly EINVAL */
   }
   return err;
 }
 
-int main(int argc, char **argv) {
+/* execvp: PATH search, a file without a #! line is run by /bin/sh; returns the errno */
+static int exec_path(char **cmd, char **envp) {
+  const char *file = cmd[0];
+  if (has(file, '/')) {
+    long r = sys_execve(file, cmd, envp);
+    if (ERRNO(r) == ENOEXEC) {
+      char *sh[4096 / sizeof(char *)];
+      int i = 0, j = 0;
+      sh[i++] = (char *)"/bin/sh";
+      while (cmd[j] && i < (int)(sizeof sh / sizeof sh[0]) - 1) sh[i++] = cmd[j++];
+      sh[i] = 0;
+      r = sys_execve("/bin/sh", sh, envp);
+    }
+    return ERRNO(r);
+  }
+  const char *path = "/usr/local/bin:/usr/bin:/bin";
+  for (char **e = envp; *e; e++) {
+    const char *v = *e;
+    if (v[0] == 'P' && v[1] == 'A' && v[2] == 'T' && v[3] == 'H' && v[4] == '=') { path = v + 5; break; }
+  }
+  int seen_eacces = 0, last = ENOENT;
+  char buf[4096];
+  while (1) {
+    const char *colon = path;
+    while (*colon && *colon != ':') colon++;
+    size_t dl = (size_t)(colon - path);
+    size_t fl = slen(file);
+    if (dl + fl + 2 < sizeof buf) {
+      char *p = buf;
+      for (size_t i = 0; i < dl; i++) *p++ = path[i];
+      if (dl == 0) *p++ = '.';
+      *p++ = '/';
+      for (size_t i = 0; i <= fl; i++) *p++ = file[i];
+      cmd[0] = buf;
+      int err = exec_path(cmd, envp); /* buf has a '/': executes or fails */
+      cmd[0] = (char *)file;
+      if (err == EACCES) seen_eacces = 1;
+      else if (err != ENOENT && err != ENOTDIR) return err;
+      last = err;
+    }
+    if (!*colon) break;
+    path = colon + 1;
+  }
+  return seen_eacces ? EACCES : last;
+}
+
+static int run(int argc, char **argv, char **envp) {
   if (argc < 7) {
-    fputs("ffrtmp-shim: internal launch helper of ffrtmp, not meant to be run by hand\n", stderr);
+    static const char msg[] = "ffrtmp-shim: internal launch helper of ffrtmp, not meant to be run by hand\n";
+    sys_write(2, msg, sizeof msg - 1);
     return 125;
   }
   errfile = argv[1];
-  int strict = strchr(argv[2], 's') != NULL;
-  int out_to_err = strchr(argv[2], 'o') != NULL;
+  int strict = has(argv[2], 's');
+  int out_to_err = has(argv[2], 'o');
   const char *nice_arg = argv[3];
   const char *oom_arg = argv[4];
-  int n = atoi(argv[5]);
-  if (n < 0 || 6 + n >= argc || strcmp(argv[6 + n], "--") != 0 || 7 + n >= argc) {
-    fputs("ffrtmp-shim: malformed arguments\n", stderr);
+  long n = parse(argv[5]);
+  if (n < 0 || 6 + n >= argc || !seq(argv[6 + n], "--") || 7 + n >= argc) {
+    static const char msg[] = "ffrtmp-shim: malformed arguments\n";
+    sys_write(2, msg, sizeof msg - 1);
     return 125;
   }
 
-  char pid[32];
-  snprintf(pid, sizeof pid, "%ld", (long)getpid());
-  for (int i = 0; i < n; i++) {
+  char pid[24];
+  *putnum(pid, pid + sizeof pid - 1, sys_getpid()) = 0;
+  for (long i = 0; i < n; i++) {
     int err = join(argv[6 + i], pid);
     if (err) {
       note("join", argv[6 + i], err);
       if (strict) return 125;
     }
   }
-  if (strcmp(nice_arg, "-") != 0) {
-    errno = 0;
-    if (setpriority(PRIO_PROCESS, 0, atoi(nice_arg)) != 0) {
-      note("nice", nice_arg, errno);
+  if (!seq(nice_arg, "-")) {
+    long r = sys_setpriority(0 /* PRIO_PROCESS */, 0, (int)parse(nice_arg));
+    if (FAILED(r)) {
+      note("nice", nice_arg, ERRNO(r));
       if (strict) return 125;
     }
   }
-  if (strcmp(oom_arg, "-") != 0) {
+  if (!seq(oom_arg, "-")) {
     int err = write_all("/proc/self/oom_score_adj", oom_arg);
     if (err) {
       note("oom_score_adj", oom_arg, err);
       if (strict) return 125;
     }
   }
-  if (setsid() < 0) note("setsid", "", errno);
-  if (out_to_err && dup2(2, 1) < 0) note("dup2", "1>&2", errno);
-
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  long r = sys_setsid();
+  if (FAILED(r)) note("setsid", "-", ERRNO(r));
+  if (out_to_err) {
+    r = sys_dup_out_to_err();
+    if (FAILED(r)) note("dup2", "1>&2", ERRNO(r));
+  }
+  sys_unblock_all();
 
   char **cmd = argv + 7 + n;
-  execvp(cmd[0], cmd);
-  int err = errno;
-  note(err == ENOENT ? "not-found" : "not-executable", cmd[0], err);
-  return err == ENOENT ? 127 : 126;
+  int err = exec_path(cmd, envp);
+  note(err == ENOENT || err == ENOTDIR ? "not-found" : "not-executable", cmd[0], err);
+  return err == ENOENT || err == ENOTDIR ? 127 : 126;
 }
+
+#if FREESTANDING
+void start_c(long *sp) {
+  int argc = (int)sp[0];
+  char **argv = (char **)(sp + 1);
+  char **envp = argv + argc + 1;
+  sys_exit(run(argc, argv, envp));
+}
+#else
+extern char **environ;
+int main(int argc, char **argv) { return run(argc, argv, environ); }
+#endif

@@ -8,6 +8,7 @@ module io.ffrtmp.examples {
   requires io.ffrtmp.core;
   requires static org.jspecify;
   requires info.picocli;
+  requires java.management;
 
   opens io.ffrtmp.examples.cli to
       info.picocli;

@@ -79,8 +79,41 @@ public interface CgroupFs {
       new CgroupFs() {
         @Override
         public String read(Path file) throws IOException {
-          String s = Files.readString(file, StandardCharsets.UTF_8);
-          return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+          // control files are small: one FileInputStream read is several times cheaper than
+          // Files.readString (no channel, no size() call), and reads are on every exit's path
+          try (java.io.FileInputStream in = new java.io.FileInputStream(file.toFile())) {
+            byte[] buf = new byte[4096];
+            int len = 0;
+            for (int r; len < buf.length && (r = in.read(buf, len, buf.length - len)) > 0; ) {
+              len += r;
+            }
+            if (len == buf.length) {
+              byte[] rest = in.readAllBytes();
+              byte[] all = java.util.Arrays.copyOf(buf, len + rest.length);
+              System.arraycopy(rest, 0, all, len, rest.length);
+              buf = all;
+              len = all.length;
+            }
+            if (len > 0 && buf[len - 1] == '\n') {
+              len--;
+            }
+            return new String(buf, 0, len, StandardCharsets.UTF_8);
+          } catch (java.io.FileNotFoundException e) {
+            throw translate(file, e);
+          }
+        }
+
+        /** FileInputStream reports a missing or unreadable file without NIO's exception types. */
+        private IOException translate(Path file, java.io.FileNotFoundException e) {
+          String m = String.valueOf(e.getMessage());
+          if (m.contains("No such file")) {
+            return new java.nio.file.NoSuchFileException(file.toString());
+          }
+          if (m.contains("Permission denied")) {
+            return new java.nio.file.AccessDeniedException(file.toString());
+          }
+          return new java.nio.file.FileSystemException(file.toString(), null,
+              m.replace(file + " (", "").replace(")", ""));
         }
 
         @Override

@@ -101,6 +101,111 @@ public final class Cgroups {
     return warnings;
   }
 
+  /**
+   * Removes cgroup directories without making the caller wait: one attempt each; a directory
+   * the kernel reports busy (the workload's zombie not yet reaped by its parent, or children
+   * that outlived it) is retried in the background with backoff for up to {@link
+   * #DEFERRED_FOR}, after which a later start's stale cleanup collects it once empty.
+   *
+   * @param fs the cgroupfs
+   * @param dirs the directories
+   * @return a warning for each directory still holding living processes, and for each failure
+   *     other than busy
+   */
+  public static List<String> removeOrDefer(CgroupFs fs, List<Path> dirs) {
+    List<String> warnings = new ArrayList<>();
+    List<Path> busy = new ArrayList<>();
+    for (Path dir : dirs) {
+      try {
+        fs.rmdir(dir);
+      } catch (NoSuchFileException e) {
+        // already gone
+      } catch (IOException e) {
+        if (isBusy(e)) {
+          busy.add(dir);
+        } else {
+          warnings.add("cgroup " + dir + " not removed (" + reason(e) + "); a later start"
+              + " collects it once it is empty");
+        }
+      }
+    }
+    if (!busy.isEmpty()) {
+      List<String> living = livingMembers(fs, busy.get(0));
+      if (!living.isEmpty()) {
+        warnings.add("cgroup " + busy.get(0) + " still holds processes that outlived the workload"
+            + " (pids " + String.join(" ", living) + "); it is removed once they have exited");
+      }
+      Deferred.retry(fs, busy, 1);
+    }
+    return warnings;
+  }
+
+  /** How long a busy cgroup is retried in the background. */
+  static final Duration DEFERRED_FOR = Duration.ofSeconds(10);
+
+  private static List<String> livingMembers(CgroupFs fs, Path dir) {
+    List<String> out = new ArrayList<>();
+    try {
+      for (String pid : fs.read(dir.resolve("cgroup.procs")).split("\n")) {
+        if (pid.isBlank()) {
+          continue;
+        }
+        String state = io.ffrtmp.internal.ProcFs.stat(Long.parseLong(pid.trim()))
+            .map(st -> String.valueOf(st.state())).orElse("X");
+        if (!state.equals("Z") && !state.equals("X")) {
+          out.add(pid.trim());
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return out;
+    }
+    return out;
+  }
+
+  /** The background retries of {@link #removeOrDefer}: one daemon thread for all. */
+  private static final class Deferred {
+    private static final java.util.concurrent.ScheduledThreadPoolExecutor EXECUTOR = create();
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor create() {
+      var e = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "ffrtmp-cgroup-cleanup");
+        t.setDaemon(true);
+        return t;
+      });
+      e.setRemoveOnCancelPolicy(true);
+      return e;
+    }
+
+    static void retry(CgroupFs fs, List<Path> dirs, long delayMs) {
+      EXECUTOR.schedule(() -> {
+        List<Path> still = new ArrayList<>();
+        for (Path d : dirs) {
+          try {
+            fs.rmdir(d);
+          } catch (NoSuchFileException e) {
+            // gone
+          } catch (IOException e) {
+            if (isBusy(e)) {
+              still.add(d);
+            } else {
+              LOG.warn("cgroup {} not removed: {}", d, reason(e));
+            }
+          }
+        }
+        if (still.isEmpty()) {
+          return;
+        }
+        long next = Math.min(delayMs * 2, 1000);
+        if (delayMs >= DEFERRED_FOR.toMillis() / 10) {
+          LOG.warn("cgroup {} still populated after {}; a later start collects it once empty",
+              still.get(0), DEFERRED_FOR);
+          return;
+        }
+        retry(fs, still, next);
+      }, delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
   private static void removeAll(CgroupFs fs, List<Path> dirs) {
     for (Path d : dirs) {
       try {

@@ -153,8 +153,9 @@ final class AttachedWorkload implements GovernedWorkload {
     AttachedWorkload w = new AttachedWorkload(spec, strategy.name(), g, startedAt,
         List.copyOf(enforcement), List.copyOf(warnings), List.copyOf(originals));
     fire(spec.listeners(), new WorkloadEvent(WorkloadEvent.Type.RUNNING, spec.jobId(), pid, null));
-    w.watch = ExitWatcher.shared().watch(pid, stat.startTime(),
-        () -> CompletableFuture.runAsync(() -> w.finish(false)));
+    // the report is built on the watcher's thread: reading the counters and one removal attempt
+    // take well under a millisecond, and a busy cgroup is retried in the background
+    w.watch = ExitWatcher.shared().watch(pid, stat.startTime(), () -> w.finish(false));
     return w;
   }
 

@@ -112,6 +112,39 @@ public final class ExitWatcher {
   }
 
   /**
+   * Calls {@code onExit} on the watcher's thread as soon as the JVM's own child {@code process}
+   * has exited (before the JDK's reaper has necessarily collected it). A child cannot be
+   * confused with another process: its pid is not reused before it is reaped, and a child
+   * already reaped when its pidfd is opened is seen by {@link Process#isAlive()}. Without
+   * pidfds, {@link Process#onExit()} is used instead.
+   *
+   * @param process the child
+   * @param onExit what to do then
+   */
+  public void watchChild(Process process, Runnable onExit) {
+    int fd = Posix.pidfdOpen((int) process.pid());
+    if (fd < 0) {
+      process.onExit().thenRun(onExit);
+      return;
+    }
+    if (!process.isAlive()) {
+      Posix.close(fd);
+      onExit.run();
+      return;
+    }
+    long id = ids.incrementAndGet();
+    synchronized (this) {
+      byId.put(id, new Entry(id, process.pid(), -1, fd, onExit));
+      int err = Posix.epollCtl(epfd, fd, id, true);
+      if (err != 0) {
+        byId.remove(id);
+        Posix.close(fd);
+        process.onExit().thenRun(onExit);
+      }
+    }
+  }
+
+  /**
    * How many processes are being watched.
    *
    * @return the count

@@ -61,17 +61,30 @@ public record ProcessAttributes(
   }
 
   /**
-   * Reads the privileges and inherited values of this process.
+   * The privileges and inherited values of this process. Capabilities, RLIMIT_NICE and the
+   * JVM's own OOM score are read once per JVM (they do not change under a running JVM in
+   * practice); the launching thread's nice value is read at every call.
    *
    * @return the attributes
    */
   public static ProcessAttributes ofThisProcess() {
+    ProcessAttributes p = Jvm.ATTRIBUTES;
     return new ProcessAttributes(
-        ProcFs.hasCapability(ProcFs.CAP_SYS_NICE),
-        ProcFs.lowestNiceByRlimit(),
-        ProcFs.hasCapability(ProcFs.CAP_SYS_RESOURCE),
+        p.canLowerNice(),
+        p.lowestNiceByRlimit(),
+        p.canLowerOom(),
         (int) ProcFs.currentThreadNice().orElse(0),
-        (int) ProcFs.ownOomScoreAdj().orElse(0));
+        p.inheritedOom());
+  }
+
+  private static final class Jvm {
+    static final ProcessAttributes ATTRIBUTES =
+        new ProcessAttributes(
+            ProcFs.hasCapability(ProcFs.CAP_SYS_NICE),
+            ProcFs.lowestNiceByRlimit(),
+            ProcFs.hasCapability(ProcFs.CAP_SYS_RESOURCE),
+            0,
+            (int) ProcFs.ownOomScoreAdj().orElse(0));
   }
 
   /**

@@ -112,7 +112,7 @@ final class RunningWorkload implements GovernedWorkload {
     fire(
         spec.listeners(),
         new WorkloadEvent(WorkloadEvent.Type.RUNNING, spec.jobId(), w.pid(), null));
-    w.process.onExit().whenComplete((p, t) -> w.finish());
+    ExitWatcher.shared().watchChild(w.process, w::finishAfterExit);
     return w;
   }
 
@@ -147,6 +147,23 @@ final class RunningWorkload implements GovernedWorkload {
       governance.signalAll(signal);
     } catch (RuntimeException | LinkageError e) {
       LOG.warn("job {}: could not send {}: {}", spec.jobId(), Signals.name(signal), e.toString());
+    }
+  }
+
+  /** Called once the child has exited: lets the JDK reap it, then builds the report. */
+  private void finishAfterExit() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        process.waitFor();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    finish();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

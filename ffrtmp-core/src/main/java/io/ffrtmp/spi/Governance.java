@@ -82,11 +82,11 @@ public interface Governance {
   Usage usage();
 
   /**
-   * Removes the cgroup if it is empty (retrying while the kernel reports it busy); a cgroup
-   * still populated by the workload's children is left for a later start's cleanup. Never
-   * throws.
+   * Removes the cgroup without making the caller wait: if the kernel reports it busy (a zombie
+   * not yet reaped, children that outlived the workload) removal is retried in the background
+   * for a while, after which a later start's cleanup collects it once empty. Never throws.
    *
-   * @return warnings about what could not be removed
+   * @return warnings: processes that outlived the workload, or failures other than busy
    */
   List<String> release();
 }

@@ -84,4 +84,20 @@ public final class Host {
   public static void killQuietly(long pid) {
     ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
   }
+
+  /**
+   * Waits until a directory is gone (e.g. a cgroup removed in the background).
+   *
+   * @param dir the directory
+   * @param millis the timeout
+   * @return true if it is gone
+   * @throws InterruptedException if interrupted
+   */
+  public static boolean awaitGoneDir(Path dir, long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (Files.exists(dir) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    return !Files.exists(dir);
+  }
 }

@@ -40,6 +40,8 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
   private final CgroupFs fs;
   private final Path procSelf;
   private final Cgroups.Sweeper sweeper = new Cgroups.Sweeper();
+  /** The hierarchies under the default parent rule, read once (mounts do not move under us). */
+  private volatile @Nullable Map<String, Parent> defaultHierarchies;
 
   /** The real backend: real cgroupfs, this process's {@code /proc/self}. */
   public CgroupV1Strategy() {
@@ -147,7 +149,16 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
 
   @Override
   public Governance prepare(GovernanceRequest request) throws IOException {
-    Map<String, Parent> parents = hierarchies(request.cgroupParent());
+    Map<String, Parent> parents;
+    if (request.cgroupParent() != null) {
+      parents = hierarchies(request.cgroupParent());
+    } else {
+      parents = defaultHierarchies;
+      if (parents == null) {
+        parents = hierarchies(null);
+        defaultHierarchies = parents;
+      }
+    }
     Parent cpu = parents.get("cpu");
     if (cpu == null || !parents.containsKey("memory")) {
       throw new IOException("cgroup v1 cpu or memory hierarchy not mounted");

@@ -11,7 +11,6 @@ import io.ffrtmp.internal.Signals;
 import io.ffrtmp.spi.Governance;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -284,6 +283,6 @@ final class V1Governance implements Governance {
 
   @Override
   public List<String> release() {
-    return Cgroups.remove(fs, dirs.values().stream().distinct().toList(), Duration.ofMillis(500));
+    return Cgroups.removeOrDefer(fs, dirs.values().stream().distinct().toList());
   }
 }

@@ -56,6 +56,11 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
   private final CgroupFs fs;
   private final Path procSelf;
   private final Cgroups.Sweeper sweeper = new Cgroups.Sweeper();
+  /**
+   * The layout found at the first start, kept: after a move into {@value #SUPERVISOR_LEAF},
+   * {@code /proc/self/cgroup} names the leaf, but the parent stays the original cgroup.
+   */
+  private volatile @Nullable Layout layout;
 
   /** The real backend. */
   public CgroupV2Strategy() {
@@ -156,7 +161,11 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
 
   @Override
   public Governance prepare(GovernanceRequest request) throws IOException {
-    Layout l = layout();
+    Layout l = layout;
+    if (l == null) {
+      l = layout();
+      layout = l;
+    }
     if (l == null) {
       throw new IOException("no cgroup2 file system is mounted");
     }

@@ -11,7 +11,6 @@ import io.ffrtmp.internal.Signals;
 import io.ffrtmp.spi.Governance;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -265,6 +264,6 @@ final class V2Governance implements Governance {
 
   @Override
   public List<String> release() {
-    return Cgroups.remove(fs, List.of(dir), Duration.ofMillis(500));
+    return Cgroups.removeOrDefer(fs, List.of(dir));
   }
 }

@@ -48,11 +48,18 @@ class CgroupV1AttachTest {
       p.destroyForcibly().waitFor();
     }
     List<Path> left = new ArrayList<>();
-    for (var p : parents.values()) {
-      try (Stream<Path> s = Files.list(p.dir())) {
-        s.filter(d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-" + prefix))
-            .forEach(left::add);
+    for (int attempt = 0; attempt < 200; attempt++) {
+      left.clear();
+      for (var p : parents.values()) {
+        try (Stream<Path> s = Files.list(p.dir())) {
+          s.filter(d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-" + prefix))
+              .forEach(left::add);
+        }
       }
+      if (left.isEmpty()) {
+        break;
+      }
+      Thread.sleep(10); // deferred removals of busy cgroups run in the background
     }
     for (Path d : left) {
       Cgroups.remove(CgroupFs.REAL, List.of(d), Duration.ofSeconds(2));

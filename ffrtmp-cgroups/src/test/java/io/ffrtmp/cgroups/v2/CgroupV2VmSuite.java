@@ -52,9 +52,16 @@ class CgroupV2VmSuite {
   @AfterEach
   void nothingLeftBehind() throws Exception {
     List<Path> left = new ArrayList<>();
-    try (Stream<Path> s = Files.list(ROOT)) {
-      s.filter(p -> p.getFileName().toString().startsWith("ffrtmp-wrapper-" + job))
-          .forEach(left::add);
+    for (int attempt = 0; attempt < 500; attempt++) {
+      left.clear();
+      try (Stream<Path> s = Files.list(ROOT)) {
+        s.filter(p -> p.getFileName().toString().startsWith("ffrtmp-wrapper-" + job))
+            .forEach(left::add);
+      }
+      if (left.isEmpty()) {
+        break;
+      }
+      Thread.sleep(10); // deferred removals of busy cgroups run in the background
     }
     for (Path p : left) {
       Cgroups.signalMembers(CgroupFs.REAL, p.resolve("cgroup.procs"), 9);
@@ -90,7 +97,7 @@ class CgroupV2VmSuite {
       assertTrue(r.enforcement().stream().anyMatch(e -> e.constraint().equals(c)
           && e.status() == EnforcementStatus.APPLIED), c + " applied: " + r.toJson());
     }
-    assertFalse(Files.exists(ROOT.resolve("ffrtmp-wrapper-" + id)), "removed after exit");
+    assertTrue(Host.awaitGoneDir(ROOT.resolve("ffrtmp-wrapper-" + id), 5000), "removed after exit");
   }
 
   @Test
@@ -135,7 +142,7 @@ class CgroupV2VmSuite {
     assertTrue(throttled > 0, "nr_throttled " + throttled);
     assertTrue(r.usage().cpuThrottledSec() > 0, r.toJson());
     assertEquals(ExitReason.TIMEOUT, r.exitReason());
-    assertFalse(Files.exists(dir), "cgroup removed after exit");
+    assertTrue(Host.awaitGoneDir(dir, 5000), "cgroup removed after exit");
   }
 
   @Test

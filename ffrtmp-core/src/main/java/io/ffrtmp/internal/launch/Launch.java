@@ -96,6 +96,9 @@ public final class Launch {
    * @return the notes; empty when there were none
    */
   public static List<Note> takeNotes(Path errFile) {
+    if (!Files.exists(errFile)) {
+      return List.of(); // the usual case: the shim had nothing to say
+    }
     List<String> lines;
     try {
       lines = Files.readAllLines(errFile);
@@ -108,8 +111,40 @@ public final class Launch {
     List<Note> notes = new ArrayList<>(lines.size());
     for (String line : lines) {
       String[] f = line.split("\t", 3);
-      notes.add(new Note(f[0], f.length > 1 ? f[1] : "", f.length > 2 ? f[2] : ""));
+      notes.add(new Note(f[0], f.length > 1 ? f[1] : "", f.length > 2 ? describe(f[2]) : ""));
     }
     return notes;
+  }
+
+  /** The shim reports errno numbers; these are the ones it can meet, in the C library's words. */
+  static String describe(String errno) {
+    int e;
+    try {
+      e = Integer.parseInt(errno.trim());
+    } catch (NumberFormatException ex) {
+      return errno;
+    }
+    switch (e) {
+      case 1: return "Operation not permitted";
+      case 2: return "No such file or directory";
+      case 3: return "No such process";
+      case 5: return "Input/output error";
+      case 7: return "Argument list too long";
+      case 8: return "Exec format error";
+      case 11: return "Resource temporarily unavailable";
+      case 12: return "Cannot allocate memory";
+      case 13: return "Permission denied";
+      case 16: return "Device or resource busy";
+      case 20: return "Not a directory";
+      case 21: return "Is a directory";
+      case 22: return "Invalid argument";
+      case 24: return "Too many open files";
+      case 26: return "Text file busy";
+      case 28: return "No space left on device";
+      case 30: return "Read-only file system";
+      case 36: return "File name too long";
+      case 40: return "Too many levels of symbolic links";
+      default: return "errno " + e;
+    }
   }
 }

@@ -1,0 +1,381 @@
+package io.ffrtmp.examples.bench;
+
+import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Workload;
+import io.ffrtmp.WorkloadReport;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * ffrtmp's benchmarks: each scenario measures a baseline and the governed figure in the same run,
+ * interleaved, and prints both with their p50 ratio. Ratios are the claims; absolute times on a
+ * shared machine are not.
+ *
+ * <pre>
+ * java -p ffrtmp-examples/target/lib -m io.ffrtmp.examples/io.ffrtmp.examples.bench.Benchmarks \
+ *     [launch|exit|scale|usage|all] [--quick]
+ * </pre>
+ */
+public final class Benchmarks {
+  private final boolean quick;
+
+  private Benchmarks(boolean quick) {
+    this.quick = quick;
+  }
+
+  /**
+   * Entry point.
+   *
+   * @param args the scenario ({@code all} by default) and {@code --quick} for fewer iterations
+   * @throws Exception on failure
+   */
+  public static void main(String[] args) throws Exception {
+    String scenario = "all";
+    boolean quick = false;
+    for (String a : args) {
+      if (a.equals("--quick")) {
+        quick = true;
+      } else {
+        scenario = a;
+      }
+    }
+    Benchmarks b = new Benchmarks(quick);
+    System.out.printf(Locale.ROOT, "ffrtmp benchmarks — kernel %s, %d CPUs, Java %s, %s%n",
+        System.getProperty("os.version"), Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"), java.time.Instant.now());
+    int failures = 0;
+    if (scenario.equals("all") || scenario.equals("launch")) {
+      failures += b.launch();
+    }
+    if (scenario.equals("all") || scenario.equals("exit")) {
+      failures += b.exitDetection();
+    }
+    if (scenario.equals("all") || scenario.equals("usage")) {
+      failures += b.usage();
+    }
+    if (scenario.equals("all") || scenario.equals("scale")) {
+      failures += b.scale();
+    }
+    System.exit(failures == 0 ? 0 : 1);
+  }
+
+  private static String goal(boolean met) {
+    return met ? "MET" : "NOT MET";
+  }
+
+  // ---- 1. launch overhead --------------------------------------------------------------------
+
+  int launch() throws Exception {
+    int warmup = quick ? 20 : 100;
+    int n = quick ? 100 : 500;
+    boolean cgexec = Files.isExecutable(Path.of("/usr/bin/cgexec"));
+    System.out.println();
+    System.out.println("[launch] /bin/true from start() to exit, report and cgroup removal;"
+        + " cpu quota 50, memory limit 256 MB; " + n + " runs each after " + warmup
+        + " warm-up runs, interleaved");
+    long[] plain = new long[n];
+    long[] governed = new long[n];
+    long[] libcgroup = new long[cgexec ? n : 0];
+    String strategy = "?";
+    for (int i = -warmup; i < n; i++) {
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder("/bin/true").inheritIO().start();
+      p.waitFor();
+      long t1 = System.nanoTime();
+      WorkloadReport r = Workload.run("/bin/true").withJobId("bench-launch").withCpuQuota(50)
+          .withMemoryLimitMb(256).start().awaitReport();
+      long t2 = System.nanoTime();
+      strategy = r.strategy();
+      if (r.exitCode() == null || r.exitCode() != 0 || !r.warnings().isEmpty()) {
+        throw new IllegalStateException("governed run failed: " + r.toJson());
+      }
+      long t3 = t2;
+      if (cgexec) {
+        libcgroupPipeline(i);
+        t3 = System.nanoTime();
+      }
+      if (i >= 0) {
+        plain[i] = t1 - t0;
+        governed[i] = t2 - t1;
+        if (cgexec) {
+          libcgroup[i] = t3 - t2;
+        }
+      }
+    }
+    Stats sp = Stats.of("plain ProcessBuilder.start()+waitFor()", plain);
+    Stats sg = Stats.of("ffrtmp governed (" + strategy + ")", governed);
+    System.out.println(sp.line());
+    System.out.println(sg.line());
+    double ratio = (double) sg.percentile(50) / sp.percentile(50);
+    System.out.printf(Locale.ROOT, "  ratio governed/plain p50 = %s (goal <= 1.5: %s)%n",
+        Stats.ratio(sg, sp), goal(ratio <= 1.5));
+    int failed = 0;
+    if (cgexec) {
+      Stats sl = Stats.of("libcgroup cgcreate+cgset+cgexec+cgdelete", libcgroup);
+      System.out.println(sl.line());
+      double faster = (double) sl.percentile(50) / sg.percentile(50);
+      System.out.printf(Locale.ROOT, "  libcgroup/governed p50 = %.2f (goal >= 5: %s)%n", faster,
+          goal(faster >= 5));
+    } else {
+      System.out.println("  libcgroup baseline not measured: /usr/bin/cgexec missing"
+          + " (apt-get install cgroup-tools)");
+    }
+    return failed;
+  }
+
+  private static void libcgroupPipeline(int i) throws Exception {
+    String g = "cpu,cpuacct,memory:ffrtmp-bench-cgexec";
+    run("cgcreate", "-g", g);
+    run("cgset", "-r", "cpu.cfs_quota_us=50000", "ffrtmp-bench-cgexec");
+    run("cgset", "-r", "memory.limit_in_bytes=268435456", "ffrtmp-bench-cgexec");
+    run("cgexec", "-g", g, "/bin/true");
+    run("cgdelete", "-g", g);
+  }
+
+  private static void run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).inheritIO().start();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException(String.join(" ", cmd) + " failed");
+    }
+  }
+
+  // ---- 2. exit detection of adopted processes ------------------------------------------------
+
+  /** Starts a process that is not this JVM's child (its parent shell exits at once). */
+  private static long orphanSleep() throws Exception {
+    Process sh = new ProcessBuilder("/bin/sh", "-c", "sleep 600 >/dev/null 2>&1 & echo $!").start();
+    String line = new BufferedReader(new InputStreamReader(sh.getInputStream())).readLine();
+    sh.waitFor();
+    return Long.parseLong(line.trim());
+  }
+
+  int exitDetection() throws Exception {
+    int n = quick ? 50 : 500;
+    int nJdk = quick ? 20 : 50;
+    System.out.println();
+    System.out.println("[exit] adopted (non-child) process: from SIGKILL to a complete report, " + n
+        + " runs after warm-up; baseline: the JDK's ProcessHandle.onExit() on equal processes ("
+        + nJdk + ", waited for together since each takes about a second)");
+    long[] ours = new long[n];
+    for (int i = -(quick ? 20 : 200); i < n; i++) {
+      long b = orphanSleep();
+      GovernedWorkload w = Workload.attach(b).withJobId("bench-exit").start();
+      CompletableFuture<Long> oursDone = w.onExit().thenApply(r -> System.nanoTime());
+      long tb = System.nanoTime();
+      ProcessHandle.of(b).orElseThrow().destroyForcibly();
+      long db = oursDone.get(10, TimeUnit.SECONDS) - tb;
+      if (i >= 0) {
+        ours[i] = db;
+      }
+    }
+    long[] jdk = new long[nJdk];
+    List<CompletableFuture<Long>> done = new ArrayList<>();
+    long[] killedAt = new long[nJdk];
+    List<Long> pids = new ArrayList<>();
+    for (int i = 0; i < nJdk; i++) {
+      long a = orphanSleep();
+      pids.add(a);
+      done.add(ProcessHandle.of(a).orElseThrow().onExit().thenApply(h -> System.nanoTime()));
+    }
+    for (int i = 0; i < nJdk; i++) {
+      killedAt[i] = System.nanoTime();
+      ProcessHandle.of(pids.get(i)).orElseThrow().destroyForcibly();
+    }
+    for (int i = 0; i < nJdk; i++) {
+      jdk[i] = done.get(i).get(30, TimeUnit.SECONDS) - killedAt[i];
+    }
+    Stats sj = Stats.of("JDK ProcessHandle.onExit() (non-child)", jdk);
+    Stats so = Stats.of("ffrtmp attach: exit to complete report", ours);
+    System.out.println(sj.line());
+    System.out.println(so.line());
+    System.out.printf(Locale.ROOT, "  JDK/ffrtmp p50 = %.0fx; ffrtmp p99 = %s (goal <= 5 ms: %s)%n",
+        (double) sj.percentile(50) / Math.max(1, so.percentile(50)), Stats.ms(so.percentile(99)),
+        goal(so.percentile(99) <= 5_000_000));
+    return 0;
+  }
+
+  // ---- 3. usage collection -------------------------------------------------------------------
+
+  int usage() throws Exception {
+    int n = quick ? 200 : 2000;
+    System.out.println();
+    System.out.println("[usage] building a report's usage section for a live workload, " + n
+        + " times; baseline: reading /proc/<pid>/stat once (the cheapest per-process read)");
+    // the backend's own Governance for a live process: the SPI object the report's usage comes from
+    var strategy = io.ffrtmp.internal.Strategies.selectFromRegistry(null).chosen();
+    io.ffrtmp.spi.Governance g = strategy.prepare(new io.ffrtmp.spi.GovernanceRequest(
+        "bench-usage", new io.ffrtmp.Constraints(50, 100, 0, 256, 0, 0), false, null));
+    Process sleep = new ProcessBuilder("sleep", "600").start();
+    try {
+      g.adopt(sleep.pid());
+      long[] base = new long[n];
+      long[] usage = new long[n];
+      Path stat = Path.of("/proc/" + sleep.pid() + "/stat");
+      for (int i = -200; i < n; i++) {
+        long t0 = System.nanoTime();
+        Files.readString(stat);
+        long t1 = System.nanoTime();
+        g.usage();
+        long t2 = System.nanoTime();
+        if (i >= 0) {
+          base[i] = t1 - t0;
+          usage[i] = t2 - t1;
+        }
+      }
+      Stats sb = Stats.of("read /proc/<pid>/stat", base);
+      Stats su = Stats.of("usage section (" + strategy.name() + ")", usage);
+      System.out.println(sb.line());
+      System.out.println(su.line());
+      System.out.printf(Locale.ROOT, "  ratio usage/stat-read p50 = %s%n", Stats.ratio(su, sb));
+    } finally {
+      sleep.destroyForcibly().waitFor();
+      g.release();
+    }
+    return 0;
+  }
+
+  // ---- 4. scale ------------------------------------------------------------------------------
+
+  int scale() throws Exception {
+    int n = quick ? 100 : 1000;
+    System.out.println();
+    System.out.println("[scale] " + n + " concurrently governed `sleep` workloads from one JVM");
+    int failures = 0;
+    failures += scaleRun(n);
+    failures += scaleAttach(n);
+    return failures;
+  }
+
+  private static long usedHeapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    Runtime rt = Runtime.getRuntime();
+    return rt.totalMemory() - rt.freeMemory();
+  }
+
+  private static int fds() throws IOException {
+    try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+      return (int) s.count();
+    }
+  }
+
+  private static int threads() {
+    return ManagementFactory.getThreadMXBean().getThreadCount();
+  }
+
+  private static long ffrtmpCgroups() throws IOException {
+    long count = 0;
+    for (String h : List.of("/sys/fs/cgroup", "/sys/fs/cgroup/cpu")) {
+      Path p = Path.of(h);
+      if (Files.isDirectory(p)) {
+        try (Stream<Path> s = Files.walk(p, 3)) {
+          count += s.filter(d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-bench-scale"))
+              .count();
+        }
+      }
+    }
+    return count;
+  }
+
+  private int scaleRun(int n) throws Exception {
+    // warm up the code paths first, so that their classes are not counted as per-workload heap
+    Workload.run("/bin/true").withJobId("bench-scale-warm").withMemoryLimitMb(64).start()
+        .awaitReport();
+    long heap0 = usedHeapAfterGc();
+    int fd0 = fds();
+    int th0 = threads();
+    long t0 = System.nanoTime();
+    List<GovernedWorkload> ws = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      ws.add(Workload.run("sleep", "600").withJobId("bench-scale-" + i).withCpuQuota(10)
+          .withMemoryLimitMb(64).start());
+    }
+    long started = System.nanoTime() - t0;
+    long heap1 = usedHeapAfterGc();
+    int th1 = threads();
+    for (GovernedWorkload w : ws) {
+      w.process().orElseThrow().destroyForcibly();
+    }
+    int bad = 0;
+    for (GovernedWorkload w : ws) {
+      WorkloadReport r = w.awaitReport();
+      if (!"SIGKILL".equals(r.signal()) || r.cgroupPath() == null && !r.strategy().equals("nice-fallback")) {
+        bad++;
+      }
+    }
+    ws.clear();
+    Thread.sleep(500);
+    long heap2 = usedHeapAfterGc();
+    int fd2 = fds();
+    int th2 = threads();
+    long left = ffrtmpCgroups();
+    System.out.printf(Locale.ROOT, "  run mode: started %d in %.2f s (%.2f ms each); heap per"
+            + " workload %.1f KB (goal <= 64 KB: %s); threads %d -> %d while running (the JDK's"
+            + " process reapers, one per child: java.lang.Process) -> %d after%n",
+        n, started / 1e9, started / 1e6 / n, (heap1 - heap0) / 1024.0 / n,
+        goal((heap1 - heap0) / 1024.0 / n <= 64), th0, th1, th2);
+    System.out.printf(Locale.ROOT, "  run mode: reports wrong: %d; left behind: %d cgroups, %d fds"
+        + " (%d -> %d), heap %+.1f KB%n", bad, left, fd2 - fd0, fd0, fd2, (heap2 - heap0) / 1024.0);
+    return bad == 0 && left == 0 && fd2 <= fd0 ? 0 : 1;
+  }
+
+  private int scaleAttach(int n) throws Exception {
+    List<Long> pids = new ArrayList<>(n);
+    Process sh = new ProcessBuilder("/bin/sh", "-c",
+        "i=0; while [ $i -lt " + n + " ]; do sleep 600 >/dev/null 2>&1 & echo $!; i=$((i+1)); done")
+        .start();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(sh.getInputStream()))) {
+      for (String line; (line = r.readLine()) != null; ) {
+        pids.add(Long.parseLong(line.trim()));
+      }
+    }
+    sh.waitFor();
+    long heap0 = usedHeapAfterGc();
+    int th0 = threads();
+    int fd0 = fds();
+    long t0 = System.nanoTime();
+    List<GovernedWorkload> ws = new ArrayList<>(n);
+    for (long pid : pids) {
+      ws.add(Workload.attach(pid).withJobId("bench-scale-a" + pid).withCpuQuota(10)
+          .withDescendants(false).start());
+    }
+    long started = System.nanoTime() - t0;
+    long heap1 = usedHeapAfterGc();
+    int th1 = threads();
+    for (long pid : pids) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    int bad = 0;
+    for (GovernedWorkload w : ws) {
+      WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+      if (r.exitReason() != io.ffrtmp.ExitReason.UNKNOWN) {
+        bad++;
+      }
+    }
+    ws.clear();
+    Thread.sleep(500);
+    int fd2 = fds();
+    int th2 = threads();
+    long left = ffrtmpCgroups();
+    System.out.printf(Locale.ROOT, "  attach mode: adopted %d in %.2f s (%.2f ms each); heap per"
+            + " workload %.1f KB (goal <= 64 KB: %s); threads %d -> %d while watching %d"
+            + " processes (goal: independent of the count: %s) -> %d after%n",
+        n, started / 1e9, started / 1e6 / n, (heap1 - heap0) / 1024.0 / n,
+        goal((heap1 - heap0) / 1024.0 / n <= 64), th0, th1, n, goal(th1 - th0 <= 2), th2);
+    System.out.printf(Locale.ROOT, "  attach mode: reports wrong: %d; left behind: %d cgroups, %d"
+        + " fds (%d -> %d)%n", bad, left, fd2 - fd0, fd0, fd2);
+    return bad == 0 && left == 0 && fd2 <= fd0 ? 0 : 1;
+  }
+}
