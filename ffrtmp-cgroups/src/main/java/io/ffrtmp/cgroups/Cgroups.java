@@ -323,6 +323,30 @@ public final class Cgroups {
   }
 
   /**
+   * After a write that did not take (refused, or read back different — a short write can leave
+   * a far stricter value than asked), puts the kernel's default back, so that a constraint
+   * recorded as failed is not in force in some other form.
+   *
+   * @param fs the cgroupfs
+   * @param file the control file
+   * @param defaultValue what a new cgroup holds there, or null to leave it
+   * @return a clause for the enforcement detail
+   */
+  public static String resetToDefault(CgroupFs fs, Path file, @org.jspecify.annotations.Nullable
+      String defaultValue) {
+    if (defaultValue == null) {
+      return "";
+    }
+    try {
+      fs.write(file, defaultValue);
+      return "; reset to the default " + defaultValue;
+    } catch (IOException e) {
+      LOG.warn("could not reset {} to {}: {}", file, defaultValue, reason(e));
+      return "; could not reset it to the default " + defaultValue + " (" + reason(e) + ")";
+    }
+  }
+
+  /**
    * Parses a number in a control file, where {@code max} means unlimited.
    *
    * @param text the text

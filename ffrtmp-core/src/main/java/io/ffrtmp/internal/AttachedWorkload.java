@@ -103,12 +103,13 @@ final class AttachedWorkload implements GovernedWorkload {
     AttachBuilderImpl.checkStrict(spec.strict(), strategy.name(), plan);
     fire(spec.listeners(), new WorkloadEvent(WorkloadEvent.Type.STARTING, spec.jobId(), pid, null));
     Instant startedAt = Instant.now();
-    Governance g = strategy.prepare(
+    Preparation prep = Preparation.prepare(strategy,
         new GovernanceRequest(spec.jobId(), spec.constraints(), spec.strict(), spec.cgroupParent()));
+    Governance g = prep.governance();
     List<Enforcement> enforcement = new ArrayList<>(g.enforcement());
     enforcement.addAll(plan.enforcement());
     List<String> warnings = new ArrayList<>(selectionWarnings);
-    warnings.addAll(g.warnings());
+    warnings.addAll(prep.warnings());
     warnings.addAll(plan.warnings());
     Integer nice = targetNice(plan, spec.constraints().nice());
     List<Original> originals = new ArrayList<>();
@@ -150,7 +151,7 @@ final class AttachedWorkload implements GovernedWorkload {
     for (String w : warnings) {
       LOG.warn("{}", w);
     }
-    AttachedWorkload w = new AttachedWorkload(spec, strategy.name(), g, startedAt,
+    AttachedWorkload w = new AttachedWorkload(spec, prep.strategy(), g, startedAt,
         List.copyOf(enforcement), List.copyOf(warnings), List.copyOf(originals));
     fire(spec.listeners(), new WorkloadEvent(WorkloadEvent.Type.RUNNING, spec.jobId(), pid, null));
     // the report is built on the watcher's thread: reading the counters and one removal attempt

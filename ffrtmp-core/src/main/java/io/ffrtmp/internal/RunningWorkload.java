@@ -83,10 +83,9 @@ final class RunningWorkload implements GovernedWorkload {
       ProcessAttributes.Plan plan) throws IOException {
     fire(spec.listeners(), new WorkloadEvent(WorkloadEvent.Type.STARTING, spec.jobId(), 0, null));
     Instant startedAt = Instant.now();
-    Governance g =
-        strategy.prepare(
-            new GovernanceRequest(
-                spec.jobId(), spec.constraints(), spec.strict(), spec.cgroupParent()));
+    Preparation prep = Preparation.prepare(strategy,
+        new GovernanceRequest(spec.jobId(), spec.constraints(), spec.strict(), spec.cgroupParent()));
+    Governance g = prep.governance();
     Launch.Started started;
     try {
       started =
@@ -99,14 +98,14 @@ final class RunningWorkload implements GovernedWorkload {
     List<Enforcement> enforcement = new ArrayList<>(g.enforcement());
     enforcement.addAll(plan.enforcement());
     List<String> warnings = new ArrayList<>(selectionWarnings);
-    warnings.addAll(g.warnings());
+    warnings.addAll(prep.warnings());
     warnings.addAll(plan.warnings());
     for (String w : warnings) {
       LOG.warn("{}", w);
     }
     RunningWorkload w =
         new RunningWorkload(
-            spec, strategy.name(), g, started, startedAt, List.copyOf(enforcement),
+            spec, prep.strategy(), g, started, startedAt, List.copyOf(enforcement),
             List.copyOf(warnings));
     w.armTimeout();
     fire(

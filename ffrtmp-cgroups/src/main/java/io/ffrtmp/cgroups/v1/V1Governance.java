@@ -137,20 +137,30 @@ final class V1Governance implements Governance {
     return enforcement;
   }
 
+  /** What each control file holds in a new cgroup: written back when a write did not take. */
+  private static final Map<String, String> DEFAULTS = Map.of(
+      "cpu.cfs_period_us", "100000",
+      "cpu.cfs_quota_us", "-1",
+      "cpu.shares", "1024",
+      "memory.limit_in_bytes", "-1",
+      "blkio.weight", "500",
+      "blkio.bfq.weight", "100");
+
   private Enforcement write(String constraint, Path dir, String file, String value) {
     Path f = dir.resolve(file);
+    String problem;
     try {
       fs.write(f, value);
       String back = fs.read(f).trim();
-      if (!back.equals(value)) {
-        return new Enforcement(constraint, EnforcementStatus.FAILED, file,
-            "wrote " + value + ", kernel reads back " + back);
+      if (back.equals(value)) {
+        return new Enforcement(constraint, EnforcementStatus.APPLIED, file, value);
       }
-      return new Enforcement(constraint, EnforcementStatus.APPLIED, file, value);
+      problem = "wrote " + value + ", kernel reads back " + back;
     } catch (IOException e) {
-      return new Enforcement(constraint, EnforcementStatus.FAILED, file,
-          "writing " + value + " failed: " + Cgroups.reason(e));
+      problem = "writing " + value + " failed: " + Cgroups.reason(e);
     }
+    return new Enforcement(constraint, EnforcementStatus.FAILED, file,
+        problem + Cgroups.resetToDefault(fs, f, DEFAULTS.get(file)));
   }
 
   private static Enforcement skipped(String constraint, String file, String why) {

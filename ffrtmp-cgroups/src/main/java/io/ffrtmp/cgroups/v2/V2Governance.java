@@ -84,38 +84,49 @@ final class V2Governance implements Governance {
     return enforcement;
   }
 
+  /** What each control file holds in a new cgroup: written back when a write did not take. */
+  private static final java.util.Map<String, String> DEFAULTS = java.util.Map.of(
+      "cpu.max", "max 100000",
+      "cpu.weight", "100",
+      "memory.max", "max",
+      "memory.oom.group", "0",
+      "io.weight", "default 100",
+      "io.bfq.weight", "default 100");
+
   private Enforcement write(String constraint, String file, String value) {
     Path f = dir.resolve(file);
+    String problem;
     try {
       fs.write(f, value);
       String back = fs.read(f).trim();
-      if (!back.equals(value)) {
-        return new Enforcement(constraint, EnforcementStatus.FAILED, file,
-            "wrote " + value + ", kernel reads back " + back);
+      if (back.equals(value)) {
+        return new Enforcement(constraint, EnforcementStatus.APPLIED, file, value);
       }
-      return new Enforcement(constraint, EnforcementStatus.APPLIED, file, value);
+      problem = "wrote " + value + ", kernel reads back " + back;
     } catch (IOException e) {
-      return new Enforcement(constraint, EnforcementStatus.FAILED, file,
-          "writing " + value + " failed: " + Cgroups.reason(e));
+      problem = "writing " + value + " failed: " + Cgroups.reason(e);
     }
+    return new Enforcement(constraint, EnforcementStatus.FAILED, file,
+        problem + Cgroups.resetToDefault(fs, f, DEFAULTS.get(file)));
   }
 
   /** For files such as io.weight, read back as {@code default 500\n8:0 200}. */
   private Enforcement writeKeyed(String constraint, String file, String key, String value) {
     Path f = dir.resolve(file);
     String line = key + " " + value;
+    String problem;
     try {
       fs.write(f, line);
       String back = fs.read(f);
-      if (!back.lines().anyMatch(l -> l.trim().equals(line))) {
-        return new Enforcement(constraint, EnforcementStatus.FAILED, file,
-            "wrote " + line + ", kernel reads back " + back.trim());
+      if (back.lines().anyMatch(l -> l.trim().equals(line))) {
+        return new Enforcement(constraint, EnforcementStatus.APPLIED, file, line);
       }
-      return new Enforcement(constraint, EnforcementStatus.APPLIED, file, line);
+      problem = "wrote " + line + ", kernel reads back " + back.trim();
     } catch (IOException e) {
-      return new Enforcement(constraint, EnforcementStatus.FAILED, file,
-          "writing " + line + " failed: " + Cgroups.reason(e));
+      problem = "writing " + line + " failed: " + Cgroups.reason(e);
     }
+    return new Enforcement(constraint, EnforcementStatus.FAILED, file,
+        problem + Cgroups.resetToDefault(fs, f, DEFAULTS.get(file)));
   }
 
   private static Enforcement skipped(String constraint, String file, String why) {

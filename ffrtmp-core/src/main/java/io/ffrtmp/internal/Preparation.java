@@ -1,0 +1,84 @@
+package io.ffrtmp.internal;
+
+import io.ffrtmp.Constraints;
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementException;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.spi.Governance;
+import io.ffrtmp.spi.GovernanceRequest;
+import io.ffrtmp.spi.GovernanceStrategy;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A backend's preparation, with the degradation rule: when a cgroup backend cannot set up the
+ * workload's cgroup at all, the workload runs without one (nice and OOM score only), every
+ * requested cgroup constraint {@code degraded} with the reason and a warning logged; in strict
+ * mode it is not started and the caller gets {@link EnforcementException}.
+ *
+ * @param governance the prepared governance
+ * @param strategy the name of the backend that actually governs
+ * @param warnings warnings of the preparation
+ */
+record Preparation(Governance governance, String strategy, List<String> warnings) {
+
+  static Preparation prepare(GovernanceStrategy strategy, GovernanceRequest request)
+      throws IOException {
+    try {
+      Governance g = strategy.prepare(request);
+      return new Preparation(g, strategy.name(), g.warnings());
+    } catch (EnforcementException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      if (strategy instanceof NiceFallbackStrategy) {
+        throw e;
+      }
+      String reason = reason(e);
+      if (request.strict()) {
+        throw new EnforcementException(strategy.name(), cgroupConstraints(request.constraints(),
+            "cannot create cgroup: " + reason));
+      }
+      List<String> warnings = new ArrayList<>();
+      warnings.add(e instanceof AccessDeniedException
+          ? Strategies.Selection.PERMISSION_WARNING
+          : "Cannot create cgroup (" + reason + "), continuing without it");
+      Governance g = new NiceFallbackStrategy().prepare(
+          new GovernanceRequest(request.jobId(), request.constraints(), false, null));
+      warnings.addAll(g.warnings());
+      return new Preparation(g, NiceFallbackStrategy.NAME, warnings);
+    }
+  }
+
+  private static String reason(Exception e) {
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof FileSystemException f && f.getReason() != null) {
+      return f.getFile() + ": " + f.getReason();
+    }
+    return String.valueOf(e.getMessage());
+  }
+
+  private static List<Enforcement> cgroupConstraints(Constraints c, String why) {
+    List<Enforcement> out = new ArrayList<>();
+    if (c.hasCpuQuota()) {
+      out.add(new Enforcement("cpu_quota", EnforcementStatus.FAILED, "cgroup", why));
+    }
+    if (c.cpuWeight() != Constraints.CPU_WEIGHT_DEFAULT) {
+      out.add(new Enforcement("cpu_weight", EnforcementStatus.FAILED, "cgroup", why));
+    }
+    if (c.hasMemoryLimit()) {
+      out.add(new Enforcement("memory_limit_mb", EnforcementStatus.FAILED, "cgroup", why));
+    }
+    if (c.hasIoWeight()) {
+      out.add(new Enforcement("io_weight", EnforcementStatus.FAILED, "cgroup", why));
+    }
+    if (out.isEmpty()) {
+      out.add(new Enforcement("cgroup", EnforcementStatus.FAILED, "cgroup", why));
+    }
+    return out;
+  }
+}
