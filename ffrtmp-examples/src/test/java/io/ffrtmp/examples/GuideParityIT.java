@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ffrtmp.examples.Shell.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -169,33 +168,14 @@ class GuideParityIT {
 
   // ---- Troubleshooting ----------------------------------------------------------------------
 
-  /** A world-readable copy of the launcher and its module path, for runs as uid 65534. */
   private Path unprivilegedInstall() throws Exception {
     requireRoot();
     requireTool("setpriv");
-    Path inst = Files.createDirectory(dir.resolve("inst"));
-    Files.createDirectories(inst.resolve("bin"));
-    Files.copy(Shell.ROOT.resolve("bin/ffrtmp"), inst.resolve("bin/ffrtmp"));
-    Path lib = Files.createDirectories(inst.resolve("ffrtmp-examples/target/lib"));
-    try (Stream<Path> s = Files.list(Shell.ROOT.resolve("ffrtmp-examples/target/lib"))) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Files.copy(p, lib.resolve(p.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-      }
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
-            Files.isDirectory(p) || p.endsWith("ffrtmp") ? "rwxr-xr-x" : "rw-r--r--"));
-      }
-    }
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-    return inst;
+    return Shell.unprivilegedInstall(dir);
   }
 
   private Result asNobody(Path inst, String command) throws Exception {
-    return Shell.run(dir, "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=" + dir
-        + " PATH=" + inst.resolve("bin") + ":/usr/bin:/bin JAVA_HOME=" + System.getProperty("java.home")
-        + " FFRTMP_JAVA_OPTS=-Djava.io.tmpdir=" + dir + " sh -c '" + command + "'", 60);
+    return Shell.asNobody(dir, inst, command);
   }
 
   @Test

@@ -57,4 +57,37 @@ final class Shell {
     }
     return false;
   }
+
+  /**
+   * A world-readable copy of the launcher and its module path under {@code dir}, for runs as
+   * uid 65534 (the build's own tree may sit under a private home directory).
+   */
+  static Path unprivilegedInstall(Path dir) throws Exception {
+    Path inst = Files.createDirectory(dir.resolve("inst"));
+    Files.createDirectories(inst.resolve("bin"));
+    Files.copy(ROOT.resolve("bin/ffrtmp"), inst.resolve("bin/ffrtmp"));
+    Path lib = Files.createDirectories(inst.resolve("ffrtmp-examples/target/lib"));
+    try (java.util.stream.Stream<Path> s = Files.list(ROOT.resolve("ffrtmp-examples/target/lib"))) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        Files.copy(p, lib.resolve(p.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+      }
+    }
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+            Files.isDirectory(p) || p.endsWith("ffrtmp") ? "rwxr-xr-x" : "rw-r--r--"));
+      }
+    }
+    Files.setPosixFilePermissions(dir,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    return inst;
+  }
+
+  /** Runs {@code command} with sh as uid 65534, with the unprivileged install first on PATH. */
+  static Result asNobody(Path dir, Path inst, String command) throws Exception {
+    return run(dir, "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=" + dir
+        + " PATH=" + inst.resolve("bin") + ":/usr/bin:/bin JAVA_HOME="
+        + System.getProperty("java.home") + " FFRTMP_JAVA_OPTS=-Djava.io.tmpdir=" + dir
+        + " sh -c '" + command + "'", 120);
+  }
 }

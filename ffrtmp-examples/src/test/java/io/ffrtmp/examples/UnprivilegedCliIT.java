@@ -1,0 +1,86 @@
+package io.ffrtmp.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.examples.Shell.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI as uid 65534 (nobody): clean degradation with the guide's messages, the documented
+ * exit codes, and never a stack trace.
+ */
+class UnprivilegedCliIT {
+  @TempDir Path dir;
+  private Path inst;
+
+  @BeforeEach
+  void install() throws Exception {
+    boolean root = Files.readString(Path.of("/proc/self/status")).lines()
+        .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[1].equals("0");
+    boolean ready = root && Shell.onPath("setpriv")
+        && Files.isExecutable(Shell.ROOT.resolve("bin/ffrtmp"));
+    if (!ready) {
+      System.err.println("SKIPPED: needs root, setpriv and a built bin/ffrtmp");
+    }
+    Assumptions.assumeTrue(ready, "needs root, setpriv and a built bin/ffrtmp");
+    inst = Shell.unprivilegedInstall(dir);
+  }
+
+  private Result nobody(String command) throws Exception {
+    Result r = Shell.asNobody(dir, inst, command);
+    assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), "no stack trace: " + r);
+    return r;
+  }
+
+  @Test
+  void run_degradesCleanly_withTheGuidesMessages() throws Exception {
+    Result r = nobody("ffrtmp run --nice -5 --oom-score -100 --cpu-quota 200 --memory-limit 128"
+        + " -- sh -c \"exit 3\"");
+    assertEquals(3, r.exit(), r.toString());
+    String err = r.err();
+    assertTrue(err.contains("[wrapper] WARNING: Cannot create cgroup (permission denied)\n"), err);
+    assertTrue(err.contains("[wrapper] WARNING: Cannot set negative nice (requires root), using 0\n"), err);
+    assertTrue(err.contains("[wrapper] WARNING: Cannot set negative OOM score (requires root), using 0\n"), err);
+    assertTrue(err.contains("[wrapper] WARNING: Cannot enforce cpu_quota without cgroups"), err);
+    assertTrue(err.contains("strategy nice-fallback"), err);
+  }
+
+  @Test
+  void run_exitCodes() throws Exception {
+    assertEquals(0, nobody("ffrtmp run --nice 10 -- true").exit());
+    assertEquals(2, nobody("ffrtmp run --cpu-quota -1 -- true").exit());
+    assertEquals(127, nobody("ffrtmp run -- no-such-command-ffrtmp").exit());
+    Result strict = nobody("ffrtmp run --strict --memory-limit 64 -- true");
+    assertEquals(125, strict.exit(), strict.toString());
+    assertTrue(strict.err().startsWith("Error: strict mode: not started, nice-fallback cannot enforce"
+        + " memory_limit_mb"), strict.toString());
+  }
+
+  @Test
+  void run_json_isValid() throws Exception {
+    Assumptions.assumeTrue(Shell.onPath("jq"), "needs jq");
+    Result r = nobody("ffrtmp run --json --job-id nobody-json -- echo out > r.json;"
+        + " jq -r \".strategy + \\\" \\\" + .exit_reason\" r.json");
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals("nice-fallback success\n", r.out(), r.toString());
+  }
+
+  @Test
+  void attach_ownProcess_andMissingPid() throws Exception {
+    Result r = nobody("sleep 1 & ffrtmp attach --pid $! --cpu-quota 50 --nice 3");
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.err().contains("exit_reason=unknown"), r.toString());
+    assertTrue(r.err().contains("nice: applied"), r.toString());
+    Result missing = nobody("ffrtmp attach --pid 999999");
+    assertEquals(1, missing.exit(), missing.toString());
+    assertEquals("Error: process 999999 does not exist\n", missing.err());
+    assertEquals(2, nobody("ffrtmp attach --pid 1").exit());
+  }
+}
