@@ -9,7 +9,6 @@ import io.ffrtmp.cgroups.v1.CgroupV1Strategy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -30,14 +30,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** A running process adopted in attach mode, from adoption to report. */
-final class AttachedWorkload implements GovernedWorkload {
+final class AttachedWorkload extends BaseWorkload {
   private static final Logger LOG = LoggerFactory.getLogger(AttachedWorkload.class);
 
   /** Adoption repeats at most this often while new children keep appearing. */
@@ -60,23 +58,15 @@ final class AttachedWorkload implements GovernedWorkload {
       Map<Integer, Integer> threadNice) {}
 
   private final Spec spec;
-  private final String strategy;
-  private final Governance governance;
   private final Instant startedAt;
-  private final List<Enforcement> enforcement;
-  private final List<String> warnings;
   private final List<Original> originals;
-  private final CompletableFuture<WorkloadReport> report = new CompletableFuture<>();
   private volatile ExitWatcher.@Nullable Watch watch;
 
   private AttachedWorkload(Spec spec, String strategy, Governance governance, Instant startedAt,
       List<Enforcement> enforcement, List<String> warnings, List<Original> originals) {
+    super(spec.jobId(), strategy, governance, enforcement, warnings);
     this.spec = spec;
-    this.strategy = strategy;
-    this.governance = governance;
     this.startedAt = startedAt;
-    this.enforcement = enforcement;
-    this.warnings = warnings;
     this.originals = originals;
   }
 
@@ -321,16 +311,6 @@ final class AttachedWorkload implements GovernedWorkload {
         spec.jobId(), spec.pid(), r));
   }
 
-  private static void fire(List<WorkloadListener> listeners, WorkloadEvent event) {
-    for (WorkloadListener l : listeners) {
-      try {
-        l.onEvent(event);
-      } catch (RuntimeException e) {
-        LOG.warn("workload listener failed on {}: {}", event.type(), e.toString());
-      }
-    }
-  }
-
   @Override
   public WorkloadReport detach() {
     finish(true);
@@ -343,52 +323,8 @@ final class AttachedWorkload implements GovernedWorkload {
   }
 
   @Override
-  public String jobId() {
-    return spec.jobId();
-  }
-
-  @Override
   public Optional<Process> process() {
     return Optional.empty();
   }
 
-  @Override
-  public String strategy() {
-    return strategy;
-  }
-
-  @Override
-  public Optional<String> cgroupPath() {
-    return Optional.ofNullable(governance.cgroupPath());
-  }
-
-  @Override
-  public List<Enforcement> enforcement() {
-    return enforcement;
-  }
-
-  @Override
-  public List<String> warnings() {
-    return warnings;
-  }
-
-  @Override
-  public CompletableFuture<WorkloadReport> onExit() {
-    return report.copy();
-  }
-
-  @Override
-  public WorkloadReport awaitReport() throws InterruptedException {
-    try {
-      return report.get();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("building the report failed", e.getCause());
-    }
-  }
-
-  @Override
-  public String toString() {
-    return "GovernedWorkload[attach, job=" + spec.jobId() + ", pid=" + spec.pid()
-        + ", strategy=" + strategy + "]";
-  }
 }

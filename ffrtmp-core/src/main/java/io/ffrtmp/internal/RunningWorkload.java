@@ -20,8 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** A workload started in run mode, from launch to report. */
-final class RunningWorkload implements GovernedWorkload {
+final class RunningWorkload extends BaseWorkload {
   private static final Logger LOG = LoggerFactory.getLogger(RunningWorkload.class);
 
   /** What the builder collected. */
@@ -48,14 +46,9 @@ final class RunningWorkload implements GovernedWorkload {
       List<WorkloadListener> listeners) {}
 
   private final Spec spec;
-  private final String strategy;
-  private final Governance governance;
   private final Process process;
   private final Launch.Started started;
   private final Instant startedAt;
-  private final List<Enforcement> enforcement;
-  private final List<String> warnings;
-  private final CompletableFuture<WorkloadReport> report = new CompletableFuture<>();
   private volatile boolean timedOut;
   private volatile boolean detached;
   private volatile @Nullable ScheduledFuture<?> timer;
@@ -68,14 +61,11 @@ final class RunningWorkload implements GovernedWorkload {
       Instant startedAt,
       List<Enforcement> enforcement,
       List<String> warnings) {
+    super(spec.jobId(), strategy, governance, enforcement, warnings);
     this.spec = spec;
-    this.strategy = strategy;
-    this.governance = governance;
     this.started = started;
     this.process = started.process();
     this.startedAt = startedAt;
-    this.enforcement = enforcement;
-    this.warnings = warnings;
   }
 
   static GovernedWorkload start(
@@ -284,16 +274,6 @@ final class RunningWorkload implements GovernedWorkload {
     }
   }
 
-  private static void fire(List<WorkloadListener> listeners, WorkloadEvent event) {
-    for (WorkloadListener l : listeners) {
-      try {
-        l.onEvent(event);
-      } catch (RuntimeException e) {
-        LOG.warn("workload listener failed on {}: {}", event.type(), e.toString());
-      }
-    }
-  }
-
   @Override
   public WorkloadReport detach() {
     synchronized (this) {
@@ -315,53 +295,8 @@ final class RunningWorkload implements GovernedWorkload {
   }
 
   @Override
-  public String jobId() {
-    return spec.jobId();
-  }
-
-  @Override
   public Optional<Process> process() {
     return Optional.of(process);
-  }
-
-  @Override
-  public String strategy() {
-    return strategy;
-  }
-
-  @Override
-  public Optional<String> cgroupPath() {
-    return Optional.ofNullable(governance.cgroupPath());
-  }
-
-  @Override
-  public List<Enforcement> enforcement() {
-    return enforcement;
-  }
-
-  @Override
-  public List<String> warnings() {
-    return warnings;
-  }
-
-  @Override
-  public CompletableFuture<WorkloadReport> onExit() {
-    return report.copy();
-  }
-
-  @Override
-  public WorkloadReport awaitReport() throws InterruptedException {
-    try {
-      return report.get();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("building the report failed", e.getCause());
-    }
-  }
-
-  @Override
-  public String toString() {
-    return "GovernedWorkload[job=" + spec.jobId() + ", pid=" + pid() + ", strategy=" + strategy
-        + "]";
   }
 
   /** The one timer thread of the library, a daemon, created on first use. */

@@ -6,6 +6,7 @@ import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.Usage;
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.cgroups.ControlFiles;
 import io.ffrtmp.cgroups.ProcCgroup;
 import io.ffrtmp.internal.Signals;
 import io.ffrtmp.spi.Governance;
@@ -147,20 +148,8 @@ final class V1Governance implements Governance {
       "blkio.bfq.weight", "100");
 
   private Enforcement write(String constraint, Path dir, String file, String value) {
-    Path f = dir.resolve(file);
-    String problem;
-    try {
-      fs.write(f, value);
-      String back = fs.read(f).trim();
-      if (back.equals(value)) {
-        return new Enforcement(constraint, EnforcementStatus.APPLIED, file, value);
-      }
-      problem = "wrote " + value + ", kernel reads back " + back;
-    } catch (IOException e) {
-      problem = "writing " + value + " failed: " + Cgroups.reason(e);
-    }
-    return new Enforcement(constraint, EnforcementStatus.FAILED, file,
-        problem + Cgroups.resetToDefault(fs, f, DEFAULTS.get(file)));
+    return ControlFiles.write(fs, constraint, dir.resolve(file), value, DEFAULTS.get(file),
+        back -> back.trim().equals(value));
   }
 
   private static Enforcement skipped(String constraint, String file, String why) {
@@ -271,24 +260,15 @@ final class V1Governance implements Governance {
   }
 
   private @Nullable String readText(Path f) {
-    try {
-      return fs.read(f);
-    } catch (IOException e) {
-      return null;
-    }
+    return ControlFiles.readText(fs, f);
   }
 
   private @Nullable Long readLong(Path f) {
-    String s = readText(f);
-    try {
-      return s == null ? null : Long.parseLong(s.trim());
-    } catch (NumberFormatException e) {
-      return null;
-    }
+    return ControlFiles.readLong(fs, f);
   }
 
   private static @Nullable Double nanosToSec(@Nullable Long ns) {
-    return ns == null ? null : ns / 1e9;
+    return ControlFiles.seconds(ns, 1e9);
   }
 
   @Override

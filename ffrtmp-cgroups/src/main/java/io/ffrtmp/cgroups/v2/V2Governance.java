@@ -6,6 +6,7 @@ import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.Usage;
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.cgroups.ControlFiles;
 import io.ffrtmp.cgroups.ProcCgroup;
 import io.ffrtmp.internal.Signals;
 import io.ffrtmp.spi.Governance;
@@ -94,39 +95,15 @@ final class V2Governance implements Governance {
       "io.bfq.weight", "default 100");
 
   private Enforcement write(String constraint, String file, String value) {
-    Path f = dir.resolve(file);
-    String problem;
-    try {
-      fs.write(f, value);
-      String back = fs.read(f).trim();
-      if (back.equals(value)) {
-        return new Enforcement(constraint, EnforcementStatus.APPLIED, file, value);
-      }
-      problem = "wrote " + value + ", kernel reads back " + back;
-    } catch (IOException e) {
-      problem = "writing " + value + " failed: " + Cgroups.reason(e);
-    }
-    return new Enforcement(constraint, EnforcementStatus.FAILED, file,
-        problem + Cgroups.resetToDefault(fs, f, DEFAULTS.get(file)));
+    return ControlFiles.write(fs, constraint, dir.resolve(file), value, DEFAULTS.get(file),
+        back -> back.trim().equals(value));
   }
 
   /** For files such as io.weight, read back as {@code default 500\n8:0 200}. */
   private Enforcement writeKeyed(String constraint, String file, String key, String value) {
-    Path f = dir.resolve(file);
     String line = key + " " + value;
-    String problem;
-    try {
-      fs.write(f, line);
-      String back = fs.read(f);
-      if (back.lines().anyMatch(l -> l.trim().equals(line))) {
-        return new Enforcement(constraint, EnforcementStatus.APPLIED, file, line);
-      }
-      problem = "wrote " + line + ", kernel reads back " + back.trim();
-    } catch (IOException e) {
-      problem = "writing " + line + " failed: " + Cgroups.reason(e);
-    }
-    return new Enforcement(constraint, EnforcementStatus.FAILED, file,
-        problem + Cgroups.resetToDefault(fs, f, DEFAULTS.get(file)));
+    return ControlFiles.write(fs, constraint, dir.resolve(file), line, DEFAULTS.get(file),
+        back -> back.lines().anyMatch(l -> l.trim().equals(line)));
   }
 
   private static Enforcement skipped(String constraint, String file, String why) {
@@ -253,24 +230,15 @@ final class V2Governance implements Governance {
   }
 
   private @Nullable String readText(String file) {
-    try {
-      return fs.read(dir.resolve(file));
-    } catch (IOException e) {
-      return null;
-    }
+    return ControlFiles.readText(fs, dir.resolve(file));
   }
 
   private @Nullable Long readLong(String file) {
-    String s = readText(file);
-    try {
-      return s == null ? null : Long.parseLong(s.trim());
-    } catch (NumberFormatException e) {
-      return null;
-    }
+    return ControlFiles.readLong(fs, dir.resolve(file));
   }
 
   private static @Nullable Double usec(@Nullable Long us) {
-    return us == null ? null : us / 1e6;
+    return ControlFiles.seconds(us, 1e6);
   }
 
   @Override

@@ -1,0 +1,85 @@
+package io.ffrtmp.cgroups;
+
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+
+/** Writing limits with read-back, and reading counters, the same way for v1 and v2. */
+public final class ControlFiles {
+  private ControlFiles() {}
+
+  /**
+   * Writes a limit and reads it back. When the kernel refuses it or reads back something else,
+   * the file is reset to its default and the constraint recorded as failed.
+   *
+   * @param fs the cgroupfs
+   * @param constraint the report key, e.g. {@code cpu_quota}
+   * @param file the control file
+   * @param value what to write
+   * @param defaultValue what a new cgroup holds there (written back on failure), or null
+   * @param accepted whether the file's content after the write shows the value
+   * @return the enforcement entry
+   */
+  public static Enforcement write(CgroupFs fs, String constraint, Path file, String value,
+      @Nullable String defaultValue, Predicate<String> accepted) {
+    String name = file.getFileName().toString();
+    String problem;
+    try {
+      fs.write(file, value);
+      String back = fs.read(file);
+      if (accepted.test(back)) {
+        return new Enforcement(constraint, EnforcementStatus.APPLIED, name, value);
+      }
+      problem = "wrote " + value + ", kernel reads back " + back.trim();
+    } catch (IOException e) {
+      problem = "writing " + value + " failed: " + Cgroups.reason(e);
+    }
+    return new Enforcement(constraint, EnforcementStatus.FAILED, name,
+        problem + Cgroups.resetToDefault(fs, file, defaultValue));
+  }
+
+  /**
+   * Reads a control file, or null when it cannot be read.
+   *
+   * @param fs the cgroupfs
+   * @param file the file
+   * @return its content, or null
+   */
+  public static @Nullable String readText(CgroupFs fs, Path file) {
+    try {
+      return fs.read(file);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Reads a control file holding one number, or null when it cannot be read or parsed.
+   *
+   * @param fs the cgroupfs
+   * @param file the file
+   * @return the number, or null
+   */
+  public static @Nullable Long readLong(CgroupFs fs, Path file) {
+    String s = readText(fs, file);
+    try {
+      return s == null ? null : Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /**
+   * A counter in seconds.
+   *
+   * @param value the counter, or null
+   * @param perSecond its units per second (1e9 for nanoseconds, 1e6 for microseconds)
+   * @return seconds, or null
+   */
+  public static @Nullable Double seconds(@Nullable Long value, double perSecond) {
+    return value == null ? null : value / perSecond;
+  }
+}
