@@ -9,7 +9,8 @@
 # Needs: qemu-system-x86 and busybox-static (Debian), apt-get download access for the kernel
 # package. Without them it prints SKIPPED and exits 0, unless FFRTMP_VM_REQUIRED=1 (CI).
 # Environment: FFRTMP_VM_TIMEOUT (seconds, default 900), FFRTMP_VM_KERNEL_PKG (a
-# linux-image-*-amd64 package; default: what linux-image-amd64 depends on).
+# linux-image-*-amd64 package; default: what linux-image-amd64 depends on), FFRTMP_VM_METHOD
+# (one test only, e.g. 'io.ffrtmp.cgroups.v2.CgroupV2VmSuite#name(org.junit.jupiter.api.TestInfo)').
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 module=$(cd "$here/../../.." && pwd)
@@ -61,6 +62,11 @@ for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_
   if [ -f "$f" ]; then cp "$f" "$vm/initramfs/modules/"; fi
 done
 cp_file="$vm/classpath.txt"
+if [ -n "${FFRTMP_VM_METHOD:-}" ]; then
+  select="--select-method '$FFRTMP_VM_METHOD'"
+else
+  select="--select-class io.ffrtmp.cgroups.v2.CgroupV2VmSuite"
+fi
 cat > "$vm/initramfs/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -97,7 +103,7 @@ cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
   -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
   -Djava.io.tmpdir=/run -cp "\$cp" org.junit.platform.console.ConsoleLauncher execute \
   --disable-banner --details=tree --disable-ansi-colors \
-  --select-class io.ffrtmp.cgroups.v2.CgroupV2VmSuite \
+  $select \
   --reports-dir "$vm/results/reports"
 echo \$? > "$vm/results/exit-code"
 INSIDE

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.ffrtmp.internal.AttachBuilderImpl;
 import io.ffrtmp.internal.RunBuilder;
+import io.ffrtmp.internal.Strategies;
 import java.util.Arrays;
 import java.util.List;
 
@@ -72,4 +73,39 @@ public final class Workload {
   public static AttachBuilder attach(long pid) {
     return new AttachBuilderImpl(pid);
   }
+
+  /**
+   * The governance backends found on this host, highest priority first, each with what its
+   * probe found: which one a workload would get (honouring {@systemProperty ffrtmp.strategy})
+   * and why the others are not used.
+   *
+   * @return one entry per backend
+   */
+  public static List<Backend> backends() {
+    var probed = Strategies.registry();
+    String selected;
+    try {
+      selected = Strategies.selectFromRegistry(null).chosen().name();
+    } catch (IllegalStateException e) {
+      selected = "";
+    }
+    List<Backend> out = new java.util.ArrayList<>();
+    for (var p : probed) {
+      out.add(new Backend(p.strategy().name(), p.strategy().priority(), p.availability().usable(),
+          p.availability().reason(), p.strategy().name().equals(selected)));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * A governance backend and what its probe found.
+   *
+   * @param name e.g. {@code cgroup-v1}
+   * @param priority its preference among usable backends
+   * @param usable whether it can govern workloads here
+   * @param reason what the probe found, or why it is unusable
+   * @param selected whether workloads get it (automatic selection or {@code ffrtmp.strategy})
+   */
+  public record Backend(String name, int priority, boolean usable, String reason,
+      boolean selected) {}
 }

@@ -270,6 +270,16 @@ final class AttachedWorkload extends BaseWorkload {
     if (report.isDone()) {
       return;
     }
+    try {
+      completeReport(detached);
+    } catch (RuntimeException | Error e) {
+      // whoever waits for the report learns of it; the watching thread goes on
+      report.completeExceptionally(e);
+      LOG.error("job {}: building the report failed: {}", spec.jobId(), e.toString());
+    }
+  }
+
+  private void completeReport(boolean detached) {
     ExitWatcher.Watch wt = watch;
     if (wt != null) {
       wt.cancel();

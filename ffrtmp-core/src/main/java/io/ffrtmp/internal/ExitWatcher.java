@@ -46,7 +46,11 @@ public final class ExitWatcher {
     void cancel();
   }
 
-  private ExitWatcher() {
+  /** False only in tests of the polling path, as on kernels without pidfd_open. */
+  private final boolean pidfds;
+
+  private ExitWatcher(boolean pidfds) {
+    this.pidfds = pidfds;
     this.epfd = Posix.epollCreate();
     this.thread = new Thread(this::loop, "ffrtmp-exit-watcher");
     thread.setDaemon(true);
@@ -64,7 +68,7 @@ public final class ExitWatcher {
       synchronized (ExitWatcher.class) {
         w = shared;
         if (w == null) {
-          w = new ExitWatcher();
+          w = new ExitWatcher(true);
           shared = w;
         }
       }
@@ -84,7 +88,7 @@ public final class ExitWatcher {
    */
   public Watch watch(long pid, long startTime, Runnable onExit) {
     long id = ids.incrementAndGet();
-    int fd = Posix.pidfdOpen((int) pid);
+    int fd = pidfds ? Posix.pidfdOpen((int) pid) : -Posix.ENOSYS;
     if (fd >= 0 && !sameProcess(pid, startTime)) {
       // the pid now names another process (or none): ours is gone
       Posix.close(fd);
@@ -145,6 +149,15 @@ public final class ExitWatcher {
   }
 
   /**
+   * A separate watcher that never uses pidfds: the path of kernels before 5.3, for tests.
+   *
+   * @return a new watcher with its own thread
+   */
+  static ExitWatcher pollingOnly() {
+    return new ExitWatcher(false);
+  }
+
+  /**
    * How many processes are being watched.
    *
    * @return the count
@@ -187,8 +200,10 @@ public final class ExitWatcher {
       try {
         n = Posix.epollWait(epfd, events, MAX_EVENTS, timeout);
       } catch (RuntimeException e) {
-        LOG.error("exit watcher stopped: {}", e.toString());
-        return;
+        // never let the one watching thread die: every later exit would go unnoticed
+        LOG.error("epoll_wait failed, retrying: {}", e.toString());
+        pause();
+        continue;
       }
       for (int i = 0; i < n; i++) {
         long id = Posix.epollData(events, i);
@@ -225,8 +240,17 @@ public final class ExitWatcher {
   private static void fire(Entry e) {
     try {
       e.onExit().run();
-    } catch (RuntimeException ex) {
-      LOG.warn("exit callback for pid {} failed: {}", e.pid(), ex.toString());
+    } catch (RuntimeException | Error ex) {
+      // an Error too: the watching thread must survive any one workload's report
+      LOG.error("exit callback for pid {} failed: {}", e.pid(), ex.toString());
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(10);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

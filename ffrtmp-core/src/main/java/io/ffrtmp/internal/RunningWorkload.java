@@ -163,8 +163,9 @@ final class RunningWorkload extends BaseWorkload {
     try {
       report.complete(buildReport());
     } catch (RuntimeException | Error e) {
+      // whoever waits for the report learns of it; the thread that observed the exit goes on
       report.completeExceptionally(e);
-      throw e;
+      LOG.error("job {}: building the report failed: {}", spec.jobId(), e.toString());
     }
   }
 

@@ -45,20 +45,30 @@ public final class Strategies {
     public static final String PERMISSION_WARNING = "Cannot create cgroup (permission denied)";
 
     /**
-     * Warnings about the choice: the guide's {@value #PERMISSION_WARNING} when a backend of
-     * higher priority than the chosen one was rejected for lack of permission.
+     * Warnings about the choice, when it fell back to {@code nice-fallback} although cgroup
+     * backends exist: the guide's {@value #PERMISSION_WARNING} when one was rejected for lack of
+     * permission, then every rejected backend's probe reason.
      *
      * @return the warnings
      */
     public List<String> warnings() {
+      if (!chosen.name().equals(NiceFallbackStrategy.NAME)) {
+        return List.of();
+      }
+      List<String> out = new ArrayList<>(2);
+      List<Probed> rejected = new ArrayList<>();
       for (Probed p : considered) {
-        if (p.strategy().priority() > chosen.priority()
-            && !p.availability().usable()
-            && p.availability().reason().startsWith("permission denied")) {
-          return List.of(PERMISSION_WARNING);
+        if (p.strategy().priority() > chosen.priority() && !p.availability().usable()) {
+          rejected.add(p);
+          if (p.availability().reason().startsWith("permission denied") && out.isEmpty()) {
+            out.add(PERMISSION_WARNING);
+          }
         }
       }
-      return List.of();
+      if (!rejected.isEmpty()) {
+        out.add("No cgroup backend usable, using nice-fallback: " + reasons(rejected));
+      }
+      return out;
     }
   }
 

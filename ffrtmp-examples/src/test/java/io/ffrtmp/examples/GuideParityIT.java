@@ -334,8 +334,10 @@ class GuideParityIT {
     Result r = Shell.run(Shell.ROOT,
         "ls -d /sys/fs/cgroup/cgroup.controllers && echo \"v2\" || echo \"v1\"\n"
             + "ls -d /sys/fs/cgroup && echo \"available\" || echo \"not available\"\n"
+            + "./bin/ffrtmp backends\n"
             + "./bin/ffrtmp run -- echo \"test\"", 60);
     assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("* ")), "the backend in use: " + r);
     assertTrue(r.out().contains(v2 ? "v2" : "v1"));
     assertTrue(r.out().contains("available"));
     assertTrue(r.out().endsWith("test\n"), r.toString());

@@ -35,8 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
  * The cgroup-v2 backend against a real cgroup v2 kernel. Not run by surefire (the name does not
  * end in Test): {@code src/test/vm/run-v2-suite.sh} boots a throwaway v2 kernel under qemu and
  * runs this class inside it, as root in the root cgroup. Under TCG, assertions are about what
- * the kernel accepted and counted, not about wall-clock ratios.
+ * the kernel accepted and counted, not about wall-clock ratios. Each test has 4 minutes: a hang
+ * fails that test (in its own thread) instead of stalling the VM until the harness's timeout.
  */
+@org.junit.jupiter.api.Timeout(value = 240, unit = TimeUnit.SECONDS,
+    threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
 class CgroupV2VmSuite {
   static final Path ROOT = Path.of("/sys/fs/cgroup");
   private String job = "";
@@ -169,6 +172,32 @@ class CgroupV2VmSuite {
       assertEquals(ExitReason.UNKNOWN, r.exitReason());
       assertEquals("cgroup-v2", r.strategy());
     } finally {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void attach_aProcessTree_andAMemoryHogUnderASmallLimit_isOom(TestInfo info) throws Exception {
+    String id = job(info);
+    Process p = new ProcessBuilder("/bin/sh", "-c",
+        "sleep 60 & read x; exec dd if=/dev/zero of=/dev/null bs=256M count=1").start();
+    try {
+      long kid = -1;
+      for (int i = 0; i < 500 && kid < 0; i++) {
+        kid = p.descendants().findFirst().map(ProcessHandle::pid).orElse(-1L);
+        Thread.sleep(10);
+      }
+      GovernedWorkload w = Workload.attach(p.pid()).withJobId(id).withMemoryLimitMb(64).start();
+      assertEquals("0::/ffrtmp-wrapper-" + id, read(Path.of("/proc/" + kid + "/cgroup")),
+          "the existing child was adopted too");
+      p.getOutputStream().write('\n');
+      p.getOutputStream().flush();
+      WorkloadReport r = w.onExit().get(300, TimeUnit.SECONDS);
+      assertEquals(ExitReason.OOM, r.exitReason(), r.toJson());
+      assertTrue(r.usage().oomKills() >= 1, r.toJson());
+      Host.killQuietly(kid);
+    } finally {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly().waitFor();
     }
   }

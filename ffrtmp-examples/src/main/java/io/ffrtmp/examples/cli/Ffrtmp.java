@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "ffrtmp 0.1.0-SNAPSHOT",
     description = "Run or adopt Linux processes under CPU, memory, IO, priority and OOM constraints.",
-    subcommands = {RunCommand.class, AttachCommand.class},
+    subcommands = {RunCommand.class, AttachCommand.class, BackendsCommand.class},
     exitCodeOnInvalidInput = 2,
     exitCodeOnExecutionException = 125)
 public final class Ffrtmp implements Runnable {

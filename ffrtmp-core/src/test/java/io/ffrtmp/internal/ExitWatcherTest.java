@@ -1,0 +1,48 @@
+package io.ffrtmp.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ExitWatcherTest {
+  @Test
+  void pollingFallback_noticesTheExit_withoutPidfds() throws Exception {
+    ExitWatcher w = ExitWatcher.pollingOnly();
+    Process p = new ProcessBuilder("sleep", "30").start();
+    try {
+      long start = ProcFs.stat(p.pid()).orElseThrow().startTime();
+      CompletableFuture<Long> done = new CompletableFuture<>();
+      w.watch(p.pid(), start, () -> done.complete(System.nanoTime()));
+      assertEquals(1, w.size());
+      Thread.sleep(1200); // past the first idle wake-up: now polled every 10 ms
+      long killed = System.nanoTime();
+      p.destroyForcibly();
+      long ms = (done.get(5, TimeUnit.SECONDS) - killed) / 1_000_000;
+      assertTrue(ms < 500, "noticed after " + ms + " ms");
+      assertEquals(0, w.size());
+    } finally {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void pidReuse_aRecordedStartTimeThatNoLongerMatches_countsAsExited() throws Exception {
+    Process p = new ProcessBuilder("sleep", "30").start();
+    try {
+      long start = ProcFs.stat(p.pid()).orElseThrow().startTime();
+      CompletableFuture<Boolean> done = new CompletableFuture<>();
+      // the pid names a process that started at another time: not ours any more
+      ExitWatcher.shared().watch(p.pid(), start + 1, () -> done.complete(true));
+      assertTrue(done.get(1, TimeUnit.SECONDS));
+      assertTrue(p.isAlive(), "the other process is left alone");
+      CompletableFuture<Boolean> polled = new CompletableFuture<>();
+      ExitWatcher.pollingOnly().watch(p.pid(), start + 1, () -> polled.complete(true));
+      assertTrue(polled.get(3, TimeUnit.SECONDS));
+    } finally {
+      p.destroyForcibly().waitFor();
+    }
+  }
+}
