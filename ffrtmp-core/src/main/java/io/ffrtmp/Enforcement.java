@@ -32,4 +32,13 @@ public record Enforcement(
   public Enforcement with(EnforcementStatus newStatus, String newDetail) {
     return new Enforcement(constraint, newStatus, mechanism, newDetail);
   }
+
+  /**
+   * Whether the constraint is in force as requested (applied, or nothing to do).
+   *
+   * @return false when it is degraded or failed
+   */
+  public boolean enforced() {
+    return status != EnforcementStatus.DEGRADED && status != EnforcementStatus.FAILED;
+  }
 }

@@ -1,7 +1,6 @@
 package io.ffrtmp.internal;
 
 import io.ffrtmp.Enforcement;
-import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.ExitReason;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -63,10 +62,7 @@ public record Outcome(int exitCode, ExitReason reason, @Nullable String signal) 
     }
     boolean enforced =
         enforcement.stream()
-            .noneMatch(
-                e ->
-                    e.status() == EnforcementStatus.DEGRADED
-                        || e.status() == EnforcementStatus.FAILED);
+            .allMatch(Enforcement::enforced);
     if (!enforced) {
       return new Sla(false, "constraints_not_enforced");
     }

@@ -52,10 +52,7 @@ public record ProcessAttributes(
      */
     public List<Enforcement> unenforced() {
       return enforcement.stream()
-          .filter(
-              e ->
-                  e.status() == EnforcementStatus.DEGRADED
-                      || e.status() == EnforcementStatus.FAILED)
+          .filter(e -> !e.enforced())
           .toList();
     }
   }

@@ -2,7 +2,6 @@ package io.ffrtmp.cgroups.v1;
 
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementException;
-import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.Cgroups;
 import io.ffrtmp.cgroups.MountInfo;
@@ -177,10 +176,7 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
       List<Enforcement> enforcement = g.apply(request.constraints());
       List<Enforcement> unenforced =
           enforcement.stream()
-              .filter(
-                  e ->
-                      e.status() == EnforcementStatus.DEGRADED
-                          || e.status() == EnforcementStatus.FAILED)
+              .filter(e -> !e.enforced())
               .toList();
       if (request.strict() && !unenforced.isEmpty()) {
         throw new EnforcementException(NAME, unenforced);

@@ -130,7 +130,7 @@ final class V1Governance implements Governance {
       out.add(skipped("io_weight", "blkio.weight", "unset"));
     }
     for (Enforcement e : out) {
-      if (e.status() == EnforcementStatus.DEGRADED || e.status() == EnforcementStatus.FAILED) {
+      if (!e.enforced()) {
         warnings.add("Cannot enforce " + e.constraint() + ": " + e.detail());
       }
     }

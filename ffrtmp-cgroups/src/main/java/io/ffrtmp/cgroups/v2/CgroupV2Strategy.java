@@ -2,7 +2,6 @@ package io.ffrtmp.cgroups.v2;
 
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementException;
-import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.Cgroups;
 import io.ffrtmp.cgroups.MountInfo;
@@ -192,8 +191,7 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
     try {
       List<Enforcement> enforcement = g.apply(request.constraints());
       List<Enforcement> unenforced = enforcement.stream()
-          .filter(e -> e.status() == EnforcementStatus.DEGRADED
-              || e.status() == EnforcementStatus.FAILED)
+          .filter(e -> !e.enforced())
           .toList();
       if (request.strict() && !unenforced.isEmpty()) {
         throw new EnforcementException(NAME, unenforced);

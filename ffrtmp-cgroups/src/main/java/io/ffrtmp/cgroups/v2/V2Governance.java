@@ -77,7 +77,7 @@ final class V2Governance implements Governance {
       out.add(skipped("io_weight", "io.weight", "unset"));
     }
     for (Enforcement e : out) {
-      if (e.status() == EnforcementStatus.DEGRADED || e.status() == EnforcementStatus.FAILED) {
+      if (!e.enforced()) {
         warnings.add("Cannot enforce " + e.constraint() + ": " + e.detail());
       }
     }
