@@ -203,6 +203,38 @@ class CgroupV2VmSuite {
   }
 
   @Test
+  void attach_threeRapidCyclesWithRestore_andNiceOnEveryThread(TestInfo info, @TempDir Path tmp)
+      throws Exception {
+    String id = job(info);
+    Process jvm = new ProcessBuilder(ChildJvm.command(ChildJvm.classpath(), tmp,
+        "io.ffrtmp.testing.Threads", List.of("4"))).start();
+    try {
+      assertEquals("READY", new BufferedReader(new InputStreamReader(jvm.getInputStream()))
+          .readLine());
+      String before = read(Path.of("/proc/" + jvm.pid() + "/cgroup"));
+      for (int i = 0; i < 3; i++) {
+        GovernedWorkload w = Workload.attach(jvm.pid()).withJobId(id).withCpuQuota(50)
+            .withNice(6).restoreOnDetach(true).start();
+        assertEquals("0::/ffrtmp-wrapper-" + id, read(Path.of("/proc/" + jvm.pid() + "/cgroup")));
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + jvm.pid() + "/task"))) {
+          for (Path t : (Iterable<Path>) tasks::iterator) {
+            String st = Files.readString(t.resolve("stat"));
+            assertEquals("6", st.substring(st.lastIndexOf(')') + 2).split(" ")[19 - 3],
+                "nice of thread " + t.getFileName());
+          }
+        }
+        assertEquals(ExitReason.DETACHED, w.detach().exitReason());
+        assertEquals(before, read(Path.of("/proc/" + jvm.pid() + "/cgroup")), "cgroup restored");
+      }
+      assertTrue(jvm.isAlive(), "alive and unharmed after three cycles");
+      String st = read(Path.of("/proc/" + jvm.pid() + "/stat"));
+      assertEquals("0", st.substring(st.lastIndexOf(')') + 2).split(" ")[19 - 3], "nice restored");
+    } finally {
+      jvm.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
   void hundredSequentialRuns_leaveNoCgroupBehind(TestInfo info) throws Exception {
     String id = job(info);
     for (int i = 0; i < 100; i++) {
