@@ -43,6 +43,7 @@ public final class ChildJvm {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
     cmd.add("-Xshare:auto");
+    cmd.add("-XX:-UsePerfData"); // no /tmp/hsperfdata_<user> left behind
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-Djava.io.tmpdir=" + tmpdir);
     cmd.add("-cp");

@@ -87,7 +87,7 @@ final class Shell {
   static Result asNobody(Path dir, Path inst, String command) throws Exception {
     return run(dir, "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=" + dir
         + " PATH=" + inst.resolve("bin") + ":/usr/bin:/bin JAVA_HOME="
-        + System.getProperty("java.home") + " FFRTMP_JAVA_OPTS=-Djava.io.tmpdir=" + dir
+        + System.getProperty("java.home") + " FFRTMP_JAVA_OPTS=\"-XX:-UsePerfData -Djava.io.tmpdir=" + dir + "\""
         + " sh -c '" + command + "'", 120);
   }
 }
