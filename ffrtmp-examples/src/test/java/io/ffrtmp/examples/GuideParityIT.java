@@ -199,6 +199,19 @@ class GuideParityIT {
     assertTrue(!pos.err().contains("Cannot set negative nice"), pos.toString());
   }
 
+  /**
+   * Shell lines that kill the workload W, wait for it, and remove the cgroups it was left in (its
+   * wrapper is dead, so nobody else would before a later start's stale cleanup).
+   */
+  private static final String KILL_W_AND_CLEAN =
+      "CG=$(cat /proc/$W/cgroup)\nkill $W\nwhile kill -0 $W 2>/dev/null; do sleep 0.05; done\n"
+          + "echo \"$CG\" | grep ffrtmp-wrapper | while IFS=: read -r n c p; do\n"
+          + "  if [ -n \"$c\" ]; then d=/sys/fs/cgroup/$c$p;"
+          + " elif [ -e /sys/fs/cgroup/cgroup.controllers ]; then d=/sys/fs/cgroup$p;"
+          + " else d=/sys/fs/cgroup/unified$p; fi\n"
+          + "  for i in 1 2 3 4 5 6 7 8 9 10; do rmdir \"$d\" 2>/dev/null && break; sleep 0.1; done\n"
+          + "done\n";
+
   @Test
   void troubleshooting_wrapperExitsButWorkloadContinues() throws Exception {
     Result r = sh("# Start workload\nffrtmp run -- sleep 1000 2>wrapper.log &\nWRAPPER_PID=$!\n"
@@ -206,7 +219,7 @@ class GuideParityIT {
         + "# Kill wrapper\nkill $WRAPPER_PID\nwait $WRAPPER_PID\necho wrapper-exit=$?\n\n"
         + "# Workload still running\nps aux | grep sleep\n"
         + "W=$(sed -n 's/.*started pid \\([0-9]*\\).*/\\1/p' wrapper.log)\n"
-        + "kill -0 $W && echo workload-alive\ncat wrapper.log >&2\nkill $W");
+        + "kill -0 $W && echo workload-alive\ncat wrapper.log >&2\n" + KILL_W_AND_CLEAN);
     assertTrue(r.out().contains("workload-alive"), r.toString());
     assertTrue(r.out().contains("sleep 1000"), r.toString());
     assertTrue(r.err().contains("[wrapper] received termination signal: wrapper exiting, workload pid"),
@@ -221,7 +234,7 @@ class GuideParityIT {
     Result r = sh("(until grep -q 'started pid' wrapper.log 2>/dev/null; do sleep 0.1; done;"
         + " printf '\\003'; sleep 1) | script -qfec 'ffrtmp run -- sleep 1000 2>wrapper.log' /dev/null\n"
         + "W=$(sed -n 's/.*started pid \\([0-9]*\\).*/\\1/p' wrapper.log)\n"
-        + "kill -0 $W && echo workload-alive\ncat wrapper.log >&2\nkill $W");
+        + "kill -0 $W && echo workload-alive\ncat wrapper.log >&2\n" + KILL_W_AND_CLEAN);
     assertTrue(r.out().contains("workload-alive"), r.toString());
     assertTrue(r.err().contains("[wrapper] received termination signal: wrapper exiting, workload pid"),
         r.toString());
