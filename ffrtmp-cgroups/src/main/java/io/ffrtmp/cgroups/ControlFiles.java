@@ -42,6 +42,22 @@ public final class ControlFiles {
   }
 
   /**
+   * The warning for each constraint not in force, in the words the CLI prints.
+   *
+   * @param entries the enforcement entries
+   * @return {@code Cannot enforce <constraint>: <detail>} for each degraded or failed one
+   */
+  public static java.util.List<String> warnings(java.util.List<Enforcement> entries) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (Enforcement e : entries) {
+      if (!e.enforced()) {
+        out.add("Cannot enforce " + e.constraint() + ": " + e.detail());
+      }
+    }
+    return out;
+  }
+
+  /**
    * Reads a control file, or null when it cannot be read.
    *
    * @param fs the cgroupfs

@@ -129,11 +129,7 @@ final class V1Governance implements Governance {
     } else {
       out.add(skipped("io_weight", "blkio.weight", "unset"));
     }
-    for (Enforcement e : out) {
-      if (!e.enforced()) {
-        warnings.add("Cannot enforce " + e.constraint() + ": " + e.detail());
-      }
-    }
+    warnings.addAll(ControlFiles.warnings(out));
     enforcement = List.copyOf(out);
     return enforcement;
   }

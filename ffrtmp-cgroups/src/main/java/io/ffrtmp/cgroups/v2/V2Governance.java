@@ -76,11 +76,7 @@ final class V2Governance implements Governance {
     } else {
       out.add(skipped("io_weight", "io.weight", "unset"));
     }
-    for (Enforcement e : out) {
-      if (!e.enforced()) {
-        warnings.add("Cannot enforce " + e.constraint() + ": " + e.detail());
-      }
-    }
+    warnings.addAll(ControlFiles.warnings(out));
     enforcement = List.copyOf(out);
     return enforcement;
   }
