@@ -347,6 +347,54 @@ public final class Cgroups {
   }
 
   /**
+   * Kills every member of a cgroup while it is frozen, so that nothing forks in between: freeze,
+   * wait (up to about 100 ms) until the kernel says frozen, signal every process in {@code
+   * procs}, thaw. Where freezing fails the members are signalled anyway.
+   *
+   * @param fs the cgroupfs
+   * @param freezeFile {@code freezer.state} (v1) or {@code cgroup.freeze} (v2)
+   * @param frozen what to write to freeze ({@code FROZEN} or {@code 1})
+   * @param thawed what to write to thaw ({@code THAWED} or {@code 0})
+   * @param isFrozen whether the kernel reports the cgroup frozen
+   * @param procs the cgroup.procs file
+   * @param signal the signal
+   */
+  public static void signalFrozen(CgroupFs fs, Path freezeFile, String frozen, String thawed,
+      FrozenProbe isFrozen, Path procs, int signal) {
+    try {
+      fs.write(freezeFile, frozen);
+      for (int i = 0; i < 100 && !isFrozen.frozen(); i++) {
+        Thread.sleep(1);
+      }
+    } catch (IOException e) {
+      LOG.debug("cannot freeze {}: {}", freezeFile, reason(e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      signalMembers(fs, procs, signal);
+    } finally {
+      try {
+        fs.write(freezeFile, thawed);
+      } catch (IOException e) {
+        LOG.warn("could not thaw {}: {}", freezeFile, reason(e));
+      }
+    }
+  }
+
+  /** Whether the kernel reports a cgroup frozen. */
+  @FunctionalInterface
+  public interface FrozenProbe {
+    /**
+     * Reads the cgroup's freezer state.
+     *
+     * @return true when frozen
+     * @throws IOException when it cannot be read
+     */
+    boolean frozen() throws IOException;
+  }
+
+  /**
    * Parses a number in a control file, where {@code max} means unlimited.
    *
    * @param text the text

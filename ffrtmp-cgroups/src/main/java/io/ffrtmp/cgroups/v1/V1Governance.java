@@ -16,13 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** One workload's cgroups in the v1 hierarchies. */
 final class V1Governance implements Governance {
-  private static final Logger LOG = LoggerFactory.getLogger(V1Governance.class);
-
   private final CgroupFs fs;
   /** controller -> the workload's cgroup directory (co-mounted controllers share one). */
   private final Map<String, Path> dirs;
@@ -181,27 +177,9 @@ final class V1Governance implements Governance {
     Path freezer = dirs.get("freezer");
     Path procs = dirs.get("cpu").resolve("cgroup.procs");
     if (signal == Signals.SIGKILL && freezer != null) {
-      // freeze so that nothing forks while it is being killed, kill everyone, thaw
-      try {
-        fs.write(freezer.resolve("freezer.state"), "FROZEN");
-        for (int i = 0; i < 100 && !fs.read(freezer.resolve("freezer.state")).trim()
-            .equals("FROZEN"); i++) {
-          Thread.sleep(1);
-        }
-        Cgroups.signalMembers(fs, procs, signal);
-      } catch (IOException e) {
-        LOG.debug("freezer unavailable for {}: {}", freezer, e.toString());
-        Cgroups.signalMembers(fs, procs, signal);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        Cgroups.signalMembers(fs, procs, signal);
-      } finally {
-        try {
-          fs.write(freezer.resolve("freezer.state"), "THAWED");
-        } catch (IOException e) {
-          LOG.warn("could not thaw {}: {}", freezer, e.toString());
-        }
-      }
+      Path state = freezer.resolve("freezer.state");
+      Cgroups.signalFrozen(fs, state, "FROZEN", "THAWED",
+          () -> fs.read(state).trim().equals("FROZEN"), procs, signal);
     } else {
       Cgroups.signalMembers(fs, procs, signal);
     }

@@ -154,28 +154,9 @@ final class V2Governance implements Governance {
       }
     }
     if (signal == Signals.SIGKILL && fs.exists(dir.resolve("cgroup.freeze"))) {
-      try {
-        fs.write(dir.resolve("cgroup.freeze"), "1");
-        for (int i = 0; i < 100; i++) {
-          String ev = fs.read(dir.resolve("cgroup.events"));
-          if (Long.valueOf(1).equals(Cgroups.keyed(ev, "frozen"))) {
-            break;
-          }
-          Thread.sleep(1);
-        }
-        Cgroups.signalMembers(fs, procs, signal);
-      } catch (IOException e) {
-        Cgroups.signalMembers(fs, procs, signal);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        Cgroups.signalMembers(fs, procs, signal);
-      } finally {
-        try {
-          fs.write(dir.resolve("cgroup.freeze"), "0");
-        } catch (IOException e) {
-          LOG.warn("could not thaw {}: {}", dir, e.toString());
-        }
-      }
+      Cgroups.signalFrozen(fs, dir.resolve("cgroup.freeze"), "1", "0",
+          () -> Long.valueOf(1).equals(Cgroups.keyed(fs.read(dir.resolve("cgroup.events")),
+              "frozen")), procs, signal);
       return;
     }
     Cgroups.signalMembers(fs, procs, signal);
