@@ -1,6 +1,8 @@
 /**
  * ffrtmp core: the public API ({@code io.ffrtmp}), the backend SPI ({@code io.ffrtmp.spi}), the
- * race-free launcher and the {@code nice-fallback} backend.
+ * race-free launcher and the {@code nice-fallback} backend. Only the API and the SPI are
+ * exported; a backend needs nothing else (naming, process signalling and liveness are in the
+ * SPI).
  */
 @org.jspecify.annotations.NullMarked
 module io.ffrtmp.core {
@@ -10,11 +12,8 @@ module io.ffrtmp.core {
 
   exports io.ffrtmp;
   exports io.ffrtmp.spi;
-  exports io.ffrtmp.internal to
-      io.ffrtmp.cgroups,
-      io.ffrtmp.examples;
 
-  opens io.ffrtmp.internal to
+  opens io.ffrtmp.internal.os to
       com.sun.jna;
 
   uses io.ffrtmp.spi.GovernanceStrategy;

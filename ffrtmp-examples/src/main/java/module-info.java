@@ -5,7 +5,7 @@
  */
 @org.jspecify.annotations.NullMarked
 module io.ffrtmp.examples {
-  requires io.ffrtmp.core;
+  requires transitive io.ffrtmp.core;
   requires static org.jspecify;
   requires info.picocli;
   requires java.management;
@@ -14,4 +14,7 @@ module io.ffrtmp.examples {
       info.picocli;
 
   exports io.ffrtmp.examples;
+
+  // the usage benchmark asks the SPI for the selected backend's provider
+  uses io.ffrtmp.spi.GovernanceStrategy;
 }

@@ -14,7 +14,15 @@ import static java.util.Objects.requireNonNull;
 public record Enforcement(
     String constraint, EnforcementStatus status, String mechanism, String detail) {
 
-  /** Checks that no component is null. */
+  /**
+   * Checks that no component is null.
+   *
+   * @param constraint the constraint's report key, e.g. {@code cpu_quota} or {@code nice}
+   * @param status what became of it
+   * @param mechanism how it was (or would have been) enforced, e.g. {@code cpu.max} or {@code
+   *     setpriority}
+   * @param detail a human-readable detail: the value written, or why it was not
+   */
   public Enforcement {
     requireNonNull(constraint, "constraint");
     requireNonNull(status, "status");

@@ -89,6 +89,15 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
   B withOomScore(int score);
 
   /**
+   * Sets all six constraints at once from a value, e.g. a per-job-class template built with
+   * {@link Constraints#builder()}; setters called afterwards change single values.
+   *
+   * @param constraints the constraints
+   * @return this builder
+   */
+  B withConstraints(Constraints constraints);
+
+  /**
    * Strict mode: refuse to start (with {@link EnforcementException}) when a requested
    * constraint cannot be enforced, instead of degrading with a warning.
    *

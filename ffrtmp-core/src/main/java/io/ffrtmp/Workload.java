@@ -82,19 +82,7 @@ public final class Workload {
    * @return one entry per backend
    */
   public static List<Backend> backends() {
-    var probed = Strategies.registry();
-    String selected;
-    try {
-      selected = Strategies.selectFromRegistry(null).chosen().name();
-    } catch (IllegalStateException e) {
-      selected = "";
-    }
-    List<Backend> out = new java.util.ArrayList<>();
-    for (var p : probed) {
-      out.add(new Backend(p.strategy().name(), p.strategy().priority(), p.availability().usable(),
-          p.availability().reason(), p.strategy().name().equals(selected)));
-    }
-    return List.copyOf(out);
+    return Strategies.backends();
   }
 
   /**

@@ -2,7 +2,6 @@ package io.ffrtmp;
 
 import static java.util.Objects.requireNonNull;
 
-import io.ffrtmp.internal.ReportJson;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -81,7 +80,36 @@ public record WorkloadReport(
     }
   }
 
-  /** Checks non-null components and copies the lists. */
+  /**
+   * Checks non-null components and copies the lists.
+   *
+   * @param jobId the job id as given (never rewritten; {@code unknown} when none or empty)
+   * @param mode run or attach
+   * @param intent the declared intent
+   * @param slaEligible whether the job was marked SLA-worthy
+   * @param pid the workload's process id
+   * @param command the command line (run mode); null in attach mode
+   * @param strategy the backend that governed it: {@code cgroup-v2}, {@code cgroup-v1} or {@code
+   *     nice-fallback}
+   * @param cgroupPath the workload's cgroup, relative to the hierarchy root (e.g. {@code
+   *     /ffrtmp-wrapper-job-1}); null without a cgroup
+   * @param startedAt when the launch (or adoption) began, UTC
+   * @param endedAt when the end was observed, UTC
+   * @param durationSec seconds from {@code startedAt} to {@code endedAt}
+   * @param exitCode the exit status; {@code 128+N} when killed by signal N; null when not
+   *     observable (attach mode)
+   * @param exitReason how it ended
+   * @param signal the name of the killing signal (e.g. {@code SIGKILL}), or null
+   * @param constraints the requested values
+   * @param enforcement what was done about each requested constraint
+   * @param usage resource usage from the kernel's counters
+   * @param warnings every degradation and problem, in the order met
+   * @param platformSlaCompliant whether the platform (not the workload) kept its side of the SLA
+   * @param platformSlaReason why: {@code completed_within_limits}, {@code
+   *     workload_failure_platform_ok}, {@code workload_exceeded_memory_limit}, {@code
+   *     timeout_enforced}, {@code detached}, {@code constraints_not_enforced} or {@code
+   *     not_sla_eligible}
+   */
   public WorkloadReport {
     requireNonNull(jobId, "jobId");
     requireNonNull(mode, "mode");

@@ -74,6 +74,31 @@ public interface CgroupFs {
    */
   boolean writable(Path dir);
 
+  /**
+   * The kernel's reason in an exception, e.g. {@code Permission denied}.
+   *
+   * @param e the exception
+   * @return the reason
+   */
+  static String reason(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    return String.valueOf(e.getMessage());
+  }
+
+  /**
+   * Whether the kernel refused because the cgroup is populated ({@code EBUSY}, {@code
+   * ENOTEMPTY}).
+   *
+   * @param e the exception
+   * @return true when busy
+   */
+  static boolean isBusy(IOException e) {
+    String r = reason(e);
+    return r.contains("busy") || r.contains("not empty");
+  }
+
   /** The real cgroupfs. */
   CgroupFs REAL =
       new CgroupFs() {

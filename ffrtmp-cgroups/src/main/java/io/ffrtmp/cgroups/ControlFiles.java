@@ -4,11 +4,17 @@ import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementStatus;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Writing limits with read-back, and reading counters, the same way for v1 and v2. */
+/** Writing limits with read-back and reset, and reading counters, the same way for v1 and v2. */
 public final class ControlFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlFiles.class);
+
   private ControlFiles() {}
 
   /**
@@ -35,10 +41,29 @@ public final class ControlFiles {
       }
       problem = "wrote " + value + ", kernel reads back " + back.trim();
     } catch (IOException e) {
-      problem = "writing " + value + " failed: " + Cgroups.reason(e);
+      problem = "writing " + value + " failed: " + CgroupFs.reason(e);
     }
     return new Enforcement(constraint, EnforcementStatus.FAILED, name,
-        problem + Cgroups.resetToDefault(fs, file, defaultValue));
+        problem + resetToDefault(fs, file, defaultValue));
+  }
+
+  /**
+   * After a write that did not take (refused, or read back different — a short write can leave
+   * a far stricter value than asked), puts the kernel's default back, so that a constraint
+   * recorded as failed is not in force in some other form.
+   */
+  private static String resetToDefault(CgroupFs fs, Path file, @Nullable String defaultValue) {
+    if (defaultValue == null) {
+      return "";
+    }
+    try {
+      fs.write(file, defaultValue);
+      return "; reset to the default " + defaultValue;
+    } catch (IOException e) {
+      LOG.warn("could not reset {} to {}: {}", file, defaultValue, CgroupFs.reason(e));
+      return "; could not reset it to the default " + defaultValue + " (" + CgroupFs.reason(e)
+          + ")";
+    }
   }
 
   /**
@@ -47,8 +72,8 @@ public final class ControlFiles {
    * @param entries the enforcement entries
    * @return {@code Cannot enforce <constraint>: <detail>} for each degraded or failed one
    */
-  public static java.util.List<String> warnings(java.util.List<Enforcement> entries) {
-    java.util.List<String> out = new java.util.ArrayList<>();
+  public static List<String> warnings(List<Enforcement> entries) {
+    List<String> out = new ArrayList<>();
     for (Enforcement e : entries) {
       if (!e.enforced()) {
         out.add("Cannot enforce " + e.constraint() + ": " + e.detail());
@@ -97,5 +122,36 @@ public final class ControlFiles {
    */
   public static @Nullable Double seconds(@Nullable Long value, double perSecond) {
     return value == null ? null : value / perSecond;
+  }
+
+  /**
+   * Reads a {@code key value} line from a flat-keyed control file such as {@code cpu.stat}.
+   *
+   * @param text the content
+   * @param key the key
+   * @return the value, or null when absent
+   */
+  public static @Nullable Long keyed(String text, String key) {
+    for (String line : text.split("\n")) {
+      int sp = line.indexOf(' ');
+      if (sp > 0 && line.substring(0, sp).equals(key)) {
+        return Long.parseLong(line.substring(sp + 1).trim());
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Reads one key of a flat-keyed control file, or null when the file cannot be read or lacks
+   * the key.
+   *
+   * @param fs the cgroupfs
+   * @param file the file
+   * @param key the key
+   * @return the value, or null
+   */
+  public static @Nullable Long readKeyed(CgroupFs fs, Path file, String key) {
+    String s = readText(fs, file);
+    return s == null ? null : keyed(s, key);
   }
 }

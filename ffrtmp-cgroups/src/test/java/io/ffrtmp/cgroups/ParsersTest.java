@@ -48,9 +48,8 @@ class ParsersTest {
 
   @Test
   void keyedFiles() {
-    assertEquals(5L, Cgroups.keyed("nr_periods 10\nnr_throttled 5\nthrottled_time 99\n", "nr_throttled"));
-    assertNull(Cgroups.keyed("a 1\n", "b"));
-    assertEquals(Long.MAX_VALUE, Cgroups.parseLimit("max\n"));
+    assertEquals(5L, ControlFiles.keyed("nr_periods 10\nnr_throttled 5\nthrottled_time 99\n", "nr_throttled"));
+    assertNull(ControlFiles.keyed("a 1\n", "b"));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.ffrtmp.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ffrtmp.Constraint;
 import io.ffrtmp.Constraints;
 import io.ffrtmp.GovernanceBuilder;
 import io.ffrtmp.Intent;
@@ -22,12 +23,7 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   String jobId = "unknown";
   boolean slaEligible;
   Intent intent = Intent.PRODUCTION;
-  private int cpuQuota;
-  private int cpuWeight = Constraints.CPU_WEIGHT_DEFAULT;
-  private int nice;
-  private long memoryLimitMb;
-  private int ioWeight;
-  private int oomScore;
+  private final Constraints.Builder constraints = Constraints.builder();
   boolean strict;
   @Nullable String strategy;
   private @Nullable String cgroupParent;
@@ -56,37 +52,46 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
 
   @Override
   public B withCpuQuota(int percent) {
-    this.cpuQuota = Constraints.checkCpuQuota(percent);
+    constraints.cpuQuota(percent);
     return self();
   }
 
   @Override
   public B withCpuWeight(int weight) {
-    this.cpuWeight = Constraints.checkCpuWeight(weight);
+    constraints.cpuWeight(weight);
     return self();
   }
 
   @Override
   public B withNice(int value) {
-    this.nice = Constraints.checkNice(value);
+    constraints.nice(value);
     return self();
   }
 
   @Override
   public B withMemoryLimitMb(long mebibytes) {
-    this.memoryLimitMb = Constraints.checkMemoryLimitMb(mebibytes);
+    constraints.memoryLimitMb(mebibytes);
     return self();
   }
 
   @Override
   public B withIoWeight(int percent) {
-    this.ioWeight = Constraints.checkIoWeight(percent);
+    constraints.ioWeight(percent);
     return self();
   }
 
   @Override
   public B withOomScore(int score) {
-    this.oomScore = Constraints.checkOomScore(score);
+    constraints.oomScore(score);
+    return self();
+  }
+
+  @Override
+  public B withConstraints(Constraints value) {
+    requireNonNull(value, "constraints");
+    for (Constraint c : Constraint.values()) {
+      constraints.set(c, value.get(c));
+    }
     return self();
   }
 
@@ -125,7 +130,13 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   }
 
   Constraints constraints() {
-    return new Constraints(cpuQuota, cpuWeight, nice, memoryLimitMb, ioWeight, oomScore);
+    return constraints.build();
+  }
+
+  /** What every mode's workload gets from this builder. */
+  WorkloadLifecycle.Common common() {
+    return new WorkloadLifecycle.Common(jobId, slaEligible, intent, constraints(), strict,
+        cgroupParent(), listeners);
   }
 
   @Nullable String cgroupParent() {

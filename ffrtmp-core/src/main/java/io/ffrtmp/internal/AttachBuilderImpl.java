@@ -1,11 +1,8 @@
 package io.ffrtmp.internal;
 
 import io.ffrtmp.AttachBuilder;
-import io.ffrtmp.Constraints;
-import io.ffrtmp.EnforcementException;
 import io.ffrtmp.GovernedWorkload;
 import java.io.IOException;
-import java.util.List;
 
 /** The attach-mode {@link AttachBuilder}. */
 public final class AttachBuilderImpl extends AbstractBuilder<AttachBuilder>
@@ -53,20 +50,10 @@ public final class AttachBuilderImpl extends AbstractBuilder<AttachBuilder>
 
   @Override
   public GovernedWorkload start() throws IOException {
-    Constraints constraints = constraints();
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);
     return AttachedWorkload.adopt(
-        new AttachedWorkload.Spec(
-            pid, jobId, slaEligible, intent, constraints, strict, cgroupParent(), descendants,
-            restore, List.copyOf(listeners)),
+        new AttachedWorkload.Spec(common(), pid, descendants, restore),
         selection.chosen(),
         selection.warnings());
-  }
-
-  static void checkStrict(boolean strict, String strategy, ProcessAttributes.Plan plan)
-      throws EnforcementException {
-    if (strict && !plan.unenforced().isEmpty()) {
-      throw new EnforcementException(strategy, plan.unenforced());
-    }
   }
 }

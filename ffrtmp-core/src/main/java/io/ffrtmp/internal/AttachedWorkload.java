@@ -1,28 +1,22 @@
 package io.ffrtmp.internal;
 
 import io.ffrtmp.AttachException;
-import io.ffrtmp.Constraints;
+import io.ffrtmp.Constraint;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementException;
 import io.ffrtmp.EnforcementStatus;
-import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
-import io.ffrtmp.Intent;
 import io.ffrtmp.NoSuchProcessException;
-import io.ffrtmp.Usage;
-import io.ffrtmp.WorkloadEvent;
-import io.ffrtmp.WorkloadListener;
 import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.internal.os.Posix;
+import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.spi.Governance;
-import io.ffrtmp.spi.GovernanceRequest;
 import io.ffrtmp.spi.GovernanceStrategy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -31,42 +25,41 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** A running process adopted in attach mode, from adoption to report. */
-final class AttachedWorkload extends BaseWorkload {
-  private static final Logger LOG = LoggerFactory.getLogger(AttachedWorkload.class);
-
+/**
+ * Attach mode in the one lifecycle: placement is the adoption of a running process (and its
+ * descendants) into the prepared cgroup, the exit is watched through a pidfd, its exit status is
+ * not observable (the process is not the JVM's child), and detaching may restore what adoption
+ * changed.
+ */
+final class AttachedWorkload extends WorkloadLifecycle {
   /** Adoption repeats at most this often while new children keep appearing. */
   private static final int MAX_ROUNDS = 20;
 
-  record Spec(
-      long pid,
-      String jobId,
-      boolean slaEligible,
-      Intent intent,
-      Constraints constraints,
-      boolean strict,
-      @Nullable String cgroupParent,
-      boolean descendants,
-      boolean restoreOnDetach,
-      List<WorkloadListener> listeners) {}
+  /**
+   * What the attach builder collected.
+   *
+   * @param common the settings of every mode
+   * @param pid the process to adopt
+   * @param descendants whether its existing descendants follow
+   * @param restoreOnDetach whether detach puts back what adoption changed
+   */
+  record Spec(Common common, long pid, boolean descendants, boolean restoreOnDetach) {}
 
   /** What a process was like before adoption, to restore on detach. */
   private record Original(long pid, String cgroups, @Nullable Integer oomScoreAdj,
       Map<Integer, Integer> threadNice) {}
 
   private final Spec spec;
-  private final Instant startedAt;
+  private final long startTime;
   private final List<Original> originals;
   private volatile ExitWatcher.@Nullable Watch watch;
 
-  private AttachedWorkload(Spec spec, String strategy, Governance governance, Instant startedAt,
-      List<Enforcement> enforcement, List<String> warnings, List<Original> originals) {
-    super(spec.jobId(), strategy, governance, enforcement, warnings);
+  private AttachedWorkload(Spec spec, Prepared prepared, long startTime,
+      List<Original> originals) {
+    super(spec.common(), prepared, WorkloadReport.Mode.ATTACH, null);
     this.spec = spec;
-    this.startedAt = startedAt;
+    this.startTime = startTime;
     this.originals = originals;
   }
 
@@ -89,19 +82,19 @@ final class AttachedWorkload extends BaseWorkload {
                 ProcFs.hasCapability(ProcFs.CAP_SYS_RESOURCE),
                 stat.nice(),
                 main.oomScoreAdj() == null ? 0 : main.oomScoreAdj())
-            .plan(spec.constraints().nice(), spec.constraints().oomScore());
-    AttachBuilderImpl.checkStrict(spec.strict(), strategy.name(), plan);
-    fire(spec.listeners(), new WorkloadEvent(WorkloadEvent.Type.STARTING, spec.jobId(), pid, null));
-    Instant startedAt = Instant.now();
-    Preparation prep = Preparation.prepare(strategy,
-        new GovernanceRequest(spec.jobId(), spec.constraints(), spec.strict(), spec.cgroupParent()));
-    Governance g = prep.governance();
-    List<Enforcement> enforcement = new ArrayList<>(g.enforcement());
-    enforcement.addAll(plan.enforcement());
-    List<String> warnings = new ArrayList<>(selectionWarnings);
-    warnings.addAll(prep.warnings());
-    warnings.addAll(plan.warnings());
-    Integer nice = targetNice(plan, spec.constraints().nice());
+            .plan(spec.common().constraints().nice(), spec.common().constraints().oomScore());
+    return WorkloadLifecycle.start(spec.common(), strategy, selectionWarnings, plan, pid,
+        prepared -> place(spec, prepared, plan, main, stat.startTime()));
+  }
+
+  /** Adopts the process and its descendants; on failure restores them and rethrows. */
+  private static AttachedWorkload place(Spec spec, Prepared prepared, ProcessAttributes.Plan plan,
+      Original main, long startTime) throws IOException {
+    long pid = spec.pid();
+    Governance g = prepared.governance();
+    List<Enforcement> enforcement = new ArrayList<>(prepared.enforcement());
+    List<String> warnings = new ArrayList<>(prepared.warnings());
+    Integer nice = targetNice(plan, spec.common().constraints().nice());
     List<Original> originals = new ArrayList<>();
     try {
       if (!adoptOne(g, main, nice, plan.oomArg(), enforcement, warnings, true)) {
@@ -128,26 +121,61 @@ final class AttachedWorkload extends BaseWorkload {
       }
       List<Enforcement> unenforced = enforcement.stream()
           .filter(e -> e.status() == EnforcementStatus.FAILED).toList();
-      if (spec.strict() && !unenforced.isEmpty()) {
-        throw new EnforcementException(strategy.name(), unenforced);
+      if (spec.common().strict() && !unenforced.isEmpty()) {
+        throw new EnforcementException(prepared.strategy(), unenforced);
       }
     } catch (IOException | RuntimeException e) {
       for (Original o : originals) {
         restore(g, o, warnings);
       }
-      g.release();
       throw e;
     }
-    for (String w : warnings) {
-      LOG.warn("{}", w);
+    return new AttachedWorkload(spec, new Prepared(g, prepared.strategy(), enforcement, warnings,
+        prepared.startedAt()), startTime, List.copyOf(originals));
+  }
+
+  /**
+   * The report is built on the watcher's thread: reading the counters and one removal attempt
+   * take well under a millisecond, and a busy cgroup is retried in the background.
+   */
+  @Override
+  void watch() {
+    watch = ExitWatcher.shared().watch(spec.pid(), startTime, () -> finish(false));
+  }
+
+  @Override
+  void stopWatching() {
+    ExitWatcher.Watch w = watch;
+    if (w != null) {
+      w.cancel();
     }
-    AttachedWorkload w = new AttachedWorkload(spec, prep.strategy(), g, startedAt,
-        List.copyOf(enforcement), List.copyOf(warnings), List.copyOf(originals));
-    fire(spec.listeners(), new WorkloadEvent(WorkloadEvent.Type.RUNNING, spec.jobId(), pid, null));
-    // the report is built on the watcher's thread: reading the counters and one removal attempt
-    // take well under a millisecond, and a busy cgroup is retried in the background
-    w.watch = ExitWatcher.shared().watch(pid, stat.startTime(), () -> w.finish(false));
-    return w;
+  }
+
+  /** A non-child's exit status cannot be observed. */
+  @Override
+  Observed observeExit(List<Enforcement> finalEnforcement, List<String> finalWarnings) {
+    return new Observed(null, false);
+  }
+
+  @Override
+  boolean onDetach(List<String> finalWarnings) {
+    if (!spec.restoreOnDetach()) {
+      return false;
+    }
+    for (Original o : originals) {
+      restore(governance, o, finalWarnings);
+    }
+    return true;
+  }
+
+  @Override
+  public long pid() {
+    return spec.pid();
+  }
+
+  @Override
+  public Optional<Process> process() {
+    return Optional.empty();
   }
 
   private static @Nullable Integer targetNice(ProcessAttributes.Plan plan, int requested) {
@@ -187,7 +215,7 @@ final class AttachedWorkload extends BaseWorkload {
       if (ProcFs.stat(pid).isEmpty()) {
         return false;
       }
-      fail(enforcement, List.of("cpu_quota", "cpu_weight", "memory_limit_mb", "io_weight"),
+      markFailed(enforcement, CGROUP_CONSTRAINTS,
           "could not move pid " + pid + " into the cgroup: " + e.getMessage());
       warnings.add("Cannot move process " + pid + " into its cgroup: " + e.getMessage());
     }
@@ -203,7 +231,7 @@ final class AttachedWorkload extends BaseWorkload {
           reniced.add(tid);
           int err = Posix.setThreadNice(tid, nice);
           if (err != 0 && err != Posix.ESRCH) {
-            fail(enforcement, List.of("nice"), "setpriority(" + tid + ", " + nice + ") failed: errno "
+            markFailed(enforcement, Set.of(Constraint.NICE), "setpriority(" + tid + ", " + nice + ") failed: errno "
                 + err);
             warnings.add("Cannot set nice " + nice + " on thread " + tid + " of process " + pid
                 + " (errno " + err + ")");
@@ -218,21 +246,12 @@ final class AttachedWorkload extends BaseWorkload {
             oom.toString().getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE);
       } catch (IOException e) {
         if (ProcFs.stat(pid).isPresent()) {
-          fail(enforcement, List.of("oom_score"), "write failed: " + e.getMessage());
+          markFailed(enforcement, Set.of(Constraint.OOM_SCORE), "write failed: " + e.getMessage());
           warnings.add("Cannot set OOM score " + oom + " on process " + pid + ": " + e.getMessage());
         }
       }
     }
     return main || ProcFs.stat(pid).isPresent();
-  }
-
-  private static void fail(List<Enforcement> list, List<String> constraints, String why) {
-    for (int i = 0; i < list.size(); i++) {
-      Enforcement e = list.get(i);
-      if (constraints.contains(e.constraint()) && e.status() == EnforcementStatus.APPLIED) {
-        list.set(i, e.with(EnforcementStatus.FAILED, why));
-      }
-    }
   }
 
   private static void restore(Governance g, Original o, List<String> warnings) {
@@ -265,76 +284,4 @@ final class AttachedWorkload extends BaseWorkload {
       }
     }
   }
-
-  private synchronized void finish(boolean detached) {
-    if (report.isDone()) {
-      return;
-    }
-    try {
-      completeReport(detached);
-    } catch (RuntimeException | Error e) {
-      // whoever waits for the report learns of it; the watching thread goes on
-      report.completeExceptionally(e);
-      LOG.error("job {}: building the report failed: {}", spec.jobId(), e.toString());
-    }
-  }
-
-  private void completeReport(boolean detached) {
-    ExitWatcher.Watch wt = watch;
-    if (wt != null) {
-      wt.cancel();
-    }
-    Instant endedAt = Instant.now();
-    List<String> finalWarnings = new ArrayList<>(warnings);
-    Usage usage;
-    try {
-      usage = governance.usage();
-    } catch (RuntimeException e) {
-      finalWarnings.add("could not read usage: " + e);
-      usage = Usage.UNKNOWN;
-    }
-    if (detached && spec.restoreOnDetach()) {
-      for (Original o : originals) {
-        restore(governance, o, finalWarnings);
-      }
-    }
-    if (!detached || spec.restoreOnDetach()) {
-      finalWarnings.addAll(governance.release());
-    }
-    ExitReason reason;
-    if (detached) {
-      reason = ExitReason.DETACHED;
-    } else if (usage.oomKills() != null && usage.oomKills() > 0) {
-      reason = ExitReason.OOM;
-    } else {
-      reason = ExitReason.UNKNOWN;
-    }
-    Outcome.Sla sla = Outcome.sla(spec.slaEligible(), reason, enforcement);
-    WorkloadReport r = new WorkloadReport(spec.jobId(), WorkloadReport.Mode.ATTACH, spec.intent(),
-        spec.slaEligible(), spec.pid(), null, strategy, governance.cgroupPath(), startedAt, endedAt,
-        Duration.between(startedAt, endedAt).toNanos() / 1e9, null, reason,
-        reason == ExitReason.OOM ? "SIGKILL" : null, spec.constraints(), enforcement, usage,
-        finalWarnings, sla.compliant(), sla.reason());
-    report.complete(r);
-    fire(spec.listeners(), new WorkloadEvent(
-        reason == ExitReason.OOM ? WorkloadEvent.Type.KILLED : WorkloadEvent.Type.COMPLETED,
-        spec.jobId(), spec.pid(), r));
-  }
-
-  @Override
-  public WorkloadReport detach() {
-    finish(true);
-    return report.join();
-  }
-
-  @Override
-  public long pid() {
-    return spec.pid();
-  }
-
-  @Override
-  public Optional<Process> process() {
-    return Optional.empty();
-  }
-
 }

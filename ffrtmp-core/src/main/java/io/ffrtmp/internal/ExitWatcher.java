@@ -1,6 +1,8 @@
 package io.ffrtmp.internal;
 
 import com.sun.jna.Memory;
+import io.ffrtmp.internal.os.Posix;
+import io.ffrtmp.internal.os.ProcFs;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;

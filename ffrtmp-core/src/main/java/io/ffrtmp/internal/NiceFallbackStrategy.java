@@ -1,8 +1,8 @@
 package io.ffrtmp.internal;
 
+import io.ffrtmp.Constraint;
 import io.ffrtmp.Constraints;
 import io.ffrtmp.Enforcement;
-import io.ffrtmp.EnforcementException;
 import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.Usage;
 import io.ffrtmp.spi.Availability;
@@ -41,45 +41,28 @@ public final class NiceFallbackStrategy implements GovernanceStrategy {
     return Availability.usable("always available: nice and oom_score_adj only, no cgroup");
   }
 
+  /**
+   * Records every requested cgroup constraint {@code degraded} (strict mode is the core's: it
+   * refuses such a start).
+   */
   @Override
-  public Governance prepare(GovernanceRequest request) throws EnforcementException {
+  public Governance prepare(GovernanceRequest request) {
     Constraints c = request.constraints();
-    String why = "no cgroup backend in use";
     List<Enforcement> out = new ArrayList<>(4);
-    out.add(
-        c.hasCpuQuota()
-            ? degraded("cpu_quota", "cpu.max/cpu.cfs_quota_us", why)
-            : skipped("cpu_quota", "unlimited"));
-    out.add(
-        c.cpuWeight() != Constraints.CPU_WEIGHT_DEFAULT
-            ? degraded("cpu_weight", "cpu.weight/cpu.shares", why)
-            : skipped("cpu_weight", "default weight 100"));
-    out.add(
-        c.hasMemoryLimit()
-            ? degraded("memory_limit_mb", "memory.max/memory.limit_in_bytes", why)
-            : skipped("memory_limit_mb", "unlimited"));
-    out.add(
-        c.hasIoWeight()
-            ? degraded("io_weight", "io.weight/blkio.weight", why)
-            : skipped("io_weight", "unset"));
-    List<Enforcement> unenforced =
-        out.stream().filter(e -> e.status() == EnforcementStatus.DEGRADED).toList();
-    if (request.strict() && !unenforced.isEmpty()) {
-      throw new EnforcementException(NAME, unenforced);
-    }
     List<String> warnings = new ArrayList<>();
-    for (Enforcement e : unenforced) {
-      warnings.add("Cannot enforce " + e.constraint() + " without cgroups, continuing without it");
+    for (Constraint k : Constraint.values()) {
+      if (!k.isCgroupConstraint()) {
+        continue;
+      }
+      if (c.isRequested(k)) {
+        out.add(new Enforcement(k.key(), EnforcementStatus.DEGRADED, "cgroup",
+            "no cgroup backend in use"));
+        warnings.add("Cannot enforce " + k.key() + " without cgroups, continuing without it");
+      } else {
+        out.add(new Enforcement(k.key(), EnforcementStatus.SKIPPED, "none", k.defaultMeaning()));
+      }
     }
     return new NoCgroup(out, warnings);
-  }
-
-  static Enforcement degraded(String constraint, String mechanism, String why) {
-    return new Enforcement(constraint, EnforcementStatus.DEGRADED, mechanism, why);
-  }
-
-  static Enforcement skipped(String constraint, String why) {
-    return new Enforcement(constraint, EnforcementStatus.SKIPPED, "none", why);
   }
 
   private record NoCgroup(List<Enforcement> enforcement, List<String> warnings)

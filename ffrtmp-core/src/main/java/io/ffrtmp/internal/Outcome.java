@@ -2,33 +2,47 @@ package io.ffrtmp.internal;
 
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.ExitReason;
+import io.ffrtmp.WorkloadEvent;
+import io.ffrtmp.internal.os.Signals;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How a run-mode workload ended, classified from what the JVM and the kernel said. Pure.
+ * How a workload ended, classified from what the JVM and the kernel said: the one exit
+ * classification of every mode. Pure.
  *
  * <p>The JDK reports a death by signal N as exit value {@code 128+N}, the same value a process
  * gets with {@code exit(128+N)}; like a shell, ffrtmp therefore reads 129..192 as a signal.
  *
- * @param exitCode the exit status ({@code 128+N} for signal N)
+ * @param exitCode the exit status ({@code 128+N} for signal N), or null when it cannot be known
+ *     (an adopted process is not the JVM's child) or the workload was detached
  * @param reason the exit reason
  * @param signal the signal's name, or null
  */
-public record Outcome(int exitCode, ExitReason reason, @Nullable String signal) {
+public record Outcome(@Nullable Integer exitCode, ExitReason reason, @Nullable String signal) {
 
   /**
    * Classifies an exit.
    *
-   * @param exitValue the JDK's exit value
+   * @param exitValue the JDK's exit value, or null when the exit status is not observable
    * @param timedOut whether the timeout policy signalled the workload
    * @param oomKills the cgroup's OOM kill count during the run, or null if unknown
    * @param launchFailed whether the launch shim failed (exec or strict placement) rather than the
    *     workload running
+   * @param detached whether governance was given up before the end
    * @return the outcome
    */
-  public static Outcome classify(
-      int exitValue, boolean timedOut, @Nullable Long oomKills, boolean launchFailed) {
+  public static Outcome classify(@Nullable Integer exitValue, boolean timedOut,
+      @Nullable Long oomKills, boolean launchFailed, boolean detached) {
+    boolean oomKilled = oomKills != null && oomKills > 0;
+    if (detached) {
+      return new Outcome(null, ExitReason.DETACHED, null);
+    }
+    if (exitValue == null) {
+      return oomKilled
+          ? new Outcome(null, ExitReason.OOM, Signals.name(Signals.SIGKILL))
+          : new Outcome(null, ExitReason.UNKNOWN, null);
+    }
     if (launchFailed) {
       return new Outcome(exitValue, ExitReason.ERROR, null);
     }
@@ -39,13 +53,35 @@ public record Outcome(int exitCode, ExitReason reason, @Nullable String signal) 
     if (timedOut) {
       return new Outcome(exitValue, ExitReason.TIMEOUT, signal);
     }
-    if (exitValue == 128 + Signals.SIGKILL && oomKills != null && oomKills > 0) {
+    if (exitValue == 128 + Signals.SIGKILL && oomKilled) {
       return new Outcome(exitValue, ExitReason.OOM, signal);
     }
     if (signal != null) {
       return new Outcome(exitValue, ExitReason.SIGNAL, signal);
     }
     return new Outcome(exitValue, exitValue == 0 ? ExitReason.SUCCESS : ExitReason.ERROR, null);
+  }
+
+  /**
+   * The terminal event of an ending.
+   *
+   * @param reason the exit reason
+   * @param launchFailed whether the launch failed
+   * @return {@code FAILED} for a failed launch, {@code KILLED} for a signal, an OOM kill or a
+   *     timeout, otherwise {@code COMPLETED}
+   */
+  public static WorkloadEvent.Type eventType(ExitReason reason, boolean launchFailed) {
+    if (launchFailed) {
+      return WorkloadEvent.Type.FAILED;
+    }
+    switch (reason) {
+      case SIGNAL:
+      case OOM:
+      case TIMEOUT:
+        return WorkloadEvent.Type.KILLED;
+      default:
+        return WorkloadEvent.Type.COMPLETED;
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.ffrtmp.internal;
 
+import io.ffrtmp.Constraint;
 import io.ffrtmp.Constraints;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementException;
@@ -14,7 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A backend's preparation, with the degradation rule: when a cgroup backend cannot set up the
+ * A backend's preparation, with the strict rule and the degradation rule. Strict mode is
+ * enforced here, once for every backend: a prepared governance with an entry not in force is
+ * released and {@link EnforcementException} thrown. Degradation: when a cgroup backend cannot set up the
  * workload's cgroup at all, the workload runs without one (nice and OOM score only), every
  * requested cgroup constraint {@code degraded} with the reason and a warning logged; in strict
  * mode it is not started and the caller gets {@link EnforcementException}.
@@ -27,6 +30,18 @@ record Preparation(Governance governance, String strategy, List<String> warnings
 
   static Preparation prepare(GovernanceStrategy strategy, GovernanceRequest request)
       throws IOException {
+    Preparation p = prepareOrDegrade(strategy, request);
+    List<Enforcement> unenforced =
+        p.governance().enforcement().stream().filter(e -> !e.enforced()).toList();
+    if (request.strict() && !unenforced.isEmpty()) {
+      p.governance().release();
+      throw new EnforcementException(strategy.name(), unenforced);
+    }
+    return p;
+  }
+
+  private static Preparation prepareOrDegrade(GovernanceStrategy strategy,
+      GovernanceRequest request) throws IOException {
     try {
       Governance g = strategy.prepare(request);
       return new Preparation(g, strategy.name(), g.warnings());
@@ -64,17 +79,8 @@ record Preparation(Governance governance, String strategy, List<String> warnings
 
   private static List<Enforcement> cgroupConstraints(Constraints c, String why) {
     List<Enforcement> out = new ArrayList<>();
-    if (c.hasCpuQuota()) {
-      out.add(new Enforcement("cpu_quota", EnforcementStatus.FAILED, "cgroup", why));
-    }
-    if (c.cpuWeight() != Constraints.CPU_WEIGHT_DEFAULT) {
-      out.add(new Enforcement("cpu_weight", EnforcementStatus.FAILED, "cgroup", why));
-    }
-    if (c.hasMemoryLimit()) {
-      out.add(new Enforcement("memory_limit_mb", EnforcementStatus.FAILED, "cgroup", why));
-    }
-    if (c.hasIoWeight()) {
-      out.add(new Enforcement("io_weight", EnforcementStatus.FAILED, "cgroup", why));
+    for (Constraint k : c.requestedCgroupConstraints()) {
+      out.add(new Enforcement(k.key(), EnforcementStatus.FAILED, "cgroup", why));
     }
     if (out.isEmpty()) {
       out.add(new Enforcement("cgroup", EnforcementStatus.FAILED, "cgroup", why));

@@ -2,6 +2,7 @@ package io.ffrtmp.internal;
 
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.internal.os.ProcFs;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;

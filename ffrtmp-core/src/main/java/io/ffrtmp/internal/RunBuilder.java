@@ -2,8 +2,6 @@ package io.ffrtmp.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import io.ffrtmp.Constraints;
-import io.ffrtmp.EnforcementException;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.WorkloadBuilder;
 import java.io.IOException;
@@ -78,26 +76,12 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
 
   @Override
   public GovernedWorkload start() throws IOException {
-    Constraints constraints = constraints();
+    WorkloadLifecycle.Common common = common();
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);
-    ProcessAttributes.Plan plan =
-        ProcessAttributes.ofThisProcess().plan(constraints.nice(), constraints.oomScore());
-    if (strict && !plan.unenforced().isEmpty()) {
-      throw new EnforcementException(selection.chosen().name(), plan.unenforced());
-    }
+    ProcessAttributes.Plan plan = ProcessAttributes.ofThisProcess()
+        .plan(common.constraints().nice(), common.constraints().oomScore());
     return RunningWorkload.start(
-        new RunningWorkload.Spec(
-            template,
-            jobId,
-            slaEligible,
-            intent,
-            constraints,
-            timeout,
-            grace,
-            strict,
-            outputToError,
-            cgroupParent(),
-            List.copyOf(listeners)),
+        new RunningWorkload.Spec(common, template, timeout, grace, outputToError),
         selection.chosen(),
         selection.warnings(),
         plan);

@@ -1,25 +1,18 @@
 package io.ffrtmp.internal;
 
-import io.ffrtmp.Constraints;
+import io.ffrtmp.Constraint;
 import io.ffrtmp.Enforcement;
-import io.ffrtmp.EnforcementStatus;
-import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
-import io.ffrtmp.Intent;
-import io.ffrtmp.Usage;
-import io.ffrtmp.WorkloadEvent;
-import io.ffrtmp.WorkloadListener;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.internal.launch.Launch;
-import io.ffrtmp.spi.Governance;
-import io.ffrtmp.spi.GovernanceRequest;
+import io.ffrtmp.internal.os.Posix;
+import io.ffrtmp.internal.os.Signals;
 import io.ffrtmp.spi.GovernanceStrategy;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -27,88 +20,65 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A workload started in run mode, from launch to report. */
-final class RunningWorkload extends BaseWorkload {
+/**
+ * Run mode in the one lifecycle: placement is a launch through the pre-exec shim, the exit is
+ * watched through the child's pidfd, the exit status is known (and the shim's notes tell a
+ * failed launch from a workload's own exit), and a timeout may signal the workload.
+ */
+final class RunningWorkload extends WorkloadLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(RunningWorkload.class);
 
-  /** What the builder collected. */
+  /**
+   * What the run builder collected.
+   *
+   * @param common the settings of every mode
+   * @param template the caller's process description
+   * @param timeout the timeout, or null
+   * @param grace the time between SIGTERM and SIGKILL
+   * @param outputToError whether the workload's stdout joins its stderr
+   */
   record Spec(
+      Common common,
       ProcessBuilder template,
-      String jobId,
-      boolean slaEligible,
-      Intent intent,
-      Constraints constraints,
       @Nullable Duration timeout,
       Duration grace,
-      boolean strict,
-      boolean outputToError,
-      @Nullable String cgroupParent,
-      List<WorkloadListener> listeners) {}
+      boolean outputToError) {}
 
   private final Spec spec;
   private final Process process;
   private final Launch.Started started;
-  private final Instant startedAt;
   private volatile boolean timedOut;
-  private volatile boolean detached;
   private volatile @Nullable ScheduledFuture<?> timer;
 
-  private RunningWorkload(
-      Spec spec,
-      String strategy,
-      Governance governance,
-      Launch.Started started,
-      Instant startedAt,
-      List<Enforcement> enforcement,
-      List<String> warnings) {
-    super(spec.jobId(), strategy, governance, enforcement, warnings);
+  private RunningWorkload(Spec spec, Prepared prepared, Launch.Started started) {
+    super(spec.common(), prepared, WorkloadReport.Mode.RUN, spec.template().command());
     this.spec = spec;
     this.started = started;
     this.process = started.process();
-    this.startedAt = startedAt;
   }
 
-  static GovernedWorkload start(
-      Spec spec, GovernanceStrategy strategy, List<String> selectionWarnings,
-      ProcessAttributes.Plan plan) throws IOException {
-    fire(spec.listeners(), new WorkloadEvent(WorkloadEvent.Type.STARTING, spec.jobId(), 0, null));
-    Instant startedAt = Instant.now();
-    Preparation prep = Preparation.prepare(strategy,
-        new GovernanceRequest(spec.jobId(), spec.constraints(), spec.strict(), spec.cgroupParent()));
-    Governance g = prep.governance();
-    Launch.Started started;
-    try {
-      started =
-          Launch.start(spec.template(), g.joinFiles(), plan.niceArg(), plan.oomArg(), spec.strict(),
-              spec.outputToError());
-    } catch (IOException | RuntimeException e) {
-      g.release();
-      throw e;
-    }
-    List<Enforcement> enforcement = new ArrayList<>(g.enforcement());
-    enforcement.addAll(plan.enforcement());
-    List<String> warnings = new ArrayList<>(selectionWarnings);
-    warnings.addAll(prep.warnings());
-    warnings.addAll(plan.warnings());
-    for (String w : warnings) {
-      LOG.warn("{}", w);
-    }
-    RunningWorkload w =
-        new RunningWorkload(
-            spec, prep.strategy(), g, started, startedAt, List.copyOf(enforcement),
-            List.copyOf(warnings));
-    w.armTimeout();
-    fire(
-        spec.listeners(),
-        new WorkloadEvent(WorkloadEvent.Type.RUNNING, spec.jobId(), w.pid(), null));
-    ExitWatcher.shared().watchChild(w.process, w::finishAfterExit);
-    return w;
+  static GovernedWorkload start(Spec spec, GovernanceStrategy strategy,
+      List<String> selectionWarnings, ProcessAttributes.Plan plan) throws IOException {
+    return WorkloadLifecycle.start(spec.common(), strategy, selectionWarnings, plan, 0,
+        prepared -> new RunningWorkload(spec, prepared,
+            Launch.start(spec.template(), prepared.governance().joinFiles(), plan.niceArg(),
+                plan.oomArg(), spec.common().strict(), spec.outputToError())));
   }
 
-  private void armTimeout() {
+  @Override
+  void watch() {
     Duration t = spec.timeout();
     if (t != null) {
       timer = Timers.schedule(this::onTimeout, t.toNanos());
+    }
+    ExitWatcher.shared().watchChild(process, this::finishAfterExit);
+  }
+
+  @Override
+  void stopWatching() {
+    ScheduledFuture<?> t = timer;
+    if (t != null) {
+      t.cancel(false);
     }
   }
 
@@ -117,11 +87,11 @@ final class RunningWorkload extends BaseWorkload {
       return;
     }
     timedOut = true;
-    LOG.warn("job {}: timeout of {} reached, sending SIGTERM", spec.jobId(), spec.timeout());
+    LOG.warn("job {}: timeout of {} reached, sending SIGTERM", jobId(), spec.timeout());
     signalWorkload(Signals.SIGTERM);
     timer = Timers.schedule(() -> {
       if (process.isAlive()) {
-        LOG.warn("job {}: still running after the grace period, sending SIGKILL", spec.jobId());
+        LOG.warn("job {}: still running after the grace period, sending SIGKILL", jobId());
         signalWorkload(Signals.SIGKILL);
       }
     }, spec.grace().toNanos());
@@ -135,11 +105,11 @@ final class RunningWorkload extends BaseWorkload {
       }
       governance.signalAll(signal);
     } catch (RuntimeException | LinkageError e) {
-      LOG.warn("job {}: could not send {}: {}", spec.jobId(), Signals.name(signal), e.toString());
+      LOG.warn("job {}: could not send {}: {}", jobId(), Signals.name(signal), e.toString());
     }
   }
 
-  /** Called once the child has exited: lets the JDK reap it, then builds the report. */
+  /** Called once the child has exited: lets the JDK reap it, then finishes. */
   private void finishAfterExit() {
     boolean interrupted = false;
     while (true) {
@@ -150,144 +120,62 @@ final class RunningWorkload extends BaseWorkload {
         interrupted = true;
       }
     }
-    finish();
+    finish(false);
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
   }
 
-  private synchronized void finish() {
-    if (report.isDone()) {
-      return;
-    }
-    try {
-      report.complete(buildReport());
-    } catch (RuntimeException | Error e) {
-      // whoever waits for the report learns of it; the thread that observed the exit goes on
-      report.completeExceptionally(e);
-      LOG.error("job {}: building the report failed: {}", spec.jobId(), e.toString());
-    }
-  }
-
-  private WorkloadReport buildReport() {
-    Instant endedAt = Instant.now();
-    ScheduledFuture<?> t = timer;
-    if (t != null) {
-      t.cancel(false);
-    }
-    Integer exitValue = detached ? null : process.exitValue();
-    List<Enforcement> finalEnforcement = new ArrayList<>(enforcement);
-    List<String> finalWarnings = new ArrayList<>(warnings);
+  /** The exit value, and the shim's notes: what it could not do, and whether the exec failed. */
+  @Override
+  Observed observeExit(List<Enforcement> finalEnforcement, List<String> finalWarnings) {
+    int exitValue = process.exitValue();
+    boolean strictRefusal = spec.common().strict() && exitValue == 125;
     boolean launchFailed = false;
-    for (Launch.Note n : detached ? List.<Launch.Note>of() : Launch.takeNotes(started.errFile())) {
+    for (Launch.Note n : Launch.takeNotes(started.errFile())) {
       switch (n.kind()) {
         case "not-found":
-          launchFailed = exitValue != null && exitValue == 127;
+          launchFailed = exitValue == 127;
           finalWarnings.add("command not found: " + n.subject());
           break;
         case "not-executable":
-          launchFailed = exitValue != null && exitValue == 126;
+          launchFailed = exitValue == 126;
           finalWarnings.add("command not executable: " + n.subject() + " (" + n.error() + ")");
           break;
         case "join":
-          launchFailed |= spec.strict() && exitValue != null && exitValue == 125;
-          markFailed(finalEnforcement, List.of("cpu_quota", "cpu_weight", "memory_limit_mb",
-              "io_weight"), "could not join " + n.subject() + ": " + n.error());
+          launchFailed |= strictRefusal;
+          markFailed(finalEnforcement, CGROUP_CONSTRAINTS,
+              "could not join " + n.subject() + ": " + n.error());
           finalWarnings.add("Cannot place workload in cgroup " + n.subject() + ": " + n.error());
           break;
         case "nice":
-          launchFailed |= spec.strict() && exitValue != null && exitValue == 125;
-          markFailed(finalEnforcement, List.of("nice"), "setpriority failed: " + n.error());
+          launchFailed |= strictRefusal;
+          markFailed(finalEnforcement, Set.of(Constraint.NICE),
+              "setpriority failed: " + n.error());
           finalWarnings.add("Cannot set nice " + n.subject() + ": " + n.error());
           break;
         case "oom_score_adj":
-          launchFailed |= spec.strict() && exitValue != null && exitValue == 125;
-          markFailed(finalEnforcement, List.of("oom_score"), "write failed: " + n.error());
+          launchFailed |= strictRefusal;
+          markFailed(finalEnforcement, Set.of(Constraint.OOM_SCORE),
+              "write failed: " + n.error());
           finalWarnings.add("Cannot set OOM score " + n.subject() + ": " + n.error());
           break;
         default:
           finalWarnings.add("launch: " + n.kind() + " " + n.subject() + " " + n.error());
       }
     }
-    Usage usage;
-    try {
-      usage = governance.usage();
-    } catch (RuntimeException e) {
-      finalWarnings.add("could not read usage: " + e);
-      usage = Usage.UNKNOWN;
-    }
-    if (detached) {
-      // the process runs on in its cgroup; a later start collects the cgroup once empty
-      return report(endedAt, null, ExitReason.DETACHED, null, finalEnforcement, usage,
-          finalWarnings, false);
-    }
-    finalWarnings.addAll(governance.release());
-    Outcome outcome = Outcome.classify(exitValue, timedOut, usage.oomKills(), launchFailed);
-    return report(endedAt, outcome.exitCode(), outcome.reason(), outcome.signal(),
-        finalEnforcement, usage, finalWarnings, launchFailed);
+    return new Observed(exitValue, launchFailed);
   }
 
-  private WorkloadReport report(Instant endedAt, @Nullable Integer exitCode, ExitReason reason,
-      @Nullable String signal, List<Enforcement> finalEnforcement, Usage usage,
-      List<String> finalWarnings, boolean launchFailed) {
-    Outcome.Sla sla = Outcome.sla(spec.slaEligible(), reason, finalEnforcement);
-    WorkloadReport r =
-        new WorkloadReport(
-            spec.jobId(),
-            WorkloadReport.Mode.RUN,
-            spec.intent(),
-            spec.slaEligible(),
-            process.pid(),
-            spec.template().command(),
-            strategy,
-            governance.cgroupPath(),
-            startedAt,
-            endedAt,
-            Duration.between(startedAt, endedAt).toNanos() / 1e9,
-            exitCode,
-            reason,
-            signal,
-            spec.constraints(),
-            finalEnforcement,
-            usage,
-            finalWarnings,
-            sla.compliant(),
-            sla.reason());
-    WorkloadEvent.Type type;
-    if (launchFailed) {
-      type = WorkloadEvent.Type.FAILED;
-    } else if (reason == ExitReason.SUCCESS || reason == ExitReason.ERROR
-        || reason == ExitReason.DETACHED) {
-      type = WorkloadEvent.Type.COMPLETED;
-    } else {
-      type = WorkloadEvent.Type.KILLED;
-    }
-    fire(spec.listeners(), new WorkloadEvent(type, spec.jobId(), process.pid(), r));
-    return r;
-  }
-
-  private static void markFailed(List<Enforcement> list, List<String> constraints, String why) {
-    for (int i = 0; i < list.size(); i++) {
-      Enforcement e = list.get(i);
-      if (constraints.contains(e.constraint()) && e.status() == EnforcementStatus.APPLIED) {
-        list.set(i, e.with(EnforcementStatus.FAILED, why));
-      }
-    }
+  /** A detached run-mode workload runs on in its cgroup; a later start collects it once empty. */
+  @Override
+  boolean onDetach(List<String> finalWarnings) {
+    return false;
   }
 
   @Override
-  public WorkloadReport detach() {
-    synchronized (this) {
-      if (!report.isDone()) {
-        detached = true;
-        ScheduledFuture<?> t = timer;
-        if (t != null) {
-          t.cancel(false);
-        }
-        finish();
-      }
-    }
-    return report.join();
+  boolean timedOut() {
+    return timedOut;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.ffrtmp.internal;
 
+import io.ffrtmp.Workload;
 import io.ffrtmp.spi.Availability;
 import io.ffrtmp.spi.GovernanceStrategy;
 import java.util.ArrayList;
@@ -158,6 +159,28 @@ public final class Strategies {
 
   private static String names(List<Probed> probed) {
     return probed.stream().map(p -> p.strategy().name()).collect(Collectors.joining(", "));
+  }
+
+  /**
+   * What {@link io.ffrtmp.Workload#backends()} returns: every backend of the registry with its
+   * probe's finding, and which one a workload would get.
+   *
+   * @return one entry per backend, highest priority first
+   */
+  public static List<Workload.Backend> backends() {
+    String selected;
+    try {
+      selected = selectFromRegistry(null).chosen().name();
+    } catch (IllegalStateException e) {
+      selected = "";
+    }
+    List<Workload.Backend> out = new ArrayList<>();
+    for (Probed p : registry()) {
+      out.add(new Workload.Backend(p.strategy().name(), p.strategy().priority(),
+          p.availability().usable(), p.availability().reason(),
+          p.strategy().name().equals(selected)));
+    }
+    return List.copyOf(out);
   }
 
   /**

@@ -11,7 +11,13 @@ import static java.util.Objects.requireNonNull;
  */
 public record Availability(boolean usable, String reason) {
 
-  /** Checks that the reason is not null. */
+  /**
+   * Checks that the reason is not null.
+   *
+   * @param usable whether it can govern workloads here
+   * @param reason a one-line explanation for the user, e.g. {@code cgroup v2 mounted at
+   *     /sys/fs/cgroup lacks controllers cpu, memory}
+   */
   public Availability {
     requireNonNull(reason, "reason");
   }

@@ -8,8 +8,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What a backend is asked to prepare for one workload.
  *
- * @param jobId the job id as given (the backend derives a safe cgroup name from it with {@code
- *     CgroupNames})
+ * @param jobId the job id as given (the backend derives a safe cgroup name from it with {@link
+ *     CgroupNames#forJob(String)})
  * @param constraints the requested constraints
  * @param strict whether a constraint that cannot be enforced must fail the start
  * @param cgroupParent the configured parent cgroup (relative to the hierarchy root), or null for
@@ -18,7 +18,16 @@ import org.jspecify.annotations.Nullable;
 public record GovernanceRequest(
     String jobId, Constraints constraints, boolean strict, @Nullable String cgroupParent) {
 
-  /** Checks non-null components. */
+  /**
+   * Checks non-null components.
+   *
+   * @param jobId the job id as given (the backend derives a safe cgroup name from it with {@link
+   *     CgroupNames#forJob(String)})
+   * @param constraints the requested constraints
+   * @param strict whether a constraint that cannot be enforced must fail the start
+   * @param cgroupParent the configured parent cgroup (relative to the hierarchy root), or null for
+   *     the backend's default rule
+   */
   public GovernanceRequest {
     requireNonNull(jobId, "jobId");
     requireNonNull(constraints, "constraints");

@@ -6,21 +6,49 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.ExitReason;
+import io.ffrtmp.WorkloadEvent;
+import io.ffrtmp.internal.os.Signals;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class OutcomeTest {
   @Test
   void classify_codesSignalsOomAndTimeout() {
-    assertEquals(new Outcome(0, ExitReason.SUCCESS, null), Outcome.classify(0, false, null, false));
-    assertEquals(new Outcome(42, ExitReason.ERROR, null), Outcome.classify(42, false, 0L, false));
-    assertEquals(new Outcome(137, ExitReason.SIGNAL, "SIGKILL"), Outcome.classify(137, false, 0L, false));
-    assertEquals(new Outcome(137, ExitReason.SIGNAL, "SIGKILL"), Outcome.classify(137, false, null, false));
-    assertEquals(new Outcome(137, ExitReason.OOM, "SIGKILL"), Outcome.classify(137, false, 1L, false));
-    assertEquals(new Outcome(143, ExitReason.TIMEOUT, "SIGTERM"), Outcome.classify(143, true, 0L, false));
-    assertEquals(new Outcome(0, ExitReason.TIMEOUT, null), Outcome.classify(0, true, 0L, false));
-    assertEquals(new Outcome(127, ExitReason.ERROR, null), Outcome.classify(127, false, null, true));
-    assertEquals(new Outcome(1, ExitReason.ERROR, null), Outcome.classify(1, false, 3L, false));
+    assertEquals(new Outcome(0, ExitReason.SUCCESS, null), Outcome.classify(0, false, null, false, false));
+    assertEquals(new Outcome(42, ExitReason.ERROR, null), Outcome.classify(42, false, 0L, false, false));
+    assertEquals(new Outcome(137, ExitReason.SIGNAL, "SIGKILL"), Outcome.classify(137, false, 0L, false, false));
+    assertEquals(new Outcome(137, ExitReason.SIGNAL, "SIGKILL"), Outcome.classify(137, false, null, false, false));
+    assertEquals(new Outcome(137, ExitReason.OOM, "SIGKILL"), Outcome.classify(137, false, 1L, false, false));
+    assertEquals(new Outcome(143, ExitReason.TIMEOUT, "SIGTERM"), Outcome.classify(143, true, 0L, false, false));
+    assertEquals(new Outcome(0, ExitReason.TIMEOUT, null), Outcome.classify(0, true, 0L, false, false));
+    assertEquals(new Outcome(127, ExitReason.ERROR, null), Outcome.classify(127, false, null, true, false));
+    assertEquals(new Outcome(1, ExitReason.ERROR, null), Outcome.classify(1, false, 3L, false, false));
+  }
+
+  @Test
+  void classify_unknownExitStatus_isUnknownOrOom_andDetachedWins() {
+    assertEquals(new Outcome(null, ExitReason.UNKNOWN, null),
+        Outcome.classify(null, false, 0L, false, false));
+    assertEquals(new Outcome(null, ExitReason.UNKNOWN, null),
+        Outcome.classify(null, false, null, false, false));
+    assertEquals(new Outcome(null, ExitReason.OOM, "SIGKILL"),
+        Outcome.classify(null, false, 2L, false, false));
+    assertEquals(new Outcome(null, ExitReason.DETACHED, null),
+        Outcome.classify(null, false, 2L, false, true));
+    assertEquals(new Outcome(null, ExitReason.DETACHED, null),
+        Outcome.classify(0, true, 0L, false, true));
+  }
+
+  @Test
+  void eventType_followsTheReason() {
+    assertEquals(WorkloadEvent.Type.FAILED, Outcome.eventType(ExitReason.ERROR, true));
+    assertEquals(WorkloadEvent.Type.COMPLETED, Outcome.eventType(ExitReason.SUCCESS, false));
+    assertEquals(WorkloadEvent.Type.COMPLETED, Outcome.eventType(ExitReason.ERROR, false));
+    assertEquals(WorkloadEvent.Type.COMPLETED, Outcome.eventType(ExitReason.DETACHED, false));
+    assertEquals(WorkloadEvent.Type.COMPLETED, Outcome.eventType(ExitReason.UNKNOWN, false));
+    assertEquals(WorkloadEvent.Type.KILLED, Outcome.eventType(ExitReason.OOM, false));
+    assertEquals(WorkloadEvent.Type.KILLED, Outcome.eventType(ExitReason.SIGNAL, false));
+    assertEquals(WorkloadEvent.Type.KILLED, Outcome.eventType(ExitReason.TIMEOUT, false));
   }
 
   @Test

@@ -6,7 +6,11 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 import static org.quicktheories.generators.SourceDSL.strings;
 
+import io.ffrtmp.Constraint;
 import io.ffrtmp.examples.cli.Ffrtmp;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +23,10 @@ class CliFlagsPropertyTest {
 
   private static int cli(String flag, String value) {
     CASES.incrementAndGet();
-    return Ffrtmp.execute("run", "--strategy", "nice-fallback", flag + "=" + value, "--", "/bin/true");
+    // the CLI's own writers: thousands of usage errors must not flood the build log
+    PrintWriter sink = new PrintWriter(new StringWriter());
+    return Ffrtmp.execute(sink, sink, "run", "--strategy", "nice-fallback", flag + "=" + value,
+        "--", "/bin/true");
   }
 
   private static void intFlag(String flag, long min, long max) {
@@ -33,12 +40,19 @@ class CliFlagsPropertyTest {
 
   @Test
   void numericFlags_acceptExactlyTheGuidesRanges() {
-    intFlag("--cpu-quota", 0, 102_400);
-    intFlag("--cpu-weight", 1, 10_000);
-    intFlag("--nice", -20, 19);
-    intFlag("--io-weight", 0, 100);
-    intFlag("--oom-score", -1000, 1000);
-    long max = io.ffrtmp.Constraints.MEMORY_LIMIT_MB_MAX;
+    // the guide's ranges, as the library's model states them
+    intFlag("--cpu-quota", Constraint.CPU_QUOTA.min(), Constraint.CPU_QUOTA.max());
+    intFlag("--cpu-weight", Constraint.CPU_WEIGHT.min(), Constraint.CPU_WEIGHT.max());
+    intFlag("--nice", Constraint.NICE.min(), Constraint.NICE.max());
+    intFlag("--io-weight", Constraint.IO_WEIGHT.min(), Constraint.IO_WEIGHT.max());
+    intFlag("--oom-score", Constraint.OOM_SCORE.min(), Constraint.OOM_SCORE.max());
+    assertEquals(List.of(0L, 102_400L, 1L, 10_000L, -20L, 19L, 0L, 100L, -1000L, 1000L),
+        List.of(Constraint.CPU_QUOTA.min(), Constraint.CPU_QUOTA.max(),
+            Constraint.CPU_WEIGHT.min(), Constraint.CPU_WEIGHT.max(), Constraint.NICE.min(),
+            Constraint.NICE.max(), Constraint.IO_WEIGHT.min(), Constraint.IO_WEIGHT.max(),
+            Constraint.OOM_SCORE.min(), Constraint.OOM_SCORE.max()),
+        "the operator guide's Flag Reference");
+    long max = Constraint.MEMORY_LIMIT_MB.max();
     qt().withExamples(300).forAll(longs().all()).checkAssert(v ->
         assertEquals(v >= 0 && v <= max ? 0 : 2, cli("--memory-limit", Long.toString(v)), "" + v));
     // not a number at all: a usage error too

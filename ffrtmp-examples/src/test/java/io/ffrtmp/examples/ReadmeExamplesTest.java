@@ -2,10 +2,12 @@ package io.ffrtmp.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.ffrtmp.Constraints;
 import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +23,11 @@ class ReadmeExamplesTest {
         .awaitReport();
     System.out.println(r.exitReason() + " " + r.toJson());
     assertEquals(ExitReason.SUCCESS, r.exitReason());
+
+    List<String> cmd = List.of("sh", "-c", "exit 0");
+    Constraints transcode = Constraints.builder().cpuQuota(200).memoryLimitMb(4096).build();
+    GovernedWorkload t = Workload.run(cmd).withConstraints(transcode).withJobId("job-002").start();   // a template
+    assertEquals(transcode, t.awaitReport().constraints());
 
     Process sleeper = new ProcessBuilder("sleep", "30").start();
     java.util.List<java.nio.file.Path> kept = java.util.List.of();

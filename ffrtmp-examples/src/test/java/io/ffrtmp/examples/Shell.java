@@ -23,8 +23,21 @@ final class Shell {
   private Shell() {}
 
   static Result run(Path workDir, String script, int timeoutSec, String... env) throws Exception {
-    Path out = Files.createTempFile(workDir, "out", ".txt");
-    Path err = Files.createTempFile(workDir, "err", ".txt");
+    // captured output goes to the build's own directory, never to the work directory (which may
+    // be the repository root), and is deleted once read
+    Path outDir = Files.createDirectories(ROOT.resolve("ffrtmp-examples/target/shell-output"));
+    Path out = Files.createTempFile(outDir, "out", ".txt");
+    Path err = Files.createTempFile(outDir, "err", ".txt");
+    try {
+      return run(pb(workDir, script, out, err, env), script, timeoutSec, out, err);
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  private static ProcessBuilder pb(Path workDir, String script, Path out, Path err,
+      String... env) {
     ProcessBuilder pb = new ProcessBuilder("/bin/bash", "-c", script)
         .directory(workDir.toFile())
         .redirectOutput(out.toFile())
@@ -35,6 +48,11 @@ final class Shell {
     for (int i = 0; i + 1 < env.length; i += 2) {
       pb.environment().put(env[i], env[i + 1]);
     }
+    return pb;
+  }
+
+  private static Result run(ProcessBuilder pb, String script, int timeoutSec, Path out, Path err)
+      throws Exception {
     Process p = pb.start();
     if (!p.waitFor(timeoutSec, TimeUnit.SECONDS)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);

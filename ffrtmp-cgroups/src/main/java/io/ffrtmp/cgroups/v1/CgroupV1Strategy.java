@@ -1,11 +1,10 @@
 package io.ffrtmp.cgroups.v1;
 
-import io.ffrtmp.Enforcement;
-import io.ffrtmp.EnforcementException;
 import io.ffrtmp.cgroups.CgroupFs;
-import io.ffrtmp.cgroups.Cgroups;
 import io.ffrtmp.cgroups.MountInfo;
 import io.ffrtmp.cgroups.ProcCgroup;
+import io.ffrtmp.cgroups.StaleSweeper;
+import io.ffrtmp.cgroups.UniqueLeaf;
 import io.ffrtmp.spi.Availability;
 import io.ffrtmp.spi.Governance;
 import io.ffrtmp.spi.GovernanceRequest;
@@ -38,7 +37,7 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
 
   private final CgroupFs fs;
   private final Path procSelf;
-  private final Cgroups.Sweeper sweeper = new Cgroups.Sweeper();
+  private final StaleSweeper sweeper = new StaleSweeper();
   /** The hierarchies under the default parent rule, read once (mounts do not move under us). */
   private volatile @Nullable Map<String, Parent> defaultHierarchies;
 
@@ -124,7 +123,7 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
     try {
       h = hierarchies(null);
     } catch (IOException e) {
-      return Availability.unusable("cannot read /proc/self/mountinfo: " + Cgroups.reason(e));
+      return Availability.unusable("cannot read /proc/self/mountinfo: " + CgroupFs.reason(e));
     }
     List<String> missing = new ArrayList<>();
     for (String required : List.of("cpu", "memory")) {
@@ -167,55 +166,12 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
     for (Path p : distinct) {
       sweeper.sweepOnce(fs, p);
     }
-    String leaf = Cgroups.createUnique(fs, distinct, request.jobId());
+    String leaf = UniqueLeaf.create(fs, distinct, request.jobId());
     Map<String, Path> dirs = new LinkedHashMap<>();
     parents.forEach((c, p) -> dirs.put(c, p.dir().resolve(leaf)));
     String path = (cpu.path().endsWith("/") ? cpu.path() : cpu.path() + "/") + leaf;
     V1Governance g = new V1Governance(fs, dirs, path, parents);
-    try {
-      List<Enforcement> enforcement = g.apply(request.constraints());
-      List<Enforcement> unenforced =
-          enforcement.stream()
-              .filter(e -> !e.enforced())
-              .toList();
-      if (request.strict() && !unenforced.isEmpty()) {
-        throw new EnforcementException(NAME, unenforced);
-      }
-      return g;
-    } catch (IOException | RuntimeException e) {
-      g.release();
-      throw e;
-    }
-  }
-
-  /**
-   * The cgroup v1 value of a CPU weight: {@code cpu.shares = weight * 1024 / 100}, at least 2.
-   *
-   * @param weight 1..10000
-   * @return the shares
-   */
-  static long shares(int weight) {
-    return Math.max(2, (long) weight * 1024 / 100);
-  }
-
-  /**
-   * The cgroup v1 value of a CPU quota: {@code cpu.cfs_quota_us = percent * 1000} for a period
-   * of 100000 µs.
-   *
-   * @param percent 1..102400
-   * @return the quota in microseconds
-   */
-  static long quotaUs(int percent) {
-    return (long) percent * 1000;
-  }
-
-  /**
-   * The cgroup v1 value of an IO weight: {@code blkio.weight = percent * 10} (10..1000).
-   *
-   * @param percent 1..100
-   * @return the blkio weight
-   */
-  static int blkioWeight(int percent) {
-    return percent * 10;
+    g.applyLimits(request.constraints());
+    return g;
   }
 }

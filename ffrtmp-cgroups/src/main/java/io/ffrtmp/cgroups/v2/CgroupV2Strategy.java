@@ -1,11 +1,10 @@
 package io.ffrtmp.cgroups.v2;
 
-import io.ffrtmp.Enforcement;
-import io.ffrtmp.EnforcementException;
 import io.ffrtmp.cgroups.CgroupFs;
-import io.ffrtmp.cgroups.Cgroups;
 import io.ffrtmp.cgroups.MountInfo;
 import io.ffrtmp.cgroups.ProcCgroup;
+import io.ffrtmp.cgroups.StaleSweeper;
+import io.ffrtmp.cgroups.UniqueLeaf;
 import io.ffrtmp.spi.Availability;
 import io.ffrtmp.spi.Governance;
 import io.ffrtmp.spi.GovernanceRequest;
@@ -54,7 +53,7 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
 
   private final CgroupFs fs;
   private final Path procSelf;
-  private final Cgroups.Sweeper sweeper = new Cgroups.Sweeper();
+  private final StaleSweeper sweeper = new StaleSweeper();
   /**
    * The layout found at the first start, kept: after a move into {@value #SUPERVISOR_LEAF},
    * {@code /proc/self/cgroup} names the leaf, but the parent stays the original cgroup.
@@ -126,7 +125,7 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
     try {
       l = layout();
     } catch (IOException e) {
-      return Availability.unusable("cannot read /proc/self: " + Cgroups.reason(e));
+      return Availability.unusable("cannot read /proc/self: " + CgroupFs.reason(e));
     }
     if (l == null) {
       return Availability.unusable("no cgroup2 file system is mounted");
@@ -137,7 +136,7 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
       available = controllers(own);
     } catch (IOException e) {
       return Availability.unusable("cannot read " + own.resolve("cgroup.controllers") + ": "
-          + Cgroups.reason(e));
+          + CgroupFs.reason(e));
     }
     List<String> missing = new ArrayList<>();
     for (String c : REQUIRED) {
@@ -185,22 +184,11 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
     }
     Path parent = l.dirOf(parentPath);
     sweeper.sweepOnce(fs, parent);
-    String leaf = Cgroups.createUnique(fs, List.of(parent), request.jobId());
+    String leaf = UniqueLeaf.create(fs, List.of(parent), request.jobId());
     String path = (parentPath.endsWith("/") ? parentPath : parentPath + "/") + leaf;
     V2Governance g = new V2Governance(fs, parent.resolve(leaf), path, l.mountPoint());
-    try {
-      List<Enforcement> enforcement = g.apply(request.constraints());
-      List<Enforcement> unenforced = enforcement.stream()
-          .filter(e -> !e.enforced())
-          .toList();
-      if (request.strict() && !unenforced.isEmpty()) {
-        throw new EnforcementException(NAME, unenforced);
-      }
-      return g;
-    } catch (IOException | RuntimeException e) {
-      g.release();
-      throw e;
-    }
+    g.applyLimits(request.constraints());
+    return g;
   }
 
   /**
@@ -243,36 +231,5 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
     if (add.length() > 0) {
       fs.write(dir.resolve("cgroup.subtree_control"), add.toString());
     }
-  }
-
-  /**
-   * {@code cpu.max} for a quota: {@code "<percent*1000> 100000"}.
-   *
-   * @param percent 1..102400
-   * @return the file's content
-   */
-  static String cpuMax(int percent) {
-    return (long) percent * 1000 + " 100000";
-  }
-
-  /**
-   * {@code io.weight} for an IO weight in percent: {@code percent * 100} (100..10000; the
-   * kernel's default is 100).
-   *
-   * @param percent 1..100
-   * @return the weight
-   */
-  static int ioWeight(int percent) {
-    return percent * 100;
-  }
-
-  /**
-   * {@code io.bfq.weight} for an IO weight in percent: {@code percent * 10} (10..1000).
-   *
-   * @param percent 1..100
-   * @return the weight
-   */
-  static int bfqWeight(int percent) {
-    return percent * 10;
   }
 }

@@ -13,7 +13,7 @@ import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadBuilder;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.cgroups.CgroupFs;
-import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.cgroups.TestCgroups;
 import io.ffrtmp.cgroups.faults.FaultyStrategy.Errno;
 import io.ffrtmp.cgroups.faults.FaultyStrategy.Fault;
 import io.ffrtmp.cgroups.v1.CgroupV1Strategy;
@@ -116,7 +116,7 @@ class FaultInjectionTest {
     }
     // only a failed removal may leave a (complete, empty) cgroup, collected by a later start
     assertTrue(left.isEmpty() || cleanupFault, f + " left " + left);
-    Cgroups.remove(CgroupFs.REAL, left, Duration.ofSeconds(2));
+    TestCgroups.remove(CgroupFs.REAL, left, Duration.ofSeconds(2));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -23,9 +23,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FaultyStrategy implements GovernanceStrategy {
   /** Which error to raise. */
-  public enum Errno { EACCES, EBUSY, EINVAL, ENOENT, ENOSPC, SHORT_WRITE }
+  public enum Errno {
+    /** Permission denied. */
+    EACCES,
+    /** Device or resource busy. */
+    EBUSY,
+    /** Invalid argument. */
+    EINVAL,
+    /** No such file or directory. */
+    ENOENT,
+    /** No space left on device. */
+    ENOSPC,
+    /** The write is taken, but the file reads back something else. */
+    SHORT_WRITE
+  }
 
-  /** Where: an operation ("mkdir", "write", "read", "rmdir", "join") and a file name ("" = any). */
+  /**
+   * Where a fault strikes and how often.
+   *
+   * @param op the operation: "mkdir", "write", "read", "rmdir" or "join"
+   * @param file the file name ("" = any)
+   * @param errno the error
+   * @param times how many times it fires
+   */
   public record Fault(String op, String file, Errno errno, int times) {
     @Override
     public String toString() {
@@ -37,12 +57,20 @@ public final class FaultyStrategy implements GovernanceStrategy {
   public static volatile Fault fault;
   private static final AtomicInteger FIRED = new AtomicInteger();
 
-  /** How often the current fault fired. */
+  /**
+   * How often the current fault fired.
+   *
+   * @return the count
+   */
   public static int fired() {
     return FIRED.get();
   }
 
-  /** Sets the fault of the next run. */
+  /**
+   * Sets the fault of the next run.
+   *
+   * @param f the fault, or null for none
+   */
   public static void inject(Fault f) {
     FIRED.set(0);
     fault = f;

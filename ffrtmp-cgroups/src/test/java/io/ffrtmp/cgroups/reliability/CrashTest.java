@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ffrtmp.cgroups.CgroupFs;
-import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.cgroups.TestCgroups;
 import io.ffrtmp.cgroups.v1.CgroupV1Strategy;
 import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
@@ -88,7 +88,7 @@ class CrashTest {
           for (Path d : (Iterable<Path>) s.filter(
               d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-child-jvm"))::iterator) {
             assertEquals("", Files.readString(d.resolve("cgroup.procs")).trim(), d.toString());
-            assertEquals(List.of(), Cgroups.remove(CgroupFs.REAL, List.of(d), Duration.ofSeconds(2)));
+            assertEquals(List.of(), TestCgroups.remove(CgroupFs.REAL, List.of(d), Duration.ofSeconds(2)));
           }
         }
       }

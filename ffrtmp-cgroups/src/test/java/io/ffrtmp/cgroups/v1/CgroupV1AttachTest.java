@@ -9,7 +9,7 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.cgroups.CgroupFs;
-import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.cgroups.TestCgroups;
 import io.ffrtmp.testing.Host;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -62,7 +62,7 @@ class CgroupV1AttachTest {
       Thread.sleep(10); // deferred removals of busy cgroups run in the background
     }
     for (Path d : left) {
-      Cgroups.remove(CgroupFs.REAL, List.of(d), Duration.ofSeconds(2));
+      TestCgroups.remove(CgroupFs.REAL, List.of(d), Duration.ofSeconds(2));
     }
     assertEquals(List.of(), left, "cgroups left behind");
   }
@@ -150,7 +150,7 @@ class CgroupV1AttachTest {
         kept.add(d);
       }
     }
-    assertEquals(List.of(), Cgroups.remove(CgroupFs.REAL, kept, Duration.ofSeconds(2)),
+    assertEquals(List.of(), TestCgroups.remove(CgroupFs.REAL, kept, Duration.ofSeconds(2)),
         "the kept cgroup is removable once empty");
   }
 }

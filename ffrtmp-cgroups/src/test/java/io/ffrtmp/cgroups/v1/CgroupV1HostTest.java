@@ -12,7 +12,7 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.cgroups.CgroupFs;
-import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.cgroups.TestCgroups;
 import io.ffrtmp.testing.Host;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ class CgroupV1HostTest {
     // nothing of this test may be left behind; remove (and fail on) leftovers
     List<Path> left = leftovers();
     for (Path p : left) {
-      Cgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(2));
+      TestCgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(2));
     }
     assertEquals(List.of(), left, "cgroups left behind");
   }
@@ -258,7 +258,7 @@ class CgroupV1HostTest {
         try (Stream<Path> s = Files.list(p.dir())) {
           for (Path d : (Iterable<Path>) s.filter(
               d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-child-jvm"))::iterator) {
-            assertEquals(List.of(), Cgroups.remove(CgroupFs.REAL, List.of(d), Duration.ofSeconds(2)));
+            assertEquals(List.of(), TestCgroups.remove(CgroupFs.REAL, List.of(d), Duration.ofSeconds(2)));
           }
         }
       }
@@ -329,7 +329,7 @@ class CgroupV1HostTest {
     } finally {
       sleeper.destroyForcibly().waitFor();
       for (Path p : List.of(populated, young, foreign)) {
-        Cgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(2));
+        TestCgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(2));
       }
     }
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ffrtmp.Constraint;
 import io.ffrtmp.cgroups.CgroupFs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -68,10 +69,16 @@ class CgroupV2ProbeTest {
   }
 
   @Test
-  void formulas() {
-    assertEquals("20000 100000", CgroupV2Strategy.cpuMax(20));
-    assertEquals("250000 100000", CgroupV2Strategy.cpuMax(250));
-    assertEquals(5000, CgroupV2Strategy.ioWeight(50));
-    assertEquals(1000, CgroupV2Strategy.bfqWeight(100));
+  void formulas_ofTheMappingTable() {
+    assertEquals("20000 100000", content(Constraint.CPU_QUOTA, 0, 20));
+    assertEquals("250000 100000", content(Constraint.CPU_QUOTA, 0, 250));
+    assertEquals("default 5000", content(Constraint.IO_WEIGHT, 0, 50));
+    assertEquals("default 1000", content(Constraint.IO_WEIGHT, 1, 100));
+    assertEquals("268435456", content(Constraint.MEMORY_LIMIT_MB, 0, 256));
+  }
+
+  private static String content(Constraint c, int alternative, long value) {
+    var writes = V2Governance.LIMITS.rule(c).alternatives().get(alternative);
+    return writes.get(writes.size() - 1).content(value);
   }
 }

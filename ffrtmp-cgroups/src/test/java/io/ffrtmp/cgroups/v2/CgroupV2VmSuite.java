@@ -10,7 +10,9 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.cgroups.CgroupFs;
-import io.ffrtmp.cgroups.Cgroups;
+import io.ffrtmp.cgroups.ControlFiles;
+import io.ffrtmp.cgroups.MemberSignals;
+import io.ffrtmp.cgroups.TestCgroups;
 import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
 import java.io.BufferedReader;
@@ -67,8 +69,8 @@ class CgroupV2VmSuite {
       Thread.sleep(10); // deferred removals of busy cgroups run in the background
     }
     for (Path p : left) {
-      Cgroups.signalMembers(CgroupFs.REAL, p.resolve("cgroup.procs"), 9);
-      Cgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(5));
+      MemberSignals.signalMembers(CgroupFs.REAL, p.resolve("cgroup.procs"), 9);
+      TestCgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(5));
     }
     assertEquals(List.of(), left, "cgroups left behind");
   }
@@ -140,7 +142,7 @@ class CgroupV2VmSuite {
         .withJobId(id).withCpuQuota(20).withTimeout(Duration.ofSeconds(3), Duration.ZERO).start();
     Path dir = ROOT.resolve("ffrtmp-wrapper-" + id);
     Thread.sleep(1500);
-    long throttled = Cgroups.keyed(Files.readString(dir.resolve("cpu.stat")), "nr_throttled");
+    long throttled = ControlFiles.keyed(Files.readString(dir.resolve("cpu.stat")), "nr_throttled");
     WorkloadReport r = w.onExit().get(120, TimeUnit.SECONDS);
     assertTrue(throttled > 0, "nr_throttled " + throttled);
     assertTrue(r.usage().cpuThrottledSec() > 0, r.toJson());
@@ -269,7 +271,7 @@ class CgroupV2VmSuite {
       assertTrue(Files.exists(populated), "populated cgroup left alone");
     } finally {
       sleeper.destroyForcibly().waitFor();
-      Cgroups.remove(CgroupFs.REAL, List.of(populated), Duration.ofSeconds(5));
+      TestCgroups.remove(CgroupFs.REAL, List.of(populated), Duration.ofSeconds(5));
     }
   }
 
@@ -322,7 +324,7 @@ class CgroupV2VmSuite {
         s.filter(Files::isDirectory).forEach(dirs::add);
       }
       dirs.add(deleg);
-      assertEquals(List.of(), Cgroups.remove(CgroupFs.REAL, dirs, Duration.ofSeconds(5)),
+      assertEquals(List.of(), TestCgroups.remove(CgroupFs.REAL, dirs, Duration.ofSeconds(5)),
           "delegated subtree removed (" + sup + " included)");
     }
   }

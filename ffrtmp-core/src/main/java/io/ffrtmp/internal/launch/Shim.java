@@ -1,6 +1,6 @@
 package io.ffrtmp.internal.launch;
 
-import io.ffrtmp.internal.ProcFs;
+import io.ffrtmp.internal.os.ProcFs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AtomicMoveNotSupportedException;

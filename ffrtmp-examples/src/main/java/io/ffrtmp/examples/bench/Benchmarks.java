@@ -216,9 +216,17 @@ public final class Benchmarks {
     System.out.println("[usage] building a report's usage section for a live workload, " + n
         + " times; baseline: reading /proc/<pid>/stat once (the cheapest per-process read)");
     // the backend's own Governance for a live process: the SPI object the report's usage comes from
-    var strategy = io.ffrtmp.internal.Strategies.selectFromRegistry(null).chosen();
+    // (public API only: the selected backend's name from Workload.backends(), its provider from
+    // the SPI through ServiceLoader)
+    String selected = io.ffrtmp.Workload.backends().stream().filter(io.ffrtmp.Workload.Backend::selected)
+        .map(io.ffrtmp.Workload.Backend::name).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no usable backend"));
+    io.ffrtmp.spi.GovernanceStrategy strategy = java.util.ServiceLoader
+        .load(io.ffrtmp.spi.GovernanceStrategy.class).stream()
+        .map(java.util.ServiceLoader.Provider::get).filter(s -> s.name().equals(selected))
+        .findFirst().orElseThrow(() -> new IllegalStateException("no provider " + selected));
     io.ffrtmp.spi.Governance g = strategy.prepare(new io.ffrtmp.spi.GovernanceRequest(
-        "bench-usage", new io.ffrtmp.Constraints(50, 100, 0, 256, 0, 0), false, null));
+        "bench-usage", io.ffrtmp.Constraints.builder().cpuQuota(50).memoryLimitMb(256).build(), false, null));
     Process sleep = new ProcessBuilder("sleep", "600").start();
     try {
       g.adopt(sleep.pid());

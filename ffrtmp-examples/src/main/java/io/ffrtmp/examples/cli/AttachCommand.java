@@ -8,10 +8,10 @@ import io.ffrtmp.NoSuchProcessException;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code ffrtmp attach --pid <PID> [flags]}. */
 @Command(
@@ -67,17 +67,17 @@ final class AttachCommand implements Callable<Integer> {
     try {
       w = b.start();
     } catch (NoSuchProcessException | AttachException e) {
-      Log.error(e.getMessage());
+      Log.of(spec).error(e.getMessage());
       return 1;
     } catch (EnforcementException e) {
-      Log.error(e.getMessage());
+      Log.of(spec).error(e.getMessage());
       return 125;
     }
-    RunCommand.printStart(w, "attached to");
-    Thread hook = Exits.installHook(w, true, options.json);
+    RunCommand.printStart(spec.commandLine(), w, "attached to");
+    Thread hook = Exits.installHook(spec.commandLine(), w, true, options.json);
     WorkloadReport r = w.awaitReport();
     Exits.finished(hook);
-    RunCommand.printEnd(w, r, options.json);
+    RunCommand.printEnd(spec.commandLine(), w, r, options.json);
     return 0;
   }
 }

@@ -1,9 +1,12 @@
 package io.ffrtmp.examples.cli;
 
-import io.ffrtmp.Intent;
+import io.ffrtmp.Constraint;
 import io.ffrtmp.GovernanceBuilder;
-import picocli.CommandLine;
+import io.ffrtmp.Intent;
+import java.util.EnumMap;
+import java.util.Map;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The flags shared by {@code run} and {@code attach}, as in the operator guide's Flag
@@ -11,6 +14,15 @@ import picocli.CommandLine.Option;
  * message (naming the value and the range) becomes the usage error.
  */
 final class ConstraintOptions {
+  /** The flag of each constraint (checked against the model and the options by a test). */
+  static final Map<Constraint, String> FLAGS = new EnumMap<>(Map.of(
+      Constraint.CPU_QUOTA, "--cpu-quota",
+      Constraint.CPU_WEIGHT, "--cpu-weight",
+      Constraint.NICE, "--nice",
+      Constraint.MEMORY_LIMIT_MB, "--memory-limit",
+      Constraint.IO_WEIGHT, "--io-weight",
+      Constraint.OOM_SCORE, "--oom-score"));
+
   @Option(names = "--job-id", paramLabel = "ID", defaultValue = "unknown",
       description = "Job identifier (default: ${DEFAULT-VALUE}).")
   String jobId = "unknown";
@@ -63,12 +75,12 @@ final class ConstraintOptions {
     set(cl, "--job-id", () -> b.withJobId(jobId));
     b.slaEligible(slaEligible);
     set(cl, "--intent", () -> b.withIntent(Intent.parse(intent)));
-    set(cl, "--cpu-quota", () -> b.withCpuQuota(cpuQuota));
-    set(cl, "--cpu-weight", () -> b.withCpuWeight(cpuWeight));
-    set(cl, "--nice", () -> b.withNice(nice));
-    set(cl, "--memory-limit", () -> b.withMemoryLimitMb(memoryLimit));
-    set(cl, "--io-weight", () -> b.withIoWeight(ioWeight));
-    set(cl, "--oom-score", () -> b.withOomScore(oomScore));
+    set(cl, FLAGS.get(Constraint.CPU_QUOTA), () -> b.withCpuQuota(cpuQuota));
+    set(cl, FLAGS.get(Constraint.CPU_WEIGHT), () -> b.withCpuWeight(cpuWeight));
+    set(cl, FLAGS.get(Constraint.NICE), () -> b.withNice(nice));
+    set(cl, FLAGS.get(Constraint.MEMORY_LIMIT_MB), () -> b.withMemoryLimitMb(memoryLimit));
+    set(cl, FLAGS.get(Constraint.IO_WEIGHT), () -> b.withIoWeight(ioWeight));
+    set(cl, FLAGS.get(Constraint.OOM_SCORE), () -> b.withOomScore(oomScore));
     if (strategy != null) {
       set(cl, "--strategy", () -> b.withStrategy(strategy));
     }

@@ -1,6 +1,7 @@
 package io.ffrtmp.examples.cli;
 
 import io.ffrtmp.GovernedWorkload;
+import picocli.CommandLine;
 
 /**
  * SIGINT and SIGTERM to the wrapper: the JVM runs its shutdown hooks, this one says that the
@@ -14,18 +15,16 @@ final class Exits {
    * Installs the hook. In attach mode the wrapper detaches first (the cgroup and its limits
    * stay) and prints the report, so that an operator's Ctrl-C is a clean detach.
    */
-  static Thread installHook(GovernedWorkload w, boolean detach, boolean json) {
+  static Thread installHook(CommandLine cl, GovernedWorkload w, boolean detach, boolean json) {
     Thread hook =
         new Thread(
             () -> {
-              System.err.println(
-                  "[wrapper] received termination signal: wrapper exiting, workload pid "
-                      + w.pid()
-                      + " continues (not signalled)");
+              Log.of(cl).info("received termination signal: wrapper exiting, workload pid "
+                  + w.pid() + " continues (not signalled)");
               if (detach) {
-                RunCommand.printEnd(w, w.detach(), json);
-                System.out.flush();
-                System.err.flush();
+                RunCommand.printEnd(cl, w, w.detach(), json);
+                cl.getOut().flush();
+                cl.getErr().flush();
                 Runtime.getRuntime().halt(0); // attach: a detach is a success
               }
             },

@@ -1,7 +1,8 @@
 package io.ffrtmp.examples.cli;
 
-import picocli.CommandLine;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code ffrtmp} command-line tool, built on ffrtmp's public API only: the model for tools
@@ -43,18 +44,38 @@ public final class Ffrtmp implements Runnable {
    */
   public static int execute(String... args) {
     CommandLine cl = new CommandLine(new Ffrtmp());
+    return execute(cl, args);
+  }
+
+  /**
+   * Runs the CLI without exiting the JVM, with its own output and error writers (a test, or a
+   * tool embedding the CLI, captures them instead of the process's streams).
+   *
+   * @param out where help, listings and the JSON report go
+   * @param err where the {@code [wrapper]} lines and errors go
+   * @param args the command line
+   * @return the exit code
+   */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cl = new CommandLine(new Ffrtmp());
+    cl.setOut(out);
+    cl.setErr(err);
+    return execute(cl, args);
+  }
+
+  private static int execute(CommandLine cl, String... args) {
     cl.setStopAtPositional(true);
     cl.setParameterExceptionHandler(
         (ex, args1) -> {
           CommandLine c = ex.getCommandLine();
-          Log.error(ex.getMessage());
-          String name = c.getCommandSpec().qualifiedName();
-          System.err.println("Try '" + name + " --help' for more information.");
+          Log log = Log.of(c);
+          log.error(ex.getMessage());
+          log.plain("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
           return 2;
         });
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
-          Log.error(ex.getMessage() == null ? ex.toString() : ex.getMessage());
+          Log.of(commandLine).error(ex.getMessage() == null ? ex.toString() : ex.getMessage());
           return 125;
         });
     return cl.execute(args);

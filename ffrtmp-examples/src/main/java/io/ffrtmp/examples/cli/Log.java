@@ -1,18 +1,47 @@
 package io.ffrtmp.examples.cli;
 
-/** The wrapper's log lines: standard error, each with the {@code [wrapper]} prefix. */
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/**
+ * The wrapper's log lines, on the command line's error writer (standard error unless a caller
+ * of {@link Ffrtmp#execute(PrintWriter, PrintWriter, String...)} gave another), each with the
+ * {@code [wrapper]} prefix.
+ */
 final class Log {
-  private Log() {}
+  private final PrintWriter err;
 
-  static void info(String message) {
-    System.err.println("[wrapper] " + message);
+  private Log(PrintWriter err) {
+    this.err = err;
   }
 
-  static void warning(String message) {
-    System.err.println("[wrapper] WARNING: " + message);
+  /** The log of the command being run. */
+  static Log of(CommandLine.Model.CommandSpec spec) {
+    return new Log(spec.commandLine().getErr());
   }
 
-  static void error(String message) {
-    System.err.println("Error: " + message);
+  /** The log on a command line's error writer. */
+  static Log of(CommandLine commandLine) {
+    return new Log(commandLine.getErr());
+  }
+
+  void info(String message) {
+    err.println("[wrapper] " + message);
+    err.flush();
+  }
+
+  void warning(String message) {
+    err.println("[wrapper] WARNING: " + message);
+    err.flush();
+  }
+
+  void error(String message) {
+    err.println("Error: " + message);
+    err.flush();
+  }
+
+  void plain(String message) {
+    err.println(message);
+    err.flush();
   }
 }

@@ -12,10 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code ffrtmp run [flags] -- <command> [args...]}. */
 @Command(
@@ -72,36 +72,36 @@ final class RunCommand implements Callable<Integer> {
     try {
       w = b.start();
     } catch (EnforcementException e) {
-      Log.error(e.getMessage());
+      Log.of(spec).error(e.getMessage());
       return 125;
     }
-    printStart(w, "started");
-    Thread hook = Exits.installHook(w, false, options.json);
+    printStart(spec.commandLine(), w, "started");
+    Thread hook = Exits.installHook(spec.commandLine(), w, false, options.json);
     WorkloadReport r = w.awaitReport();
     Exits.finished(hook);
-    printEnd(w, r, options.json);
+    printEnd(spec.commandLine(), w, r, options.json);
     return r.exitCode() == null ? 0 : r.exitCode();
   }
 
-  static void printEnd(GovernedWorkload w, WorkloadReport r, boolean json) {
+  static void printEnd(CommandLine cl, GovernedWorkload w, WorkloadReport r, boolean json) {
     for (String warning : r.warnings()) {
       if (!w.warnings().contains(warning)) {
-        Log.warning(warning);
+        Log.of(cl).warning(warning);
       }
     }
     if (json) {
-      System.out.println(r.toJson());
-      System.out.flush();
+      cl.getOut().println(r.toJson());
+      cl.getOut().flush();
     } else {
-      summary(r);
+      summary(cl, r);
     }
   }
 
-  static void printStart(GovernedWorkload w, String verb) {
+  static void printStart(CommandLine cl, GovernedWorkload w, String verb) {
     for (String warning : w.warnings()) {
-      Log.warning(warning);
+      Log.of(cl).warning(warning);
     }
-    Log.info(
+    Log.of(cl).info(
         verb
             + " pid "
             + w.pid()
@@ -116,8 +116,8 @@ final class RunCommand implements Callable<Integer> {
     return s == null ? "n/a" : String.format(Locale.ROOT, "%.3fs", s);
   }
 
-  static void summary(WorkloadReport r) {
-    Log.info(
+  static void summary(CommandLine cl, WorkloadReport r) {
+    Log.of(cl).info(
         String.format(
             Locale.ROOT,
             "job %s pid %d %s: exit_code=%s exit_reason=%s%s duration=%.3fs strategy=%s%s",
@@ -132,13 +132,13 @@ final class RunCommand implements Callable<Integer> {
             r.cgroupPath() == null ? "" : " cgroup=" + r.cgroupPath()));
     for (Enforcement e : r.enforcement()) {
       if (e.status() != EnforcementStatus.SKIPPED) {
-        Log.info("  " + e.constraint() + ": " + e.status().wireName() + " via " + e.mechanism()
+        Log.of(cl).info("  " + e.constraint() + ": " + e.status().wireName() + " via " + e.mechanism()
             + " (" + e.detail() + ")");
       }
     }
     var u = r.usage();
     if (u.cpuUserSec() != null || u.memoryPeakBytes() != null) {
-      Log.info(
+      Log.of(cl).info(
           "  usage: cpu_user="
               + sec(u.cpuUserSec())
               + " cpu_system="
@@ -150,7 +150,7 @@ final class RunCommand implements Callable<Integer> {
               + " bytes oom_kills="
               + u.oomKills());
     }
-    Log.info("  platform_sla_compliant=" + r.platformSlaCompliant() + " ("
+    Log.of(cl).info("  platform_sla_compliant=" + r.platformSlaCompliant() + " ("
         + r.platformSlaReason() + ")");
   }
 }

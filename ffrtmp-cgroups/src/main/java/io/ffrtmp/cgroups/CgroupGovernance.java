@@ -1,0 +1,161 @@
+package io.ffrtmp.cgroups;
+
+import io.ffrtmp.Constraint;
+import io.ffrtmp.Constraints;
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.spi.Governance;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the cgroup backends' {@link Governance}s share: writing the limits of a {@link
+ * LimitTable} with read-back and reset on failure, the resulting enforcement entries and
+ * warnings, and removal. A backend supplies where each controller's files are ({@link
+ * #dirOf(String)}) and which directories make up the workload's cgroup ({@link #dirs()}).
+ *
+ * <p>The sequence, written once for every cgroup backend ({@link #applyLimits(Constraints)}):
+ * for each cgroup constraint in {@link Constraint} order, skipped when not requested;
+ * otherwise the rule's alternative is chosen, each of its writes is made and read back, a
+ * write that does not take is reset to the kernel's default and recorded {@code failed}; a
+ * constraint no alternative can carry is {@code degraded}. Should anything throw, the cgroup is
+ * removed again before the exception propagates. Strict mode is the core's: it refuses a start
+ * whose enforcement has an entry not in force.
+ */
+public abstract class CgroupGovernance implements Governance {
+  /** The cgroupfs every access goes through. */
+  protected final CgroupFs fs;
+
+  private final LimitTable table;
+  private final List<String> warnings = new ArrayList<>();
+  private List<Enforcement> enforcement = List.of();
+
+  /**
+   * A governance over a cgroupfs with a backend's mapping table.
+   *
+   * @param fs the cgroupfs
+   * @param table the backend's mapping of constraints to control files
+   */
+  protected CgroupGovernance(CgroupFs fs, LimitTable table) {
+    this.fs = fs;
+    this.table = table;
+  }
+
+  /**
+   * The directory holding a controller's files in this workload's cgroup.
+   *
+   * @param controller e.g. {@code cpu}
+   * @return the directory, or null when that controller's hierarchy is not mounted
+   */
+  protected abstract @Nullable Path dirOf(String controller);
+
+  /**
+   * The workload's cgroup directories, each once, children before parents.
+   *
+   * @return the directories
+   */
+  protected abstract List<Path> dirs();
+
+  /**
+   * Called after the limits were written, e.g. for cgroup v2's {@code memory.oom.group}.
+   *
+   * @param constraints the constraints
+   * @param entries the enforcement entries just made
+   */
+  protected void afterLimits(Constraints constraints, List<Enforcement> entries) {}
+
+  /**
+   * Writes every requested limit and reads it back; on an exception removes the cgroup and
+   * rethrows.
+   *
+   * @param constraints the requested constraints
+   * @return one entry per cgroup constraint, in {@link Constraint} order
+   */
+  public final List<Enforcement> applyLimits(Constraints constraints) {
+    try {
+      List<Enforcement> out = new ArrayList<>(4);
+      for (Constraint c : Constraint.values()) {
+        if (c.isCgroupConstraint()) {
+          out.add(apply(table.rule(c), constraints));
+        }
+      }
+      afterLimits(constraints, out);
+      warnings.addAll(ControlFiles.warnings(out));
+      enforcement = List.copyOf(out);
+      return enforcement;
+    } catch (RuntimeException | Error e) {
+      release();
+      throw e;
+    }
+  }
+
+  private Enforcement apply(LimitRule rule, Constraints constraints) {
+    Constraint c = rule.constraint();
+    if (!constraints.isRequested(c)) {
+      return new Enforcement(c.key(), EnforcementStatus.SKIPPED, rule.mechanism(),
+          c.defaultMeaning());
+    }
+    long value = constraints.get(c);
+    List<ControlWrite> chosen = null;
+    boolean anyMounted = false;
+    for (List<ControlWrite> alternative : rule.alternatives()) {
+      boolean mounted = alternative.stream().allMatch(w -> dirOf(w.controller()) != null);
+      anyMounted |= mounted;
+      if (mounted && (rule.alternatives().size() == 1
+          || alternative.stream().allMatch(w -> fs.exists(file(w))))) {
+        chosen = alternative;
+        break;
+      }
+    }
+    if (chosen == null) {
+      String why = anyMounted
+          ? String.valueOf(rule.unavailable())
+          : "no " + rule.alternatives().get(0).get(0).controller() + " hierarchy mounted";
+      return new Enforcement(c.key(), EnforcementStatus.DEGRADED, rule.mechanism(), why);
+    }
+    Enforcement result = null;
+    for (ControlWrite w : chosen) {
+      String content = w.content(value);
+      result = ControlFiles.write(fs, c.key(), file(w), content, w.kernelDefault(),
+          back -> w.accepted(back, content));
+      if (result.status() != EnforcementStatus.APPLIED) {
+        break;
+      }
+    }
+    return java.util.Objects.requireNonNull(result);
+  }
+
+  private Path file(ControlWrite w) {
+    Path dir = dirOf(w.controller());
+    if (dir == null) {
+      throw new IllegalStateException("no " + w.controller() + " hierarchy for " + w.file());
+    }
+    return dir.resolve(w.file());
+  }
+
+  /**
+   * Records a warning of this workload's preparation.
+   *
+   * @param warning the text
+   */
+  protected final void warn(String warning) {
+    warnings.add(warning);
+  }
+
+  @Override
+  public final List<Enforcement> enforcement() {
+    return enforcement;
+  }
+
+  @Override
+  public final List<String> warnings() {
+    return List.copyOf(warnings);
+  }
+
+  @Override
+  public List<String> release() {
+    return CgroupRemoval.removeOrDefer(fs, dirs());
+  }
+}

@@ -1,0 +1,92 @@
+package io.ffrtmp.cgroups;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.function.LongFunction;
+
+/**
+ * One control-file write that carries (part of) a constraint: the file, the formula from the
+ * constraint's value to the file's content, and what a new cgroup holds there (written back
+ * when the write does not take).
+ *
+ * @param controller the controller whose hierarchy holds the file (cgroup v1; under v2 every
+ *     file is in the workload's one directory)
+ * @param file the control file, e.g. {@code cpu.max}
+ * @param formula the content for a constraint value, e.g. {@code p -> p * 1000 + " 100000"}
+ * @param kernelDefault the content of the file in a new cgroup
+ * @param keyed whether the file is keyed by device with a {@code default} line ({@code
+ *     io.weight}): the content is written as {@code default <value>} and read back as one line
+ *     among others
+ */
+public record ControlWrite(
+    String controller, String file, LongFunction<String> formula, String kernelDefault,
+    boolean keyed) {
+
+  /**
+   * Checks non-null components.
+   *
+   * @param controller the controller whose hierarchy holds the file
+   * @param file the control file
+   * @param formula the content for a constraint value
+   * @param kernelDefault the content of the file in a new cgroup
+   * @param keyed whether the file is keyed by device with a {@code default} line
+   */
+  public ControlWrite {
+    requireNonNull(controller, "controller");
+    requireNonNull(file, "file");
+    requireNonNull(formula, "formula");
+    requireNonNull(kernelDefault, "kernelDefault");
+  }
+
+  /**
+   * A plain write: the file holds exactly the formula's text.
+   *
+   * @param controller the controller (v1 hierarchy)
+   * @param file the control file
+   * @param formula the content for a value
+   * @param kernelDefault the content in a new cgroup
+   * @return the write
+   */
+  public static ControlWrite of(
+      String controller, String file, LongFunction<String> formula, String kernelDefault) {
+    return new ControlWrite(controller, file, formula, kernelDefault, false);
+  }
+
+  /**
+   * A write of the {@code default} line of a device-keyed file.
+   *
+   * @param controller the controller (v1 hierarchy)
+   * @param file the control file
+   * @param formula the default weight for a value
+   * @param kernelDefault the content in a new cgroup, e.g. {@code default 100}
+   * @return the write
+   */
+  public static ControlWrite keyedDefault(
+      String controller, String file, LongFunction<String> formula, String kernelDefault) {
+    return new ControlWrite(controller, file, formula, kernelDefault, true);
+  }
+
+  /**
+   * What is written for a constraint value.
+   *
+   * @param value the constraint's value
+   * @return the file's content
+   */
+  public String content(long value) {
+    String v = formula.apply(value);
+    return keyed ? "default " + v : v;
+  }
+
+  /**
+   * Whether the file, read back, shows what was written.
+   *
+   * @param readBack the file's content after the write
+   * @param written what was written
+   * @return true if the kernel took it
+   */
+  public boolean accepted(String readBack, String written) {
+    return keyed
+        ? readBack.lines().anyMatch(l -> l.trim().equals(written))
+        : readBack.trim().equals(written);
+  }
+}

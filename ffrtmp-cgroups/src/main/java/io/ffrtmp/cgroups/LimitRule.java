@@ -1,0 +1,89 @@
+package io.ffrtmp.cgroups;
+
+import static java.util.Objects.requireNonNull;
+
+import io.ffrtmp.Constraint;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a cgroup backend carries one constraint: one or more alternatives, each a sequence of
+ * {@link ControlWrite}s. With one alternative it is always used (a failed write is {@code
+ * failed}); with several, the first whose files all exist is used, and when none exists the
+ * constraint is {@code degraded} with {@link #unavailable()} (e.g. an IO scheduler without
+ * weights).
+ *
+ * @param constraint the constraint (a cgroup constraint)
+ * @param alternatives the ways to carry it, in order of preference
+ * @param unavailable why the constraint cannot be carried when no alternative's files exist
+ */
+public record LimitRule(
+    Constraint constraint, List<List<ControlWrite>> alternatives, @Nullable String unavailable) {
+
+  /**
+   * Checks the components: a cgroup constraint, at least one non-empty alternative.
+   *
+   * @param constraint the constraint (a cgroup constraint)
+   * @param alternatives the ways to carry it, in order of preference
+   * @param unavailable why the constraint cannot be carried when no alternative's files exist
+   */
+  public LimitRule {
+    requireNonNull(constraint, "constraint");
+    if (!constraint.isCgroupConstraint()) {
+      throw new IllegalArgumentException(constraint.key() + " is not a cgroup constraint");
+    }
+    List<List<ControlWrite>> copy = new ArrayList<>();
+    for (List<ControlWrite> a : alternatives) {
+      if (a.isEmpty()) {
+        throw new IllegalArgumentException("an alternative of " + constraint.key() + " is empty");
+      }
+      copy.add(List.copyOf(a));
+    }
+    if (copy.isEmpty()) {
+      throw new IllegalArgumentException(constraint.key() + " needs at least one alternative");
+    }
+    alternatives = List.copyOf(copy);
+  }
+
+  /**
+   * A constraint carried by a fixed sequence of writes (e.g. v1's {@code cpu.cfs_period_us}
+   * then {@code cpu.cfs_quota_us}).
+   *
+   * @param constraint the constraint
+   * @param writes the writes, in order
+   * @return the rule
+   */
+  public static LimitRule of(Constraint constraint, ControlWrite... writes) {
+    return new LimitRule(constraint, List.of(List.of(writes)), null);
+  }
+
+  /**
+   * A constraint carried by the first of several single writes whose file exists (e.g. {@code
+   * io.weight}, else {@code io.bfq.weight}).
+   *
+   * @param constraint the constraint
+   * @param unavailable why it cannot be carried when none exists
+   * @param writes the candidates, in order of preference
+   * @return the rule
+   */
+  public static LimitRule firstAvailable(
+      Constraint constraint, String unavailable, ControlWrite... writes) {
+    List<List<ControlWrite>> alternatives = new ArrayList<>();
+    for (ControlWrite w : writes) {
+      alternatives.add(List.of(w));
+    }
+    return new LimitRule(constraint, alternatives, unavailable);
+  }
+
+  /**
+   * The file that names the mechanism in a skipped or degraded entry: the last write of the
+   * preferred alternative.
+   *
+   * @return e.g. {@code cpu.cfs_quota_us}
+   */
+  public String mechanism() {
+    List<ControlWrite> first = alternatives.get(0);
+    return first.get(first.size() - 1).file();
+  }
+}

@@ -1,0 +1,55 @@
+package io.ffrtmp.cgroups;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Test clean-up: removal of cgroups that waits while the kernel says they are busy. */
+public final class TestCgroups {
+  private TestCgroups() {}
+
+  /**
+   * Removes cgroup directories, retrying while the kernel says they are busy (a process that
+   * just exited may linger for a moment), with backoff from 1 ms up to about {@code maxWait}.
+   *
+   * @param fs the cgroupfs
+   * @param dirs the directories, children before parents
+   * @param maxWait how long to keep trying
+   * @return warnings for directories that could not be removed
+   */
+  public static List<String> remove(CgroupFs fs, List<Path> dirs, Duration maxWait) {
+    List<String> warnings = new ArrayList<>();
+    for (Path dir : dirs) {
+      long deadline = System.nanoTime() + maxWait.toNanos();
+      long sleepMs = 1;
+      while (true) {
+        try {
+          fs.rmdir(dir);
+          break;
+        } catch (NoSuchFileException e) {
+          break;
+        } catch (IOException e) {
+          if (System.nanoTime() > deadline || !CgroupFs.isBusy(e)) {
+            warnings.add(
+                "cgroup " + dir + " not removed (" + CgroupFs.reason(e) + "); a later start collects it"
+                    + " once it is empty");
+            break;
+          }
+          try {
+            Thread.sleep(sleepMs);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            warnings.add("cgroup " + dir + " not removed (interrupted)");
+            break;
+          }
+          sleepMs = Math.min(sleepMs * 2, 50);
+        }
+      }
+    }
+    return warnings;
+  }
+
+}

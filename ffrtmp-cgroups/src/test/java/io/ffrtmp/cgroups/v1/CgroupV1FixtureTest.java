@@ -1,0 +1,184 @@
+package io.ffrtmp.cgroups.v1;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.Constraint;
+import io.ffrtmp.Constraints;
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.Usage;
+import io.ffrtmp.cgroups.FixtureCgroupFs;
+import io.ffrtmp.spi.Governance;
+import io.ffrtmp.spi.GovernanceRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cgroup-v1 backend against a fixture of v1 hierarchies ({@code cpu,cpuacct} co-mounted,
+ * {@code memory}, optionally {@code blkio} and {@code freezer}): placement in every hierarchy,
+ * the mapping table's formulas, read-back, reset and usage. {@code CgroupV1HostTest} runs the
+ * same backend against the host's real v1 hierarchies.
+ */
+class CgroupV1FixtureTest {
+  private static final Constraints ALL =
+      Constraints.builder().cpuQuota(150).cpuWeight(50).memoryLimitMb(64).ioWeight(30).build();
+
+  @TempDir Path tmp;
+  private FixtureCgroupFs fs;
+  private Path cg;
+
+  private CgroupV1Strategy host(boolean blkio, boolean blkioWeight) throws Exception {
+    cg = Files.createDirectories(tmp.resolve("cg"));
+    List<String> hierarchies = blkio
+        ? List.of("cpu,cpuacct", "memory", "blkio", "freezer")
+        : List.of("cpu,cpuacct", "memory", "freezer");
+    fs = new FixtureCgroupFs(cg, false, dir -> files(dir, blkioWeight));
+    StringBuilder mountinfo = new StringBuilder(
+        "30 22 0:27 / " + cg + " rw,relatime - tmpfs tmpfs rw,mode=755\n");
+    StringBuilder cgroup = new StringBuilder("1:name=systemd:/\n");
+    int id = 31;
+    for (String h : hierarchies) {
+      Path mnt = Files.createDirectories(cg.resolve(h));
+      for (Map.Entry<String, String> f : files(mnt, blkioWeight).entrySet()) {
+        fs.put(mnt.resolve(f.getKey()), f.getValue());
+      }
+      mountinfo.append(id++).append(" 30 0:").append(id).append(" / ").append(mnt)
+          .append(" rw,relatime - cgroup cgroup rw,").append(h).append('\n');
+      cgroup.append(id).append(':').append(h).append(":/\n");
+    }
+    Path proc = Files.createDirectories(tmp.resolve("proc"));
+    Files.writeString(proc.resolve("mountinfo"), mountinfo);
+    Files.writeString(proc.resolve("cgroup"), cgroup);
+    return new CgroupV1Strategy(fs, proc);
+  }
+
+  /** The files a v1 kernel creates in a new cgroup of each hierarchy. */
+  private static Map<String, String> files(Path dir, boolean blkioWeight) {
+    String h = dir.toString();
+    Map<String, String> f = new LinkedHashMap<>();
+    f.put("cgroup.procs", "");
+    if (h.contains("/cpu,cpuacct")) {
+      f.put("cpu.cfs_period_us", "100000");
+      f.put("cpu.cfs_quota_us", "-1");
+      f.put("cpu.shares", "1024");
+      f.put("cpu.stat", "nr_periods 0\nnr_throttled 0\nthrottled_time 0");
+      f.put("cpuacct.usage_user", "0");
+      f.put("cpuacct.usage_sys", "0");
+    } else if (h.contains("/memory")) {
+      f.put("memory.limit_in_bytes", "9223372036854771712");
+      f.put("memory.max_usage_in_bytes", "0");
+      f.put("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0");
+    } else if (h.contains("/blkio")) {
+      if (blkioWeight) {
+        f.put("blkio.weight", "500");
+      }
+      f.put("blkio.throttle.io_service_bytes", "Total 0");
+    } else if (h.contains("/freezer")) {
+      f.put("freezer.state", "THAWED");
+    }
+    return f;
+  }
+
+  private static Enforcement entry(Governance g, Constraint c) {
+    return g.enforcement().stream().filter(e -> e.constraint().equals(c.key())).findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void everyHierarchy_getsTheSameLeaf_andTheMappingTablesFormulas() throws Exception {
+    Governance g = host(true, true).prepare(new GovernanceRequest("job-1", ALL, false, null));
+    String leaf = "ffrtmp-wrapper-job-1";
+    assertEquals("/" + leaf, g.cgroupPath());
+    assertEquals(List.of("cpu,cpuacct", "memory", "blkio", "freezer").stream()
+        .map(h -> cg.resolve(h).resolve(leaf).resolve("cgroup.procs")).toList(), g.joinFiles(),
+        "co-mounted cpu,cpuacct joined once");
+    Path cpu = cg.resolve("cpu,cpuacct").resolve(leaf);
+    assertEquals("100000", fs.read(cpu.resolve("cpu.cfs_period_us")));
+    assertEquals("150000", fs.read(cpu.resolve("cpu.cfs_quota_us")));
+    assertEquals("512", fs.read(cpu.resolve("cpu.shares")));
+    assertEquals("67108864", fs.read(cg.resolve("memory").resolve(leaf)
+        .resolve("memory.limit_in_bytes")));
+    assertEquals("300", fs.read(cg.resolve("blkio").resolve(leaf).resolve("blkio.weight")));
+    assertTrue(fs.writes.indexOf("cpu,cpuacct/" + leaf + "/cpu.cfs_period_us=100000")
+        < fs.writes.indexOf("cpu,cpuacct/" + leaf + "/cpu.cfs_quota_us=150000"),
+        "the period is written before the quota: " + fs.writes);
+    for (Enforcement e : g.enforcement()) {
+      assertEquals(EnforcementStatus.APPLIED, e.status(), e.toString());
+    }
+    assertEquals("cpu.cfs_quota_us", entry(g, Constraint.CPU_QUOTA).mechanism());
+    assertEquals(List.of(), g.release());
+    for (String h : List.of("cpu,cpuacct", "memory", "blkio", "freezer")) {
+      assertFalse(Files.exists(cg.resolve(h).resolve(leaf)), h);
+    }
+  }
+
+  @Test
+  void cpuWeightRangeEnds_mapInsideTheKernelsSharesRange() throws Exception {
+    Governance g = host(false, false).prepare(new GovernanceRequest("w", Constraints.builder()
+        .cpuWeight(1).build(), false, null));
+    assertEquals("10", fs.read(cg.resolve("cpu,cpuacct/ffrtmp-wrapper-w/cpu.shares")),
+        "1 * 1024 / 100");
+    assertEquals(EnforcementStatus.APPLIED, entry(g, Constraint.CPU_WEIGHT).status());
+    host(false, false).prepare(new GovernanceRequest("x", Constraints.builder()
+        .cpuWeight(10_000).build(), false, null));
+    assertEquals("102400", fs.read(cg.resolve("cpu,cpuacct/ffrtmp-wrapper-x/cpu.shares")),
+        "10000 * 1024 / 100, within the kernel's 2..262144");
+  }
+
+  @Test
+  void ioWeight_isDegraded_withoutABlkioHierarchy_orWithoutWeightFiles() throws Exception {
+    Governance none = host(false, false).prepare(new GovernanceRequest("a", ALL, false, null));
+    assertEquals(new Enforcement("io_weight", EnforcementStatus.DEGRADED, "blkio.weight",
+        "no blkio hierarchy mounted"), entry(none, Constraint.IO_WEIGHT));
+    Governance noFile = host(true, false).prepare(new GovernanceRequest("b", ALL, false, null));
+    Enforcement io = entry(noFile, Constraint.IO_WEIGHT);
+    assertEquals(EnforcementStatus.DEGRADED, io.status());
+    assertTrue(io.detail().startsWith("neither blkio.weight nor blkio.bfq.weight exists"),
+        io.detail());
+  }
+
+  @Test
+  void refusedPeriod_failsTheQuota_withoutWritingIt_andResetsThePeriod() throws Exception {
+    CgroupV1Strategy s = host(false, false);
+    fs.refuse("cpu.cfs_period_us", "100000", "Invalid argument");
+    Governance g = s.prepare(new GovernanceRequest("job-2", ALL, false, null));
+    Enforcement q = entry(g, Constraint.CPU_QUOTA);
+    assertEquals(EnforcementStatus.FAILED, q.status());
+    assertEquals("cpu.cfs_period_us", q.mechanism());
+    assertEquals("-1", fs.read(cg.resolve("cpu,cpuacct/ffrtmp-wrapper-job-2/cpu.cfs_quota_us")),
+        "the quota was never written");
+  }
+
+  @Test
+  void shortWriteOfTheMemoryLimit_isFailed_andResetToUnlimited() throws Exception {
+    CgroupV1Strategy s = host(false, false);
+    fs.readBackAs("memory.limit_in_bytes", "67108864", "4096");
+    Governance g = s.prepare(new GovernanceRequest("job-3", ALL, false, null));
+    Enforcement m = entry(g, Constraint.MEMORY_LIMIT_MB);
+    assertEquals(EnforcementStatus.FAILED, m.status());
+    assertEquals("wrote 67108864, kernel reads back 4096; reset to the default -1", m.detail());
+    assertEquals("-1", fs.read(cg.resolve("memory/ffrtmp-wrapper-job-3/memory.limit_in_bytes")));
+  }
+
+  @Test
+  void usage_isReadFromEachHierarchysCounters() throws Exception {
+    Governance g = host(true, true).prepare(new GovernanceRequest("u", ALL, false, null));
+    Path cpu = cg.resolve("cpu,cpuacct/ffrtmp-wrapper-u");
+    fs.put(cpu.resolve("cpuacct.usage_user"), "2000000000");
+    fs.put(cpu.resolve("cpuacct.usage_sys"), "500000000");
+    fs.put(cpu.resolve("cpu.stat"), "nr_periods 10\nnr_throttled 4\nthrottled_time 250000000");
+    Path mem = cg.resolve("memory/ffrtmp-wrapper-u");
+    fs.put(mem.resolve("memory.max_usage_in_bytes"), "1048576");
+    fs.put(mem.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 2");
+    fs.put(cg.resolve("blkio/ffrtmp-wrapper-u/blkio.throttle.io_service_bytes"),
+        "8:0 Read 100\n8:0 Write 200\n8:0 Sync 300\n8:16 Read 1\n8:16 Write 2\nTotal 603");
+    assertEquals(new Usage(2.0, 0.5, 0.25, 1048576L, 2L, 101L, 202L), g.usage());
+  }
+}

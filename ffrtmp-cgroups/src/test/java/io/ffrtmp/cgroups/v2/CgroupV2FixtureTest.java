@@ -1,0 +1,239 @@
+package io.ffrtmp.cgroups.v2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.Constraint;
+import io.ffrtmp.Constraints;
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.Usage;
+import io.ffrtmp.cgroups.FixtureCgroupFs;
+import io.ffrtmp.spi.Governance;
+import io.ffrtmp.spi.GovernanceRequest;
+import io.ffrtmp.spi.Processes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cgroup-v2 backend's preparation, limits, read-back, reset, usage and removal against a
+ * fixture cgroupfs that keeps v2's rules ({@code subtree_control}, no internal processes), so
+ * that an ordinary build on any machine exercises the v2 code; {@code CgroupV2VmSuite} runs the
+ * same backend against a real v2 kernel.
+ */
+class CgroupV2FixtureTest {
+  private static final Constraints ALL =
+      Constraints.builder().cpuQuota(50).cpuWeight(200).memoryLimitMb(256).ioWeight(50).build();
+
+  @TempDir Path tmp;
+  private Path root;
+  private FixtureCgroupFs fs;
+
+  /** A v2 hierarchy whose root offers {@code controllers}; the JVM's cgroup is {@code own}. */
+  private CgroupV2Strategy host(String controllers, String own,
+      UnaryOperator<Map<String, String>> newCgroupFiles) throws IOException {
+    root = Files.createDirectories(tmp.resolve("cg"));
+    fs = new FixtureCgroupFs(root, true, dir -> {
+      try {
+        return newCgroupFiles.apply(new LinkedHashMap<>(FixtureCgroupFs.v2Files(
+            fs.read(dir.getParent().resolve("cgroup.subtree_control")))));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    fs.put(root.resolve("cgroup.controllers"), controllers);
+    fs.put(root.resolve("cgroup.subtree_control"), "");
+    fs.put(root.resolve("cgroup.procs"), "");
+    Path proc = Files.createDirectories(tmp.resolve("proc"));
+    Files.writeString(proc.resolve("mountinfo"),
+        "40 30 0:37 / " + root + " rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n");
+    Files.writeString(proc.resolve("cgroup"), "0::" + own + "\n");
+    return new CgroupV2Strategy(fs, proc);
+  }
+
+  private CgroupV2Strategy host(String controllers, String own) throws IOException {
+    return host(controllers, own, UnaryOperator.identity());
+  }
+
+  private static GovernanceRequest request(Constraints c) {
+    return new GovernanceRequest("job-1", c, false, null);
+  }
+
+  private static Enforcement entry(Governance g, Constraint c) {
+    return g.enforcement().stream().filter(e -> e.constraint().equals(c.key())).findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void rootCgroup_enablesTheControllersInTheRoot_andWritesEveryLimitWithReadBack()
+      throws Exception {
+    Governance g = host("cpuset cpu io memory pids", "/").prepare(request(ALL));
+    assertEquals("cpu io memory", fs.read(root.resolve("cgroup.subtree_control")),
+        "cpu, memory and io are enabled for the children, nothing else");
+    assertEquals("/ffrtmp-wrapper-job-1", g.cgroupPath());
+    Path leaf = root.resolve("ffrtmp-wrapper-job-1");
+    assertEquals(List.of(leaf.resolve("cgroup.procs")), g.joinFiles());
+    assertEquals("50000 100000", fs.read(leaf.resolve("cpu.max")));
+    assertEquals("200", fs.read(leaf.resolve("cpu.weight")));
+    assertEquals("268435456", fs.read(leaf.resolve("memory.max")));
+    assertEquals("1", fs.read(leaf.resolve("memory.oom.group")), "an OOM kill takes the group");
+    assertEquals("default 5000", fs.read(leaf.resolve("io.weight")));
+    assertEquals(List.of("cpu_quota", "cpu_weight", "memory_limit_mb", "io_weight"),
+        g.enforcement().stream().map(Enforcement::constraint).toList(), "Constraint order");
+    for (Enforcement e : g.enforcement()) {
+      assertEquals(EnforcementStatus.APPLIED, e.status(), e.toString());
+    }
+    assertEquals("cpu.max", entry(g, Constraint.CPU_QUOTA).mechanism());
+    assertEquals("50000 100000", entry(g, Constraint.CPU_QUOTA).detail());
+    assertEquals(List.of(), g.warnings());
+  }
+
+  @Test
+  void defaults_writeNoLimit_andAreSkippedWithTheirMeaning() throws Exception {
+    Governance g = host("cpu io memory", "/").prepare(request(Constraints.DEFAULTS));
+    for (Enforcement e : g.enforcement()) {
+      assertEquals(EnforcementStatus.SKIPPED, e.status(), e.toString());
+      assertEquals(Constraint.ofKey(e.constraint()).defaultMeaning(), e.detail());
+    }
+    assertTrue(fs.writes.stream().noneMatch(w -> w.startsWith("ffrtmp-wrapper-job-1/")),
+        "nothing written into the workload's cgroup: " + fs.writes);
+  }
+
+  @Test
+  void nestedService_jvmAloneInItsCgroup_movesIntoTheSupervisorLeaf_thenEnablesControllers()
+      throws Exception {
+    CgroupV2Strategy s = host("cpu io memory pids", "/system.slice/agent.service");
+    fs.write(root.resolve("cgroup.subtree_control"), "+cpu +io +memory");
+    fs.mkdir(root.resolve("system.slice"));
+    fs.write(root.resolve("system.slice/cgroup.subtree_control"), "+cpu +io +memory");
+    Path own = root.resolve("system.slice/agent.service");
+    fs.mkdir(own);
+    String me = Long.toString(ProcessHandle.current().pid());
+    fs.put(own.resolve("cgroup.procs"), me);
+
+    Governance g = s.prepare(request(ALL));
+    assertEquals(me, fs.read(own.resolve("ffrtmp-supervisor/cgroup.procs")),
+        "the JVM moved into its leaf first");
+    assertEquals("", fs.read(own.resolve("cgroup.procs")));
+    assertEquals("cpu io memory", fs.read(own.resolve("cgroup.subtree_control")));
+    assertEquals("/system.slice/agent.service/ffrtmp-wrapper-job-1", g.cgroupPath());
+    assertEquals("50000 100000", fs.read(own.resolve("ffrtmp-wrapper-job-1/cpu.max")));
+    // the layout is kept: a second workload needs no second move
+    Governance second = s.prepare(request(ALL));
+    assertEquals("/system.slice/agent.service/ffrtmp-wrapper-job-1-2", second.cgroupPath());
+  }
+
+  @Test
+  void nestedService_sharedWithOtherProcesses_isRefusedNamingTheRule() throws Exception {
+    CgroupV2Strategy s = host("cpu io memory", "/system.slice/agent.service");
+    fs.write(root.resolve("cgroup.subtree_control"), "+cpu +io +memory");
+    fs.mkdir(root.resolve("system.slice"));
+    fs.write(root.resolve("system.slice/cgroup.subtree_control"), "+cpu +io +memory");
+    Path own = root.resolve("system.slice/agent.service");
+    fs.mkdir(own);
+    fs.put(own.resolve("cgroup.procs"), "4242\n" + ProcessHandle.current().pid());
+    IOException e = assertThrows(IOException.class, () -> s.prepare(request(ALL)));
+    assertTrue(e.getMessage().contains("no-internal-processes"), e.getMessage());
+    assertFalse(Files.exists(own.resolve("ffrtmp-supervisor")), "nothing moved");
+  }
+
+  @Test
+  void withoutTheIoController_ioWeightIsDegradedWithTheReason_andTheRestApplied()
+      throws Exception {
+    Governance g = host("cpu memory pids", "/").prepare(request(ALL));
+    assertEquals("cpu memory", fs.read(root.resolve("cgroup.subtree_control")));
+    Enforcement io = entry(g, Constraint.IO_WEIGHT);
+    assertEquals(EnforcementStatus.DEGRADED, io.status());
+    assertTrue(io.detail().startsWith("neither io.weight nor io.bfq.weight exists"), io.detail());
+    assertEquals(EnforcementStatus.APPLIED, entry(g, Constraint.MEMORY_LIMIT_MB).status());
+    assertEquals(List.of("Cannot enforce io_weight: " + io.detail()), g.warnings());
+  }
+
+  @Test
+  void onlyIoBfqWeight_isUsedWithItsOwnFormula() throws Exception {
+    Governance g = host("cpu io memory", "/", files -> {
+      files.remove("io.weight");
+      files.put("io.bfq.weight", "default 100");
+      return files;
+    }).prepare(request(ALL));
+    assertEquals("default 500", fs.read(root.resolve("ffrtmp-wrapper-job-1/io.bfq.weight")));
+    assertEquals("io.bfq.weight", entry(g, Constraint.IO_WEIGHT).mechanism());
+    assertEquals(EnforcementStatus.APPLIED, entry(g, Constraint.IO_WEIGHT).status());
+  }
+
+  @Test
+  void refusedWrite_isFailed_andTheFileResetToTheKernelDefault() throws Exception {
+    CgroupV2Strategy s = host("cpu io memory", "/");
+    fs.refuse("cpu.max", "50000 100000", "Invalid argument");
+    Governance g = s.prepare(request(ALL));
+    Enforcement q = entry(g, Constraint.CPU_QUOTA);
+    assertEquals(EnforcementStatus.FAILED, q.status());
+    assertEquals("writing 50000 100000 failed: Invalid argument; reset to the default"
+        + " max 100000", q.detail());
+    assertEquals("max 100000", fs.read(root.resolve("ffrtmp-wrapper-job-1/cpu.max")));
+    assertTrue(g.warnings().contains("Cannot enforce cpu_quota: " + q.detail()), g.warnings()
+        .toString());
+  }
+
+  @Test
+  void shortWrite_readBackDifferent_isFailed_andReset_soNoStricterLimitStays()
+      throws Exception {
+    CgroupV2Strategy s = host("cpu io memory", "/");
+    fs.readBackAs("memory.max", "268435456", "4096");
+    Governance g = s.prepare(request(ALL));
+    Enforcement m = entry(g, Constraint.MEMORY_LIMIT_MB);
+    assertEquals(EnforcementStatus.FAILED, m.status());
+    assertTrue(m.detail().startsWith("wrote 268435456, kernel reads back 4096"), m.detail());
+    assertEquals("max", fs.read(root.resolve("ffrtmp-wrapper-job-1/memory.max")));
+    assertEquals("0", fs.read(root.resolve("ffrtmp-wrapper-job-1/memory.oom.group")),
+        "no oom.group without a memory limit in force");
+  }
+
+  @Test
+  void usage_isReadFromTheKernelsCounters() throws Exception {
+    Governance g = host("cpu io memory", "/").prepare(request(ALL));
+    Path leaf = root.resolve("ffrtmp-wrapper-job-1");
+    fs.put(leaf.resolve("cpu.stat"), "usage_usec 3500000\nuser_usec 2500000\nsystem_usec 1000000\n"
+        + "nr_periods 40\nnr_throttled 12\nthrottled_usec 750000\n");
+    fs.put(leaf.resolve("memory.peak"), "123456789\n");
+    fs.put(leaf.resolve("memory.events"), "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n"
+        + "oom_group_kill 1\n");
+    fs.put(leaf.resolve("io.stat"), "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
+        + "8:16 rbytes=1 wbytes=2 rios=1 wios=1 dbytes=0 dios=0\n");
+    assertEquals(new Usage(2.5, 1.0, 0.75, 123456789L, 1L, 4097L, 8194L), g.usage());
+  }
+
+  @Test
+  void usage_withoutMemoryPeak_fallsBackToMemoryCurrent_asBefore519() throws Exception {
+    Governance g = host("cpu io memory", "/", files -> {
+      files.remove("memory.peak");
+      return files;
+    }).prepare(request(ALL));
+    fs.put(root.resolve("ffrtmp-wrapper-job-1/memory.current"), "4242");
+    assertEquals(4242L, g.usage().memoryPeakBytes());
+  }
+
+  @Test
+  void release_removesTheCgroup_andAdoptAndMoveBackWriteCgroupProcs() throws Exception {
+    Governance g = host("cpu io memory", "/").prepare(request(ALL));
+    Path leaf = root.resolve("ffrtmp-wrapper-job-1");
+    g.adopt(4242);
+    assertEquals("4242", fs.read(leaf.resolve("cgroup.procs")));
+    g.moveBack(4242, "0::/\n");
+    assertEquals("4242", fs.read(root.resolve("cgroup.procs")));
+    assertEquals("", fs.read(leaf.resolve("cgroup.procs")));
+    g.signalAll(Processes.SIGKILL);
+    assertTrue(fs.writes.contains("ffrtmp-wrapper-job-1/cgroup.kill=1"), "cgroup.kill used");
+    assertEquals(List.of(), g.release());
+    assertFalse(Files.exists(leaf));
+  }
+}

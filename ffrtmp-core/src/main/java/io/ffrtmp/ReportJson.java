@@ -1,0 +1,140 @@
+package io.ffrtmp;
+
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/** Renders a {@link WorkloadReport} as JSON with the specification's keys, in its order. */
+final class ReportJson {
+  private ReportJson() {}
+
+  /**
+   * Renders a report.
+   *
+   * @param r the report
+   * @return one line of JSON
+   */
+  static String write(WorkloadReport r) {
+    StringBuilder b = new StringBuilder(1024);
+    b.append('{');
+    field(b, "job_id").append(str(r.jobId())).append(',');
+    field(b, "mode").append(str(r.mode().wireName())).append(',');
+    field(b, "intent").append(str(r.intent().wireName())).append(',');
+    field(b, "sla_eligible").append(r.slaEligible()).append(',');
+    field(b, "pid").append(r.pid()).append(',');
+    field(b, "command");
+    List<String> cmd = r.command();
+    if (cmd == null) {
+      b.append("null");
+    } else {
+      b.append('[');
+      for (int i = 0; i < cmd.size(); i++) {
+        b.append(i == 0 ? "" : ",").append(str(cmd.get(i)));
+      }
+      b.append(']');
+    }
+    b.append(',');
+    field(b, "strategy").append(str(r.strategy())).append(',');
+    field(b, "cgroup_path").append(str(r.cgroupPath())).append(',');
+    field(b, "started_at").append(str(r.startedAt().toString())).append(',');
+    field(b, "ended_at").append(str(r.endedAt().toString())).append(',');
+    field(b, "duration_sec").append(num(r.durationSec())).append(',');
+    field(b, "exit_code").append(r.exitCode() == null ? "null" : r.exitCode().toString());
+    b.append(',');
+    field(b, "exit_reason").append(str(r.exitReason().wireName())).append(',');
+    field(b, "signal").append(str(r.signal())).append(',');
+    Constraints c = r.constraints();
+    field(b, "constraints").append('{');
+    for (Constraint k : Constraint.values()) {
+      field(b, k.key()).append(c.get(k)).append(k.ordinal() + 1 < Constraint.values().length
+          ? "," : "},");
+    }
+    field(b, "enforcement").append('[');
+    for (int i = 0; i < r.enforcement().size(); i++) {
+      Enforcement e = r.enforcement().get(i);
+      b.append(i == 0 ? "{" : ",{");
+      field(b, "constraint").append(str(e.constraint())).append(',');
+      field(b, "status").append(str(e.status().wireName())).append(',');
+      field(b, "mechanism").append(str(e.mechanism())).append(',');
+      field(b, "detail").append(str(e.detail())).append('}');
+    }
+    b.append("],");
+    Usage u = r.usage();
+    field(b, "usage").append('{');
+    field(b, "cpu_user_sec").append(num(u.cpuUserSec())).append(',');
+    field(b, "cpu_system_sec").append(num(u.cpuSystemSec())).append(',');
+    field(b, "cpu_throttled_sec").append(num(u.cpuThrottledSec())).append(',');
+    field(b, "memory_peak_bytes").append(u.memoryPeakBytes()).append(',');
+    field(b, "oom_kills").append(u.oomKills()).append(',');
+    field(b, "io_read_bytes").append(u.ioReadBytes()).append(',');
+    field(b, "io_write_bytes").append(u.ioWriteBytes()).append("},");
+    field(b, "warnings").append('[');
+    for (int i = 0; i < r.warnings().size(); i++) {
+      b.append(i == 0 ? "" : ",").append(str(r.warnings().get(i)));
+    }
+    b.append("],");
+    field(b, "platform_sla_compliant").append(r.platformSlaCompliant()).append(',');
+    field(b, "platform_sla_reason").append(str(r.platformSlaReason()));
+    return b.append('}').toString();
+  }
+
+  private static StringBuilder field(StringBuilder b, String key) {
+    return b.append('"').append(key).append("\":");
+  }
+
+  private static String num(@Nullable Double d) {
+    if (d == null || d.isNaN() || d.isInfinite()) {
+      return "null";
+    }
+    return String.format(Locale.ROOT, "%.3f", d);
+  }
+
+  /**
+   * A JSON string literal, or {@code null}.
+   *
+   * @param s the text
+   * @return the literal
+   */
+  static String str(@Nullable String s) {
+    if (s == null) {
+      return "null";
+    }
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"':
+          b.append("\\\"");
+          break;
+        case '\\':
+          b.append("\\\\");
+          break;
+        case '\n':
+          b.append("\\n");
+          break;
+        case '\r':
+          b.append("\\r");
+          break;
+        case '\t':
+          b.append("\\t");
+          break;
+        default:
+          if (c < 0x20 || c == 0x2028 || c == 0x2029 || Character.isSurrogate(c)
+              && !validSurrogate(s, i)) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+      }
+    }
+    return b.append('"').toString();
+  }
+
+  private static boolean validSurrogate(String s, int i) {
+    char c = s.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+    }
+    return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+  }
+}

@@ -1,0 +1,361 @@
+package io.ffrtmp.internal;
+
+import io.ffrtmp.Constraint;
+import io.ffrtmp.Constraints;
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementException;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Intent;
+import io.ffrtmp.Usage;
+import io.ffrtmp.WorkloadEvent;
+import io.ffrtmp.WorkloadListener;
+import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.spi.Governance;
+import io.ffrtmp.spi.GovernanceRequest;
+import io.ffrtmp.spi.GovernanceStrategy;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one lifecycle of every governed workload: <b>prepare</b> (the backend creates its cgroup
+ * and writes the limits; strict mode refuses here) → <b>place</b> (the variant launches or
+ * adopts the process) → <b>watch</b> (the variant registers for the exit) → <b>finish</b> (the
+ * variant says what it observed of the exit) → <b>report</b> (usage, one classification, the
+ * platform SLA) → <b>release</b> (the cgroup is removed), then the terminal event.
+ *
+ * <p>The variants — run mode ({@link RunningWorkload}), attach mode ({@link AttachedWorkload})
+ * and, later, recovered workloads — differ only in the steps marked abstract: how the process is
+ * obtained, how its exit is observed, whether its exit code is known, and what detaching means.
+ * Events fire in one order everywhere: {@code STARTING}, then {@code RUNNING} or {@code FAILED};
+ * at the end the report's future is completed first and the terminal event ({@code COMPLETED},
+ * {@code KILLED} or {@code FAILED}) fires after it, outside any lock.
+ */
+abstract class WorkloadLifecycle implements GovernedWorkload {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkloadLifecycle.class);
+
+  /**
+   * What every workload has, whatever its mode.
+   *
+   * @param jobId the job id as given
+   * @param slaEligible whether the job is SLA-worthy
+   * @param intent why it runs
+   * @param constraints the requested constraints
+   * @param strict whether a constraint not in force refuses the start
+   * @param cgroupParent the configured parent cgroup, or null
+   * @param listeners the lifecycle listeners
+   */
+  record Common(
+      String jobId,
+      boolean slaEligible,
+      Intent intent,
+      Constraints constraints,
+      boolean strict,
+      @Nullable String cgroupParent,
+      List<WorkloadListener> listeners) {
+    Common {
+      listeners = List.copyOf(listeners);
+    }
+  }
+
+  /**
+   * The prepared governance, handed to the variant's placement.
+   *
+   * @param governance the backend's governance
+   * @param strategy the backend that actually governs
+   * @param enforcement the entries so far (the backend's, then nice and OOM score)
+   * @param warnings the warnings so far
+   * @param startedAt when the start began
+   */
+  record Prepared(Governance governance, String strategy, List<Enforcement> enforcement,
+      List<String> warnings, Instant startedAt) {}
+
+  /**
+   * How a variant places the workload once its governance is prepared (launch or adopt). It may
+   * add to the prepared enforcement and warnings. When it throws, it has undone its own work;
+   * the lifecycle then releases the governance.
+   *
+   * @param <W> the variant
+   */
+  @FunctionalInterface
+  interface Placement<W extends WorkloadLifecycle> {
+    W place(Prepared prepared) throws IOException;
+  }
+
+  /**
+   * What the variant observed of the exit.
+   *
+   * @param exitValue the exit status, or null when it cannot be observed
+   * @param launchFailed whether the launch failed rather than the workload running
+   */
+  record Observed(@Nullable Integer exitValue, boolean launchFailed) {}
+
+  final Common common;
+  final String strategy;
+  final Governance governance;
+  final List<Enforcement> enforcement;
+  final List<String> warnings;
+  final Instant startedAt;
+  private final WorkloadReport.Mode mode;
+  private final @Nullable List<String> command;
+  final CompletableFuture<WorkloadReport> report = new CompletableFuture<>();
+
+  WorkloadLifecycle(Common common, Prepared prepared, WorkloadReport.Mode mode,
+      @Nullable List<String> command) {
+    this.common = common;
+    this.mode = mode;
+    this.command = command == null ? null : List.copyOf(command);
+    this.strategy = prepared.strategy();
+    this.governance = prepared.governance();
+    this.enforcement = List.copyOf(prepared.enforcement());
+    this.warnings = List.copyOf(prepared.warnings());
+    this.startedAt = prepared.startedAt();
+  }
+
+  /**
+   * The start sequence, written once: strict check of the process attributes, {@code
+   * STARTING}, prepare, place, {@code RUNNING} (or {@code FAILED} and the exception), watch.
+   *
+   * @param common the workload's common settings
+   * @param strategy the selected backend
+   * @param selectionWarnings warnings of the selection
+   * @param plan the nice and OOM score plan
+   * @param pid the pid for the {@code STARTING} event (0 before a launch)
+   * @param placement the variant's placement
+   * @return the placed and watched workload
+   * @throws IOException when preparation or placement fails; nothing is left behind
+   */
+  static <W extends WorkloadLifecycle> W start(Common common, GovernanceStrategy strategy,
+      List<String> selectionWarnings, ProcessAttributes.Plan plan, long pid,
+      Placement<W> placement) throws IOException {
+    if (common.strict() && !plan.unenforced().isEmpty()) {
+      throw new EnforcementException(strategy.name(), plan.unenforced());
+    }
+    fire(common.listeners(), new WorkloadEvent(WorkloadEvent.Type.STARTING, common.jobId(), pid,
+        null));
+    W w;
+    try {
+      Instant startedAt = Instant.now();
+      Preparation prep = Preparation.prepare(strategy, new GovernanceRequest(common.jobId(),
+          common.constraints(), common.strict(), common.cgroupParent()));
+      Governance g = prep.governance();
+      List<Enforcement> enforcement = new ArrayList<>(g.enforcement());
+      enforcement.addAll(plan.enforcement());
+      List<String> warnings = new ArrayList<>(selectionWarnings);
+      warnings.addAll(prep.warnings());
+      warnings.addAll(plan.warnings());
+      try {
+        w = placement.place(new Prepared(g, prep.strategy(), enforcement, warnings, startedAt));
+      } catch (IOException | RuntimeException | Error e) {
+        g.release();
+        throw e;
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      fire(common.listeners(), new WorkloadEvent(WorkloadEvent.Type.FAILED, common.jobId(), pid,
+          null));
+      throw e;
+    }
+    for (String warning : w.warnings) {
+      LOG.warn("{}", warning);
+    }
+    fire(common.listeners(), new WorkloadEvent(WorkloadEvent.Type.RUNNING, common.jobId(),
+        w.pid(), null));
+    w.watch();
+    return w;
+  }
+
+  /** Delivers an event to each listener; a listener's exception is logged and ignored. */
+  static void fire(List<WorkloadListener> listeners, WorkloadEvent event) {
+    for (WorkloadListener l : listeners) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException e) {
+        LOG.warn("workload listener failed on {}: {}", event.type(), e.toString());
+      }
+    }
+  }
+
+  /**
+   * Marks the applied entries of some constraints failed.
+   *
+   * @param list the entries, changed in place
+   * @param constraints which constraints
+   * @param why the detail
+   */
+  static void markFailed(List<Enforcement> list, Set<Constraint> constraints, String why) {
+    for (int i = 0; i < list.size(); i++) {
+      Enforcement e = list.get(i);
+      if (constraints.stream().anyMatch(c -> c.key().equals(e.constraint()))
+          && e.status() == EnforcementStatus.APPLIED) {
+        list.set(i, e.with(EnforcementStatus.FAILED, why));
+      }
+    }
+  }
+
+  /** The cgroup constraints: what a failed move into the cgroup takes away. */
+  static final Set<Constraint> CGROUP_CONSTRAINTS = Set.of(Constraint.CPU_QUOTA,
+      Constraint.CPU_WEIGHT, Constraint.MEMORY_LIMIT_MB, Constraint.IO_WEIGHT);
+
+  /** Registers for the exit (and arms what else watches the workload, such as a timeout). */
+  abstract void watch();
+
+  /** Stops watching: cancels the exit watch and any timer. */
+  abstract void stopWatching();
+
+  /**
+   * What was observed of the exit; may add to the final enforcement and warnings.
+   *
+   * @param finalEnforcement the entries, to change in place
+   * @param finalWarnings the warnings, to add to
+   * @return the observation
+   */
+  abstract Observed observeExit(List<Enforcement> finalEnforcement, List<String> finalWarnings);
+
+  /**
+   * Detaching: what to do before the report (attach mode restores what it changed, when asked).
+   *
+   * @param finalWarnings the warnings, to add to
+   * @return whether the cgroup is then released (otherwise it stays, with its limits, and a
+   *     later start collects it once empty)
+   */
+  abstract boolean onDetach(List<String> finalWarnings);
+
+  /** Whether the timeout policy signalled the workload (only run mode has one). */
+  boolean timedOut() {
+    return false;
+  }
+
+  /**
+   * Finishes the workload once: builds the report, completes the future, then fires the
+   * terminal event (outside the lock, so a listener may call anything of this workload).
+   *
+   * @param detached whether governance is given up rather than the workload having ended
+   */
+  final void finish(boolean detached) {
+    WorkloadReport r;
+    boolean[] launchFailed = new boolean[1];
+    synchronized (this) {
+      if (report.isDone()) {
+        return;
+      }
+      try {
+        r = buildReport(detached, launchFailed);
+      } catch (RuntimeException | Error e) {
+        // whoever waits for the report learns of it; the thread that observed the exit goes on
+        report.completeExceptionally(e);
+        LOG.error("job {}: building the report failed: {}", common.jobId(), e.toString());
+        return;
+      }
+      report.complete(r);
+    }
+    fire(common.listeners(), new WorkloadEvent(Outcome.eventType(r.exitReason(), launchFailed[0]),
+        common.jobId(), pid(), r));
+  }
+
+  private WorkloadReport buildReport(boolean detached, boolean[] launchFailed) {
+    stopWatching();
+    Instant endedAt = Instant.now();
+    List<Enforcement> finalEnforcement = new ArrayList<>(enforcement);
+    List<String> finalWarnings = new ArrayList<>(warnings);
+    Observed observed = detached
+        ? new Observed(null, false)
+        : observeExit(finalEnforcement, finalWarnings);
+    launchFailed[0] = observed.launchFailed();
+    Usage usage;
+    try {
+      usage = governance.usage();
+    } catch (RuntimeException e) {
+      finalWarnings.add("could not read usage: " + e);
+      usage = Usage.UNKNOWN;
+    }
+    boolean release = !detached || onDetach(finalWarnings);
+    if (release) {
+      finalWarnings.addAll(governance.release());
+    }
+    Outcome outcome = Outcome.classify(observed.exitValue(), timedOut(), usage.oomKills(),
+        observed.launchFailed(), detached);
+    Outcome.Sla sla = Outcome.sla(common.slaEligible(), outcome.reason(), finalEnforcement);
+    return new WorkloadReport(
+        common.jobId(),
+        mode,
+        common.intent(),
+        common.slaEligible(),
+        pid(),
+        command,
+        strategy,
+        governance.cgroupPath(),
+        startedAt,
+        endedAt,
+        Duration.between(startedAt, endedAt).toNanos() / 1e9,
+        outcome.exitCode(),
+        outcome.reason(),
+        outcome.signal(),
+        common.constraints(),
+        finalEnforcement,
+        usage,
+        finalWarnings,
+        sla.compliant(),
+        sla.reason());
+  }
+
+  @Override
+  public final WorkloadReport detach() {
+    finish(true);
+    return report.join();
+  }
+
+  @Override
+  public final String jobId() {
+    return common.jobId();
+  }
+
+  @Override
+  public final String strategy() {
+    return strategy;
+  }
+
+  @Override
+  public final Optional<String> cgroupPath() {
+    return Optional.ofNullable(governance.cgroupPath());
+  }
+
+  @Override
+  public final List<Enforcement> enforcement() {
+    return enforcement;
+  }
+
+  @Override
+  public final List<String> warnings() {
+    return warnings;
+  }
+
+  @Override
+  public final CompletableFuture<WorkloadReport> onExit() {
+    return report.copy();
+  }
+
+  @Override
+  public final WorkloadReport awaitReport() throws InterruptedException {
+    try {
+      return report.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("building the report failed", e.getCause());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + "[job=" + common.jobId() + ", pid=" + pid()
+        + ", strategy=" + strategy + "]";
+  }
+}

@@ -1,0 +1,182 @@
+package io.ffrtmp.internal.os;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+/**
+ * The few system calls the JDK does not offer, through JNA's direct mapping. Loaded lazily: a
+ * host without JNA's native part fails the call that needs it, with the reason, and nothing
+ * else.
+ */
+public final class Posix {
+  /** ESRCH: no such process. */
+  public static final int ESRCH = 3;
+  /** EPERM: operation not permitted. */
+  public static final int EPERM = 1;
+  /** EINTR: interrupted system call. */
+  public static final int EINTR = 4;
+  /** ENOSYS: system call not implemented. */
+  public static final int ENOSYS = 38;
+  /** PRIO_PROCESS for setpriority: on Linux, one thread. */
+  public static final int PRIO_PROCESS = 0;
+
+  /** pidfd_open's number: 434 on every architecture (the unified syscall table). */
+  private static final long SYS_PIDFD_OPEN = 434;
+  private static final boolean PACKED_EPOLL_EVENT =
+      System.getProperty("os.arch", "").equals("amd64")
+          || System.getProperty("os.arch", "").equals("x86_64");
+  /** Size of struct epoll_event: packed (12 bytes) on x86-64, 16 bytes elsewhere. */
+  public static final int EPOLL_EVENT_SIZE = PACKED_EPOLL_EVENT ? 12 : 16;
+  private static final int EPOLL_DATA_OFFSET = PACKED_EPOLL_EVENT ? 4 : 8;
+
+  private Posix() {}
+
+  private static final class LibC {
+    static {
+      Native.register("c");
+    }
+
+    static native int kill(int pid, int sig) throws LastErrorException;
+
+    static native long syscall(long number, long a1, long a2) throws LastErrorException;
+
+    static native int setpriority(int which, int who, int prio) throws LastErrorException;
+
+    static native int epoll_create1(int flags) throws LastErrorException;
+
+    static native int epoll_ctl(int epfd, int op, int fd, Pointer event)
+        throws LastErrorException;
+
+    static native int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMs)
+        throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
+  }
+
+  /**
+   * pidfd_open(2).
+   *
+   * @param pid the process
+   * @return the file descriptor, or {@code -errno} (e.g. {@code -ESRCH}, {@code -ENOSYS})
+   */
+  public static int pidfdOpen(int pid) {
+    try {
+      return (int) LibC.syscall(SYS_PIDFD_OPEN, pid, 0);
+    } catch (LastErrorException e) {
+      return -e.getErrorCode();
+    }
+  }
+
+  /**
+   * setpriority(PRIO_PROCESS, tid, nice): on Linux this sets one thread.
+   *
+   * @param tid the thread id (a pid is its main thread's id)
+   * @param nice the nice value
+   * @return 0, or the errno
+   */
+  public static int setThreadNice(int tid, int nice) {
+    try {
+      LibC.setpriority(PRIO_PROCESS, tid, nice);
+      return 0;
+    } catch (LastErrorException e) {
+      return e.getErrorCode();
+    }
+  }
+
+  /**
+   * epoll_create1(EPOLL_CLOEXEC).
+   *
+   * @return the epoll file descriptor
+   * @throws IllegalStateException when it fails
+   */
+  public static int epollCreate() {
+    try {
+      return LibC.epoll_create1(0x80000);
+    } catch (LastErrorException e) {
+      throw new IllegalStateException("epoll_create1 failed: errno " + e.getErrorCode(), e);
+    }
+  }
+
+  /**
+   * Adds ({@code add}) or removes a file descriptor to an epoll set, for EPOLLIN.
+   *
+   * @param epfd the epoll set
+   * @param fd the file descriptor
+   * @param data the value returned with its events
+   * @param add true to add, false to remove
+   * @return 0, or the errno
+   */
+  public static int epollCtl(int epfd, int fd, long data, boolean add) {
+    Memory ev = new Memory(EPOLL_EVENT_SIZE);
+    ev.clear();
+    ev.setInt(0, 0x001); // EPOLLIN
+    ev.setLong(EPOLL_DATA_OFFSET, data);
+    try {
+      LibC.epoll_ctl(epfd, add ? 1 : 2, fd, ev);
+      return 0;
+    } catch (LastErrorException e) {
+      return e.getErrorCode();
+    }
+  }
+
+  /**
+   * epoll_wait(2).
+   *
+   * @param epfd the epoll set
+   * @param events a buffer of {@code max * EPOLL_EVENT_SIZE} bytes
+   * @param max the buffer's capacity in events
+   * @param timeoutMs -1 to wait without limit
+   * @return the number of events (0 on timeout or EINTR)
+   */
+  public static int epollWait(int epfd, Memory events, int max, int timeoutMs) {
+    try {
+      return LibC.epoll_wait(epfd, events, max, timeoutMs);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == EINTR) {
+        return 0;
+      }
+      throw new IllegalStateException("epoll_wait failed: errno " + e.getErrorCode(), e);
+    }
+  }
+
+  /**
+   * The data of the {@code i}-th event in an epoll_wait buffer.
+   *
+   * @param events the buffer
+   * @param i the index
+   * @return the data given to {@link #epollCtl}
+   */
+  public static long epollData(Memory events, int i) {
+    return events.getLong((long) i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
+  }
+
+  /**
+   * close(2), ignoring errors.
+   *
+   * @param fd the file descriptor
+   */
+  public static void close(int fd) {
+    try {
+      LibC.close(fd);
+    } catch (LastErrorException e) {
+      // nothing to do
+    }
+  }
+
+  /**
+   * kill(2).
+   *
+   * @param pid a pid, or {@code -pgid} for a process group
+   * @param signal the signal number
+   * @return 0 on success, otherwise the errno (e.g. {@link #ESRCH})
+   */
+  public static int kill(int pid, int signal) {
+    try {
+      return LibC.kill(pid, signal);
+    } catch (LastErrorException e) {
+      return e.getErrorCode();
+    }
+  }
+}

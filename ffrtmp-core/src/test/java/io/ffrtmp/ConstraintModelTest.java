@@ -1,0 +1,101 @@
+package io.ffrtmp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.testing.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The constraint model: every fact about a constraint (key, range, default, kind) in {@link
+ * Constraint}, and what derives from it — validation, the builders, the report's keys and the
+ * enforcement list — agrees with it.
+ */
+class ConstraintModelTest {
+  @Test
+  void eachConstraint_rejectsExactlyTheValuesOutsideItsRange_namingKeyValueAndRange() {
+    for (Constraint c : Constraint.values()) {
+      assertEquals(c.min(), c.checkValidValue(c.min()));
+      assertEquals(c.max(), c.checkValidValue(c.max()));
+      for (long bad : new long[] {c.min() - 1, c.max() + 1}) {
+        if (bad < c.min() && c.min() == Long.MIN_VALUE || bad > c.max() && c.max() == Long.MAX_VALUE) {
+          continue;
+        }
+        IllegalArgumentException e =
+            assertThrows(IllegalArgumentException.class, () -> c.checkValidValue(bad));
+        assertEquals(c.key() + " must be between " + c.min() + " and " + c.max() + " ("
+            + c.unit() + "), got " + bad, e.getMessage());
+      }
+      assertTrue(c.defaultValue() >= c.min() && c.defaultValue() <= c.max(), c.key());
+      assertEquals(c, Constraint.ofKey(c.key()));
+    }
+  }
+
+  @Test
+  void theRangeConstants_andTheDefaults_agreeWithTheModel() {
+    assertEquals(Constraints.CPU_QUOTA_MAX, Constraint.CPU_QUOTA.max());
+    assertEquals(Constraints.MEMORY_LIMIT_MB_MAX, Constraint.MEMORY_LIMIT_MB.max());
+    for (Constraint c : Constraint.values()) {
+      assertEquals(c.defaultValue(), Constraints.DEFAULTS.get(c), c.key());
+      assertTrue(!Constraints.DEFAULTS.isRequested(c), c.key());
+    }
+    assertEquals(List.of(Constraint.CPU_QUOTA, Constraint.CPU_WEIGHT, Constraint.MEMORY_LIMIT_MB,
+        Constraint.IO_WEIGHT), List.of(Constraint.values()).stream()
+        .filter(Constraint::isCgroupConstraint).toList());
+  }
+
+  @Test
+  void builder_setsEachConstraint_andToBuilderKeepsTheRest() {
+    Constraints.Builder b = Constraints.builder();
+    long v = 1;
+    for (Constraint c : Constraint.values()) {
+      b.set(c, c.min() == 0 && c.max() > 5 ? 5 + v : c.min() + v);
+      v++;
+    }
+    Constraints all = b.build();
+    for (Constraint c : Constraint.values()) {
+      assertTrue(all.isRequested(c), c.key());
+    }
+    Constraints changed = all.toBuilder().memoryLimitMb(0).build();
+    assertEquals(0, changed.memoryLimitMb());
+    assertEquals(all.cpuQuota(), changed.cpuQuota());
+    assertEquals(List.of(Constraint.CPU_QUOTA, Constraint.CPU_WEIGHT, Constraint.IO_WEIGHT),
+        changed.requestedCgroupConstraints());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Constraints.builder().set(Constraint.NICE, 20));
+    assertEquals("nice must be between -20 and 19 (scheduling priority), got 20", e.getMessage());
+  }
+
+  @Test
+  void withConstraints_setsAllSix_andLaterSettersChangeOne() throws Exception {
+    Constraints template = Constraints.builder().cpuQuota(200).memoryLimitMb(64).nice(5).build();
+    WorkloadReport r = Workload.run("/bin/true").withStrategy("nice-fallback")
+        .withConstraints(template).withCpuQuota(300).start().awaitReport();
+    assertEquals(template.toBuilder().cpuQuota(300).build(), r.constraints());
+  }
+
+  @Test
+  void report_constraintKeysAndEnforcementOrder_followTheModel() throws Exception {
+    WorkloadReport r = Workload.run("/bin/true").withStrategy("nice-fallback").withNice(3)
+        .start().awaitReport();
+    Map<String, Object> json = Json.object(r.toJson());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> constraints = (Map<String, Object>) json.get("constraints");
+    List<String> keys = new ArrayList<>(constraints.keySet());
+    assertEquals(List.of(Constraint.values()).stream().map(Constraint::key).toList(), keys);
+    List<String> cgroupFirst = new ArrayList<>();
+    for (Constraint c : Constraint.values()) {
+      if (c.isCgroupConstraint()) {
+        cgroupFirst.add(c.key());
+      }
+    }
+    cgroupFirst.add(Constraint.NICE.key());
+    cgroupFirst.add(Constraint.OOM_SCORE.key());
+    assertEquals(cgroupFirst, r.enforcement().stream().map(Enforcement::constraint).toList(),
+        "the backend's entries in model order, then the process attributes");
+  }
+}
