@@ -6,8 +6,12 @@
 @org.jspecify.annotations.NullMarked
 module io.ffrtmp.cgroups {
   requires io.ffrtmp.core;
+  requires com.sun.jna;
   requires static org.jspecify;
   requires org.slf4j;
+
+  opens io.ffrtmp.cgroups to
+      com.sun.jna;
 
   provides io.ffrtmp.spi.GovernanceStrategy with
       io.ffrtmp.cgroups.v2.CgroupV2Strategy,

@@ -196,21 +196,30 @@ static int join(const char *procs, const char *pid) {
   return err;
 }
 
-/* execvp: PATH search, a file without a #! line is run by /bin/sh; returns the errno */
+/*
+ * Executes the program at <path> with the caller's argv untouched (argv[0] stays what the user
+ * gave, as execvp does); a file without a #! line is run by /bin/sh <path> <args...>. The
+ * /bin/sh argv is built in place: argv[-1] is the shim's own "--" argument, so there is room for
+ * "/bin/sh" in front without any fixed-size array (no argument limit but the kernel's).
+ * Returns the errno.
+ */
+static int exec_file(const char *path, char **argv, char **envp) {
+  long r = sys_execve(path, argv, envp);
+  if (ERRNO(r) == ENOEXEC) {
+    char *saved_prev = argv[-1], *saved_first = argv[0];
+    argv[-1] = (char *)"/bin/sh";
+    argv[0] = (char *)path;
+    r = sys_execve("/bin/sh", argv - 1, envp);
+    argv[-1] = saved_prev;
+    argv[0] = saved_first;
+  }
+  return ERRNO(r);
+}
+
+/* execvp: PATH search (from the workload's environment), argv untouched; returns the errno */
 static int exec_path(char **cmd, char **envp) {
   const char *file = cmd[0];
-  if (has(file, '/')) {
-    long r = sys_execve(file, cmd, envp);
-    if (ERRNO(r) == ENOEXEC) {
-      char *sh[4096 / sizeof(char *)];
-      int i = 0, j = 0;
-      sh[i++] = (char *)"/bin/sh";
-      while (cmd[j] && i < (int)(sizeof sh / sizeof sh[0]) - 1) sh[i++] = cmd[j++];
-      sh[i] = 0;
-      r = sys_execve("/bin/sh", sh, envp);
-    }
-    return ERRNO(r);
-  }
+  if (has(file, '/')) return exec_file(file, cmd, envp);
   const char *path = "/usr/local/bin:/usr/bin:/bin";
   for (char **e = envp; *e; e++) {
     const char *v = *e;
@@ -229,9 +238,7 @@ static int exec_path(char **cmd, char **envp) {
       if (dl == 0) *p++ = '.';
       *p++ = '/';
       for (size_t i = 0; i <= fl; i++) *p++ = file[i];
-      cmd[0] = buf;
-      int err = exec_path(cmd, envp); /* buf has a '/': executes or fails */
-      cmd[0] = (char *)file;
+      int err = exec_file(buf, cmd, envp);
       if (err == EACCES) seen_eacces = 1;
       else if (err != ENOENT && err != ENOTDIR) return err;
       last = err;

@@ -1,6 +1,5 @@
 package io.ffrtmp;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -8,8 +7,13 @@ import java.util.stream.Collectors;
  * Thrown by {@link WorkloadBuilder#start()} in strict mode ({@link
  * WorkloadBuilder#requireEnforcement()}) when a requested constraint cannot be enforced. The
  * workload was not started and nothing was left behind.
+ *
+ * <p>A policy decision, not a failure of the host: it is deliberately not an {@link
+ * java.io.IOException}, so that a caller retrying I/O errors does not retry it (the same start
+ * on the same host is refused again), and the compiler makes callers of {@code start()} decide
+ * what a refusal means for them.
  */
-public final class EnforcementException extends IOException {
+public final class EnforcementException extends Exception {
   private static final long serialVersionUID = 1L;
 
   /** What could not be enforced. */

@@ -111,6 +111,8 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
    *
    * @param name the backend's name
    * @return this builder
+   * @throws IllegalArgumentException when no backend of that name is installed (the message
+   *     lists those that are); whether it is usable here is checked at {@code start()}
    */
   B withStrategy(String name);
 
@@ -119,8 +121,11 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
    * the hierarchy root (e.g. {@code /ffrtmp.slice}); overrides the {@systemProperty
    * ffrtmp.cgroup.parent} system property and the backend's default rule.
    *
-   * @param parent the parent cgroup
+   * @param parent the parent cgroup: absolute, without empty, {@code .} or {@code ..} segments
+   *     (so it cannot resolve outside the hierarchy), each segment at most 255 bytes; the same
+   *     rule applies to the system property, checked at {@code start()}
    * @return this builder
+   * @throws IllegalArgumentException for a path breaking that rule, naming it
    */
   B withCgroupParent(String parent);
 
@@ -136,9 +141,11 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
    * Validates the combination, prepares governance and starts (or adopts) the workload.
    *
    * @return the governed workload
-   * @throws EnforcementException in strict mode, when a constraint cannot be enforced
+   * @throws EnforcementException in strict mode, when a constraint cannot be enforced (a policy
+   *     refusal: not an {@code IOException}); nothing was started or left behind
    * @throws NoSuchProcessException in attach mode, when the process does not exist
-   * @throws IOException when the backend, the launch or the adoption fails
+   * @throws AttachException in attach mode, when the process cannot be adopted
+   * @throws IOException when the backend, the launch or the adoption fails on this host
    */
-  GovernedWorkload start() throws IOException;
+  GovernedWorkload start() throws IOException, EnforcementException;
 }

@@ -81,10 +81,43 @@ public interface GovernedWorkload {
   WorkloadReport detach();
 
   /**
-   * Waits for the workload to end.
+   * Waits for the workload to end. Listeners have received the terminal event before this
+   * returns. Inside a listener of this workload it returns the report only in the terminal
+   * event (which carries it anyway); earlier it throws {@link IllegalStateException}, as the
+   * wait could never end.
    *
    * @return the report
    * @throws InterruptedException if interrupted while waiting; the workload runs on
+   * @throws IllegalStateException if building the report failed, or when called by a listener
+   *     of this workload before its end
    */
   WorkloadReport awaitReport() throws InterruptedException;
+
+  /**
+   * Waits at most {@code timeout} for the workload to end, like {@link
+   * Process#waitFor(long, java.util.concurrent.TimeUnit)}.
+   *
+   * @param timeout how long to wait; zero or negative does not wait
+   * @return the report
+   * @throws InterruptedException if interrupted while waiting; the workload runs on
+   * @throws java.util.concurrent.TimeoutException if it is still running after {@code timeout}
+   *     (naming the job and the pid); the workload runs on
+   * @throws IllegalStateException as {@link #awaitReport()}
+   */
+  WorkloadReport awaitReport(java.time.Duration timeout)
+      throws InterruptedException, java.util.concurrent.TimeoutException;
+
+  /**
+   * Ends the workload: SIGTERM to every process of it (run mode: its process group and every
+   * member of its cgroup; attach mode: the process, its cgroup's members, or without a cgroup
+   * its descendants), then SIGKILL to whatever is left after {@code grace} — the path the
+   * timeout takes. Whatever outlives the main process is killed when it ends. The report's
+   * exit reason is {@code signal} ({@code timeout} if the timeout fired first), with the signal
+   * that ended it. Does nothing once the workload has ended or is already being ended; returns
+   * at once (use {@link #awaitReport()} to wait).
+   *
+   * @param grace the time between SIGTERM and SIGKILL, zero or more
+   * @throws IllegalArgumentException for a negative grace, or one beyond about 292 years
+   */
+  void terminate(java.time.Duration grace);
 }

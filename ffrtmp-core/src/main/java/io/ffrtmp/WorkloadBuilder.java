@@ -10,20 +10,23 @@ import java.time.Duration;
 public interface WorkloadBuilder extends GovernanceBuilder<WorkloadBuilder> {
   /**
    * Terminates the whole workload (the process group, and every member of its cgroup) when it
-   * runs longer than {@code timeout}: SIGTERM, then SIGKILL after a grace period of 10 seconds.
-   * The report's exit reason is then {@code timeout}. No timeout by default.
+   * runs longer than {@code timeout}: SIGTERM, then SIGKILL after a grace period of 10 seconds;
+   * whatever outlives the main process is killed when it ends, so nothing of the workload
+   * survives a timeout. The report's exit reason is then {@code timeout}. No timeout by default.
    *
-   * @param timeout a positive duration
+   * @param timeout a positive duration the timer can represent (at most about 292 years)
    * @return this builder
+   * @throws IllegalArgumentException for a timeout out of that range, naming it
    */
   WorkloadBuilder withTimeout(Duration timeout);
 
   /**
    * Like {@link #withTimeout(Duration)}, with the grace period between SIGTERM and SIGKILL.
    *
-   * @param timeout a positive duration
-   * @param grace a non-negative duration
+   * @param timeout a positive duration the timer can represent (at most about 292 years)
+   * @param grace a non-negative duration, at most about 292 years
    * @return this builder
+   * @throws IllegalArgumentException for a value out of its range, naming it
    */
   WorkloadBuilder withTimeout(Duration timeout, Duration grace);
 

@@ -117,6 +117,34 @@ class BuilderValidationTest {
   }
 
   @Test
+  void withCgroupParent_thatCouldResolveOutsideTheHierarchy_isRejected() {
+    assertThrowsWithMessage(() -> builder().withCgroupParent("/../../../../tmp/x"),
+        "cgroupParent must not have . or .. segments, got '/../../../../tmp/x'");
+    assertThrowsWithMessage(() -> builder().withCgroupParent("/a//b"),
+        "cgroupParent must not have empty segments (// or a trailing /), got '/a//b'");
+    assertThrowsWithMessage(() -> builder().withCgroupParent("/a/"),
+        "cgroupParent must not have empty segments (// or a trailing /), got '/a/'");
+    assertThrowsWithMessage(() -> builder().withCgroupParent("/a/./b"),
+        "cgroupParent must not have . or .. segments, got '/a/./b'");
+    assertThrowsWithMessage(() -> builder().withCgroupParent("relative"),
+        "cgroupParent must be an absolute cgroup path such as /ffrtmp.slice, got 'relative'");
+    assertThrowsWithMessage(() -> builder().withCgroupParent("/" + "x".repeat(256)),
+        "cgroupParent must not have a segment longer than 255 bytes, got '/" + "x".repeat(256)
+            + "'");
+    assertNotNull(builder().withCgroupParent("/"));
+    assertNotNull(builder().withCgroupParent("/ffrtmp.slice/a-b_c.d"));
+  }
+
+  @Test
+  void withStrategy_unknownName_isRejectedAtTheSetter_namingTheInstalledOnes() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> builder().withStrategy("bogus"));
+    assertTrue(e.getMessage().startsWith("strategy must be one of "), e.getMessage());
+    assertTrue(e.getMessage().contains("nice-fallback"), e.getMessage());
+    assertTrue(e.getMessage().endsWith(", got 'bogus'"), e.getMessage());
+  }
+
+  @Test
   void withJobId_empty_becomesUnknown_andNullIsRejected() throws Exception {
     assertNotNull(builder().withJobId(""));
     org.junit.jupiter.api.Assertions.assertThrows(

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -84,7 +83,41 @@ public interface CgroupFs {
     if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
       return f.getReason();
     }
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "No such file or directory";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "Permission denied";
+    }
     return String.valueOf(e.getMessage());
+  }
+
+  /**
+   * The kernel's errno of a failed cgroupfs operation: from {@link CgroupFsException}, or from
+   * the type of the JDK's exception ({@code NoSuchFileException} ENOENT, {@code
+   * AccessDeniedException} EACCES, {@code FileAlreadyExistsException} EEXIST, {@code
+   * DirectoryNotEmptyException} ENOTEMPTY); never from the message's words.
+   *
+   * @param e the exception
+   * @return the errno, or 0 when unknown
+   */
+  static int errno(IOException e) {
+    if (e instanceof CgroupFsException c) {
+      return c.errno();
+    }
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return CgroupFsException.ENOENT;
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return CgroupFsException.EACCES;
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException) {
+      return CgroupFsException.EEXIST;
+    }
+    if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+      return CgroupFsException.ENOTEMPTY;
+    }
+    return 0;
   }
 
   /**
@@ -95,8 +128,8 @@ public interface CgroupFs {
    * @return true when busy
    */
   static boolean isBusy(IOException e) {
-    String r = reason(e);
-    return r.contains("busy") || r.contains("not empty");
+    int errno = errno(e);
+    return errno == CgroupFsException.EBUSY || errno == CgroupFsException.ENOTEMPTY;
   }
 
   /** The real cgroupfs. */
@@ -130,30 +163,31 @@ public interface CgroupFs {
 
         /** FileInputStream reports a missing or unreadable file without NIO's exception types. */
         private IOException translate(Path file, java.io.FileNotFoundException e) {
-          String m = String.valueOf(e.getMessage());
-          if (m.contains("No such file")) {
-            return new java.nio.file.NoSuchFileException(file.toString());
+          IOException out;
+          if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            out = new java.nio.file.NoSuchFileException(file.toString());
+          } else if (!Files.isReadable(file)) {
+            out = new java.nio.file.AccessDeniedException(file.toString());
+          } else {
+            out = new java.nio.file.FileSystemException(file.toString(), null, e.getMessage());
           }
-          if (m.contains("Permission denied")) {
-            return new java.nio.file.AccessDeniedException(file.toString());
-          }
-          return new java.nio.file.FileSystemException(file.toString(), null,
-              m.replace(file + " (", "").replace(")", ""));
+          out.initCause(e);
+          return out;
         }
 
         @Override
         public void write(Path file, String value) throws IOException {
-          Files.write(file, value.getBytes(StandardCharsets.UTF_8), StandardOpenOption.WRITE);
+          LibC.write(file, value);
         }
 
         @Override
         public void mkdir(Path dir) throws IOException {
-          Files.createDirectory(dir);
+          LibC.mkdir(dir);
         }
 
         @Override
         public void rmdir(Path dir) throws IOException {
-          Files.delete(dir);
+          LibC.rmdir(dir);
         }
 
         @Override

@@ -59,6 +59,18 @@ public abstract class CgroupGovernance implements Governance {
   protected abstract List<Path> dirs();
 
   /**
+   * Why a write, although its file exists and takes the value, would have no effect on this
+   * host (an IO weight without a scheduler that honours it), or null when it takes effect. Such
+   * a constraint is recorded {@code degraded} with the reason, and nothing is written.
+   *
+   * @param write the write about to be made
+   * @return null, or the reason
+   */
+  protected @Nullable String ineffective(ControlWrite write) {
+    return null;
+  }
+
+  /**
    * Called after the limits were written, e.g. for cgroup v2's {@code memory.oom.group}.
    *
    * @param constraints the constraints
@@ -100,16 +112,34 @@ public abstract class CgroupGovernance implements Governance {
     long value = constraints.get(c);
     List<ControlWrite> chosen = null;
     boolean anyMounted = false;
+    Enforcement ineffective = null;
     for (List<ControlWrite> alternative : rule.alternatives()) {
       boolean mounted = alternative.stream().allMatch(w -> dirOf(w.controller()) != null);
       anyMounted |= mounted;
       if (mounted && (rule.alternatives().size() == 1
           || alternative.stream().allMatch(w -> fs.exists(file(w))))) {
-        chosen = alternative;
-        break;
+        String why = null;
+        ControlWrite which = alternative.get(0);
+        for (ControlWrite w : alternative) {
+          why = ineffective(w);
+          which = w;
+          if (why != null) {
+            break;
+          }
+        }
+        if (why == null) {
+          chosen = alternative;
+          break;
+        }
+        if (ineffective == null) {
+          ineffective = new Enforcement(c.key(), EnforcementStatus.DEGRADED, which.file(), why);
+        }
       }
     }
     if (chosen == null) {
+      if (ineffective != null) {
+        return ineffective;
+      }
       String why = anyMounted
           ? String.valueOf(rule.unavailable())
           : "no " + rule.alternatives().get(0).get(0).controller() + " hierarchy mounted";
@@ -152,6 +182,21 @@ public abstract class CgroupGovernance implements Governance {
   @Override
   public final List<String> warnings() {
     return List.copyOf(warnings);
+  }
+
+  /** The pids in {@code cgroup.procs} of the workload's (first) cgroup directory. */
+  @Override
+  public List<Long> members() {
+    List<Long> out = new ArrayList<>();
+    String procs = ControlFiles.readText(fs, dirs().get(0).resolve("cgroup.procs"));
+    if (procs != null) {
+      for (String line : procs.split("\n")) {
+        if (!line.isBlank()) {
+          out.add(Long.parseLong(line.trim()));
+        }
+      }
+    }
+    return out;
   }
 
   @Override

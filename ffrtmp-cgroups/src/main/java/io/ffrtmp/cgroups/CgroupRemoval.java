@@ -16,15 +16,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Removes a workload's cgroup directories without making the caller wait: one attempt each; a
  * directory the kernel reports busy (the workload's zombie not yet reaped by its parent, or
- * children that outlived it) is retried in the background, on one daemon thread for all, with
- * backoff for up to {@link #DEFERRED_FOR}, after which a later start's {@link StaleSweeper}
- * collects it once empty.
+ * children that outlived it) is retried in the background, on one daemon thread for all: with
+ * backoff from 1 ms to 1 s during the first {@link #DEFERRED_FOR}, then every {@link
+ * #LONG_RETRY} for as long as the JVM runs, so that a worker agent running for months removes
+ * every cgroup it created once it is empty. Cgroups a JVM left behind when it ended are
+ * collected by a later start's {@link StaleSweeper}.
  */
 public final class CgroupRemoval {
   private static final Logger LOG = LoggerFactory.getLogger(CgroupRemoval.class);
 
-  /** How long a busy cgroup is retried in the background. */
+  /** How long a busy cgroup is retried with backoff. */
   static final Duration DEFERRED_FOR = Duration.ofSeconds(10);
+
+  /** The interval of the retries after {@link #DEFERRED_FOR}. */
+  static final Duration LONG_RETRY = Duration.ofSeconds(10);
 
   private CgroupRemoval() {}
 
@@ -46,7 +51,7 @@ public final class CgroupRemoval {
         warnings.add("cgroup " + busy.get(0) + " still holds processes that outlived the workload"
             + " (pids " + String.join(" ", living) + "); it is removed once they have exited");
       }
-      Deferred.retry(fs, busy, 1);
+      Deferred.retry(fs, busy, 1, System.nanoTime());
     }
     return warnings;
   }
@@ -103,20 +108,30 @@ public final class CgroupRemoval {
       return e;
     }
 
-    static void retry(CgroupFs fs, List<Path> dirs, long delayMs) {
+    static void retry(CgroupFs fs, List<Path> dirs, long delayMs, long since) {
       EXECUTOR.schedule(() -> {
         List<Path> still = tryRemove(fs, dirs,
             (d, e) -> LOG.warn("cgroup {} not removed: {}", d, CgroupFs.reason(e)));
+        long elapsedMs = (System.nanoTime() - since) / 1_000_000;
+        if (still.size() < dirs.size() && elapsedMs >= DEFERRED_FOR.toMillis()) {
+          LOG.info("removed cgroup {} once empty, {} s after its workload ended", dirs.get(0),
+              elapsedMs / 1000);
+        }
         if (still.isEmpty()) {
           return;
         }
-        long next = Math.min(delayMs * 2, 1000);
-        if (delayMs >= DEFERRED_FOR.toMillis() / 10) {
-          LOG.warn("cgroup {} still populated after {}; a later start collects it once empty",
-              still.get(0), DEFERRED_FOR);
-          return;
+        long next;
+        if (elapsedMs < DEFERRED_FOR.toMillis()) {
+          next = Math.min(delayMs * 2, 1000);
+        } else {
+          if (delayMs < LONG_RETRY.toMillis()) {
+            LOG.warn("cgroup {} still populated {} s after its workload ended (pids {});"
+                + " retrying every {} s until it is empty", still.get(0), elapsedMs / 1000,
+                String.join(" ", livingMembers(fs, still.get(0))), LONG_RETRY.toSeconds());
+          }
+          next = LONG_RETRY.toMillis();
         }
-        retry(fs, still, next);
+        retry(fs, still, next, since);
       }, delayMs, TimeUnit.MILLISECONDS);
     }
   }

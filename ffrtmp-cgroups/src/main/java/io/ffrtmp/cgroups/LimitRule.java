@@ -10,9 +10,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * How a cgroup backend carries one constraint: one or more alternatives, each a sequence of
  * {@link ControlWrite}s. With one alternative it is always used (a failed write is {@code
- * failed}); with several, the first whose files all exist is used, and when none exists the
- * constraint is {@code degraded} with {@link #unavailable()} (e.g. an IO scheduler without
- * weights).
+ * failed}); with several, the first whose files all exist and take effect on this host (see
+ * {@link CgroupGovernance#ineffective(ControlWrite)}) is used; when none exists the constraint
+ * is {@code degraded} with {@link #unavailable()} (e.g. an IO scheduler without weights), and
+ * when one exists but would have no effect, {@code degraded} with that reason.
  *
  * @param constraint the constraint (a cgroup constraint)
  * @param alternatives the ways to carry it, in order of preference

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -275,6 +274,13 @@ public final class FixtureCgroupFs implements CgroupFs {
     if (reason.equals("File exists")) {
       return new FileAlreadyExistsException(file.toString());
     }
-    return new FileSystemException(file.toString(), null, reason);
+    switch (reason) {
+      case "Device or resource busy":
+        return new CgroupFsException(file.toString(), CgroupFsException.EBUSY, reason);
+      case "Invalid argument":
+        return new CgroupFsException(file.toString(), CgroupFsException.EINVAL, reason);
+      default:
+        return new CgroupFsException(file.toString(), CgroupFsException.ENOSPC, reason);
+    }
   }
 }

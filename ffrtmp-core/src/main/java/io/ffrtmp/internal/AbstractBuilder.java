@@ -8,7 +8,9 @@ import io.ffrtmp.GovernanceBuilder;
 import io.ffrtmp.Intent;
 import io.ffrtmp.WorkloadListener;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,6 +26,8 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   boolean slaEligible;
   Intent intent = Intent.PRODUCTION;
   private final Constraints.Builder constraints = Constraints.builder();
+  /** The process attributes set explicitly: only these are applied. */
+  private final Set<Constraint> requested = EnumSet.noneOf(Constraint.class);
   boolean strict;
   @Nullable String strategy;
   private @Nullable String cgroupParent;
@@ -65,6 +69,7 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   @Override
   public B withNice(int value) {
     constraints.nice(value);
+    requested.add(Constraint.NICE);
     return self();
   }
 
@@ -83,6 +88,7 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   @Override
   public B withOomScore(int score) {
     constraints.oomScore(score);
+    requested.add(Constraint.OOM_SCORE);
     return self();
   }
 
@@ -91,6 +97,14 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
     requireNonNull(value, "constraints");
     for (Constraint c : Constraint.values()) {
       constraints.set(c, value.get(c));
+      if (!c.isCgroupConstraint()) {
+        // a template's default nice or OOM score means "leave it as inherited"
+        if (value.isRequested(c)) {
+          requested.add(c);
+        } else {
+          requested.remove(c);
+        }
+      }
     }
     return self();
   }
@@ -104,8 +118,10 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   @Override
   public B withStrategy(String name) {
     requireNonNull(name, "strategy");
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("strategy must not be blank");
+    List<String> known = Strategies.registry().stream().map(p -> p.strategy().name()).toList();
+    if (!known.contains(name)) {
+      throw new IllegalArgumentException("strategy must be one of " + String.join(", ", known)
+          + ", got '" + name + "'");
     }
     this.strategy = name;
     return self();
@@ -113,14 +129,44 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
 
   @Override
   public B withCgroupParent(String parent) {
-    requireNonNull(parent, "cgroupParent");
-    if (!parent.startsWith("/") || parent.contains("\0")) {
-      throw new IllegalArgumentException(
-          "cgroupParent must be an absolute cgroup path such as /ffrtmp.slice, got '"
-              + parent + "'");
-    }
-    this.cgroupParent = parent;
+    this.cgroupParent = checkCgroupParent("cgroupParent", parent);
     return self();
+  }
+
+  /**
+   * Checks a parent cgroup path like a job id: absolute, segments neither empty nor {@code .}
+   * nor {@code ..}, no NUL, each at most 255 bytes — so it cannot resolve outside the hierarchy.
+   *
+   * @param name the parameter's name, for the message
+   * @param parent the path
+   * @return the path
+   * @throws IllegalArgumentException naming the parameter, the value and the rule
+   */
+  static String checkCgroupParent(String name, String parent) {
+    requireNonNull(parent, name);
+    String problem = null;
+    if (!parent.startsWith("/")) {
+      problem = "must be an absolute cgroup path such as /ffrtmp.slice";
+    } else if (parent.indexOf('\0') >= 0) {
+      problem = "must not contain NUL";
+    } else if (!parent.equals("/")) {
+      for (String seg : parent.substring(1).split("/", -1)) {
+        if (seg.isEmpty()) {
+          problem = "must not have empty segments (// or a trailing /)";
+        } else if (seg.equals(".") || seg.equals("..")) {
+          problem = "must not have . or .. segments";
+        } else if (seg.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 255) {
+          problem = "must not have a segment longer than 255 bytes";
+        }
+        if (problem != null) {
+          break;
+        }
+      }
+    }
+    if (problem != null) {
+      throw new IllegalArgumentException(name + " " + problem + ", got '" + parent + "'");
+    }
+    return parent;
   }
 
   @Override
@@ -136,10 +182,14 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   /** What every mode's workload gets from this builder. */
   WorkloadLifecycle.Common common() {
     return new WorkloadLifecycle.Common(jobId, slaEligible, intent, constraints(), strict,
-        cgroupParent(), listeners);
+        cgroupParent(), listeners, requested);
   }
 
   @Nullable String cgroupParent() {
-    return cgroupParent != null ? cgroupParent : System.getProperty(PARENT_PROPERTY);
+    if (cgroupParent != null) {
+      return cgroupParent;
+    }
+    String p = System.getProperty(PARENT_PROPERTY);
+    return p == null || p.isEmpty() ? null : checkCgroupParent("-D" + PARENT_PROPERTY, p);
   }
 }

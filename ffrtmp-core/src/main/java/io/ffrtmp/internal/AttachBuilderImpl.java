@@ -1,6 +1,7 @@
 package io.ffrtmp.internal;
 
 import io.ffrtmp.AttachBuilder;
+import io.ffrtmp.EnforcementException;
 import io.ffrtmp.GovernedWorkload;
 import java.io.IOException;
 
@@ -49,7 +50,7 @@ public final class AttachBuilderImpl extends AbstractBuilder<AttachBuilder>
   }
 
   @Override
-  public GovernedWorkload start() throws IOException {
+  public GovernedWorkload start() throws IOException, EnforcementException {
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);
     return AttachedWorkload.adopt(
         new AttachedWorkload.Spec(common(), pid, descendants, restore),

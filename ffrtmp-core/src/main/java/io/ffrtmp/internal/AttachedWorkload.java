@@ -19,11 +19,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,6 +48,9 @@ final class AttachedWorkload extends WorkloadLifecycle {
    */
   record Spec(Common common, long pid, boolean descendants, boolean restoreOnDetach) {}
 
+  /** The processes this JVM governs in attach mode: a second attach to one is refused. */
+  private static final Set<Long> ATTACHED = ConcurrentHashMap.newKeySet();
+
   /** What a process was like before adoption, to restore on detach. */
   private record Original(long pid, String cgroups, @Nullable Integer oomScoreAdj,
       Map<Integer, Integer> threadNice) {}
@@ -64,7 +69,7 @@ final class AttachedWorkload extends WorkloadLifecycle {
   }
 
   static GovernedWorkload adopt(Spec spec, GovernanceStrategy strategy,
-      List<String> selectionWarnings) throws IOException {
+      List<String> selectionWarnings) throws IOException, EnforcementException {
     long pid = spec.pid();
     ProcFs.Stat stat = ProcFs.stat(pid).orElseThrow(() -> new NoSuchProcessException(pid));
     if (stat.kernelThread()) {
@@ -74,6 +79,21 @@ final class AttachedWorkload extends WorkloadLifecycle {
       throw new AttachException(pid, "process " + pid
           + " is a zombie: it has exited and waits for its parent to collect it");
     }
+    if (!ATTACHED.add(pid)) {
+      throw new AttachException(pid, "process " + pid + " is already governed by this JVM in"
+          + " attach mode: detach it first");
+    }
+    try {
+      return adoptRegistered(spec, strategy, selectionWarnings, stat);
+    } catch (IOException | EnforcementException | RuntimeException | Error e) {
+      ATTACHED.remove(pid);
+      throw e;
+    }
+  }
+
+  private static GovernedWorkload adoptRegistered(Spec spec, GovernanceStrategy strategy,
+      List<String> selectionWarnings, ProcFs.Stat stat) throws IOException, EnforcementException {
+    long pid = spec.pid();
     Original main = record(pid).orElseThrow(() -> new NoSuchProcessException(pid));
     ProcessAttributes.Plan plan =
         new ProcessAttributes(
@@ -82,14 +102,14 @@ final class AttachedWorkload extends WorkloadLifecycle {
                 ProcFs.hasCapability(ProcFs.CAP_SYS_RESOURCE),
                 stat.nice(),
                 main.oomScoreAdj() == null ? 0 : main.oomScoreAdj())
-            .plan(spec.common().constraints().nice(), spec.common().constraints().oomScore());
+            .plan(spec.common().niceRequest(), spec.common().oomRequest());
     return WorkloadLifecycle.start(spec.common(), strategy, selectionWarnings, plan, pid,
         prepared -> place(spec, prepared, plan, main, stat.startTime()));
   }
 
   /** Adopts the process and its descendants; on failure restores them and rethrows. */
   private static AttachedWorkload place(Spec spec, Prepared prepared, ProcessAttributes.Plan plan,
-      Original main, long startTime) throws IOException {
+      Original main, long startTime) throws IOException, EnforcementException {
     long pid = spec.pid();
     Governance g = prepared.governance();
     List<Enforcement> enforcement = new ArrayList<>(prepared.enforcement());
@@ -105,6 +125,14 @@ final class AttachedWorkload extends WorkloadLifecycle {
         Set<Long> done = new LinkedHashSet<>(List.of(pid));
         for (int round = 0; round < MAX_ROUNDS; round++) {
           Set<Long> fresh = new LinkedHashSet<>(ProcFs.descendants(pid));
+          if (fresh.contains(ProcessHandle.current().pid())
+              && fresh.removeAll(governor(pid, fresh))) {
+            String w = "the governing JVM (pid " + ProcessHandle.current().pid()
+                + ") descends from pid " + pid + ": it and its children were left out";
+            if (!warnings.contains(w)) {
+              warnings.add(w);
+            }
+          }
           fresh.removeAll(done);
           if (fresh.isEmpty()) {
             break;
@@ -124,14 +152,14 @@ final class AttachedWorkload extends WorkloadLifecycle {
       if (spec.common().strict() && !unenforced.isEmpty()) {
         throw new EnforcementException(prepared.strategy(), unenforced);
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | EnforcementException | RuntimeException e) {
       for (Original o : originals) {
         restore(g, o, warnings);
       }
       throw e;
     }
     return new AttachedWorkload(spec, new Prepared(g, prepared.strategy(), enforcement, warnings,
-        prepared.startedAt()), startTime, List.copyOf(originals));
+        prepared.startedAt(), prepared.events()), startTime, List.copyOf(originals));
   }
 
   /**
@@ -149,6 +177,34 @@ final class AttachedWorkload extends WorkloadLifecycle {
     if (w != null) {
       w.cancel();
     }
+    ATTACHED.remove(spec.pid());
+  }
+
+  /** The process, its cgroup's members, and (without a cgroup) its descendants. */
+  @Override
+  void signalWorkload(int signal) {
+    long pid = spec.pid();
+    List<Long> tree = new ArrayList<>();
+    if (governance.cgroupPath() == null) {
+      tree.addAll(ProcFs.descendants(pid));
+      tree.removeAll(governor(pid, new HashSet<>(tree)));
+    }
+    if (ProcFs.stat(pid).map(st -> st.startTime() == startTime).orElse(false)) {
+      Posix.kill((int) pid, signal);
+    }
+    for (long child : tree) {
+      Posix.kill((int) child, signal);
+    }
+    governance.signalAll(signal);
+  }
+
+  /** A start that could not complete: every adopted process goes back to where it was. */
+  @Override
+  void abort() {
+    List<String> ignored = new ArrayList<>();
+    for (Original o : originals) {
+      restore(governance, o, ignored);
+    }
   }
 
   /** A non-child's exit status cannot be observed. */
@@ -165,6 +221,22 @@ final class AttachedWorkload extends WorkloadLifecycle {
     for (Original o : originals) {
       restore(governance, o, finalWarnings);
     }
+    // processes that joined after the adoption (children forked since): back where the main
+    // process came from, with its original nice and OOM score
+    Original main = originals.get(0);
+    Set<Long> known = new HashSet<>();
+    originals.forEach(o -> known.add(o.pid()));
+    Set<Long> late = new LinkedHashSet<>(governance.members());
+    if (ProcFs.stat(main.pid()).isPresent()) {
+      late.addAll(ProcFs.descendants(main.pid()));
+    }
+    late.removeAll(known);
+    late.removeAll(governor(main.pid(), new HashSet<>(late)));
+    Integer mainNice = main.threadNice().get((int) main.pid());
+    for (long p : late) {
+      restore(governance, new Original(p, main.cgroups(), main.oomScoreAdj(),
+          mainNice == null ? Map.of() : Map.of((int) p, mainNice)), finalWarnings);
+    }
     return true;
   }
 
@@ -176,6 +248,21 @@ final class AttachedWorkload extends WorkloadLifecycle {
   @Override
   public Optional<Process> process() {
     return Optional.empty();
+  }
+
+  /**
+   * What of the tree of {@code pid} is the governor: this JVM and, when the JVM descends from
+   * {@code pid} (attach to its parent shell, say), the JVM's own descendants (its other
+   * workloads). Never adopted, never signalled.
+   */
+  private static Set<Long> governor(long pid, Set<Long> tree) {
+    long self = ProcessHandle.current().pid();
+    Set<Long> out = new HashSet<>();
+    out.add(self);
+    if (tree.contains(self)) {
+      out.addAll(ProcFs.descendants(self));
+    }
+    return out;
   }
 
   private static @Nullable Integer targetNice(ProcessAttributes.Plan plan, int requested) {

@@ -51,9 +51,19 @@ public final class ExitWatcher {
   /** False only in tests of the polling path, as on kernels without pidfd_open. */
   private final boolean pidfds;
 
+  /** Written when the polled set changes, so that the watcher looks at once (id {@value #WAKE}). */
+  private final int wakeFd;
+
+  private static final long WAKE = 0;
+
   private ExitWatcher(boolean pidfds) {
     this.pidfds = pidfds;
     this.epfd = Posix.epollCreate();
+    this.wakeFd = Posix.eventfd();
+    int err = Posix.epollCtl(epfd, wakeFd, WAKE, true);
+    if (err != 0) {
+      throw new IllegalStateException("epoll_ctl of the wake-up eventfd failed: errno " + err);
+    }
     this.thread = new Thread(this::loop, "ffrtmp-exit-watcher");
     thread.setDaemon(true);
     thread.start();
@@ -91,6 +101,11 @@ public final class ExitWatcher {
   public Watch watch(long pid, long startTime, Runnable onExit) {
     long id = ids.incrementAndGet();
     int fd = pidfds ? Posix.pidfdOpen((int) pid) : -Posix.ENOSYS;
+    if (fd == -Posix.ESRCH) {
+      // already gone (it exited while being adopted): say so now, not at the next poll
+      onExit.run();
+      return () -> {};
+    }
     if (fd >= 0 && !sameProcess(pid, startTime)) {
       // the pid now names another process (or none): ours is gone
       Posix.close(fd);
@@ -112,6 +127,7 @@ public final class ExitWatcher {
           LOG.debug("pidfd_open({}) failed with errno {}, polling instead", pid, -fd);
         }
         polled.put(id, new Entry(id, pid, startTime, -1, onExit));
+        Posix.eventfdSignal(wakeFd); // the watcher may sleep in its idle wait: look now
       }
     }
     return () -> cancel(id);
@@ -209,6 +225,10 @@ public final class ExitWatcher {
       }
       for (int i = 0; i < n; i++) {
         long id = Posix.epollData(events, i);
+        if (id == WAKE) {
+          Posix.eventfdDrain(wakeFd);
+          continue;
+        }
         Entry e;
         synchronized (this) {
           e = byId.remove(id);

@@ -22,23 +22,34 @@ import org.jspecify.annotations.Nullable;
 public record Outcome(@Nullable Integer exitCode, ExitReason reason, @Nullable String signal) {
 
   /**
+   * A policy that signalled the workload: the timeout, or {@code terminate()}.
+   *
+   * @param reason {@link ExitReason#TIMEOUT} or {@link ExitReason#SIGNAL}
+   * @param lastSignal the last signal the policy sent, e.g. {@code SIGTERM}
+   */
+  public record Policy(ExitReason reason, String lastSignal) {}
+
+  /**
    * Classifies an exit.
    *
    * @param exitValue the JDK's exit value, or null when the exit status is not observable
-   * @param timedOut whether the timeout policy signalled the workload
+   * @param policy the policy that signalled the workload (timeout or terminate), or null
    * @param oomKills the cgroup's OOM kill count during the run, or null if unknown
    * @param launchFailed whether the launch shim failed (exec or strict placement) rather than the
    *     workload running
    * @param detached whether governance was given up before the end
    * @return the outcome
    */
-  public static Outcome classify(@Nullable Integer exitValue, boolean timedOut,
+  public static Outcome classify(@Nullable Integer exitValue, @Nullable Policy policy,
       @Nullable Long oomKills, boolean launchFailed, boolean detached) {
     boolean oomKilled = oomKills != null && oomKills > 0;
     if (detached) {
       return new Outcome(null, ExitReason.DETACHED, null);
     }
     if (exitValue == null) {
+      if (policy != null) {
+        return new Outcome(null, policy.reason(), policy.lastSignal());
+      }
       return oomKilled
           ? new Outcome(null, ExitReason.OOM, Signals.name(Signals.SIGKILL))
           : new Outcome(null, ExitReason.UNKNOWN, null);
@@ -50,8 +61,8 @@ public record Outcome(@Nullable Integer exitCode, ExitReason reason, @Nullable S
     if (exitValue > 128 && exitValue <= 128 + 64) {
       signal = Signals.name(exitValue - 128);
     }
-    if (timedOut) {
-      return new Outcome(exitValue, ExitReason.TIMEOUT, signal);
+    if (policy != null) {
+      return new Outcome(exitValue, policy.reason(), signal != null ? signal : policy.lastSignal());
     }
     if (exitValue == 128 + Signals.SIGKILL && oomKilled) {
       return new Outcome(exitValue, ExitReason.OOM, signal);

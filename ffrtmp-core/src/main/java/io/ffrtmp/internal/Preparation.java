@@ -29,7 +29,7 @@ import java.util.List;
 record Preparation(Governance governance, String strategy, List<String> warnings) {
 
   static Preparation prepare(GovernanceStrategy strategy, GovernanceRequest request)
-      throws IOException {
+      throws IOException, EnforcementException {
     Preparation p = prepareOrDegrade(strategy, request);
     List<Enforcement> unenforced =
         p.governance().enforcement().stream().filter(e -> !e.enforced()).toList();
@@ -41,12 +41,10 @@ record Preparation(Governance governance, String strategy, List<String> warnings
   }
 
   private static Preparation prepareOrDegrade(GovernanceStrategy strategy,
-      GovernanceRequest request) throws IOException {
+      GovernanceRequest request) throws IOException, EnforcementException {
     try {
       Governance g = strategy.prepare(request);
       return new Preparation(g, strategy.name(), g.warnings());
-    } catch (EnforcementException e) {
-      throw e;
     } catch (IOException | RuntimeException e) {
       if (strategy instanceof NiceFallbackStrategy) {
         throw e;

@@ -86,17 +86,23 @@ public record ProcessAttributes(
   }
 
   /**
-   * Plans nice {@code nice} and OOM score {@code oom}.
+   * Plans nice {@code nice} and OOM score {@code oom}. Nothing requested, nothing changed: a
+   * value that was not requested (null) is left as the workload inherits it, and recorded
+   * {@code skipped}.
    *
-   * @param nice the requested nice, -20..19
-   * @param oom the requested oom_score_adj, -1000..1000
+   * @param nice the requested nice, -20..19, or null when not requested
+   * @param oom the requested oom_score_adj, -1000..1000, or null when not requested
    * @return the plan
    */
-  public Plan plan(int nice, int oom) {
+  public Plan plan(@Nullable Integer nice, @Nullable Integer oom) {
     List<Enforcement> out = new ArrayList<>(2);
     List<String> warnings = new ArrayList<>(2);
     Integer niceArg;
-    if (nice == inheritedNice) {
+    if (nice == null) {
+      niceArg = null;
+      out.add(new Enforcement("nice", EnforcementStatus.SKIPPED, "setpriority",
+          "not requested: inherits " + inheritedNice));
+    } else if (nice == inheritedNice) {
       niceArg = null;
       out.add(applied("nice", "setpriority", nice + " (inherited)"));
     } else if (nice >= inheritedNice || canLowerNice || nice >= lowestNiceByRlimit) {
@@ -120,7 +126,11 @@ public record ProcessAttributes(
       out.add(degraded("nice", "setpriority", w));
     }
     Integer oomArg;
-    if (oom == inheritedOom) {
+    if (oom == null) {
+      oomArg = null;
+      out.add(new Enforcement("oom_score", EnforcementStatus.SKIPPED, "oom_score_adj",
+          "not requested: inherits " + inheritedOom));
+    } else if (oom == inheritedOom) {
       oomArg = null;
       out.add(applied("oom_score", "oom_score_adj", oom + " (inherited)"));
     } else if (oom >= 0 || canLowerOom) {

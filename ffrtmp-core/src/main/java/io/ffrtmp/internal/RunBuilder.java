@@ -2,6 +2,7 @@ package io.ffrtmp.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ffrtmp.EnforcementException;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.WorkloadBuilder;
 import java.io.IOException;
@@ -60,9 +61,11 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, got " + value);
     }
-    if (gracePeriod.isNegative()) {
-      throw new IllegalArgumentException("grace must be zero or positive, got " + gracePeriod);
+    if (value.compareTo(WorkloadLifecycle.MAX_DELAY) > 0) {
+      throw new IllegalArgumentException("timeout must be at most " + WorkloadLifecycle.MAX_DELAY
+          + " (what the timer can represent), got " + value);
     }
+    WorkloadLifecycle.checkDelay("grace", gracePeriod);
     this.timeout = value;
     this.grace = gracePeriod;
     return this;
@@ -75,11 +78,11 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   }
 
   @Override
-  public GovernedWorkload start() throws IOException {
+  public GovernedWorkload start() throws IOException, EnforcementException {
     WorkloadLifecycle.Common common = common();
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);
     ProcessAttributes.Plan plan = ProcessAttributes.ofThisProcess()
-        .plan(common.constraints().nice(), common.constraints().oomScore());
+        .plan(common.niceRequest(), common.oomRequest());
     return RunningWorkload.start(
         new RunningWorkload.Spec(common, template, timeout, grace, outputToError),
         selection.chosen(),

@@ -2,6 +2,8 @@ package io.ffrtmp.internal;
 
 import io.ffrtmp.Constraint;
 import io.ffrtmp.Enforcement;
+import io.ffrtmp.ExitReason;
+import io.ffrtmp.EnforcementException;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.internal.launch.Launch;
@@ -14,11 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Run mode in the one lifecycle: placement is a launch through the pre-exec shim, the exit is
@@ -26,8 +25,6 @@ import org.slf4j.LoggerFactory;
  * failed launch from a workload's own exit), and a timeout may signal the workload.
  */
 final class RunningWorkload extends WorkloadLifecycle {
-  private static final Logger LOG = LoggerFactory.getLogger(RunningWorkload.class);
-
   /**
    * What the run builder collected.
    *
@@ -47,7 +44,6 @@ final class RunningWorkload extends WorkloadLifecycle {
   private final Spec spec;
   private final Process process;
   private final Launch.Started started;
-  private volatile boolean timedOut;
   private volatile @Nullable ScheduledFuture<?> timer;
 
   private RunningWorkload(Spec spec, Prepared prepared, Launch.Started started) {
@@ -58,7 +54,8 @@ final class RunningWorkload extends WorkloadLifecycle {
   }
 
   static GovernedWorkload start(Spec spec, GovernanceStrategy strategy,
-      List<String> selectionWarnings, ProcessAttributes.Plan plan) throws IOException {
+      List<String> selectionWarnings, ProcessAttributes.Plan plan)
+      throws IOException, EnforcementException {
     return WorkloadLifecycle.start(spec.common(), strategy, selectionWarnings, plan, 0,
         prepared -> new RunningWorkload(spec, prepared,
             Launch.start(spec.template(), prepared.governance().joinFiles(), plan.niceArg(),
@@ -69,7 +66,7 @@ final class RunningWorkload extends WorkloadLifecycle {
   void watch() {
     Duration t = spec.timeout();
     if (t != null) {
-      timer = Timers.schedule(this::onTimeout, t.toNanos());
+      timer = Timers.schedule(() -> startPolicy(ExitReason.TIMEOUT, spec.grace()), t.toNanos());
     }
     ExitWatcher.shared().watchChild(process, this::finishAfterExit);
   }
@@ -82,30 +79,24 @@ final class RunningWorkload extends WorkloadLifecycle {
     }
   }
 
-  private void onTimeout() {
-    if (!process.isAlive()) {
-      return;
+  /** The workload's process group (it is the leader: the shim called setsid) and its cgroup. */
+  @Override
+  void signalWorkload(int signal) {
+    int pid = (int) process.pid();
+    if (Posix.kill(-pid, signal) != 0) {
+      Posix.kill(pid, signal);
     }
-    timedOut = true;
-    LOG.warn("job {}: timeout of {} reached, sending SIGTERM", jobId(), spec.timeout());
-    signalWorkload(Signals.SIGTERM);
-    timer = Timers.schedule(() -> {
-      if (process.isAlive()) {
-        LOG.warn("job {}: still running after the grace period, sending SIGKILL", jobId());
-        signalWorkload(Signals.SIGKILL);
-      }
-    }, spec.grace().toNanos());
+    governance.signalAll(signal);
   }
 
-  private void signalWorkload(int signal) {
-    int pid = (int) process.pid();
+  /** A start that could not complete: the launched workload is killed, whole. */
+  @Override
+  void abort() {
+    signalWorkload(Signals.SIGKILL);
     try {
-      if (Posix.kill(-pid, signal) != 0) {
-        Posix.kill(pid, signal);
-      }
-      governance.signalAll(signal);
-    } catch (RuntimeException | LinkageError e) {
-      LOG.warn("job {}: could not send {}: {}", jobId(), Signals.name(signal), e.toString());
+      process.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -174,11 +165,6 @@ final class RunningWorkload extends WorkloadLifecycle {
   }
 
   @Override
-  boolean timedOut() {
-    return timedOut;
-  }
-
-  @Override
   public long pid() {
     return process.pid();
   }
@@ -186,29 +172,5 @@ final class RunningWorkload extends WorkloadLifecycle {
   @Override
   public Optional<Process> process() {
     return Optional.of(process);
-  }
-
-  /** The one timer thread of the library, a daemon, created on first use. */
-  static final class Timers {
-    private static final ScheduledThreadPoolExecutor EXECUTOR = create();
-
-    private Timers() {}
-
-    private static ScheduledThreadPoolExecutor create() {
-      ScheduledThreadPoolExecutor e =
-          new ScheduledThreadPoolExecutor(
-              1,
-              r -> {
-                Thread t = new Thread(r, "ffrtmp-timer");
-                t.setDaemon(true);
-                return t;
-              });
-      e.setRemoveOnCancelPolicy(true);
-      return e;
-    }
-
-    static ScheduledFuture<?> schedule(Runnable r, long nanos) {
-      return EXECUTOR.schedule(r, nanos, TimeUnit.NANOSECONDS);
-    }
   }
 }

@@ -56,6 +56,12 @@ public final class Strategies {
       if (!chosen.name().equals(NiceFallbackStrategy.NAME)) {
         return List.of();
       }
+      for (Probed p : considered) {
+        if (p.strategy().priority() > chosen.priority() && p.availability().usable()) {
+          // nice-fallback was forced although a cgroup backend is usable: nothing to warn about
+          return List.of();
+        }
+      }
       List<String> out = new ArrayList<>(2);
       List<Probed> rejected = new ArrayList<>();
       for (Probed p : considered) {

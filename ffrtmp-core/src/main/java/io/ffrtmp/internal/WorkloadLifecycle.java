@@ -5,11 +5,13 @@ import io.ffrtmp.Constraints;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementException;
 import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Intent;
 import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadEvent;
 import io.ffrtmp.WorkloadListener;
+import io.ffrtmp.internal.os.Signals;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.spi.Governance;
 import io.ffrtmp.spi.GovernanceRequest;
@@ -23,6 +25,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +59,8 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
    * @param strict whether a constraint not in force refuses the start
    * @param cgroupParent the configured parent cgroup, or null
    * @param listeners the lifecycle listeners
+   * @param requested the process attributes set explicitly ({@link Constraint#NICE}, {@link
+   *     Constraint#OOM_SCORE}): the others are left as the workload inherits them
    */
   record Common(
       String jobId,
@@ -62,9 +69,21 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
       Constraints constraints,
       boolean strict,
       @Nullable String cgroupParent,
-      List<WorkloadListener> listeners) {
+      List<WorkloadListener> listeners,
+      Set<Constraint> requested) {
     Common {
       listeners = List.copyOf(listeners);
+      requested = Set.copyOf(requested);
+    }
+
+    /** The nice value to apply, or null to leave the inherited one. */
+    @Nullable Integer niceRequest() {
+      return requested.contains(Constraint.NICE) ? constraints.nice() : null;
+    }
+
+    /** The OOM score to apply, or null to leave the inherited one. */
+    @Nullable Integer oomRequest() {
+      return requested.contains(Constraint.OOM_SCORE) ? constraints.oomScore() : null;
     }
   }
 
@@ -76,9 +95,10 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
    * @param enforcement the entries so far (the backend's, then nice and OOM score)
    * @param warnings the warnings so far
    * @param startedAt when the start began
+   * @param events the workload's event delivery
    */
   record Prepared(Governance governance, String strategy, List<Enforcement> enforcement,
-      List<String> warnings, Instant startedAt) {}
+      List<String> warnings, Instant startedAt, Events events) {}
 
   /**
    * How a variant places the workload once its governance is prepared (launch or adopt). It may
@@ -89,7 +109,7 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
    */
   @FunctionalInterface
   interface Placement<W extends WorkloadLifecycle> {
-    W place(Prepared prepared) throws IOException;
+    W place(Prepared prepared) throws IOException, EnforcementException;
   }
 
   /**
@@ -108,7 +128,15 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
   final Instant startedAt;
   private final WorkloadReport.Mode mode;
   private final @Nullable List<String> command;
+  final Events events;
   final CompletableFuture<WorkloadReport> report = new CompletableFuture<>();
+  /** The report once built (before the terminal event and the future); guarded by this. */
+  private @Nullable WorkloadReport built;
+  private @Nullable RuntimeException buildFailure;
+  /** The policy signalling the workload (timeout or terminate), once started; guarded by this. */
+  private @Nullable ExitReason policy;
+  private volatile int lastSignal;
+  private volatile @Nullable ScheduledFuture<?> killTimer;
 
   WorkloadLifecycle(Common common, Prepared prepared, WorkloadReport.Mode mode,
       @Nullable List<String> command) {
@@ -120,6 +148,7 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
     this.enforcement = List.copyOf(prepared.enforcement());
     this.warnings = List.copyOf(prepared.warnings());
     this.startedAt = prepared.startedAt();
+    this.events = prepared.events();
   }
 
   /**
@@ -137,12 +166,12 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
    */
   static <W extends WorkloadLifecycle> W start(Common common, GovernanceStrategy strategy,
       List<String> selectionWarnings, ProcessAttributes.Plan plan, long pid,
-      Placement<W> placement) throws IOException {
+      Placement<W> placement) throws IOException, EnforcementException {
     if (common.strict() && !plan.unenforced().isEmpty()) {
       throw new EnforcementException(strategy.name(), plan.unenforced());
     }
-    fire(common.listeners(), new WorkloadEvent(WorkloadEvent.Type.STARTING, common.jobId(), pid,
-        null));
+    Events events = new Events(common.listeners());
+    events.fire(new WorkloadEvent(WorkloadEvent.Type.STARTING, common.jobId(), pid, null));
     W w;
     try {
       Instant startedAt = Instant.now();
@@ -155,34 +184,30 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
       warnings.addAll(prep.warnings());
       warnings.addAll(plan.warnings());
       try {
-        w = placement.place(new Prepared(g, prep.strategy(), enforcement, warnings, startedAt));
-      } catch (IOException | RuntimeException | Error e) {
+        w = placement.place(new Prepared(g, prep.strategy(), enforcement, warnings, startedAt,
+            events));
+      } catch (IOException | EnforcementException | RuntimeException | Error e) {
         g.release();
         throw e;
       }
-    } catch (IOException | RuntimeException | Error e) {
-      fire(common.listeners(), new WorkloadEvent(WorkloadEvent.Type.FAILED, common.jobId(), pid,
-          null));
+    } catch (IOException | EnforcementException | RuntimeException | Error e) {
+      events.fire(new WorkloadEvent(WorkloadEvent.Type.FAILED, common.jobId(), pid, null));
       throw e;
     }
-    for (String warning : w.warnings) {
-      LOG.warn("{}", warning);
-    }
-    fire(common.listeners(), new WorkloadEvent(WorkloadEvent.Type.RUNNING, common.jobId(),
-        w.pid(), null));
-    w.watch();
-    return w;
-  }
-
-  /** Delivers an event to each listener; a listener's exception is logged and ignored. */
-  static void fire(List<WorkloadListener> listeners, WorkloadEvent event) {
-    for (WorkloadListener l : listeners) {
-      try {
-        l.onEvent(event);
-      } catch (RuntimeException e) {
-        LOG.warn("workload listener failed on {}: {}", event.type(), e.toString());
+    // placed: from here on, a start either completes or undoes the placement
+    try {
+      for (String warning : w.warnings) {
+        LOG.warn("{}", warning);
       }
+      events.fire(new WorkloadEvent(WorkloadEvent.Type.RUNNING, common.jobId(), w.pid(), null));
+      w.watch();
+    } catch (RuntimeException | Error e) {
+      w.abort();
+      w.governance.release();
+      events.fire(new WorkloadEvent(WorkloadEvent.Type.FAILED, common.jobId(), w.pid(), null));
+      throw e;
     }
+    return w;
   }
 
   /**
@@ -213,6 +238,17 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
   abstract void stopWatching();
 
   /**
+   * Sends a signal to every process of the workload (its process group or descendants, and
+   * every member of its cgroup).
+   *
+   * @param signal the signal
+   */
+  abstract void signalWorkload(int signal);
+
+  /** Undoes the placement after a start that could not complete (kill or restore). */
+  abstract void abort();
+
+  /**
    * What was observed of the exit; may add to the final enforcement and warnings.
    *
    * @param finalEnforcement the entries, to change in place
@@ -230,10 +266,66 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
    */
   abstract boolean onDetach(List<String> finalWarnings);
 
-  /** Whether the timeout policy signalled the workload (only run mode has one). */
-  boolean timedOut() {
-    return false;
+  /**
+   * Starts a policy: SIGTERM to every process of the workload now, SIGKILL after the grace
+   * period. The first policy wins; one started after the end does nothing.
+   *
+   * @param reason {@link ExitReason#TIMEOUT} or {@link ExitReason#SIGNAL} (terminate)
+   * @param grace the time between SIGTERM and SIGKILL
+   */
+  final void startPolicy(ExitReason reason, Duration grace) {
+    synchronized (this) {
+      if (built != null || buildFailure != null || policy != null) {
+        return;
+      }
+      policy = reason;
+    }
+    LOG.warn("job {}: {}, sending SIGTERM (SIGKILL after {})", common.jobId(),
+        reason == ExitReason.TIMEOUT ? "timeout reached" : "terminating", grace);
+    send(Signals.SIGTERM);
+    killTimer = Timers.schedule(() -> {
+      LOG.warn("job {}: still running after the grace period of {}, sending SIGKILL",
+          common.jobId(), grace);
+      send(Signals.SIGKILL);
+    }, grace.toNanos());
   }
+
+  private void send(int signal) {
+    lastSignal = signal;
+    try {
+      signalWorkload(signal);
+    } catch (RuntimeException | LinkageError e) {
+      LOG.warn("job {}: could not send {}: {}", common.jobId(), Signals.name(signal), e.toString());
+    }
+  }
+
+  @Override
+  public final void terminate(Duration grace) {
+    startPolicy(ExitReason.SIGNAL, checkDelay("grace", grace));
+  }
+
+  /**
+   * Checks a delay for the timer: zero or positive, and representable (about 292 years).
+   *
+   * @param name the parameter's name
+   * @param delay the delay
+   * @return it
+   * @throws IllegalArgumentException naming the parameter, the value and the range
+   */
+  static Duration checkDelay(String name, Duration delay) {
+    java.util.Objects.requireNonNull(delay, name);
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException(name + " must be zero or positive, got " + delay);
+    }
+    if (delay.compareTo(MAX_DELAY) > 0) {
+      throw new IllegalArgumentException(name + " must be at most " + MAX_DELAY
+          + " (what the timer can represent), got " + delay);
+    }
+    return delay;
+  }
+
+  /** The longest delay the timer represents: Long.MAX_VALUE nanoseconds (about 292 years). */
+  static final Duration MAX_DELAY = Duration.ofNanos(Long.MAX_VALUE);
 
   /**
    * Finishes the workload once: builds the report, completes the future, then fires the
@@ -245,21 +337,25 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
     WorkloadReport r;
     boolean[] launchFailed = new boolean[1];
     synchronized (this) {
-      if (report.isDone()) {
+      if (built != null || buildFailure != null) {
         return;
       }
       try {
         r = buildReport(detached, launchFailed);
       } catch (RuntimeException | Error e) {
         // whoever waits for the report learns of it; the thread that observed the exit goes on
+        buildFailure = e instanceof RuntimeException re ? re
+            : new IllegalStateException("building the report failed", e);
         report.completeExceptionally(e);
         LOG.error("job {}: building the report failed: {}", common.jobId(), e.toString());
         return;
       }
-      report.complete(r);
+      built = r;
     }
-    fire(common.listeners(), new WorkloadEvent(Outcome.eventType(r.exitReason(), launchFailed[0]),
-        common.jobId(), pid(), r));
+    // listeners get the terminal event before the future completes: whoever awaits the report
+    // finds every listener already told
+    events.fire(new WorkloadEvent(Outcome.eventType(r.exitReason(), launchFailed[0]),
+        common.jobId(), pid(), r), () -> report.complete(r));
   }
 
   private WorkloadReport buildReport(boolean detached, boolean[] launchFailed) {
@@ -271,6 +367,20 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
         ? new Observed(null, false)
         : observeExit(finalEnforcement, finalWarnings);
     launchFailed[0] = observed.launchFailed();
+    Outcome.Policy byPolicy = null;
+    ScheduledFuture<?> k = killTimer;
+    if (k != null) {
+      k.cancel(false);
+    }
+    if (policy != null && !detached) {
+      byPolicy = new Outcome.Policy(policy, Signals.name(lastSignal));
+      // the workload's time is up: whatever ignored SIGTERM or outlived the main process goes now
+      try {
+        signalWorkload(Signals.SIGKILL);
+      } catch (RuntimeException | LinkageError e) {
+        finalWarnings.add("could not kill what remained of the workload: " + e);
+      }
+    }
     Usage usage;
     try {
       usage = governance.usage();
@@ -282,7 +392,7 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
     if (release) {
       finalWarnings.addAll(governance.release());
     }
-    Outcome outcome = Outcome.classify(observed.exitValue(), timedOut(), usage.oomKills(),
+    Outcome outcome = Outcome.classify(observed.exitValue(), byPolicy, usage.oomKills(),
         observed.launchFailed(), detached);
     Outcome.Sla sla = Outcome.sla(common.slaEligible(), outcome.reason(), finalEnforcement);
     return new WorkloadReport(
@@ -311,7 +421,12 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
   @Override
   public final WorkloadReport detach() {
     finish(true);
-    return report.join();
+    synchronized (this) {
+      if (built != null) {
+        return built;
+      }
+      throw new IllegalStateException("building the report failed", buildFailure);
+    }
   }
 
   @Override
@@ -346,11 +461,55 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
 
   @Override
   public final WorkloadReport awaitReport() throws InterruptedException {
+    WorkloadReport inside = insideListener();
+    if (inside != null) {
+      return inside;
+    }
     try {
       return report.get();
     } catch (ExecutionException e) {
       throw new IllegalStateException("building the report failed", e.getCause());
     }
+  }
+
+  @Override
+  public final WorkloadReport awaitReport(Duration timeout)
+      throws InterruptedException, TimeoutException {
+    java.util.Objects.requireNonNull(timeout, "timeout");
+    WorkloadReport inside = insideListener();
+    if (inside != null) {
+      return inside;
+    }
+    long nanos = timeout.isNegative() ? 0
+        : timeout.compareTo(MAX_DELAY) > 0 ? Long.MAX_VALUE : timeout.toNanos();
+    try {
+      return report.get(nanos, TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("building the report failed", e.getCause());
+    } catch (TimeoutException e) {
+      TimeoutException t = new TimeoutException("job " + common.jobId() + " (pid " + pid()
+          + ") still running after " + timeout);
+      t.initCause(e);
+      throw t;
+    }
+  }
+
+  /**
+   * Within a listener of this workload the future completes only after the listener returns:
+   * the terminal event's listener gets the built report; any other would wait for itself.
+   */
+  private @Nullable WorkloadReport insideListener() {
+    if (!events.deliveringOnThisThread()) {
+      return null;
+    }
+    synchronized (this) {
+      if (built != null) {
+        return built;
+      }
+    }
+    throw new IllegalStateException("job " + common.jobId() + ": a listener cannot wait for the"
+        + " report before the workload has ended (the report reaches listeners in the terminal"
+        + " event)");
   }
 
   @Override

@@ -66,6 +66,16 @@ public interface Governance {
   void moveBack(long pid, String originalCgroups) throws IOException;
 
   /**
+   * The processes in the workload's cgroup now (attach mode's detach with restore moves back
+   * those that joined after the adoption). A backend without cgroups returns none.
+   *
+   * @return their pids
+   */
+  default List<Long> members() {
+    return List.of();
+  }
+
+  /**
    * Sends a signal to every process in the workload's cgroup. The core also signals the
    * workload's process group; a backend without cgroups does nothing here.
    *

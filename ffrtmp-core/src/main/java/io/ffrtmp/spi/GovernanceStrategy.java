@@ -36,8 +36,9 @@ public interface GovernanceStrategy {
 
   /**
    * Prepares governance for one workload: creates its cgroup and writes its limits, reading
-   * each back. In strict mode a constraint that cannot be enforced must throw {@link
-   * io.ffrtmp.EnforcementException} after undoing what was done.
+   * each back, and records in {@link Governance#enforcement()} what became of each constraint.
+   * Strict mode is the core's: it releases a governance whose record has a constraint not in
+   * force and refuses the start; a backend does not throw for it.
    *
    * @param request the workload's job id and constraints
    * @return the prepared governance

@@ -30,6 +30,34 @@ class ExitWatcherTest {
   }
 
   @Test
+  void aProcessAlreadyGoneAtRegistration_firesBeforeWatchReturns() throws Exception {
+    Process p = new ProcessBuilder("true").start();
+    long start = ProcFs.stat(p.pid()).map(ProcFs.Stat::startTime).orElse(0L);
+    p.waitFor(); // exited and reaped: pidfd_open says ESRCH
+    boolean[] fired = new boolean[1];
+    ExitWatcher.shared().watch(p.pid(), start, () -> fired[0] = true);
+    assertTrue(fired[0], "said at once, not at the watcher's next look");
+  }
+
+  @Test
+  void aNewlyPolledProcess_wakesTheIdleWatcher_atOnce() throws Exception {
+    ExitWatcher w = ExitWatcher.pollingOnly();
+    Thread.sleep(100); // the watcher is asleep in its 1 s idle wait
+    Process p = new ProcessBuilder("sleep", "30").start();
+    try {
+      long start = ProcFs.stat(p.pid()).orElseThrow().startTime();
+      CompletableFuture<Long> done = new CompletableFuture<>();
+      w.watch(p.pid(), start, () -> done.complete(System.nanoTime()));
+      long killed = System.nanoTime();
+      p.destroyForcibly();
+      long ms = (done.get(5, TimeUnit.SECONDS) - killed) / 1_000_000;
+      assertTrue(ms < 300, "noticed after " + ms + " ms, not after the idle second");
+    } finally {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
   void pidReuse_aRecordedStartTimeThatNoLongerMatches_countsAsExited() throws Exception {
     Process p = new ProcessBuilder("sleep", "30").start();
     try {

@@ -12,31 +12,46 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class OutcomeTest {
+  private static final Outcome.Policy TIMEOUT = new Outcome.Policy(ExitReason.TIMEOUT, "SIGTERM");
+  private static final Outcome.Policy TERMINATE = new Outcome.Policy(ExitReason.SIGNAL, "SIGKILL");
+
+  @Test
+  void classify_terminate_isSignal_withTheObservedOrTheLastSentSignal() {
+    assertEquals(new Outcome(143, ExitReason.SIGNAL, "SIGTERM"),
+        Outcome.classify(143, TERMINATE, 0L, false, false));
+    assertEquals(new Outcome(0, ExitReason.SIGNAL, "SIGKILL"),
+        Outcome.classify(0, TERMINATE, 0L, false, false));
+    assertEquals(new Outcome(null, ExitReason.SIGNAL, "SIGKILL"),
+        Outcome.classify(null, TERMINATE, 0L, false, false));
+    assertEquals(new Outcome(null, ExitReason.TIMEOUT, "SIGTERM"),
+        Outcome.classify(null, TIMEOUT, 0L, false, false));
+  }
+
   @Test
   void classify_codesSignalsOomAndTimeout() {
-    assertEquals(new Outcome(0, ExitReason.SUCCESS, null), Outcome.classify(0, false, null, false, false));
-    assertEquals(new Outcome(42, ExitReason.ERROR, null), Outcome.classify(42, false, 0L, false, false));
-    assertEquals(new Outcome(137, ExitReason.SIGNAL, "SIGKILL"), Outcome.classify(137, false, 0L, false, false));
-    assertEquals(new Outcome(137, ExitReason.SIGNAL, "SIGKILL"), Outcome.classify(137, false, null, false, false));
-    assertEquals(new Outcome(137, ExitReason.OOM, "SIGKILL"), Outcome.classify(137, false, 1L, false, false));
-    assertEquals(new Outcome(143, ExitReason.TIMEOUT, "SIGTERM"), Outcome.classify(143, true, 0L, false, false));
-    assertEquals(new Outcome(0, ExitReason.TIMEOUT, null), Outcome.classify(0, true, 0L, false, false));
-    assertEquals(new Outcome(127, ExitReason.ERROR, null), Outcome.classify(127, false, null, true, false));
-    assertEquals(new Outcome(1, ExitReason.ERROR, null), Outcome.classify(1, false, 3L, false, false));
+    assertEquals(new Outcome(0, ExitReason.SUCCESS, null), Outcome.classify(0, null, null, false, false));
+    assertEquals(new Outcome(42, ExitReason.ERROR, null), Outcome.classify(42, null, 0L, false, false));
+    assertEquals(new Outcome(137, ExitReason.SIGNAL, "SIGKILL"), Outcome.classify(137, null, 0L, false, false));
+    assertEquals(new Outcome(137, ExitReason.SIGNAL, "SIGKILL"), Outcome.classify(137, null, null, false, false));
+    assertEquals(new Outcome(137, ExitReason.OOM, "SIGKILL"), Outcome.classify(137, null, 1L, false, false));
+    assertEquals(new Outcome(143, ExitReason.TIMEOUT, "SIGTERM"), Outcome.classify(143, TIMEOUT, 0L, false, false));
+    assertEquals(new Outcome(0, ExitReason.TIMEOUT, "SIGTERM"), Outcome.classify(0, TIMEOUT, 0L, false, false));
+    assertEquals(new Outcome(127, ExitReason.ERROR, null), Outcome.classify(127, null, null, true, false));
+    assertEquals(new Outcome(1, ExitReason.ERROR, null), Outcome.classify(1, null, 3L, false, false));
   }
 
   @Test
   void classify_unknownExitStatus_isUnknownOrOom_andDetachedWins() {
     assertEquals(new Outcome(null, ExitReason.UNKNOWN, null),
-        Outcome.classify(null, false, 0L, false, false));
+        Outcome.classify(null, null, 0L, false, false));
     assertEquals(new Outcome(null, ExitReason.UNKNOWN, null),
-        Outcome.classify(null, false, null, false, false));
+        Outcome.classify(null, null, null, false, false));
     assertEquals(new Outcome(null, ExitReason.OOM, "SIGKILL"),
-        Outcome.classify(null, false, 2L, false, false));
+        Outcome.classify(null, null, 2L, false, false));
     assertEquals(new Outcome(null, ExitReason.DETACHED, null),
-        Outcome.classify(null, false, 2L, false, true));
+        Outcome.classify(null, null, 2L, false, true));
     assertEquals(new Outcome(null, ExitReason.DETACHED, null),
-        Outcome.classify(0, true, 0L, false, true));
+        Outcome.classify(0, TIMEOUT, 0L, false, true));
   }
 
   @Test

@@ -60,6 +60,18 @@ class StrategiesTest {
   }
 
   @Test
+  void forcingNiceFallback_whileACgroupBackendIsUsable_warnsOfNothing() {
+    var probed = Strategies.probeAll(List.of(fake("nice-fallback", 0, true, "always"),
+        fake("cgroup-v2", 300, false, "lacks controllers cpu"),
+        fake("cgroup-v1", 200, true, "ok")), w -> {});
+    assertEquals(List.of(), Strategies.select(probed, "nice-fallback").warnings(),
+        "a cgroup backend is usable: the fallback was chosen, not fallen back to");
+    var none = Strategies.probeAll(List.of(fake("nice-fallback", 0, true, "always"),
+        fake("cgroup-v1", 200, false, "permission denied: no")), w -> {});
+    assertEquals(2, Strategies.select(none, null).warnings().size(), "a real fall-back warns");
+  }
+
+  @Test
   void select_forcedUnusable_saysWhy() {
     var probed =
         Strategies.probeAll(

@@ -1,5 +1,6 @@
 package io.ffrtmp.examples;
 
+import io.ffrtmp.EnforcementException;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Intent;
 import io.ffrtmp.Workload;
@@ -22,9 +23,12 @@ public final class WorkerAgentExample {
    * @param jobs how many jobs
    * @param command each job's command
    * @return the reports, in job order
-   * @throws IOException if a job cannot be started
+   * @throws IOException if a job cannot be started on this host
+   * @throws EnforcementException never here (not strict); a strict agent decides what a refusal
+   *     means for the job (requeue elsewhere, fail it), unlike an I/O error it may retry
    */
-  public static List<WorkloadReport> runJobs(int jobs, List<String> command) throws IOException {
+  public static List<WorkloadReport> runJobs(int jobs, List<String> command)
+      throws IOException, EnforcementException {
     List<CompletableFuture<WorkloadReport>> running = new ArrayList<>();
     for (int i = 0; i < jobs; i++) {
       GovernedWorkload w =
@@ -45,8 +49,9 @@ public final class WorkerAgentExample {
    *
    * @param args job count, then the command
    * @throws IOException if a job cannot be started
+   * @throws EnforcementException never here (not strict)
    */
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws IOException, EnforcementException {
     int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 4;
     List<String> command =
         args.length > 1 ? List.of(args).subList(1, args.length) : List.of("sleep", "1");

@@ -64,6 +64,15 @@ class UnprivilegedCliIT {
   }
 
   @Test
+  void run_withoutNice_keepsTheInheritedNice_evenUnprivilegedAndStrict() throws Exception {
+    // nothing requested, nothing changed: a wrapper at nice 7 may not lower its workload to 0,
+    // and need not: --nice was not given
+    Result r = nobody("nice -n 7 ffrtmp run --strict -- sh -c \"cut -d\\  -f19 /proc/\\$\\$/stat\"");
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals("7\n", r.out(), r.toString());
+  }
+
+  @Test
   void run_json_isValid() throws Exception {
     Assumptions.assumeTrue(Shell.onPath("jq"), "needs jq");
     Result r = nobody("ffrtmp run --json --job-id nobody-json -- echo out > r.json;"

@@ -37,6 +37,7 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
 
   private final CgroupFs fs;
   private final Path procSelf;
+  private final Path sysBlock;
   private final StaleSweeper sweeper = new StaleSweeper();
   /** The hierarchies under the default parent rule, read once (mounts do not move under us). */
   private volatile @Nullable Map<String, Parent> defaultHierarchies;
@@ -53,8 +54,21 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
    * @param procSelf the directory holding {@code mountinfo} and {@code cgroup}
    */
   public CgroupV1Strategy(CgroupFs fs, Path procSelf) {
+    this(fs, procSelf, Path.of("/sys/block"));
+  }
+
+  /**
+   * A backend over an injected cgroupfs, /proc directory and block device directory (tests).
+   *
+   * @param fs the cgroupfs
+   * @param procSelf the directory holding {@code mountinfo} and {@code cgroup}
+   * @param sysBlock the block devices ({@code /sys/block}), whose IO schedulers decide whether
+   *     an IO weight takes effect
+   */
+  public CgroupV1Strategy(CgroupFs fs, Path procSelf, Path sysBlock) {
     this.fs = fs;
     this.procSelf = procSelf;
+    this.sysBlock = sysBlock;
   }
 
   @Override
@@ -170,7 +184,7 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
     Map<String, Path> dirs = new LinkedHashMap<>();
     parents.forEach((c, p) -> dirs.put(c, p.dir().resolve(leaf)));
     String path = (cpu.path().endsWith("/") ? cpu.path() : cpu.path() + "/") + leaf;
-    V1Governance g = new V1Governance(fs, dirs, path, parents);
+    V1Governance g = new V1Governance(fs, dirs, path, parents, sysBlock);
     g.applyLimits(request.constraints());
     return g;
   }

@@ -6,6 +6,7 @@ import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.CgroupGovernance;
 import io.ffrtmp.cgroups.ControlFiles;
 import io.ffrtmp.cgroups.ControlWrite;
+import io.ffrtmp.cgroups.IoSchedulers;
 import io.ffrtmp.cgroups.LimitRule;
 import io.ffrtmp.cgroups.LimitTable;
 import io.ffrtmp.cgroups.MemberSignals;
@@ -47,6 +48,8 @@ final class V1Governance extends CgroupGovernance {
   private final Map<String, Path> dirs;
   private final String cgroupPath;
 
+  private final Path sysBlock;
+
   /** controller -> its hierarchy, to find a process's original cgroup again. */
   private final Map<String, CgroupV1Strategy.Parent> hierarchies;
 
@@ -54,8 +57,10 @@ final class V1Governance extends CgroupGovernance {
       CgroupFs fs,
       Map<String, Path> dirs,
       String cgroupPath,
-      Map<String, CgroupV1Strategy.Parent> hierarchies) {
+      Map<String, CgroupV1Strategy.Parent> hierarchies,
+      Path sysBlock) {
     super(fs, LIMITS);
+    this.sysBlock = sysBlock;
     this.dirs = Collections.unmodifiableMap(new LinkedHashMap<>(dirs));
     this.cgroupPath = cgroupPath;
     this.hierarchies = Collections.unmodifiableMap(new LinkedHashMap<>(hierarchies));
@@ -64,6 +69,19 @@ final class V1Governance extends CgroupGovernance {
   @Override
   protected @Nullable Path dirOf(String controller) {
     return dirs.get(controller);
+  }
+
+  /** blkio.weight works only under cfq, blkio.bfq.weight only under bfq. */
+  @Override
+  protected @Nullable String ineffective(ControlWrite write) {
+    switch (write.file()) {
+      case "blkio.weight":
+        return IoSchedulers.whyNotInUse(sysBlock, "cfq");
+      case "blkio.bfq.weight":
+        return IoSchedulers.whyNotInUse(sysBlock, "bfq");
+      default:
+        return null;
+    }
   }
 
   @Override

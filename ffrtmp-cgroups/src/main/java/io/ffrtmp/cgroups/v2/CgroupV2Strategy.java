@@ -53,6 +53,7 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
 
   private final CgroupFs fs;
   private final Path procSelf;
+  private final Path sysBlock;
   private final StaleSweeper sweeper = new StaleSweeper();
   /**
    * The layout found at the first start, kept: after a move into {@value #SUPERVISOR_LEAF},
@@ -72,8 +73,21 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
    * @param procSelf the directory holding {@code mountinfo} and {@code cgroup}
    */
   public CgroupV2Strategy(CgroupFs fs, Path procSelf) {
+    this(fs, procSelf, Path.of("/sys/block"));
+  }
+
+  /**
+   * A backend over an injected cgroupfs, /proc directory and block device directory (tests).
+   *
+   * @param fs the cgroupfs
+   * @param procSelf the directory holding {@code mountinfo} and {@code cgroup}
+   * @param sysBlock the block devices ({@code /sys/block}), whose IO schedulers decide whether
+   *     an IO weight takes effect
+   */
+  public CgroupV2Strategy(CgroupFs fs, Path procSelf, Path sysBlock) {
     this.fs = fs;
     this.procSelf = procSelf;
+    this.sysBlock = sysBlock;
   }
 
   @Override
@@ -186,7 +200,7 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
     sweeper.sweepOnce(fs, parent);
     String leaf = UniqueLeaf.create(fs, List.of(parent), request.jobId());
     String path = (parentPath.endsWith("/") ? parentPath : parentPath + "/") + leaf;
-    V2Governance g = new V2Governance(fs, parent.resolve(leaf), path, l.mountPoint());
+    V2Governance g = new V2Governance(fs, parent.resolve(leaf), path, l.mountPoint(), sysBlock);
     g.applyLimits(request.constraints());
     return g;
   }

@@ -9,6 +9,7 @@ import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.CgroupGovernance;
 import io.ffrtmp.cgroups.ControlFiles;
 import io.ffrtmp.cgroups.ControlWrite;
+import io.ffrtmp.cgroups.IoSchedulers;
 import io.ffrtmp.cgroups.LimitRule;
 import io.ffrtmp.cgroups.LimitTable;
 import io.ffrtmp.cgroups.MemberSignals;
@@ -52,8 +53,11 @@ final class V2Governance extends CgroupGovernance {
   private final String cgroupPath;
   private final Path mountPoint;
 
-  V2Governance(CgroupFs fs, Path dir, String cgroupPath, Path mountPoint) {
+  private final Path sysBlock;
+
+  V2Governance(CgroupFs fs, Path dir, String cgroupPath, Path mountPoint, Path sysBlock) {
     super(fs, LIMITS);
+    this.sysBlock = sysBlock;
     this.dir = dir;
     this.cgroupPath = cgroupPath;
     this.mountPoint = mountPoint;
@@ -62,6 +66,19 @@ final class V2Governance extends CgroupGovernance {
   @Override
   protected Path dirOf(String controller) {
     return dir;
+  }
+
+  /** io.weight is iocost's and works only where it is enabled; io.bfq.weight only under bfq. */
+  @Override
+  protected @Nullable String ineffective(ControlWrite write) {
+    switch (write.file()) {
+      case "io.weight":
+        return IoSchedulers.whyIocostOff(fs, mountPoint.resolve("io.cost.qos"));
+      case "io.bfq.weight":
+        return IoSchedulers.whyNotInUse(sysBlock, "bfq");
+      default:
+        return null;
+    }
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.ffrtmp.cgroups.faults;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.Usage;
 import io.ffrtmp.cgroups.CgroupFs;
+import io.ffrtmp.cgroups.CgroupFsException;
 import io.ffrtmp.cgroups.v1.CgroupV1Strategy;
 import io.ffrtmp.spi.Availability;
 import io.ffrtmp.spi.Governance;
@@ -10,7 +11,6 @@ import io.ffrtmp.spi.GovernanceRequest;
 import io.ffrtmp.spi.GovernanceStrategy;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -93,9 +93,12 @@ public final class FaultyStrategy implements GovernanceStrategy {
     switch (fault.errno()) {
       case EACCES: return new AccessDeniedException(file.toString());
       case ENOENT: return new NoSuchFileException(file.toString());
-      case EBUSY: return new FileSystemException(file.toString(), null, "Device or resource busy");
-      case EINVAL: return new FileSystemException(file.toString(), null, "Invalid argument");
-      default: return new FileSystemException(file.toString(), null, "No space left on device");
+      case EBUSY: return new CgroupFsException(file.toString(), CgroupFsException.EBUSY,
+          "Device or resource busy");
+      case EINVAL: return new CgroupFsException(file.toString(), CgroupFsException.EINVAL,
+          "Invalid argument");
+      default: return new CgroupFsException(file.toString(), CgroupFsException.ENOSPC,
+          "No space left on device");
     }
   }
 

@@ -133,6 +133,27 @@ class CgroupV1AttachTest {
   }
 
   @Test
+  void detachWithRestore_movesBackAChildForkedAfterTheAdoption_andTheCgroupGoes()
+      throws Exception {
+    Process p = spawn("/bin/sh", "-c", "read x; sleep 30 & echo forked; wait");
+    String before = cgroupOf(p.pid());
+    GovernedWorkload w = Workload.attach(p.pid()).withJobId(prefix).withCpuQuota(30)
+        .restoreOnDetach(true).start();
+    p.getOutputStream().write('\n');
+    p.getOutputStream().flush();
+    assertEquals("forked", new BufferedReader(new InputStreamReader(p.getInputStream())).readLine());
+    long late = p.descendants().findFirst().orElseThrow().pid();
+    assertTrue(cgroupOf(late).contains("ffrtmp-wrapper-" + prefix), "born in the cgroup");
+    w.detach();
+    assertEquals(before, cgroupOf(late), "moved back where its parent came from");
+    assertEquals(before, cgroupOf(p.pid()));
+    for (var h : parents.values()) {
+      assertTrue(io.ffrtmp.testing.Host.awaitGoneDir(h.dir().resolve("ffrtmp-wrapper-" + prefix),
+          5000), "nothing left in " + h.dir());
+    }
+  }
+
+  @Test
   void detachByDefault_keepsTheCgroupAndItsLimits() throws Exception {
     Process p = spawn("sleep", "30");
     GovernedWorkload w = Workload.attach(p.pid()).withJobId(prefix).withCpuQuota(30).start();

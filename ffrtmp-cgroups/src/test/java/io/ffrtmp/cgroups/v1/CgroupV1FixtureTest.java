@@ -34,6 +34,9 @@ class CgroupV1FixtureTest {
   private FixtureCgroupFs fs;
   private Path cg;
 
+  /** The scheduler line of the one block device (blkio.weight needs cfq, bfq weights bfq). */
+  private String scheduler = "noop deadline [cfq]";
+
   private CgroupV1Strategy host(boolean blkio, boolean blkioWeight) throws Exception {
     cg = Files.createDirectories(tmp.resolve("cg"));
     List<String> hierarchies = blkio
@@ -56,7 +59,9 @@ class CgroupV1FixtureTest {
     Path proc = Files.createDirectories(tmp.resolve("proc"));
     Files.writeString(proc.resolve("mountinfo"), mountinfo);
     Files.writeString(proc.resolve("cgroup"), cgroup);
-    return new CgroupV1Strategy(fs, proc);
+    Path queue = Files.createDirectories(tmp.resolve("sys-block/sda/queue"));
+    Files.writeString(queue.resolve("scheduler"), scheduler + "\n");
+    return new CgroupV1Strategy(fs, proc, tmp.resolve("sys-block"));
   }
 
   /** The files a v1 kernel creates in a new cgroup of each hierarchy. */
@@ -142,6 +147,28 @@ class CgroupV1FixtureTest {
     assertEquals(EnforcementStatus.DEGRADED, io.status());
     assertTrue(io.detail().startsWith("neither blkio.weight nor blkio.bfq.weight exists"),
         io.detail());
+  }
+
+  @Test
+  void bfqWeightFile_withoutADeviceUnderBfq_isDegraded_notApplied() throws Exception {
+    scheduler = "[none] mq-deadline kyber bfq";
+    host(true, false); // the hierarchies and /proc files; new cgroups below get bfq's file:
+    FixtureCgroupFs plain = fs;
+    Governance g = new CgroupV1Strategy(new FixtureCgroupFs(cg, false, dir -> {
+      Map<String, String> f = files(dir, false);
+      if (dir.toString().contains("/blkio")) {
+        f.put("blkio.bfq.weight", "100");
+      }
+      return f;
+    }), tmp.resolve("proc"), tmp.resolve("sys-block"))
+        .prepare(new GovernanceRequest("bfq", ALL, false, null));
+    Enforcement io = entry(g, Constraint.IO_WEIGHT);
+    assertEquals(EnforcementStatus.DEGRADED, io.status());
+    assertEquals("blkio.bfq.weight", io.mechanism());
+    assertEquals("no block device uses the bfq IO scheduler, so its weights have no effect"
+        + " (sda:none)", io.detail());
+    assertEquals("100", plain.read(cg.resolve("blkio/ffrtmp-wrapper-bfq/blkio.bfq.weight")),
+        "nothing written");
   }
 
   @Test

@@ -208,22 +208,81 @@ class CgroupV1HostTest {
     assertEquals(ExitReason.SIGNAL, r.exitReason());
   }
 
-  @Test
-  void timeout_killsEveryMemberOfTheCgroup_evenOutsideTheProcessGroup() throws Exception {
-    // the child leaves the workload's session and process group: only the cgroup still holds it
-    GovernedWorkload w =
-        Workload.run(new ProcessBuilder("/bin/sh", "-c",
-                "setsid sh -c 'trap \"\" TERM; sleep 60' & echo $!; trap '' TERM; sleep 60"))
-            .withJobId(job(""))
-            .withTimeout(Duration.ofMillis(500), Duration.ofMillis(200))
-            .start();
+  /**
+   * Runs a script that prints the pid of a child it lets escape its session and process group,
+   * under a 500 ms timeout; returns that pid once the report says {@code timeout}.
+   */
+  private long timedOutWithAnEscapedChild(String script, Duration grace) throws Exception {
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c", script))
+        .withJobId(job("")).withTimeout(Duration.ofMillis(500), grace).start();
     String line = new java.io.BufferedReader(
         new java.io.InputStreamReader(w.process().orElseThrow().getInputStream())).readLine();
     long escaped = Long.parseLong(line.trim());
     pids.add(escaped);
     WorkloadReport r = w.onExit().get(20, TimeUnit.SECONDS);
     assertEquals(ExitReason.TIMEOUT, r.exitReason());
+    return escaped;
+  }
+
+  @Test
+  void timeout_killsEveryMemberOfTheCgroup_evenOutsideTheProcessGroup() throws Exception {
+    // the child leaves the workload's session and process group: only the cgroup still holds it
+    long escaped = timedOutWithAnEscapedChild(
+        "setsid sh -c 'trap \"\" TERM; sleep 60' & echo $!; trap '' TERM; sleep 60",
+        Duration.ofMillis(200));
     assertTrue(Host.awaitGone(escaped, 5000), "escaped child killed through the cgroup");
+  }
+
+  @Test
+  void timeout_mainProcessDiesFirst_theMemberIgnoringSigtermIsKilledToo_andTheCgroupGoes()
+      throws Exception {
+    // sh dies of SIGTERM at once; its escaped child ignores it; the grace is far longer than
+    // the test: only the end of the main process can have the rest killed
+    long escaped = timedOutWithAnEscapedChild(
+        "setsid sh -c 'trap \"\" TERM; sleep 61' & echo $!; wait", Duration.ofSeconds(60));
+    assertTrue(Host.awaitGone(escaped, 5000), "the member that ignored SIGTERM is gone");
+    for (var parent : parents.values()) {
+      assertTrue(Host.awaitGoneDir(parent.dir().resolve("ffrtmp-wrapper-" + job("")), 5000),
+          "cgroup removed in " + parent.dir());
+    }
+  }
+
+  @Test
+  void theRealCgroupfs_reportsTheKernelsErrno_notJustText() throws Exception {
+    Path dir = parents.get("cpu").dir().resolve("ffrtmp-wrapper-" + job(""));
+    CgroupFs.REAL.mkdir(dir);
+    Process sleeper = new ProcessBuilder("sleep", "30").start();
+    pids.add(sleeper.pid());
+    try {
+      io.ffrtmp.cgroups.CgroupFsException invalid = org.junit.jupiter.api.Assertions.assertThrows(
+          io.ffrtmp.cgroups.CgroupFsException.class,
+          () -> CgroupFs.REAL.write(dir.resolve("cpu.shares"), "not-a-number"));
+      assertEquals(io.ffrtmp.cgroups.CgroupFsException.EINVAL, invalid.errno());
+      CgroupFs.REAL.write(dir.resolve("cgroup.procs"), Long.toString(sleeper.pid()));
+      io.ffrtmp.cgroups.CgroupFsException busy = org.junit.jupiter.api.Assertions.assertThrows(
+          io.ffrtmp.cgroups.CgroupFsException.class, () -> CgroupFs.REAL.rmdir(dir));
+      assertEquals(io.ffrtmp.cgroups.CgroupFsException.EBUSY, busy.errno());
+    } finally {
+      sleeper.destroyForcibly().waitFor();
+      TestCgroups.remove(CgroupFs.REAL, List.of(dir), Duration.ofSeconds(2));
+    }
+  }
+
+  @Test
+  void busyCgroup_isRemovedOnceEmpty_whileTheJvmRuns_longAfterTheWorkloadEnded()
+      throws Exception {
+    // a background child outlives the workload by 4 s: past the first retries' backoff
+    WorkloadReport r = Workload.run("/bin/sh", "-c", "sleep 4 & exit 0").withJobId(job(""))
+        .withCpuQuota(50).start().awaitReport();
+    assertEquals(ExitReason.SUCCESS, r.exitReason());
+    assertTrue(r.warnings().stream().anyMatch(x -> x.contains("still holds processes")),
+        r.warnings().toString());
+    Path cpuDir = parents.get("cpu").dir().resolve("ffrtmp-wrapper-" + job(""));
+    assertTrue(Files.isDirectory(cpuDir), "kept while the child lives");
+    for (var parent : parents.values()) {
+      assertTrue(Host.awaitGoneDir(parent.dir().resolve("ffrtmp-wrapper-" + job("")), 20_000),
+          "collected once empty, by this still running JVM: " + parent.dir());
+    }
   }
 
   @Test

@@ -36,6 +36,7 @@ class CgroupV2FixtureTest {
 
   @TempDir Path tmp;
   private Path root;
+  private Path sysBlock;
   private FixtureCgroupFs fs;
 
   /** A v2 hierarchy whose root offers {@code controllers}; the JVM's cgroup is {@code own}. */
@@ -53,11 +54,21 @@ class CgroupV2FixtureTest {
     fs.put(root.resolve("cgroup.controllers"), controllers);
     fs.put(root.resolve("cgroup.subtree_control"), "");
     fs.put(root.resolve("cgroup.procs"), "");
+    // iocost enabled for one device: io.weight takes effect
+    fs.put(root.resolve("io.cost.qos"), "8:0 enable=1 ctrl=auto rpct=0.00 rlat=250000 wpct=0.00"
+        + " wlat=250000 min=1.00 max=10000.00");
+    sysBlock = Files.createDirectories(tmp.resolve("sys-block"));
+    scheduler("vda", "[mq-deadline] kyber bfq none");
     Path proc = Files.createDirectories(tmp.resolve("proc"));
     Files.writeString(proc.resolve("mountinfo"),
         "40 30 0:37 / " + root + " rw,relatime - cgroup2 cgroup2 rw,nsdelegate\n");
     Files.writeString(proc.resolve("cgroup"), "0::" + own + "\n");
-    return new CgroupV2Strategy(fs, proc);
+    return new CgroupV2Strategy(fs, proc, sysBlock);
+  }
+
+  private void scheduler(String device, String line) throws IOException {
+    Path q = Files.createDirectories(sysBlock.resolve(device).resolve("queue"));
+    Files.writeString(q.resolve("scheduler"), line + "\n");
   }
 
   private CgroupV2Strategy host(String controllers, String own) throws IOException {
@@ -159,12 +170,42 @@ class CgroupV2FixtureTest {
   }
 
   @Test
-  void onlyIoBfqWeight_isUsedWithItsOwnFormula() throws Exception {
-    Governance g = host("cpu io memory", "/", files -> {
+  void ioWeight_withoutIocost_isDegraded_notAppliedWithoutEffect() throws Exception {
+    CgroupV2Strategy s = host("cpu io memory", "/");
+    fs.put(root.resolve("io.cost.qos"), "");
+    Governance g = s.prepare(request(ALL));
+    Enforcement io = entry(g, Constraint.IO_WEIGHT);
+    assertEquals(EnforcementStatus.DEGRADED, io.status());
+    assertEquals("io.weight", io.mechanism());
+    assertTrue(io.detail().startsWith("io.weight has no effect: the iocost controller is enabled"
+        + " for no device"), io.detail());
+    assertEquals("default 100", fs.read(root.resolve("ffrtmp-wrapper-job-1/io.weight")),
+        "nothing written");
+  }
+
+  @Test
+  void ioBfqWeight_withoutADeviceUnderBfq_isDegradedNamingTheSchedulers() throws Exception {
+    CgroupV2Strategy s = host("cpu io memory", "/", files -> {
       files.remove("io.weight");
       files.put("io.bfq.weight", "default 100");
       return files;
-    }).prepare(request(ALL));
+    });
+    Governance g = s.prepare(request(ALL));
+    Enforcement io = entry(g, Constraint.IO_WEIGHT);
+    assertEquals(EnforcementStatus.DEGRADED, io.status());
+    assertEquals("no block device uses the bfq IO scheduler, so its weights have no effect"
+        + " (vda:mq-deadline)", io.detail());
+  }
+
+  @Test
+  void onlyIoBfqWeight_isUsedWithItsOwnFormula() throws Exception {
+    CgroupV2Strategy s = host("cpu io memory", "/", files -> {
+      files.remove("io.weight");
+      files.put("io.bfq.weight", "default 100");
+      return files;
+    });
+    scheduler("sda", "mq-deadline kyber [bfq] none");
+    Governance g = s.prepare(request(ALL));
     assertEquals("default 500", fs.read(root.resolve("ffrtmp-wrapper-job-1/io.bfq.weight")));
     assertEquals("io.bfq.weight", entry(g, Constraint.IO_WEIGHT).mechanism());
     assertEquals(EnforcementStatus.APPLIED, entry(g, Constraint.IO_WEIGHT).status());

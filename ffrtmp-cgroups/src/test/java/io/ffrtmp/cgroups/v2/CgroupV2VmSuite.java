@@ -106,6 +106,46 @@ class CgroupV2VmSuite {
   }
 
   @Test
+  void timeout_mainDiesFirst_theEscapedMemberIgnoringSigtermIsKilledToo(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "setsid sh -c 'trap \"\" TERM; sleep 62' & echo $!; wait"))
+        .withJobId(id).withTimeout(Duration.ofSeconds(1), Duration.ofSeconds(120)).start();
+    long escaped = Long.parseLong(new BufferedReader(new InputStreamReader(
+        w.process().orElseThrow().getInputStream())).readLine().trim());
+    WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+    assertEquals(ExitReason.TIMEOUT, r.exitReason());
+    assertTrue(Host.awaitGone(escaped, 20_000), "killed long before the 120 s grace");
+    assertTrue(Host.awaitGoneDir(ROOT.resolve("ffrtmp-wrapper-" + id), 20_000));
+  }
+
+  @Test
+  void busyCgroup_isRemovedOnceEmpty_whileTheJvmRuns(TestInfo info) throws Exception {
+    String id = job(info);
+    WorkloadReport r = Workload.run("/bin/sh", "-c", "sleep 4 & exit 0").withJobId(id)
+        .withMemoryLimitMb(64).start().awaitReport();
+    assertEquals(ExitReason.SUCCESS, r.exitReason(), r.toJson());
+    assertTrue(Host.awaitGoneDir(ROOT.resolve("ffrtmp-wrapper-" + id), 60_000),
+        "collected once the background child has exited, by this still running JVM");
+  }
+
+  @Test
+  void ioWeight_withoutIocostEnabled_isReportedDegraded_notApplied(TestInfo info)
+      throws Exception {
+    String qos = Files.exists(ROOT.resolve("io.cost.qos")) ? read(ROOT.resolve("io.cost.qos")) : "";
+    org.junit.jupiter.api.Assumptions.assumeFalse(qos.contains("enable=1"),
+        "iocost is enabled on this kernel: io.weight would take effect");
+    String id = job(info);
+    WorkloadReport r = Workload.run("/bin/true").withJobId(id).withIoWeight(50).start()
+        .awaitReport();
+    var io = r.enforcement().stream().filter(e -> e.constraint().equals("io_weight"))
+        .findFirst().orElseThrow();
+    assertEquals(EnforcementStatus.DEGRADED, io.status(), r.toJson());
+    assertTrue(io.detail().contains("iocost") || io.detail().contains("neither"), io.detail());
+  }
+
+  @Test
   void workloadAndItsChildren_areAllInTheCgroup(TestInfo info) throws Exception {
     String id = job(info);
     GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",

@@ -60,8 +60,7 @@ public final class Launch {
       throws IOException {
     Path shim = Shim.path();
     Path errFile =
-        shim.getParent()
-            .getParent()
+        Shim.privateDir()
             .resolve("launch-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet()
                 + ".err");
     List<String> cmd = new ArrayList<>(template.command().size() + joinFiles.size() + 8);
@@ -86,7 +85,40 @@ public final class Launch {
     var env = pb.environment();
     env.clear();
     env.putAll(template.environment());
-    return new Started(pb.start(), errFile);
+    try {
+      return new Started(pb.start(), errFile);
+    } catch (IOException e) {
+      throw inUsersTerms(template, e);
+    }
+  }
+
+  /**
+   * The JDK names the program it started (the shim); the user knows their own command and
+   * directory. The cause stays attached.
+   */
+  private static IOException inUsersTerms(ProcessBuilder template, IOException e) {
+    java.io.File dir = template.directory();
+    String why = String.valueOf(e.getMessage());
+    int errno = 0;
+    int at = why.indexOf("error=");
+    if (at >= 0) {
+      int end = at + 6;
+      while (end < why.length() && Character.isDigit(why.charAt(end))) {
+        end++;
+      }
+      try {
+        errno = Integer.parseInt(why.substring(at + 6, end));
+      } catch (NumberFormatException ignored) {
+        // no number after error=: unknown
+      }
+    }
+    String detail = errno != 0 ? describe(Integer.toString(errno)) + " (errno " + errno + ")" : why;
+    if (dir != null && !dir.isDirectory()) {
+      detail = "the working directory does not exist or is not a directory, " + detail;
+    }
+    return new io.ffrtmp.LaunchException("Cannot run program \"" + template.command().get(0)
+        + "\"" + (dir == null ? "" : " (in directory \"" + dir + "\")") + ": " + detail, errno,
+        template.command(), dir == null ? null : dir.toPath(), e);
   }
 
   /**

@@ -12,21 +12,31 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds the pre-exec launch shim ({@code src/main/c/ffrtmp-shim.c}, built statically by the
  * build and packed as a resource): the {@systemProperty ffrtmp.shim} system property may name
  * an installed copy; otherwise the packed copy is extracted once per content hash to {@code
  * <java.io.tmpdir>/ffrtmp-<uid>/shim-<hash>/ffrtmp-shim}, in a directory of mode 0700 that must
- * belong to this user and not be a link.
+ * belong to this user and not be a link. When that directory cannot be used (another local user
+ * created {@code /tmp/ffrtmp-0} first, say), it is refused, never used, and the shim goes to the
+ * next private place that can be: {@code $XDG_RUNTIME_DIR/ffrtmp}, {@code /run/ffrtmp} as root,
+ * and finally a fresh directory made with {@code mkdtemp} semantics under the temp directory.
  */
 public final class Shim {
+  private static final Logger LOG = LoggerFactory.getLogger(Shim.class);
+
   /** System property naming an installed shim. */
   public static final String SHIM_PROPERTY = "ffrtmp.shim";
 
   private static volatile Path cached;
+  private static volatile Path privateDir;
 
   private Shim() {}
 
@@ -49,6 +59,18 @@ public final class Shim {
     }
   }
 
+  /**
+   * The private directory (mode 0700, this user's) of this JVM's launches: the shim's notes go
+   * there.
+   *
+   * @return the directory
+   * @throws IOException when no private place can be had
+   */
+  public static Path privateDir() throws IOException {
+    path();
+    return privateDir;
+  }
+
   private static Path locate() throws IOException {
     String configured = System.getProperty(SHIM_PROPERTY);
     if (configured != null && !configured.isBlank()) {
@@ -56,6 +78,7 @@ public final class Shim {
       if (!Files.isExecutable(p)) {
         throw new IOException(SHIM_PROPERTY + "=" + configured + " is not an executable file");
       }
+      privateDir = privateShimDir("configured");
       return p;
     }
     String arch = arch();
@@ -74,11 +97,13 @@ public final class Shim {
       }
       bytes = in.readAllBytes();
     }
-    Path base = Path.of(System.getProperty("java.io.tmpdir"), "ffrtmp-" + ProcFs.uid());
-    Path dir = base.resolve("shim-" + sha256(bytes).substring(0, 16));
-    privateDir(base);
-    privateDir(dir);
+    String hash = sha256(bytes).substring(0, 16);
+    Path dir = privateShimDir(hash);
+    privateDir = dir;
     Path target = dir.resolve("ffrtmp-shim");
+    if (dir.getFileName().toString().startsWith("ffrtmp-")) {
+      target.toFile().deleteOnExit(); // a fresh directory is this JVM's alone
+    }
     if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
         && Files.size(target) == bytes.length) {
       return target;
@@ -96,6 +121,41 @@ public final class Shim {
       Files.deleteIfExists(tmp);
     }
     return target;
+  }
+
+  /** The first private place that can hold the shim; each refusal is logged with its reason. */
+  private static Path privateShimDir(String hash) throws IOException {
+    long uid = ProcFs.uid();
+    List<Path> bases = new ArrayList<>();
+    bases.add(Path.of(System.getProperty("java.io.tmpdir"), "ffrtmp-" + uid));
+    String runtime = System.getenv("XDG_RUNTIME_DIR");
+    if (runtime != null && runtime.startsWith("/")) {
+      bases.add(Path.of(runtime, "ffrtmp"));
+    }
+    if (uid == 0) {
+      bases.add(Path.of("/run/ffrtmp"));
+    }
+    List<String> refused = new ArrayList<>();
+    for (Path base : bases) {
+      try {
+        privateDir(base);
+        Path dir = base.resolve("shim-" + hash);
+        privateDir(dir);
+        if (!refused.isEmpty()) {
+          LOG.warn("launch shim: {}; using {}", String.join("; ", refused), dir);
+        }
+        return dir;
+      } catch (IOException e) {
+        refused.add(e.getMessage());
+      }
+    }
+    // a fresh directory that no one else can have prepared (mkdtemp: random name, 0700)
+    Path fresh = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")),
+        "ffrtmp-" + uid + "-", PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rwx------")));
+    fresh.toFile().deleteOnExit();
+    LOG.warn("launch shim: {}; using the fresh directory {}", String.join("; ", refused), fresh);
+    return fresh;
   }
 
   private static void privateDir(Path dir) throws IOException {

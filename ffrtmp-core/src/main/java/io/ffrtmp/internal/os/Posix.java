@@ -53,6 +53,57 @@ public final class Posix {
         throws LastErrorException;
 
     static native int close(int fd) throws LastErrorException;
+
+    static native int eventfd(int initval, int flags) throws LastErrorException;
+
+    static native long write(int fd, byte[] buf, long count) throws LastErrorException;
+
+    static native long read(int fd, byte[] buf, long count) throws LastErrorException;
+  }
+
+  /**
+   * eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC): a counter that wakes an epoll set when written.
+   *
+   * @return the file descriptor
+   * @throws IllegalStateException when it fails
+   */
+  public static int eventfd() {
+    try {
+      return LibC.eventfd(0, 0x800 | 0x80000);
+    } catch (LastErrorException e) {
+      throw new IllegalStateException("eventfd failed: errno " + e.getErrorCode(), e);
+    }
+  }
+
+  /**
+   * Adds 1 to an eventfd's counter (wakes whoever waits on it); errors are ignored.
+   *
+   * @param fd the eventfd
+   */
+  public static void eventfdSignal(int fd) {
+    byte[] one = {1, 0, 0, 0, 0, 0, 0, 0}; // a native-endian 1 on little-endian machines
+    if (java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN) {
+      one = new byte[] {0, 0, 0, 0, 0, 0, 0, 1};
+    }
+    try {
+      LibC.write(fd, one, 8);
+    } catch (LastErrorException e) {
+      // EAGAIN: the counter is already non-zero, a wake-up is pending anyway
+    }
+  }
+
+  /**
+   * Resets an eventfd's counter to 0; errors (EAGAIN: already 0) are ignored.
+   *
+   * @param fd the eventfd
+   */
+  public static void eventfdDrain(int fd) {
+    byte[] buf = new byte[8];
+    try {
+      LibC.read(fd, buf, 8);
+    } catch (LastErrorException e) {
+      // already drained
+    }
   }
 
   /**

@@ -74,10 +74,9 @@ final class AttachCommand implements Callable<Integer> {
       return 125;
     }
     RunCommand.printStart(spec.commandLine(), w, "attached to");
-    Thread hook = Exits.installHook(spec.commandLine(), w, true, options.json);
+    Exits exits = Exits.install(spec.commandLine(), w, true, options.json);
     WorkloadReport r = w.awaitReport();
-    Exits.finished(hook);
-    RunCommand.printEnd(spec.commandLine(), w, r, options.json);
+    exits.finished(r);
     return 0;
   }
 }

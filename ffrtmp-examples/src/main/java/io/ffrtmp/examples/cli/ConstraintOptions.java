@@ -43,7 +43,8 @@ final class ConstraintOptions {
   int cpuWeight = 100;
 
   @Option(names = "--nice", paramLabel = "NICE", defaultValue = "0",
-      description = "Priority (-20 to 19; default: ${DEFAULT-VALUE}).")
+      description = "Priority (-20 to 19; default: not changed, the workload keeps the nice it"
+          + " inherits, ${DEFAULT-VALUE} for a wrapper at nice ${DEFAULT-VALUE}).")
   int nice;
 
   @Option(names = "--memory-limit", paramLabel = "MB", defaultValue = "0",
@@ -55,7 +56,8 @@ final class ConstraintOptions {
   int ioWeight;
 
   @Option(names = "--oom-score", paramLabel = "SCORE", defaultValue = "0",
-      description = "OOM score (-1000 to 1000; default: ${DEFAULT-VALUE}).")
+      description = "OOM score (-1000 to 1000; default: not changed, the workload keeps the"
+          + " OOM score it inherits).")
   int oomScore;
 
   @Option(names = "--json",
@@ -65,6 +67,11 @@ final class ConstraintOptions {
   @Option(names = "--strict",
       description = "Refuse to start when a requested constraint cannot be enforced.")
   boolean strict;
+
+  @Option(names = "--cgroup-parent", paramLabel = "PATH",
+      description = "Parent cgroup of the workload's cgroup, absolute in the hierarchy (e.g."
+          + " /ffrtmp.slice; no empty, . or .. segments; default: the backend's rule).")
+  String cgroupParent;
 
   @Option(names = "--strategy", paramLabel = "NAME",
       description = "Force a backend: cgroup-v2, cgroup-v1 or nice-fallback.")
@@ -77,12 +84,20 @@ final class ConstraintOptions {
     set(cl, "--intent", () -> b.withIntent(Intent.parse(intent)));
     set(cl, FLAGS.get(Constraint.CPU_QUOTA), () -> b.withCpuQuota(cpuQuota));
     set(cl, FLAGS.get(Constraint.CPU_WEIGHT), () -> b.withCpuWeight(cpuWeight));
-    set(cl, FLAGS.get(Constraint.NICE), () -> b.withNice(nice));
+    // nothing requested, nothing changed: nice and OOM score only when given
+    if (cl.getParseResult().hasMatchedOption(FLAGS.get(Constraint.NICE))) {
+      set(cl, FLAGS.get(Constraint.NICE), () -> b.withNice(nice));
+    }
     set(cl, FLAGS.get(Constraint.MEMORY_LIMIT_MB), () -> b.withMemoryLimitMb(memoryLimit));
     set(cl, FLAGS.get(Constraint.IO_WEIGHT), () -> b.withIoWeight(ioWeight));
-    set(cl, FLAGS.get(Constraint.OOM_SCORE), () -> b.withOomScore(oomScore));
+    if (cl.getParseResult().hasMatchedOption(FLAGS.get(Constraint.OOM_SCORE))) {
+      set(cl, FLAGS.get(Constraint.OOM_SCORE), () -> b.withOomScore(oomScore));
+    }
     if (strategy != null) {
       set(cl, "--strategy", () -> b.withStrategy(strategy));
+    }
+    if (cgroupParent != null) {
+      set(cl, "--cgroup-parent", () -> b.withCgroupParent(cgroupParent));
     }
     if (strict) {
       b.requireEnforcement();

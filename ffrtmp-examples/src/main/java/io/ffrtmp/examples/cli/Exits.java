@@ -1,43 +1,76 @@
 package io.ffrtmp.examples.cli;
 
 import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.WorkloadReport;
 import picocli.CommandLine;
 
 /**
- * SIGINT and SIGTERM to the wrapper: the JVM runs its shutdown hooks, this one says that the
- * wrapper exits and the workload continues; the workload is not signalled (it runs in its own
- * session, so a terminal's Ctrl-C never reaches it either).
+ * How the wrapper ends, and that it prints its report exactly once whichever way: the normal
+ * end (the main thread), or SIGINT/SIGTERM to the wrapper (the JVM runs its shutdown hooks;
+ * this one says that the wrapper exits and the workload continues — the workload is not
+ * signalled, and runs in its own session, so a terminal's Ctrl-C never reaches it).
  */
 final class Exits {
-  private Exits() {}
+  private final CommandLine cl;
+  private final GovernedWorkload w;
+  private final boolean json;
+  /** Guarded by this: whether the report has been printed. */
+  private boolean printed;
+  private final Thread hook;
 
-  /**
-   * Installs the hook. In attach mode the wrapper detaches first (the cgroup and its limits
-   * stay) and prints the report, so that an operator's Ctrl-C is a clean detach.
-   */
-  static Thread installHook(CommandLine cl, GovernedWorkload w, boolean detach, boolean json) {
-    Thread hook =
-        new Thread(
-            () -> {
-              Log.of(cl).info("received termination signal: wrapper exiting, workload pid "
-                  + w.pid() + " continues (not signalled)");
-              if (detach) {
-                RunCommand.printEnd(cl, w, w.detach(), json);
-                cl.getOut().flush();
-                cl.getErr().flush();
-                Runtime.getRuntime().halt(0); // attach: a detach is a success
-              }
-            },
-            "ffrtmp-exit");
-    Runtime.getRuntime().addShutdownHook(hook);
-    return hook;
+  private Exits(CommandLine cl, GovernedWorkload w, boolean attach, boolean json) {
+    this.cl = cl;
+    this.w = w;
+    this.json = json;
+    this.hook = new Thread(() -> onSignal(attach), "ffrtmp-exit");
   }
 
-  static void finished(Thread hook) {
+  /**
+   * Installs the hook. On a signal, attach mode detaches (the cgroup and its limits stay) and
+   * prints the report, so that an operator's Ctrl-C is a clean detach; run mode with {@code
+   * --json} detaches too, so that standard output still carries its one report.
+   */
+  static Exits install(CommandLine cl, GovernedWorkload w, boolean attach, boolean json) {
+    Exits e = new Exits(cl, w, attach, json);
+    Runtime.getRuntime().addShutdownHook(e.hook);
+    return e;
+  }
+
+  private void onSignal(boolean attach) {
+    Log.of(cl).info("received termination signal: wrapper exiting, workload pid " + w.pid()
+        + " continues (not signalled)");
+    if (attach || json) {
+      synchronized (this) {
+        if (!printed) {
+          printed = true;
+          RunCommand.printEnd(cl, w, w.detach(), json);
+        }
+      }
+      cl.getOut().flush();
+      cl.getErr().flush();
+    }
+    if (attach) {
+      Runtime.getRuntime().halt(0); // attach: a detach is a success
+    }
+  }
+
+  /**
+   * The normal end: prints the report unless the hook already has, and removes the hook.
+   *
+   * @param r the report
+   */
+  void finished(WorkloadReport r) {
+    synchronized (this) {
+      if (printed) {
+        return;
+      }
+      printed = true;
+      RunCommand.printEnd(cl, w, r, json);
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {
-      // already shutting down
+      // already shutting down: the hook finds the report printed
     }
   }
 }

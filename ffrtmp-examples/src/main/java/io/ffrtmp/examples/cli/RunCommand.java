@@ -76,10 +76,9 @@ final class RunCommand implements Callable<Integer> {
       return 125;
     }
     printStart(spec.commandLine(), w, "started");
-    Thread hook = Exits.installHook(spec.commandLine(), w, false, options.json);
+    Exits exits = Exits.install(spec.commandLine(), w, false, options.json);
     WorkloadReport r = w.awaitReport();
-    Exits.finished(hook);
-    printEnd(spec.commandLine(), w, r, options.json);
+    exits.finished(r);
     return r.exitCode() == null ? 0 : r.exitCode();
   }
 

@@ -1,0 +1,192 @@
+package io.ffrtmp.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.testing.Json;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Standard output of {@code --json} is exactly one JSON document in every ending of the
+ * wrapper — normal end, timeout, SIGTERM, SIGINT — in run and attach mode; and inputs that
+ * reach the file system or the backend registry are usage errors (exit status 2).
+ */
+class CliEndingsIT {
+  @TempDir Path dir;
+  private final List<Process> started = new ArrayList<>();
+  private Path cli;
+
+  @BeforeEach
+  void needsTheLauncher() {
+    cli = Shell.ROOT.resolve("bin/ffrtmp");
+    if (!Files.isExecutable(cli)) {
+      System.err.println("SKIPPED: " + cli + " missing (run mvn package)");
+    }
+    Assumptions.assumeTrue(Files.isExecutable(cli), cli + " missing (run mvn package)");
+  }
+
+  /** Unique to this JVM: the cgroups this test leaves (detach keeps them) are found by it. */
+  private final String tag = "endings-" + ProcessHandle.current().pid() + "-";
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    for (Process p : started) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly().waitFor();
+    }
+    // detached workloads keep their cgroups; their processes are gone now: remove the cgroups
+    List<Path> roots = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
+    try (var s = Files.list(Path.of("/sys/fs/cgroup"))) {
+      s.filter(Files::isDirectory).forEach(roots::add);
+    }
+    for (Path root : roots) {
+      try (var s = Files.walk(root, 4)) {
+        for (Path d : s.filter(p -> p.getFileName().toString()
+            .startsWith("ffrtmp-wrapper-" + tag)).toList()) {
+          for (int i = 0; i < 300 && Files.exists(d); i++) {
+            try {
+              Files.delete(d);
+            } catch (java.io.IOException busy) {
+              Thread.sleep(10);
+            }
+          }
+          assertFalse(Files.exists(d), "could not remove " + d);
+        }
+      } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+        // a hierarchy that vanished or cannot be walked: nothing of ours there
+      }
+    }
+  }
+
+  /** Starts the CLI; waits for its start line on standard error; stdout goes to a file. */
+  private Process cli(Path out, String startLine, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(cli.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).start();
+    started.add(p);
+    BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
+        StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    for (String line; (line = err.readLine()) != null; ) {
+      seen.append(line).append('\n');
+      if (line.contains(startLine)) {
+        // keep draining standard error so the wrapper never blocks on it
+        Thread t = new Thread(() -> {
+          try {
+            err.transferTo(java.io.Writer.nullWriter());
+          } catch (java.io.IOException e) {
+            // gone
+          }
+        });
+        t.setDaemon(true);
+        t.start();
+        return p;
+      }
+    }
+    throw new AssertionError("no start line '" + startLine + "': " + seen);
+  }
+
+  /** The whole of standard output must parse as one JSON object. */
+  private static Map<String, Object> oneDocument(Path out) throws Exception {
+    String text = Files.readString(out);
+    assertEquals(1, text.lines().filter(l -> !l.isBlank()).count(), "one line: " + text);
+    return Json.object(text.trim());
+  }
+
+  private static int endOf(Process p) throws Exception {
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the wrapper ended");
+    return p.exitValue();
+  }
+
+  @Test
+  void attach_json_stoppedWithSigterm_printsOneReport() throws Exception {
+    Process sleeper = new ProcessBuilder("sleep", "40").start();
+    started.add(sleeper);
+    Path out = dir.resolve("attach.json");
+    Process p = cli(out, "attached to", "attach", "--pid", Long.toString(sleeper.pid()),
+        "--json", "--job-id", tag + "attach");
+    p.destroy(); // SIGTERM, the documented way to stop watching
+    assertEquals(0, endOf(p));
+    Map<String, Object> r = oneDocument(out);
+    assertEquals("detached", r.get("exit_reason"));
+    assertTrue(sleeper.isAlive(), "the workload is not signalled");
+  }
+
+  @Test
+  void run_json_stoppedWithSigtermOrSigint_printsOneDetachedReport() throws Exception {
+    for (String signal : List.of("TERM", "INT")) {
+      Path out = dir.resolve("run-" + signal + ".json");
+      Process p = cli(out, "started pid", "run", "--json", "--job-id", tag + signal,
+          "--", "sleep", "41");
+      long workload = p.descendants().findFirst().orElseThrow().pid();
+      new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+      int code = endOf(p);
+      assertEquals(signal.equals("TERM") ? 143 : 130, code);
+      Map<String, Object> r = oneDocument(out);
+      assertEquals("detached", r.get("exit_reason"), signal);
+      assertTrue(ProcessHandle.of(workload).map(ProcessHandle::isAlive).orElse(false),
+          "the workload runs on after SIG" + signal);
+      ProcessHandle.of(workload).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  @Test
+  void run_json_normalEndAndTimeout_printOneReportEach() throws Exception {
+    Path normal = dir.resolve("normal.json");
+    Process p = cli(normal, "started pid", "run", "--json", "--job-id", tag + "normal", "--",
+        "sh", "-c", "echo noise; exit 4");
+    assertEquals(4, endOf(p));
+    assertEquals("error", oneDocument(normal).get("exit_reason"));
+
+    Path timeout = dir.resolve("timeout.json");
+    Process t = cli(timeout, "started pid", "run", "--json", "--job-id", tag + "timeout",
+        "--timeout", "1", "--grace", "1",
+        "--", "sh", "-c", "(trap '' TERM; exec sleep 42) & wait");
+    endOf(t);
+    assertEquals("timeout", oneDocument(timeout).get("exit_reason"));
+  }
+
+  @Test
+  void unknownStrategyOrAnEscapingCgroupParent_areUsageErrors() throws Exception {
+    String escape = "ffrtmp-escape-" + ProcessHandle.current().pid();
+    for (List<String> bad : List.of(List.of("--strategy", "bogus"),
+        List.of("--cgroup-parent", "/../../../../tmp/" + escape))) {
+      List<String> cmd = new ArrayList<>(List.of(cli.toString(), "run"));
+      cmd.addAll(bad);
+      cmd.addAll(List.of("--", "true"));
+      Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(2, endOf(p), err);
+      assertTrue(err.startsWith("Error: Invalid value for " + bad.get(0) + ": "), err);
+    }
+    assertFalse(Files.exists(Path.of("/tmp", escape)), "nothing created outside the hierarchy");
+  }
+
+  @Test
+  void forcingNiceFallback_whereACgroupBackendIsUsable_warnsOfNoFallback() throws Exception {
+    Process b = new ProcessBuilder(cli.toString(), "backends").start();
+    String backends = new String(b.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    endOf(b);
+    Assumptions.assumeTrue(backends.lines().anyMatch(l -> l.contains("cgroup-v")
+        && l.contains(" usable ")), "no cgroup backend usable here: " + backends);
+    Process p = new ProcessBuilder(cli.toString(), "run", "--strategy", "nice-fallback", "--",
+        "true").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, endOf(p), err);
+    assertFalse(err.contains("No cgroup backend usable"), err);
+  }
+}
