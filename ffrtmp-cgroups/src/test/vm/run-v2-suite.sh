@@ -101,7 +101,8 @@ export HOME=/run TMPDIR=/run PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/
 cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
 "${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}/bin/java" \
   -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto \
-  -Djava.io.tmpdir=/run -cp "\$cp" org.junit.platform.console.ConsoleLauncher execute \
+  -Djava.io.tmpdir=/run -Dffrtmp.state=/run/ffrtmp-state \
+  -cp "\$cp" org.junit.platform.console.ConsoleLauncher execute \
   --disable-banner --details=tree --disable-ansi-colors \
   $select \
   --reports-dir "$vm/results/reports"

@@ -4,10 +4,20 @@
  * The JVM starts this program with ProcessBuilder; it places ITSELF and then execs the
  * workload, so the workload's first instruction already runs placed:
  *
- *   ffrtmp-shim <errfile> <flags> <nice|-> <oom_score_adj|-> <n> <procs-file>... -- <cmd> [args...]
+ *   ffrtmp-shim <errfile> <flags> <nice|-> <oom_score_adj|-> <n> <procs-file>...
+ *               [<exitfile> <m> <counter-file>...] -- <cmd> [args...]
  *
  * <flags> is "-" or letters: "s" strict mode, "o" standard output joins standard error (1>&2)
- * before the exec.
+ * before the exec, "k" keeper mode (the bracketed arguments are then present).
+ *
+ * Keeper mode: after placing itself (so the workload is born placed), the shim becomes a tiny
+ * parent of the workload instead of turning into it: child subreaper, it forks, the child
+ * starts its own process group and execs the command; the keeper forwards every signal it
+ * receives to the workload's process group, reaps, and when the workload ends reads the final
+ * kernel counters (<counter-file>s: it still holds the cgroup) and writes <exitfile>
+ * atomically (write to <exitfile>.tmp, rename): the exit status survives the JVM. Then it ends
+ * with the same status (the same exit code, or the same signal), so the JVM's Process sees
+ * what the workload did.
  *
  * 1. writes its own pid into each of the n cgroup.procs files (retrying a transient EINVAL),
  * 2. sets its nice (setpriority on itself, inherited by the exec'd program and its children),
@@ -36,10 +46,16 @@
 typedef unsigned long size_t;
 typedef long ssize_t;
 
+/* errors: negative return values are -errno */
+#define FAILED(r) ((unsigned long)(r) > (unsigned long)-4096L)
+#define ERRNO(r) ((int)-(r))
+
 #if defined(__x86_64__)
-enum { NR_write = 1, NR_open = 2, NR_close = 3, NR_rt_sigprocmask = 14, NR_nanosleep = 35,
-       NR_dup2 = 33, NR_getpid = 39, NR_execve = 59, NR_setsid = 112, NR_setpriority = 141,
-       NR_exit_group = 231 };
+enum { NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_rt_sigaction = 13,
+       NR_rt_sigprocmask = 14, NR_nanosleep = 35, NR_dup2 = 33, NR_getpid = 39, NR_clone = 56,
+       NR_execve = 59, NR_wait4 = 61, NR_kill = 62, NR_setpgid = 109, NR_setsid = 112,
+       NR_rt_sigtimedwait = 128, NR_setpriority = 141, NR_prctl = 157,
+       NR_clock_gettime = 228, NR_exit_group = 231, NR_renameat = 264, NR_prlimit64 = 302 };
 static long sys6(long n, long a, long b, long c, long d) {
   long r;
   register long r10 __asm__("r10") = d;
@@ -50,9 +66,11 @@ static long sys6(long n, long a, long b, long c, long d) {
 __asm__(".text\n.global _start\n_start:\n xor %rbp,%rbp\n mov %rsp,%rdi\n and $-16,%rsp\n"
         " call start_c\n hlt\n");
 #else /* __aarch64__: no open/dup2/nanosleep; use openat/dup3/clock_nanosleep */
-enum { NR_write = 64, NR_openat = 56, NR_close = 57, NR_rt_sigprocmask = 135,
-       NR_clock_nanosleep = 115, NR_dup3 = 24, NR_getpid = 172, NR_execve = 221,
-       NR_setsid = 157, NR_setpriority = 140, NR_exit_group = 94 };
+enum { NR_read = 63, NR_write = 64, NR_openat = 56, NR_close = 57, NR_rt_sigaction = 134,
+       NR_rt_sigprocmask = 135, NR_clock_nanosleep = 115, NR_dup3 = 24, NR_getpid = 172,
+       NR_clone = 220, NR_execve = 221, NR_wait4 = 260, NR_kill = 129, NR_setpgid = 154,
+       NR_setsid = 157, NR_rt_sigtimedwait = 137, NR_setpriority = 140, NR_prctl = 167,
+       NR_clock_gettime = 113, NR_exit_group = 94, NR_renameat = 38, NR_prlimit64 = 261 };
 static long sys6(long n, long a, long b, long c, long d) {
   register long x8 __asm__("x8") = n;
   register long x0 __asm__("x0") = a;
@@ -66,8 +84,10 @@ __asm__(".text\n.global _start\n_start:\n mov x29, #0\n mov x0, sp\n and sp, x0,
         " bl start_c\n brk #0\n");
 #endif
 
+#define O_RDONLY 00
 #define O_WRONLY 01
 #define O_CREAT 0100
+#define O_TRUNC 01000
 #define O_APPEND 02000
 #define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
@@ -112,21 +132,53 @@ static void sys_sleep_2ms(void) {
 }
 static long sys_execve(const char *p, char **argv, char **envp) { return sys6(NR_execve, (long)p, (long)argv, (long)envp, 0); }
 static void sys_exit(int code) { for (;;) sys6(NR_exit_group, code, 0, 0, 0); }
+static ssize_t sys_read(int fd, void *b, size_t n) { return sys6(NR_read, fd, (long)b, (long)n, 0); }
+static long sys_fork(void) { return sys6(NR_clone, 17 /* SIGCHLD */, 0, 0, 0); }
+static long sys_setpgid_self(void) { return sys6(NR_setpgid, 0, 0, 0, 0); }
+static long sys_kill(long pid, int sig) { return sys6(NR_kill, pid, sig, 0, 0); }
+static long sys_subreaper(void) { return sys6(NR_prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0); }
+static void sys_block_all(void) {
+  unsigned long all = ~0UL;
+  sys6(NR_rt_sigprocmask, 2 /* SIG_SETMASK */, (long)&all, 0, 8);
+}
+/* waits for any signal; returns its number */
+static int sys_wait_signal(void) {
+  unsigned long all = ~0UL;
+  long info[16];
+  long r = sys6(NR_rt_sigtimedwait, (long)&all, (long)info, 0, 8);
+  return FAILED(r) ? 0 : (int)r;
+}
+/* reaps one exited child without waiting: its pid (status in *st), 0 if none, <0 on error */
+static long sys_reap(int *st) { return sys6(NR_wait4, -1, (long)st, 1 /* WNOHANG */, 0); }
+static void sys_default_signal(int sig) {
+  long act[4] = {0, 0, 0, 0}; /* SIG_DFL, no flags, no restorer, empty mask */
+  sys6(NR_rt_sigaction, sig, (long)act, 0, 8);
+}
+static void sys_no_core(void) {
+  unsigned long lim[2] = {0, 0};
+  sys6(NR_prlimit64, 0, 4 /* RLIMIT_CORE */, (long)lim, 0);
+}
+static void sys_realtime(long *sec, long *nsec) {
+  long ts[2] = {0, 0};
+  sys6(NR_clock_gettime, 0 /* CLOCK_REALTIME */, (long)ts, 0, 0);
+  *sec = ts[0];
+  *nsec = ts[1];
+}
+static long sys_rename(const char *from, const char *to) { return sys6(NR_renameat, -100, (long)from, -100, (long)to); }
 
 /* gcc may emit calls to these even when freestanding */
 void *memset(void *d, int c, size_t n) { unsigned char *p = d; while (n--) *p++ = (unsigned char)c; return d; }
 void *memcpy(void *d, const void *s, size_t n) { unsigned char *p = d; const unsigned char *q = s; while (n--) *p++ = *q++; return d; }
-
-/* errors: negative return values are -errno */
-#define FAILED(r) ((unsigned long)(r) > (unsigned long)-4096L)
-#define ERRNO(r) ((int)-(r))
 
 #else /* with the C library */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 static int sys_open(const char *p, int flags, int mode) { int r = open(p, flags, mode); return r < 0 ? -errno : r; }
@@ -139,6 +191,19 @@ static long sys_dup_out_to_err(void) { return dup2(2, 1) < 0 ? -errno : 0; }
 static void sys_unblock_all(void) { sigset_t none; sigemptyset(&none); sigprocmask(SIG_SETMASK, &none, NULL); }
 static void sys_sleep_2ms(void) { struct timespec ts = {0, 2000000L}; nanosleep(&ts, NULL); }
 static long sys_execve(const char *p, char **argv, char **envp) { execve(p, argv, envp); return -errno; }
+static void sys_exit(int code) { _exit(code); }
+static ssize_t sys_read(int fd, void *b, size_t n) { ssize_t r = read(fd, b, n); return r < 0 ? -errno : r; }
+static long sys_fork(void) { pid_t r = fork(); return r < 0 ? -errno : r; }
+static long sys_setpgid_self(void) { return setpgid(0, 0) < 0 ? -errno : 0; }
+static long sys_kill(long pid, int sig) { return kill((pid_t)pid, sig) < 0 ? -errno : 0; }
+static long sys_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0; }
+static void sys_block_all(void) { sigset_t all; sigfillset(&all); sigprocmask(SIG_SETMASK, &all, NULL); }
+static int sys_wait_signal(void) { sigset_t all; sigfillset(&all); int r = sigwaitinfo(&all, NULL); return r < 0 ? 0 : r; }
+static long sys_reap(int *st) { pid_t r = waitpid(-1, st, WNOHANG); return r < 0 ? -errno : r; }
+static void sys_default_signal(int sig) { signal(sig, SIG_DFL); }
+static void sys_no_core(void) { struct rlimit none = {0, 0}; setrlimit(RLIMIT_CORE, &none); }
+static void sys_realtime(long *sec, long *nsec) { struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts); *sec = ts.tv_sec; *nsec = ts.tv_nsec; }
+static long sys_rename(const char *from, const char *to) { return rename(from, to) < 0 ? -errno : 0; }
 #define FAILED(r) ((r) < 0)
 #define ERRNO(r) ((int)-(r))
 #endif
@@ -249,6 +314,120 @@ static int exec_path(char **cmd, char **envp) {
   return seen_eacces ? EACCES : last;
 }
 
+/* ---- keeper mode -------------------------------------------------------------------------- */
+
+static char record[65536 + 4096];
+
+static char *putbytes(char *p, char *end, const char *b, size_t n) {
+  while (n-- && p < end) *p++ = *b++;
+  return p;
+}
+
+/* appends "file <len> <path>\n<content>\n" for a counter file (nothing if it cannot be read) */
+static char *put_counter(char *p, char *end, const char *path) {
+  static char buf[16384];
+  int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
+  if (FAILED(fd)) return p;
+  size_t len = 0;
+  while (len < sizeof buf) {
+    ssize_t r = sys_read(fd, buf + len, sizeof buf - len);
+    if (FAILED(r) || r == 0) break;
+    len += (size_t)r;
+  }
+  sys_close(fd);
+  if ((size_t)(end - p) < len + slen(path) + 40) return p;
+  p = put(p, end, "file "); p = putnum(p, end, (long)len); p = put(p, end, " ");
+  p = put(p, end, path); p = put(p, end, "\n");
+  p = putbytes(p, end, buf, len);
+  return put(p, end, "\n");
+}
+
+/* writes the exit record atomically: <exitfile>.tmp, then rename */
+static void write_record(const char *exitfile, long child, int status, char **counters, long m) {
+  char *p = record, *end = record + sizeof record;
+  long sec, nsec;
+  sys_realtime(&sec, &nsec);
+  p = put(p, end, "ffrtmp-exit 1\npid "); p = putnum(p, end, child);
+  int sig = status & 0x7f;
+  if (sig == 0) {
+    p = put(p, end, "\nexited "); p = putnum(p, end, (status >> 8) & 0xff);
+  } else {
+    p = put(p, end, "\nsignaled "); p = putnum(p, end, sig);
+  }
+  p = put(p, end, "\nended "); p = putnum(p, end, sec); p = put(p, end, " ");
+  p = putnum(p, end, nsec); p = put(p, end, "\n");
+  for (long i = 0; i < m; i++) p = put_counter(p, end, counters[i]);
+  p = put(p, end, "end\n");
+  char tmp[4096];
+  char *t = put(tmp, tmp + sizeof tmp - 5, exitfile);
+  t = put(t, tmp + sizeof tmp - 1, ".tmp");
+  *t = 0;
+  int fd = sys_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (FAILED(fd)) { note("exit-record", tmp, ERRNO(fd)); return; }
+  const char *q = record;
+  while (q < p) {
+    ssize_t w = sys_write(fd, q, (size_t)(p - q));
+    if (FAILED(w) || w == 0) { note("exit-record", tmp, FAILED(w) ? ERRNO(w) : EIO); break; }
+    q += w;
+  }
+  sys_close(fd);
+  long r = sys_rename(tmp, exitfile);
+  if (FAILED(r)) note("exit-record", exitfile, ERRNO(r));
+}
+
+/*
+ * The keeper: forks the workload (own process group, signals unblocked, exec), forwards every
+ * signal it receives to the workload's process group, reaps (a child subreaper also reaps the
+ * workload's orphans), records the exit and ends with the same status.
+ */
+static int keep(char **cmd, char **envp, int out_to_err, const char *exitfile, char **counters,
+                long m) {
+  long r = sys_subreaper();
+  if (FAILED(r)) note("subreaper", "-", ERRNO(r));
+  sys_block_all(); /* no signal lost between the fork and the first wait */
+  long child = sys_fork();
+  if (FAILED(child)) {
+    note("fork", cmd[0], ERRNO(child));
+    return 125;
+  }
+  if (child == 0) {
+    sys_setpgid_self(); /* its own group: kill(-pid) reaches the workload and its children */
+    if (out_to_err) {
+      long d = sys_dup_out_to_err();
+      if (FAILED(d)) note("dup2", "1>&2", ERRNO(d));
+    }
+    sys_unblock_all();
+    int err = exec_path(cmd, envp);
+    note(err == ENOENT || err == ENOTDIR ? "not-found" : "not-executable", cmd[0], err);
+    sys_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+  }
+  int status = 0;
+  for (;;) {
+    int sig = sys_wait_signal();
+    if (sig == 17 /* SIGCHLD */) {
+      int done = 0;
+      for (;;) {
+        int st = 0;
+        long pid = sys_reap(&st);
+        if (pid <= 0) break;
+        if (pid == child) { status = st; done = 1; }
+      }
+      if (done) break;
+    } else if (sig > 0) {
+      sys_kill(-child, sig); /* forward to the whole workload */
+    }
+  }
+  write_record(exitfile, child, status, counters, m);
+  int code_sig = status & 0x7f;
+  if (code_sig == 0) return (status >> 8) & 0xff;
+  /* die of the same signal, without a core file of our own */
+  sys_no_core();
+  sys_default_signal(code_sig);
+  sys_kill(sys_getpid(), code_sig);
+  sys_unblock_all();
+  return 128 + code_sig;
+}
+
 static int run(int argc, char **argv, char **envp) {
   if (argc < 7) {
     static const char msg[] = "ffrtmp-shim: internal launch helper of ffrtmp, not meant to be run by hand\n";
@@ -258,10 +437,22 @@ static int run(int argc, char **argv, char **envp) {
   errfile = argv[1];
   int strict = has(argv[2], 's');
   int out_to_err = has(argv[2], 'o');
+  int keeper = has(argv[2], 'k');
   const char *nice_arg = argv[3];
   const char *oom_arg = argv[4];
   long n = parse(argv[5]);
-  if (n < 0 || 6 + n >= argc || !seq(argv[6 + n], "--") || 7 + n >= argc) {
+  long at = 6 + n; /* after the procs files */
+  const char *exitfile = 0;
+  char **counters = 0;
+  long m = 0;
+  if (n >= 0 && keeper && at + 1 < argc) {
+    exitfile = argv[at];
+    m = parse(argv[at + 1]);
+    counters = argv + at + 2;
+    at += 2 + (m < 0 ? 0 : m);
+  }
+  if (n < 0 || m < 0 || at >= argc || !seq(argv[at], "--") || at + 1 >= argc
+      || (keeper && exitfile == 0)) {
     static const char msg[] = "ffrtmp-shim: malformed arguments\n";
     sys_write(2, msg, sizeof msg - 1);
     return 125;
@@ -292,13 +483,14 @@ static int run(int argc, char **argv, char **envp) {
   }
   long r = sys_setsid();
   if (FAILED(r)) note("setsid", "-", ERRNO(r));
+  char **cmd = argv + at + 1;
+  if (keeper) return keep(cmd, envp, out_to_err, exitfile, counters, m);
   if (out_to_err) {
     r = sys_dup_out_to_err();
     if (FAILED(r)) note("dup2", "1>&2", ERRNO(r));
   }
   sys_unblock_all();
 
-  char **cmd = argv + 7 + n;
   int err = exec_path(cmd, envp);
   note(err == ENOENT || err == ENOTDIR ? "not-found" : "not-executable", cmd[0], err);
   return err == ENOENT || err == ENOTDIR ? 127 : 126;

@@ -3,6 +3,7 @@ package io.ffrtmp;
 import static java.util.Objects.requireNonNull;
 
 import io.ffrtmp.internal.AttachBuilderImpl;
+import io.ffrtmp.internal.RecoveredWorkload;
 import io.ffrtmp.internal.RunBuilder;
 import io.ffrtmp.internal.Strategies;
 import java.util.Arrays;
@@ -73,6 +74,65 @@ public final class Workload {
   public static AttachBuilder attach(long pid) {
     return new AttachBuilderImpl(pid);
   }
+
+  /**
+   * The workloads that earlier governing JVMs of this user on this host started and that have
+   * not been reported: running ones, and ones that ended while no JVM governed them. This JVM
+   * takes each over (another JVM that calls {@code recover} at the same time gets the others):
+   * its {@link GovernedWorkload#onExit()} and {@link GovernedWorkload#awaitReport()} complete
+   * with the real exit status and reason and the final usage (kept by the launch keeper when
+   * the workload ended), a timeout still holds from the original start, and once the report is
+   * built its cgroup and records are removed. A workload that can no longer be accounted for
+   * (its pid gone, no exit record) is reported with exit reason {@code unknown} and the reason
+   * in its warnings, never with an invented code. Records that are not this user's, or cannot
+   * be parsed, are skipped with a logged warning.
+   *
+   * @return the recovered workloads (mode {@code run}, {@code process()} empty)
+   */
+  public static List<GovernedWorkload> recover() {
+    return RecoveredWorkload.recover(null);
+  }
+
+  /**
+   * Like {@link #recover()}, for one job id.
+   *
+   * @param jobId the job id as given when it was started
+   * @return the recovered workloads of that job id (usually one)
+   */
+  public static List<GovernedWorkload> recover(String jobId) {
+    requireNonNull(jobId, "jobId");
+    return RecoveredWorkload.recover(jobId);
+  }
+
+  /**
+   * What {@link #recover()} would find, without taking anything over: the workloads of this
+   * user on this host that earlier JVMs started and that have not been reported, and those that
+   * running JVMs govern (for a look, not to take).
+   *
+   * @return one entry per start record, oldest first
+   */
+  public static List<Recoverable> recoverable() {
+    return RecoveredWorkload.list();
+  }
+
+  /**
+   * A workload with a start record on this host.
+   *
+   * @param jobId the job id
+   * @param pid the workload's pid
+   * @param state {@code running}, {@code ended} (its exit was recorded) or {@code unknown} (gone
+   *     without a record)
+   * @param exitCode the recorded exit status when ended (128+N for signal N), else null
+   * @param governorPid the JVM governing it, or 0 when none does (then it is recoverable)
+   * @param strategy the backend
+   * @param cgroupPath its cgroup, or null
+   * @param startedAt when it started
+   * @param constraints the requested constraints
+   */
+  public record Recoverable(String jobId, long pid, String state,
+      @org.jspecify.annotations.Nullable Integer exitCode, long governorPid, String strategy,
+      @org.jspecify.annotations.Nullable String cgroupPath, java.time.Instant startedAt,
+      Constraints constraints) {}
 
   /**
    * The governance backends found on this host, highest priority first, each with what its

@@ -43,10 +43,10 @@ class CrashSurvivalTest {
       String line = out.readLine();
       assertTrue(line != null && line.startsWith("PID "), "child JVM said: " + line);
       workload = Long.parseLong(line.substring(4).trim());
-      assertEquals(
-          jvm.pid(),
-          ProcessHandle.of(workload).flatMap(ProcessHandle::parent).orElseThrow().pid(),
-          "the governing JVM is the workload's parent");
+      ProcessHandle keeper = ProcessHandle.of(workload).flatMap(ProcessHandle::parent)
+          .orElseThrow();
+      assertEquals(jvm.pid(), keeper.parent().orElseThrow().pid(),
+          "the workload's keeper is the governing JVM's child");
 
       if (signal.equals("SIGKILL")) {
         jvm.destroyForcibly();
@@ -66,7 +66,13 @@ class CrashSurvivalTest {
     } finally {
       jvm.destroyForcibly();
       if (workload > 0) {
+        long keeper = ProcessHandle.of(workload).flatMap(ProcessHandle::parent)
+            .map(ProcessHandle::pid).orElse(-1L);
         Host.killQuietly(workload);
+        // the keeper writes the exit record into this test's directory, then ends
+        if (keeper > 1) {
+          Host.awaitGone(keeper, 5000);
+        }
       }
     }
   }

@@ -65,6 +65,13 @@ public final class NiceFallbackStrategy implements GovernanceStrategy {
     return new NoCgroup(out, warnings);
   }
 
+  /** Nothing to restore: no cgroup; the recovered workload's usage is unknown. */
+  @Override
+  public Governance restore(java.util.Map<String, String> state,
+      java.util.Map<String, String> finalCounters) {
+    return new NoCgroup(List.of(), List.of());
+  }
+
   private record NoCgroup(List<Enforcement> enforcement, List<String> warnings)
       implements Governance {
     @Override

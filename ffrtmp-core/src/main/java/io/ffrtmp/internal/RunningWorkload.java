@@ -8,9 +8,11 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.internal.launch.Launch;
 import io.ffrtmp.internal.os.Posix;
+import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.internal.os.Signals;
 import io.ffrtmp.spi.GovernanceStrategy;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  * failed launch from a workload's own exit), and a timeout may signal the workload.
  */
 final class RunningWorkload extends WorkloadLifecycle {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(RunningWorkload.class);
+
   /**
    * What the run builder collected.
    *
@@ -42,24 +47,84 @@ final class RunningWorkload extends WorkloadLifecycle {
       boolean outputToError) {}
 
   private final Spec spec;
-  private final Process process;
+  /** The JVM's child: the keeper, whose exit status is the workload's. */
+  private final Process keeper;
   private final Launch.Started started;
+  private final KeptProcess process;
+  private final Path exitFile;
+  private final @Nullable Path stateDir;
+  private final String recordName;
   private volatile @Nullable ScheduledFuture<?> timer;
 
-  private RunningWorkload(Spec spec, Prepared prepared, Launch.Started started) {
+  private RunningWorkload(Spec spec, Prepared prepared, Launch.Started started, Path exitFile,
+      @Nullable Path stateDir, String recordName) {
     super(spec.common(), prepared, WorkloadReport.Mode.RUN, spec.template().command());
     this.spec = spec;
     this.started = started;
-    this.process = started.process();
+    this.keeper = started.process();
+    this.exitFile = exitFile;
+    this.stateDir = stateDir;
+    this.recordName = recordName;
+    this.process = new KeptProcess(keeper, started.workloadPid(), this::signalWorkload);
   }
 
   static GovernedWorkload start(Spec spec, GovernanceStrategy strategy,
       List<String> selectionWarnings, ProcessAttributes.Plan plan)
       throws IOException, EnforcementException {
     return WorkloadLifecycle.start(spec.common(), strategy, selectionWarnings, plan, 0,
-        prepared -> new RunningWorkload(spec, prepared,
-            Launch.start(spec.template(), prepared.governance().joinFiles(), plan.niceArg(),
-                plan.oomArg(), spec.common().strict(), spec.outputToError())));
+        prepared -> launch(spec, prepared, plan));
+  }
+
+  /** Launches through the keeper, then writes the start record for a later JVM. */
+  private static RunningWorkload launch(Spec spec, Prepared prepared, ProcessAttributes.Plan plan)
+      throws IOException {
+    String name = Records.newName(spec.common().jobId());
+    Path stateDir = Records.dir().orElse(null);
+    Path exitFile = Records.exitFile(stateDir != null ? stateDir
+        : io.ffrtmp.internal.launch.Shim.privateDir(), name);
+    // recorded before the launch: no moment in which a started workload has no record
+    boolean recorded = stateDir != null && record(stateDir,
+        startRecord(name, prepared, spec, 0, 0, 0, 0), spec);
+    Launch.Started started;
+    try {
+      started = Launch.start(spec.template(), prepared.governance().joinFiles(), plan.niceArg(),
+          plan.oomArg(), spec.common().strict(), spec.outputToError(),
+          new Launch.Keeper(exitFile, prepared.governance().finalCounters()));
+    } catch (IOException | RuntimeException e) {
+      if (recorded) {
+        Records.delete(stateDir, name);
+      }
+      throw e;
+    }
+    // one record, written before the launch: a later JVM finds the keeper (and through it the
+    // workload) by the exit record's path on the keeper's command line, unique to this launch
+    return new RunningWorkload(spec, prepared, started, exitFile, recorded ? stateDir : null,
+        name);
+  }
+
+  private static boolean record(Path stateDir, Records.Start r, Spec spec) {
+    try {
+      Records.write(stateDir, r);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("job {}: no start record ({}): it cannot be recovered after a restart",
+          spec.common().jobId(), e.toString());
+      return false;
+    }
+  }
+
+  private static Records.Start startRecord(String name, Prepared prepared, Spec spec, long pid,
+      long pidStart, long keeperPid, long keeperStart) {
+    long self = ProcessHandle.current().pid();
+    return new Records.Start(name, spec.common().jobId(), pid, pidStart, keeperPid, keeperStart,
+        self, startTime(self), prepared.strategy(), prepared.governance().cgroupPath(),
+        prepared.governance().state(), spec.template().command(), spec.common().constraints(),
+        prepared.enforcement(), prepared.warnings(), prepared.startedAt(), spec.timeout(),
+        spec.grace(), spec.common().intent(), spec.common().slaEligible());
+  }
+
+  private static long startTime(long pid) {
+    return ProcFs.stat(pid).map(ProcFs.Stat::startTime).orElse(0L);
   }
 
   @Override
@@ -68,7 +133,7 @@ final class RunningWorkload extends WorkloadLifecycle {
     if (t != null) {
       timer = Timers.schedule(() -> startPolicy(ExitReason.TIMEOUT, spec.grace()), t.toNanos());
     }
-    ExitWatcher.shared().watchChild(process, this::finishAfterExit);
+    ExitWatcher.shared().watchChild(keeper, this::finishAfterExit);
   }
 
   @Override
@@ -82,7 +147,7 @@ final class RunningWorkload extends WorkloadLifecycle {
   /** The workload's process group (it is the leader: the shim called setsid) and its cgroup. */
   @Override
   void signalWorkload(int signal) {
-    int pid = (int) process.pid();
+    int pid = (int) started.workloadPid();
     if (Posix.kill(-pid, signal) != 0) {
       Posix.kill(pid, signal);
     }
@@ -94,7 +159,7 @@ final class RunningWorkload extends WorkloadLifecycle {
   void abort() {
     signalWorkload(Signals.SIGKILL);
     try {
-      process.waitFor(5, TimeUnit.SECONDS);
+      keeper.waitFor(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -105,7 +170,7 @@ final class RunningWorkload extends WorkloadLifecycle {
     boolean interrupted = false;
     while (true) {
       try {
-        process.waitFor();
+        keeper.waitFor();
         break;
       } catch (InterruptedException e) {
         interrupted = true;
@@ -120,7 +185,11 @@ final class RunningWorkload extends WorkloadLifecycle {
   /** The exit value, and the shim's notes: what it could not do, and whether the exec failed. */
   @Override
   Observed observeExit(List<Enforcement> finalEnforcement, List<String> finalWarnings) {
-    int exitValue = process.exitValue();
+    // the keeper ends with the workload's status; its record says it even if the keeper was
+    // killed (SIGKILL cannot be passed on, e.g. a cgroup-wide kill)
+    int exitValue = Records.readExit(exitFile).map(Records.Exit::exitValue)
+        .orElse(keeper.exitValue());
+    deleteRecords();
     boolean strictRefusal = spec.common().strict() && exitValue == 125;
     boolean launchFailed = false;
     for (Launch.Note n : Launch.takeNotes(started.errFile())) {
@@ -158,15 +227,31 @@ final class RunningWorkload extends WorkloadLifecycle {
     return new Observed(exitValue, launchFailed);
   }
 
-  /** A detached run-mode workload runs on in its cgroup; a later start collects it once empty. */
+  /**
+   * A detached run-mode workload runs on in its cgroup (a later start collects it once empty),
+   * no longer governed: its records go, so that no later JVM recovers it.
+   */
   @Override
   boolean onDetach(List<String> finalWarnings) {
+    deleteRecords();
     return false;
+  }
+
+  private void deleteRecords() {
+    if (stateDir != null) {
+      Records.delete(stateDir, recordName);
+    } else {
+      try {
+        java.nio.file.Files.deleteIfExists(exitFile);
+      } catch (IOException e) {
+        // a leftover exit record in the private directory: harmless
+      }
+    }
   }
 
   @Override
   public long pid() {
-    return process.pid();
+    return started.workloadPid();
   }
 
   @Override

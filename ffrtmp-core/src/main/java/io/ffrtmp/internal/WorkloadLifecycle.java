@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * at the end the report's future is completed first and the terminal event ({@code COMPLETED},
  * {@code KILLED} or {@code FAILED}) fires after it, outside any lock.
  */
-abstract class WorkloadLifecycle implements GovernedWorkload {
+public abstract class WorkloadLifecycle implements GovernedWorkload {
   private static final Logger LOG = LoggerFactory.getLogger(WorkloadLifecycle.class);
 
   /**
@@ -267,6 +267,22 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
   abstract boolean onDetach(List<String> finalWarnings);
 
   /**
+   * Called once the cgroup was released (or kept, on detach), before the report is delivered.
+   *
+   * @param detached whether governance was given up
+   */
+  void afterRelease(boolean detached) {}
+
+  /**
+   * The kernel's final counters: the governance's, or (a recovered workload) the keeper's copy.
+   *
+   * @return the usage
+   */
+  Usage finalUsage() {
+    return governance.usage();
+  }
+
+  /**
    * Starts a policy: SIGTERM to every process of the workload now, SIGKILL after the grace
    * period. The first policy wins; one started after the end does nothing.
    *
@@ -383,7 +399,7 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
     }
     Usage usage;
     try {
-      usage = governance.usage();
+      usage = finalUsage();
     } catch (RuntimeException e) {
       finalWarnings.add("could not read usage: " + e);
       usage = Usage.UNKNOWN;
@@ -392,6 +408,7 @@ abstract class WorkloadLifecycle implements GovernedWorkload {
     if (release) {
       finalWarnings.addAll(governance.release());
     }
+    afterRelease(detached);
     Outcome outcome = Outcome.classify(observed.exitValue(), byPolicy, usage.oomKills(),
         observed.launchFailed(), detached);
     Outcome.Sla sla = Outcome.sla(common.slaEligible(), outcome.reason(), finalEnforcement);

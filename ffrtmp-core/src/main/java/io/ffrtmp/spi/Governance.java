@@ -76,6 +76,28 @@ public interface Governance {
   }
 
   /**
+   * The kernel counter files {@link #usage()} reads: the launch keeper copies them into the exit
+   * record the moment the workload ends (it still holds the cgroup then), so that the final
+   * usage and OOM verdict survive the JVM and a cgroup (or scope) collected afterwards.
+   *
+   * @return absolute paths; none without cgroups
+   */
+  default List<Path> finalCounters() {
+    return List.of();
+  }
+
+  /**
+   * What a later JVM needs to rebuild this governance with {@link
+   * GovernanceStrategy#restore(java.util.Map, java.util.Map)} (recovery after an agent
+   * restart): e.g. the cgroup directories. Written into the workload's start record.
+   *
+   * @return text keys and values; empty without anything to restore
+   */
+  default java.util.Map<String, String> state() {
+    return java.util.Map.of();
+  }
+
+  /**
    * Sends a signal to every process in the workload's cgroup. The core also signals the
    * workload's process group; a backend without cgroups does nothing here.
    *

@@ -45,4 +45,20 @@ public interface GovernanceStrategy {
    * @throws IOException when preparation fails
    */
   Governance prepare(GovernanceRequest request) throws IOException;
+
+  /**
+   * Rebuilds the governance of a workload an earlier JVM prepared (recovery after an agent
+   * restart), from what {@link Governance#state()} returned then. Its {@link
+   * Governance#usage()} reads the final counters from {@code finalCounters} (the keeper's copy,
+   * taken when the workload ended) where they are given, and from the kernel otherwise.
+   *
+   * @param state the recorded state
+   * @param finalCounters counter file path to its content at the end; empty while running
+   * @return the governance
+   * @throws IOException when this backend cannot restore it (the default)
+   */
+  default Governance restore(java.util.Map<String, String> state,
+      java.util.Map<String, String> finalCounters) throws IOException {
+    throw new IOException(name() + " cannot restore the governance of a recovered workload");
+  }
 }

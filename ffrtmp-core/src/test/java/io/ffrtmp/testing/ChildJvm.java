@@ -46,6 +46,10 @@ public final class ChildJvm {
     cmd.add("-XX:-UsePerfData"); // no /tmp/hsperfdata_<user> left behind
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-Djava.io.tmpdir=" + tmpdir);
+    // records of workloads a killed child JVM leaves behind stay in the test's directory
+    if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Dffrtmp.state="))) {
+      cmd.add("-Dffrtmp.state=" + tmpdir.resolve("ffrtmp-state"));
+    }
     cmd.add("-cp");
     cmd.add(classpath);
     cmd.add(mainClass);
@@ -102,5 +106,72 @@ public final class ChildJvm {
       }
     }
     return String.join(java.io.File.pathSeparator, out);
+  }
+
+  /**
+   * The {@code PID <pid>} line of a {@link LaunchMain} child, skipping log lines before it.
+   *
+   * @param jvm the child JVM (standard error merged into standard output)
+   * @return the line, or null when the child ended without one
+   * @throws java.io.IOException when its output cannot be read
+   */
+  public static @org.jspecify.annotations.Nullable String pidLine(Process jvm)
+      throws java.io.IOException {
+    java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+        jvm.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("PID ")) {
+        return line;
+      }
+      seen.append(line).append('\n');
+    }
+    return seen.length() == 0 ? null : "no PID line in: " + seen;
+  }
+
+  /**
+   * Starts an agent: a child JVM running {@link LaunchMain} (nice and OOM score not set) with a
+   * given state directory and job id.
+   *
+   * @param tmp the child's temp directory
+   * @param stateDir the state directory of its records
+   * @param jobId the job id
+   * @param jvmArgs more JVM options, e.g. {@code -Dffrtmp.test.memoryMb=64}
+   * @param command the workload's command
+   * @return the child JVM (standard error merged into standard output)
+   * @throws java.io.IOException when it cannot be started
+   */
+  public static Process agent(Path tmp, Path stateDir, String jobId, List<String> jvmArgs,
+      String... command) throws java.io.IOException {
+    List<String> args = new ArrayList<>(jvmArgs);
+    args.add("-Dffrtmp.state=" + stateDir);
+    args.add("-Dffrtmp.test.jobId=" + jobId);
+    List<String> main = new ArrayList<>(List.of("0", "0"));
+    main.addAll(List.of(command));
+    return new ProcessBuilder(command(classpath(), tmp, args, "io.ffrtmp.testing.LaunchMain",
+        main)).redirectErrorStream(true).start();
+  }
+
+  /**
+   * Starts an agent, waits for its workload's pid, and kills the agent with SIGKILL.
+   *
+   * @param tmp the child's temp directory
+   * @param stateDir the state directory of its records
+   * @param jobId the job id
+   * @param jvmArgs more JVM options
+   * @param command the workload's command
+   * @return the workload's pid
+   * @throws Exception when the agent does not start the workload
+   */
+  public static long agentKilledAfterStart(Path tmp, Path stateDir, String jobId,
+      List<String> jvmArgs, String... command) throws Exception {
+    Process jvm = agent(tmp, stateDir, jobId, jvmArgs, command);
+    String line = pidLine(jvm);
+    if (line == null || !line.startsWith("PID ")) {
+      jvm.destroyForcibly();
+      throw new AssertionError("child JVM said: " + line);
+    }
+    jvm.destroyForcibly().waitFor();
+    return Long.parseLong(line.substring(4).trim());
   }
 }

@@ -100,4 +100,24 @@ public final class Host {
     }
     return !Files.exists(dir);
   }
+
+  /**
+   * The cgroup hierarchies mounted here: each v1 hierarchy's root and the v2 root.
+   *
+   * @return their directories
+   */
+  public static java.util.List<Path> cgroupRoots() {
+    java.util.List<Path> out = new java.util.ArrayList<>();
+    Path base = Path.of("/sys/fs/cgroup");
+    if (Files.exists(base.resolve("cgroup.controllers"))) {
+      out.add(base);
+      return out;
+    }
+    try (java.util.stream.Stream<Path> s = Files.list(base)) {
+      s.filter(p -> Files.isDirectory(p) && !Files.isSymbolicLink(p)).forEach(out::add);
+    } catch (IOException e) {
+      // no cgroups
+    }
+    return out;
+  }
 }

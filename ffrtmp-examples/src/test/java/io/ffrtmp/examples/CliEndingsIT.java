@@ -132,12 +132,12 @@ class CliEndingsIT {
       Path out = dir.resolve("run-" + signal + ".json");
       Process p = cli(out, "started pid", "run", "--json", "--job-id", tag + signal,
           "--", "sleep", "41");
-      long workload = p.descendants().findFirst().orElseThrow().pid();
       new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
       int code = endOf(p);
       assertEquals(signal.equals("TERM") ? 143 : 130, code);
       Map<String, Object> r = oneDocument(out);
       assertEquals("detached", r.get("exit_reason"), signal);
+      long workload = ((Number) r.get("pid")).longValue(); // the keeper's child
       assertTrue(ProcessHandle.of(workload).map(ProcessHandle::isAlive).orElse(false),
           "the workload runs on after SIG" + signal);
       ProcessHandle.of(workload).ifPresent(ProcessHandle::destroyForcibly);

@@ -36,6 +36,9 @@ class ReadmeExamplesTest {
       GovernedWorkload a = Workload.attach(pid).withJobId("legacy-42").withCpuQuota(100).start();
       a.detach();   // stop governing; the process runs on
       assertEquals(true, sleeper.isAlive());
+
+      List<GovernedWorkload> mine = Workload.recover("job-001");   // after an agent restart
+      assertEquals(List.of(), mine, "job-001 was reported by this JVM: nothing to recover");
       kept = keptCgroups(pid);
     } finally {
       sleeper.destroyForcibly().waitFor();

@@ -45,6 +45,9 @@ final class Shell {
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().put("PATH", ROOT.resolve("bin") + ":" + pb.environment().get("PATH"));
     pb.environment().put("FFRTMP_ROOT", ROOT.toString());
+    // records of the wrappers these tests start (and kill) stay in the build's directory
+    pb.environment().putIfAbsent("FFRTMP_JAVA_OPTS",
+        "-Dffrtmp.state=" + ROOT.resolve("ffrtmp-examples/target/ffrtmp-state"));
     for (int i = 0; i + 1 < env.length; i += 2) {
       pb.environment().put(env[i], env[i + 1]);
     }

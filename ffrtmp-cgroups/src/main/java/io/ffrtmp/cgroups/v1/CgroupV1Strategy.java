@@ -2,6 +2,7 @@ package io.ffrtmp.cgroups.v1;
 
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.MountInfo;
+import io.ffrtmp.cgroups.RecordedFs;
 import io.ffrtmp.cgroups.ProcCgroup;
 import io.ffrtmp.cgroups.StaleSweeper;
 import io.ffrtmp.cgroups.UniqueLeaf;
@@ -187,5 +188,21 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
     V1Governance g = new V1Governance(fs, dirs, path, parents, sysBlock);
     g.applyLimits(request.constraints());
     return g;
+  }
+
+  @Override
+  public Governance restore(Map<String, String> state, Map<String, String> finalCounters)
+      throws IOException {
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    state.forEach((k, v) -> {
+      if (k.startsWith("dir.")) {
+        dirs.put(k.substring(4), Path.of(v));
+      }
+    });
+    String path = state.get("path");
+    if (path == null || !dirs.containsKey("cpu") || !dirs.containsKey("memory")) {
+      throw new IOException("incomplete cgroup-v1 state: " + state);
+    }
+    return new V1Governance(new RecordedFs(fs, finalCounters), dirs, path, Map.of(), sysBlock);
   }
 }

@@ -14,6 +14,7 @@ import io.ffrtmp.cgroups.ProcCgroup;
 import io.ffrtmp.spi.Processes;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -138,6 +139,34 @@ final class V1Governance extends CgroupGovernance {
   @Override
   public List<Path> joinFiles() {
     return dirs().stream().map(d -> d.resolve("cgroup.procs")).toList();
+  }
+
+  /** What usage() reads, for the keeper's exit record. */
+  @Override
+  public List<Path> finalCounters() {
+    List<Path> out = new ArrayList<>();
+    Path acct = dirs.get("cpuacct");
+    if (acct != null) {
+      out.add(acct.resolve("cpuacct.usage_user"));
+      out.add(acct.resolve("cpuacct.usage_sys"));
+    }
+    out.add(dirs.get("cpu").resolve("cpu.stat"));
+    out.add(dirs.get("memory").resolve("memory.max_usage_in_bytes"));
+    out.add(dirs.get("memory").resolve("memory.oom_control"));
+    Path blkio = dirs.get("blkio");
+    if (blkio != null) {
+      out.add(blkio.resolve("blkio.throttle.io_service_bytes"));
+    }
+    return out;
+  }
+
+  /** The cgroup path and each controller's directory. */
+  @Override
+  public Map<String, String> state() {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("path", cgroupPath);
+    dirs.forEach((c, d) -> out.put("dir." + c, d.toString()));
+    return out;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.ffrtmp.cgroups.v2;
 
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.MountInfo;
+import io.ffrtmp.cgroups.RecordedFs;
 import io.ffrtmp.cgroups.ProcCgroup;
 import io.ffrtmp.cgroups.StaleSweeper;
 import io.ffrtmp.cgroups.UniqueLeaf;
@@ -245,5 +246,18 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
     if (add.length() > 0) {
       fs.write(dir.resolve("cgroup.subtree_control"), add.toString());
     }
+  }
+
+  @Override
+  public Governance restore(java.util.Map<String, String> state,
+      java.util.Map<String, String> finalCounters) throws IOException {
+    String path = state.get("path");
+    String dir = state.get("dir");
+    String mount = state.get("mount");
+    if (path == null || dir == null || mount == null) {
+      throw new IOException("incomplete cgroup-v2 state: " + state);
+    }
+    return new V2Governance(new RecordedFs(fs, finalCounters), Path.of(dir), path,
+        Path.of(mount), sysBlock);
   }
 }

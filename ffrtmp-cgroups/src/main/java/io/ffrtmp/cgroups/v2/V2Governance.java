@@ -128,6 +128,20 @@ final class V2Governance extends CgroupGovernance {
     fs.write(target.resolve("cgroup.procs"), Long.toString(pid));
   }
 
+  /** What usage() reads, for the keeper's exit record. */
+  @Override
+  public List<Path> finalCounters() {
+    return List.of(dir.resolve("cpu.stat"), dir.resolve("memory.peak"),
+        dir.resolve("memory.current"), dir.resolve("memory.events"), dir.resolve("io.stat"));
+  }
+
+  /** The cgroup path, its directory and the mount point. */
+  @Override
+  public java.util.Map<String, String> state() {
+    return java.util.Map.of("path", cgroupPath, "dir", dir.toString(), "mount",
+        mountPoint.toString());
+  }
+
   @Override
   public void signalAll(int signal) {
     Path procs = dir.resolve("cgroup.procs");

@@ -145,6 +145,36 @@ class CgroupV2VmSuite {
     assertTrue(io.detail().contains("iocost") || io.detail().contains("neither"), io.detail());
   }
 
+  private static long startAndKillTheAgent(Path tmp, String jobId, List<String> jvmArgs,
+      String... command) throws Exception {
+    return ChildJvm.agentKilledAfterStart(tmp, Path.of(System.getProperty("ffrtmp.state")),
+        jobId, jvmArgs, command);
+  }
+
+  @Test
+  void recovery_endedWhileNoAgentRan_andOomAfterRecovery(TestInfo info, @TempDir Path tmp)
+      throws Exception {
+    String id = job(info);
+    long pid = startAndKillTheAgent(tmp, id + "-a", List.of(), "sh", "-c", "sleep 1; exit 7");
+    assertTrue(Host.awaitGone(pid, 60_000));
+    Thread.sleep(1000);
+    List<GovernedWorkload> a = Workload.recover(id + "-a");
+    assertEquals(1, a.size());
+    WorkloadReport ra = a.get(0).awaitReport(Duration.ofSeconds(60));
+    assertEquals(7, ra.exitCode(), ra.toJson());
+    assertEquals("cgroup-v2", ra.strategy());
+    assertTrue(ra.usage().cpuUserSec() != null, "usage from the keeper's copy: " + ra.toJson());
+
+    startAndKillTheAgent(tmp, id + "-b", List.of("-Dffrtmp.test.memoryMb=64"), "sh", "-c",
+        "sleep 2; exec dd if=/dev/zero of=/dev/null bs=256M count=1");
+    List<GovernedWorkload> b = Workload.recover(id + "-b");
+    assertEquals(1, b.size());
+    WorkloadReport rb = b.get(0).awaitReport(Duration.ofSeconds(120));
+    assertEquals(ExitReason.OOM, rb.exitReason(), rb.toJson());
+    assertTrue(Host.awaitGoneDir(ROOT.resolve("ffrtmp-wrapper-" + id + "-a"), 20_000));
+    assertTrue(Host.awaitGoneDir(ROOT.resolve("ffrtmp-wrapper-" + id + "-b"), 20_000));
+  }
+
   @Test
   void workloadAndItsChildren_areAllInTheCgroup(TestInfo info) throws Exception {
     String id = job(info);

@@ -22,10 +22,20 @@ public final class Launch {
   /**
    * A started workload.
    *
-   * @param process the real process (its pid is the workload's)
+   * @param process the JVM's child: the keeper (the workload's parent), whose exit status is
+   *     the workload's
    * @param errFile where the shim writes problems, only when there are any
+   * @param workloadPid the workload's own pid (the keeper's child)
    */
-  public record Started(Process process, Path errFile) {}
+  public record Started(Process process, Path errFile, long workloadPid) {}
+
+  /**
+   * Where the keeper records the exit, and which kernel counters it copies into the record.
+   *
+   * @param exitFile the exit record's path
+   * @param counters the counter files to copy when the workload has ended
+   */
+  public record Keeper(Path exitFile, List<Path> counters) {}
 
   /**
    * One problem the shim met.
@@ -56,7 +66,8 @@ public final class Launch {
       @Nullable Integer nice,
       @Nullable Integer oomScoreAdj,
       boolean strict,
-      boolean outputToError)
+      boolean outputToError,
+      Keeper keeper)
       throws IOException {
     Path shim = Shim.path();
     Path errFile =
@@ -66,12 +77,16 @@ public final class Launch {
     List<String> cmd = new ArrayList<>(template.command().size() + joinFiles.size() + 8);
     cmd.add(shim.toString());
     cmd.add(errFile.toString());
-    String flags = (strict ? "s" : "") + (outputToError ? "o" : "");
-    cmd.add(flags.isEmpty() ? "-" : flags);
+    cmd.add("k" + (strict ? "s" : "") + (outputToError ? "o" : ""));
     cmd.add(nice == null ? "-" : nice.toString());
     cmd.add(oomScoreAdj == null ? "-" : oomScoreAdj.toString());
     cmd.add(Integer.toString(joinFiles.size()));
     for (Path p : joinFiles) {
+      cmd.add(p.toString());
+    }
+    cmd.add(keeper.exitFile().toString());
+    cmd.add(Integer.toString(keeper.counters().size()));
+    for (Path p : keeper.counters()) {
       cmd.add(p.toString());
     }
     cmd.add("--");
@@ -85,12 +100,72 @@ public final class Launch {
     var env = pb.environment();
     env.clear();
     env.putAll(template.environment());
+    Process keeperProcess;
     try {
-      return new Started(pb.start(), errFile);
+      keeperProcess = pb.start();
     } catch (IOException e) {
       throw inUsersTerms(template, e);
     }
+    return new Started(keeperProcess, errFile, childOf(keeperProcess, keeper.exitFile()));
   }
+
+  /**
+   * The keeper's one child, the workload: it forks right after placing itself, so this waits a
+   * fraction of a millisecond ({@code /proc/<pid>/task/<pid>/children}). A workload that ended
+   * at once (the keeper too) is named by the keeper's exit record; when the keeper could not
+   * even fork, its own pid stands for the workload.
+   */
+  private static long childOf(Process keeper, Path exitFile) throws IOException {
+    long k = keeper.pid();
+    Path children = Path.of("/proc/" + k + "/task/" + k + "/children");
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    int spins = 0;
+    while (true) {
+      if (keeper.isAlive()) {
+        try {
+          String text = io.ffrtmp.internal.os.ProcFs.read(children).trim();
+          if (!text.isEmpty()) {
+            return Long.parseLong(text.split("\\s+")[0]);
+          }
+        } catch (IOException e) {
+          // ended meanwhile: see below
+        }
+      }
+      if (!keeper.isAlive()) {
+        return recordedPid(keeper, exitFile).orElse(k);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("the launch shim (pid " + k + ") did not start the workload");
+      }
+      if (++spins > 50) {
+        try {
+          Thread.sleep(0, 100_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while starting the workload", e);
+        }
+      } else {
+        Thread.onSpinWait();
+      }
+    }
+  }
+
+  private static java.util.Optional<Long> recordedPid(Process keeper, Path exitFile) {
+    try {
+      keeper.waitFor();
+      for (String line : Files.readAllLines(exitFile)) {
+        if (line.startsWith("pid ")) {
+          return java.util.Optional.of(Long.parseLong(line.substring(4).trim()));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // no record: the keeper could not fork
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return java.util.Optional.empty();
+  }
+
 
   /**
    * The JDK names the program it started (the shim); the user knows their own command and

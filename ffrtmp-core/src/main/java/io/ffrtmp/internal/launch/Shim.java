@@ -1,10 +1,10 @@
 package io.ffrtmp.internal.launch;
 
+import io.ffrtmp.internal.os.PrivateDirs;
 import io.ffrtmp.internal.os.ProcFs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -125,22 +125,12 @@ public final class Shim {
 
   /** The first private place that can hold the shim; each refusal is logged with its reason. */
   private static Path privateShimDir(String hash) throws IOException {
-    long uid = ProcFs.uid();
-    List<Path> bases = new ArrayList<>();
-    bases.add(Path.of(System.getProperty("java.io.tmpdir"), "ffrtmp-" + uid));
-    String runtime = System.getenv("XDG_RUNTIME_DIR");
-    if (runtime != null && runtime.startsWith("/")) {
-      bases.add(Path.of(runtime, "ffrtmp"));
-    }
-    if (uid == 0) {
-      bases.add(Path.of("/run/ffrtmp"));
-    }
     List<String> refused = new ArrayList<>();
-    for (Path base : bases) {
+    for (Path base : PrivateDirs.candidates("ffrtmp", true)) {
       try {
-        privateDir(base);
+        PrivateDirs.ensure(base);
         Path dir = base.resolve("shim-" + hash);
-        privateDir(dir);
+        PrivateDirs.ensure(dir);
         if (!refused.isEmpty()) {
           LOG.warn("launch shim: {}; using {}", String.join("; ", refused), dir);
         }
@@ -151,32 +141,11 @@ public final class Shim {
     }
     // a fresh directory that no one else can have prepared (mkdtemp: random name, 0700)
     Path fresh = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")),
-        "ffrtmp-" + uid + "-", PosixFilePermissions.asFileAttribute(
+        "ffrtmp-" + ProcFs.uid() + "-", PosixFilePermissions.asFileAttribute(
             PosixFilePermissions.fromString("rwx------")));
     fresh.toFile().deleteOnExit();
     LOG.warn("launch shim: {}; using the fresh directory {}", String.join("; ", refused), fresh);
     return fresh;
-  }
-
-  private static void privateDir(Path dir) throws IOException {
-    try {
-      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
-          PosixFilePermissions.fromString("rwx------")));
-    } catch (FileAlreadyExistsException e) {
-      // checked below
-    }
-    if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      throw new IOException(dir + " is not a directory (refusing to extract the launch shim)");
-    }
-    Object owner = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    if (!(owner instanceof Integer uid) || uid != ProcFs.uid()) {
-      throw new IOException(
-          dir + " belongs to uid " + owner + ", not to this user (refusing to use it)");
-    }
-    var perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-    if (!perms.equals(PosixFilePermissions.fromString("rwx------"))) {
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-    }
   }
 
   static String arch() {

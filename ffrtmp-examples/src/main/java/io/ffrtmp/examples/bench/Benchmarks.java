@@ -130,7 +130,34 @@ public final class Benchmarks {
       System.out.println("  libcgroup baseline not measured: /usr/bin/cgexec missing"
           + " (apt-get install cgroup-tools)");
     }
+    keeperMemory();
     return failed;
+  }
+
+  /** What the keeper (the workload's parent, recording its exit) costs in memory. */
+  private static void keeperMemory() throws Exception {
+    io.ffrtmp.GovernedWorkload w = Workload.run("sleep", "30").withJobId("bench-keeper").start();
+    try {
+      long keeper = w.process().orElseThrow().toHandle().parent().orElseThrow().pid();
+      Thread.sleep(100);
+      long rss = kb(Path.of("/proc/" + keeper + "/status"), "VmRSS:");
+      long pss = kb(Path.of("/proc/" + keeper + "/smaps_rollup"), "Pss:");
+      System.out.printf(Locale.ROOT, "  keeper (the workload's parent, one per workload):"
+          + " VmRSS %d kB, Pss %d kB (static, no libc: its pages are shared by every keeper)%n",
+          rss, pss);
+    } finally {
+      w.terminate(java.time.Duration.ZERO);
+      w.awaitReport();
+    }
+  }
+
+  private static long kb(Path file, String key) throws Exception {
+    for (String line : Files.readAllLines(file)) {
+      if (line.startsWith(key)) {
+        return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
+      }
+    }
+    return -1;
   }
 
   private static void libcgroupPipeline(int i) throws Exception {

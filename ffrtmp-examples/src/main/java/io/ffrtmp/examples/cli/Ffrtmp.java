@@ -13,7 +13,8 @@ import picocli.CommandLine;
     mixinStandardHelpOptions = true,
     version = "ffrtmp 0.1.0-SNAPSHOT",
     description = "Run or adopt Linux processes under CPU, memory, IO, priority and OOM constraints.",
-    subcommands = {RunCommand.class, AttachCommand.class, BackendsCommand.class},
+    subcommands = {RunCommand.class, AttachCommand.class, BackendsCommand.class,
+        ListCommand.class, WaitCommand.class},
     exitCodeOnInvalidInput = 2,
     exitCodeOnExecutionException = 125)
 public final class Ffrtmp implements Runnable {
@@ -24,7 +25,7 @@ public final class Ffrtmp implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: run or attach");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: run, attach, backends, list or wait");
   }
 
   /**

@@ -1,0 +1,154 @@
+package io.ffrtmp.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.Constraints;
+import io.ffrtmp.ExitReason;
+import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Intent;
+import io.ffrtmp.Workload;
+import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.internal.os.ProcFs;
+import io.ffrtmp.testing.ChildJvm;
+import io.ffrtmp.testing.Host;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An agent that restarts gets its workloads back: a child JVM starts a workload and is
+ * SIGKILLed; this JVM recovers it by job id with its real exit status. Both JVMs use this
+ * JVM's state directory ({@code -Dffrtmp.state}, set by the build).
+ */
+class RecoveryTest {
+  @TempDir Path tmp;
+  private final List<Long> pids = new ArrayList<>();
+
+  @AfterEach
+  void cleanUp() {
+    pids.forEach(Host::killQuietly);
+  }
+
+  private static Path stateDir() {
+    return Records.dir().orElseThrow();
+  }
+
+  private String job(String name) {
+    return "recovery-" + ProcessHandle.current().pid() + "-" + name;
+  }
+
+  /** Starts a workload from a child JVM, kills that JVM with SIGKILL, returns the workload's pid. */
+  private long startAndKillTheAgent(String jobId, List<String> jvmArgs, String... command)
+      throws Exception {
+    long pid = ChildJvm.agentKilledAfterStart(tmp, stateDir(), jobId, jvmArgs, command);
+    pids.add(pid);
+    return pid;
+  }
+
+  private static GovernedWorkload recoverOne(String jobId) {
+    List<GovernedWorkload> found = Workload.recover(jobId);
+    assertEquals(1, found.size(), "one workload of " + jobId + ": " + found);
+    return found.get(0);
+  }
+
+  @Test
+  void a_endedWithCode7WhileNoAgentRan_isRecoveredWithItsRealStatus() throws Exception {
+    String id = job("a");
+    long pid = startAndKillTheAgent(id, List.of(), "sh", "-c", "sleep 1; exit 7");
+    assertTrue(Host.awaitGone(pid, 10_000), "the workload ends while no agent governs it");
+    Thread.sleep(200); // the keeper records the exit and ends
+    GovernedWorkload w = recoverOne(id);
+    assertEquals(pid, w.pid());
+    assertTrue(w.process().isEmpty());
+    WorkloadReport r = w.awaitReport(Duration.ofSeconds(10));
+    assertEquals(7, r.exitCode());
+    assertEquals(ExitReason.ERROR, r.exitReason());
+    assertEquals(WorkloadReport.Mode.RUN, r.mode());
+    assertEquals(id, r.jobId());
+    assertEquals(List.of("sh", "-c", "sleep 1; exit 7"), r.command());
+    if (!r.strategy().equals("nice-fallback")) {
+      assertNotNull(r.usage().cpuUserSec(), "usage from the keeper's copy: " + r.toJson());
+    }
+    assertEquals(List.of(), Workload.recover(id), "reported once: its records are gone");
+  }
+
+  @Test
+  void c_recoveredWhileRunning_thenKilledBySigterm_isSignal() throws Exception {
+    String id = job("c");
+    long pid = startAndKillTheAgent(id, List.of(), "sleep", "30");
+    assertTrue(Host.alive(pid), "runs on after the agent died");
+    GovernedWorkload w = recoverOne(id);
+    new ProcessBuilder("kill", "-TERM", Long.toString(pid)).start().waitFor();
+    WorkloadReport r = w.awaitReport(Duration.ofSeconds(10));
+    assertEquals(ExitReason.SIGNAL, r.exitReason(), r.toJson());
+    assertEquals("SIGTERM", r.signal());
+    assertEquals(143, r.exitCode());
+  }
+
+  @Test
+  void timeoutOfTheOriginalStart_stillHolds_afterRecovery() throws Exception {
+    String id = job("timeout");
+    long pid = startAndKillTheAgent(id, List.of("-Dffrtmp.test.timeoutMs=1500"), "sleep", "30");
+    GovernedWorkload w = recoverOne(id);
+    WorkloadReport r = w.awaitReport(Duration.ofSeconds(20));
+    assertEquals(ExitReason.TIMEOUT, r.exitReason(), r.toJson());
+    assertFalse(Host.alive(pid));
+  }
+
+  @Test
+  void e_aRecordWhosePidNowNamesAnotherProcess_isNeverAdopted() throws Exception {
+    Process other = new ProcessBuilder("sleep", "30").start();
+    pids.add(other.pid());
+    long start = ProcFs.stat(other.pid()).orElseThrow().startTime();
+    String id = job("e");
+    String name = Records.newName(id);
+    // a record of a dead agent whose workload and keeper pids were reused by "other"
+    Records.write(stateDir(), new Records.Start(name, id, other.pid(), start + 5, other.pid(),
+        start + 5, 999_999, 1, "nice-fallback", null, Map.of(), List.of("sleep", "30"),
+        Constraints.DEFAULTS, List.of(), List.of(), Instant.now(), null, Duration.ofSeconds(10),
+        Intent.TEST, false));
+    GovernedWorkload w = recoverOne(id);
+    WorkloadReport r = w.awaitReport(Duration.ofSeconds(5));
+    assertEquals(ExitReason.UNKNOWN, r.exitReason());
+    assertNull(r.exitCode(), "never an invented code");
+    assertTrue(r.warnings().stream().anyMatch(x -> x.startsWith("no exit record")), r.warnings()
+        .toString());
+    assertTrue(other.isAlive(), "the other process is left alone");
+  }
+
+  @Test
+  void g_corruptRecords_andRecordsOfOtherUsers_areSkipped() throws Exception {
+    Path corrupt = Records.startFile(stateDir(), Records.newName(job("corrupt")));
+    Files.writeString(corrupt, "version=1\npid=not-a-number\n");
+    Path foreign = Records.startFile(stateDir(), Records.newName(job("foreign")));
+    Files.writeString(foreign, "version=1\n");
+    try {
+      if (Host.isRoot()) {
+        Files.setAttribute(foreign, "unix:uid", 65534);
+      }
+      assertEquals(List.of(), Workload.recover(job("corrupt")));
+      List<String> skipped = new ArrayList<>();
+      Records.readAll(stateDir(), skipped);
+      assertTrue(skipped.stream().anyMatch(s -> s.contains(corrupt.getFileName().toString())
+          && s.contains("corrupt")), skipped.toString());
+      if (Host.isRoot()) {
+        assertTrue(skipped.stream().anyMatch(s -> s.contains(foreign.getFileName().toString())
+            && s.contains("belongs to uid 65534, not to this user")), skipped.toString());
+      }
+    } finally {
+      Files.deleteIfExists(corrupt);
+      Files.deleteIfExists(foreign);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package io.ffrtmp.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.testing.Json;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * After a restart of the agent, from the CLI: a wrapper is SIGKILLed while its workload runs;
+ * {@code ffrtmp list} shows the workload, {@code ffrtmp wait} reports it with its real exit
+ * status. The CLI processes share a private state directory.
+ */
+class CliRecoveryIT {
+  @TempDir Path dir;
+  private Path cli;
+  private final List<Process> started = new ArrayList<>();
+  private final List<Long> workloads = new ArrayList<>();
+
+  @BeforeEach
+  void needsTheLauncher() {
+    cli = Shell.ROOT.resolve("bin/ffrtmp");
+    Assumptions.assumeTrue(Files.isExecutable(cli), cli + " missing (run mvn package)");
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    for (Process p : started) {
+      p.destroyForcibly().waitFor();
+    }
+    workloads.forEach(w -> ProcessHandle.of(w).ifPresent(ProcessHandle::destroyForcibly));
+  }
+
+  private ProcessBuilder cli(String... args) {
+    List<String> cmd = new ArrayList<>(List.of(cli.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("FFRTMP_JAVA_OPTS", "-Dffrtmp.state=" + dir.resolve("state"));
+    return pb;
+  }
+
+  private static String all(Process p) throws Exception {
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    return out;
+  }
+
+  @Test
+  void d_wrapperKilled_listShowsTheWorkload_waitReportsItsRealExitStatus() throws Exception {
+    String job = "cli-recovery-" + ProcessHandle.current().pid();
+    Process wrapper = cli("run", "--job-id", job, "--cpu-quota", "50", "--", "sh", "-c",
+        "sleep 2; exit 5").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    started.add(wrapper);
+    BufferedReader err = new BufferedReader(new InputStreamReader(wrapper.getErrorStream(),
+        StandardCharsets.UTF_8));
+    String line;
+    long pid = -1;
+    while ((line = err.readLine()) != null) {
+      if (line.contains("started pid ")) {
+        pid = Long.parseLong(line.replaceAll(".*started pid (\\d+).*", "$1"));
+        break;
+      }
+    }
+    assertTrue(pid > 0, "start line");
+    workloads.add(pid);
+    wrapper.destroyForcibly(); // kill -9 of the wrapper: the workload runs on
+    wrapper.waitFor();
+
+    Process list = cli("list").redirectErrorStream(true).start();
+    String table = all(list);
+    assertEquals(0, list.exitValue(), table);
+    String finalPid = Long.toString(pid);
+    assertTrue(table.lines().anyMatch(l -> l.startsWith(job) && l.contains(" " + finalPid + " ")
+        && l.contains("running")), table);
+
+    Process listJson = cli("list", "--json").start();
+    String json = all(listJson);
+    Object parsed = Json.parse(json.trim());
+    assertTrue(parsed instanceof List<?> l && !l.isEmpty(), json);
+
+    Process wait = cli("wait", "--job-id", job, "--json").start();
+    String report = all(wait);
+    assertEquals(5, wait.exitValue(), "wait exits with the workload's status: " + report);
+    Map<String, Object> r = Json.object(report.trim());
+    assertEquals(job, r.get("job_id"));
+    assertEquals("error", r.get("exit_reason"));
+    assertEquals(5L, ((Number) r.get("exit_code")).longValue());
+
+    Process again = cli("wait", "--job-id", job).redirectErrorStream(true).start();
+    String none = all(again);
+    assertEquals(1, again.exitValue(), none);
+    assertTrue(none.contains("Error: no workload with job id " + job + " here"), none);
+  }
+}
