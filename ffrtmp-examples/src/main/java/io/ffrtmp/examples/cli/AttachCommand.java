@@ -73,8 +73,9 @@ final class AttachCommand implements Callable<Integer> {
       Log.of(spec).error(e.getMessage());
       return 125;
     }
-    RunCommand.printStart(spec.commandLine(), w, "attached to");
+    // the hook first: a signal right after the start line still gets the wrapper's one report
     Exits exits = Exits.install(spec.commandLine(), w, true, options.json);
+    RunCommand.printStart(spec.commandLine(), w, "attached to");
     WorkloadReport r = w.awaitReport();
     exits.finished(r);
     return 0;

@@ -75,8 +75,9 @@ final class RunCommand implements Callable<Integer> {
       Log.of(spec).error(e.getMessage());
       return 125;
     }
-    printStart(spec.commandLine(), w, "started");
+    // the hook first: a signal right after the start line still gets the wrapper's one report
     Exits exits = Exits.install(spec.commandLine(), w, false, options.json);
+    printStart(spec.commandLine(), w, "started");
     WorkloadReport r = w.awaitReport();
     exits.finished(r);
     return r.exitCode() == null ? 0 : r.exitCode();

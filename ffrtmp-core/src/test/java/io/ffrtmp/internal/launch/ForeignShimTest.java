@@ -1,0 +1,109 @@
+package io.ffrtmp.internal.launch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.testing.Host;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The jar's shim for the other first-class architecture (arm64 on an x86-64 build machine, and
+ * the reverse), run for real under qemu-user: placement (a file standing in for {@code
+ * cgroup.procs}), nice, oom_score_adj, setsid, the keeper's fork and exit record, exec with argv
+ * intact, exit statuses. The program it execs is the host's own (qemu-user hands an exec of a
+ * native binary to the kernel).
+ */
+class ForeignShimTest {
+  @TempDir Path dir;
+  private Path shim;
+  private String qemu;
+
+  @BeforeEach
+  void extractTheForeignShim() throws Exception {
+    String arch = Shim.arch();
+    String other = arch.equals("x86_64") ? "aarch64" : "x86_64";
+    qemu = "/usr/bin/qemu-" + other;
+    if (System.getenv("FFRTMP_CROSS_REQUIRED") == null) {
+      Host.require(Files.isExecutable(Path.of(qemu)), qemu + " missing (Debian: qemu-user)");
+    }
+    boolean required = System.getenv("FFRTMP_CROSS_REQUIRED") != null; // set by .ci/run
+    try (InputStream in = Shim.class.getResourceAsStream("ffrtmp-shim-" + other)) {
+      if (!required) {
+        Host.require(in != null, "no " + other + " shim in this build (its cross compiler is not"
+            + " installed)");
+      }
+      assertNotNull(in, "the jar carries the " + other + " shim (built with the cross compiler)");
+      shim = dir.resolve("ffrtmp-shim-" + other);
+      Files.write(shim, in.readAllBytes());
+    }
+    Files.setPosixFilePermissions(shim, PosixFilePermissions.fromString("rwx------"));
+  }
+
+  /** Runs the foreign shim in keeper mode; returns exit status and standard output. */
+  private Result keep(String nice, String oom, String... command) throws Exception {
+    Path procs = dir.resolve("cgroup.procs");
+    Files.writeString(procs, "");
+    List<String> cmd = new ArrayList<>(List.of(qemu, shim.toString(),
+        dir.resolve("errors").toString(), "k", nice, oom, "1", procs.toString(),
+        dir.resolve("exit").toString(), "1", procs.toString(), "--"));
+    cmd.addAll(List.of(command));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+    return new Result(p.exitValue(), out, p.pid(), Files.readString(procs).trim(),
+        Files.readString(dir.resolve("exit")));
+  }
+
+  private record Result(int exit, String out, long keeper, String joined, String record) {}
+
+  @Test
+  void placesItself_setsNiceOomAndSession_forksTheWorkload_andRecordsItsExit() throws Exception {
+    Result r = keep("7", "321", "/bin/sh", "-c",
+        "read -r s < /proc/self/stat; echo \"$s\"; cat /proc/self/oom_score_adj; exit 5");
+    assertEquals(5, r.exit(), r.out());
+    assertEquals(Long.toString(r.keeper()), r.joined(), "the keeper placed itself (qemu's pid)");
+    String[] lines = r.out().split("\n");
+    String[] stat = lines[0].substring(lines[0].lastIndexOf(')') + 2).split(" ");
+    assertEquals(Long.toString(r.keeper()), stat[4 - 3], "the workload is the keeper's child");
+    assertEquals(Long.toString(r.keeper()), stat[6 - 3], "in the keeper's new session");
+    assertEquals("7", stat[19 - 3], "nice");
+    assertEquals("321", lines[1], "oom_score_adj");
+    assertTrue(r.record().startsWith("ffrtmp-exit 1\npid "), r.record());
+    assertTrue(r.record().contains("\nexited 5\n"), r.record());
+    assertTrue(r.record().contains("\nfile "), "a counter file copied: " + r.record());
+    assertTrue(r.record().endsWith("end\n"), r.record());
+  }
+
+  @Test
+  void argvIsPassedIntact_andASignalDeathIsPassedOn() throws Exception {
+    List<String> args = new ArrayList<>(List.of("/bin/sh", "-c", "echo \"$0 $# ${600}\"",
+        "argv-zero"));
+    for (int i = 1; i <= 600; i++) {
+      args.add(Integer.toString(i));
+    }
+    Result r = keep("-", "-", args.toArray(String[]::new));
+    assertEquals(0, r.exit(), r.out());
+    assertEquals("argv-zero 600 600\n", r.out());
+
+    Result killed = keep("-", "-", "/bin/sh", "-c", "kill -TERM $$");
+    assertEquals(128 + 15, killed.exit(), "the keeper dies of the same signal");
+    assertTrue(killed.record().contains("\nsignaled 15\n"), killed.record());
+
+    Result missing = keep("-", "-", "no-such-command-ffrtmp");
+    assertEquals(127, missing.exit());
+    // (qemu-user does not emulate PR_SET_CHILD_SUBREAPER: a "subreaper" note may come first)
+    assertTrue(Files.readString(dir.resolve("errors")).lines().anyMatch(l -> l.equals(
+        "not-found\tno-such-command-ffrtmp\t2")), "the note of the failed exec");
+  }
+}
