@@ -38,7 +38,11 @@ public final class ExitWatcher {
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, Entry> byId = new HashMap<>();
   private final Map<Long, Entry> polled = new HashMap<>();
-  private final Thread thread;
+  /** Guarded by this: the watching thread (a new one if work arrives after it left at exit). */
+  private Thread thread;
+
+  /** Guarded by this: whether {@link #thread} is looping (false once it left at JVM exit). */
+  private boolean running;
 
   private record Entry(long id, long pid, long startTime, int fd, Runnable onExit) {}
 
@@ -64,9 +68,36 @@ public final class ExitWatcher {
     if (err != 0) {
       throw new IllegalStateException("epoll_ctl of the wake-up eventfd failed: errno " + err);
     }
-    this.thread = new Thread(this::loop, "ffrtmp-exit-watcher");
-    thread.setDaemon(true);
-    thread.start();
+    synchronized (this) {
+      this.thread = startThread();
+    }
+    // At JVM exit HotSpot waits up to 300 ms for threads that are in native code (ours sits in
+    // epoll_wait). Once the JVM shuts down the thread leaves as soon as nothing is watched, so
+    // that a JVM that used the library exits at once; exits still watched (a shutdown hook
+    // waiting for a report) are still seen.
+    Runtime.getRuntime().addShutdownHook(new Thread(this::jvmExiting, "ffrtmp-exit-watcher-stop"));
+  }
+
+  /** The JVM shuts down: the thread leaves once nothing is watched (visible for tests). */
+  void jvmExiting() {
+    stopping = true;
+    Posix.eventfdSignal(wakeFd);
+  }
+
+  /** Starts a watching thread; the caller holds this. */
+  private Thread startThread() {
+    Thread t = new Thread(this::loop, "ffrtmp-exit-watcher");
+    t.setDaemon(true);
+    running = true;
+    t.start();
+    return t;
+  }
+
+  /** Work was added: if the thread left at JVM exit, start another; the caller holds this. */
+  private void keepWatching() {
+    if (!running) {
+      thread = startThread();
+    }
   }
 
   /**
@@ -122,12 +153,14 @@ public final class ExitWatcher {
           Posix.close(fd);
           throw new IllegalStateException("epoll_ctl failed: errno " + err);
         }
+        keepWatching();
       } else {
         if (fd != -Posix.ENOSYS) {
           LOG.debug("pidfd_open({}) failed with errno {}, polling instead", pid, -fd);
         }
         polled.put(id, new Entry(id, pid, startTime, -1, onExit));
         Posix.eventfdSignal(wakeFd); // the watcher may sleep in its idle wait: look now
+        keepWatching();
       }
     }
     return () -> cancel(id);
@@ -162,7 +195,9 @@ public final class ExitWatcher {
         byId.remove(id);
         Posix.close(fd);
         process.onExit().thenRun(onExit);
+        return;
       }
+      keepWatching();
     }
   }
 
@@ -173,6 +208,15 @@ public final class ExitWatcher {
    */
   static ExitWatcher pollingOnly() {
     return new ExitWatcher(false);
+  }
+
+  /**
+   * A separate watcher with pidfds, for tests that must not disturb the shared one.
+   *
+   * @return a new watcher with its own thread
+   */
+  static ExitWatcher separate() {
+    return new ExitWatcher(true);
   }
 
   /**
@@ -189,7 +233,7 @@ public final class ExitWatcher {
    *
    * @return the thread
    */
-  Thread thread() {
+  synchronized Thread thread() {
     return thread;
   }
 
@@ -207,11 +251,18 @@ public final class ExitWatcher {
         && s.state() != 'X').orElse(false);
   }
 
+  /** Set at JVM shutdown: the thread leaves once nothing is watched. */
+  private volatile boolean stopping;
+
   private void loop() {
     Memory events = new Memory((long) MAX_EVENTS * Posix.EPOLL_EVENT_SIZE);
     while (true) {
       int timeout;
       synchronized (this) {
+        if (stopping && byId.isEmpty() && polled.isEmpty()) {
+          running = false;
+          return;
+        }
         timeout = polled.isEmpty() ? IDLE_WAKE_MS : FALLBACK_POLL_MS;
       }
       int n;

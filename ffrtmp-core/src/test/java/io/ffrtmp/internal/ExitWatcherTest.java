@@ -1,6 +1,8 @@
 package io.ffrtmp.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ffrtmp.internal.os.ProcFs;
@@ -72,6 +74,52 @@ class ExitWatcherTest {
       assertTrue(polled.get(3, TimeUnit.SECONDS));
     } finally {
       p.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void atJvmExit_anIdleWatcherThreadLeaves_andWorkArrivingLaterIsStillWatched() throws Exception {
+    for (ExitWatcher w : new ExitWatcher[] {ExitWatcher.separate(), ExitWatcher.pollingOnly()}) {
+      Thread first = w.thread();
+      w.jvmExiting();
+      first.join(5000);
+      assertFalse(first.isAlive(), "nothing watched: the thread left its native wait");
+      Process p = new ProcessBuilder("sleep", "30").start();
+      try {
+        long start = ProcFs.stat(p.pid()).orElseThrow().startTime();
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        w.watch(p.pid(), start, () -> done.complete(true));
+        assertNotSame(first, w.thread());
+        assertTrue(w.thread().isAlive(), "a watch added during shutdown gets a thread");
+        p.destroyForcibly();
+        assertTrue(done.get(5, TimeUnit.SECONDS));
+        w.thread().join(5000);
+        assertFalse(w.thread().isAlive(), "and it leaves again once that exit was reported");
+      } finally {
+        p.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  @Test
+  void atJvmExit_anExitStillWatchedIsStillReported() throws Exception {
+    for (ExitWatcher w : new ExitWatcher[] {ExitWatcher.separate(), ExitWatcher.pollingOnly()}) {
+      Process p = new ProcessBuilder("sleep", "30").start();
+      try {
+        long start = ProcFs.stat(p.pid()).orElseThrow().startTime();
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        w.watch(p.pid(), start, () -> done.complete(true));
+        Thread t = w.thread();
+        w.jvmExiting(); // e.g. a shutdown hook that terminates a workload and awaits its report
+        Thread.sleep(200);
+        assertTrue(t.isAlive(), "a watched exit keeps the thread");
+        p.destroyForcibly();
+        assertTrue(done.get(5, TimeUnit.SECONDS));
+        t.join(5000);
+        assertFalse(t.isAlive());
+      } finally {
+        p.destroyForcibly().waitFor();
+      }
     }
   }
 }

@@ -202,10 +202,11 @@ class CgroupV1HostTest {
       assertTrue(cg.lines().anyMatch(l -> l.contains(":" + ctrl) && l.endsWith("/" + leaf)),
           ctrl + ": " + cg);
     }
-    Host.killQuietly(child);
+    // the shell first: killed after its child, its `wait` could return and the shell exit 0
     Host.killQuietly(w.pid());
+    Host.killQuietly(child);
     WorkloadReport r = w.onExit().get(10, TimeUnit.SECONDS);
-    assertEquals(ExitReason.SIGNAL, r.exitReason());
+    assertEquals(ExitReason.SIGNAL, r.exitReason(), r.toJson());
   }
 
   /**

@@ -10,12 +10,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +95,7 @@ public final class Shim {
       }
       bytes = in.readAllBytes();
     }
-    String hash = sha256(bytes).substring(0, 16);
+    String hash = version(bytes);
     Path dir = privateShimDir(hash);
     privateDir = dir;
     Path target = dir.resolve("ffrtmp-shim");
@@ -162,11 +160,15 @@ public final class Shim {
     }
   }
 
-  private static String sha256(byte[] b) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
+  /**
+   * The name of this shim's version: its length and CRC-32C. Not a security measure (the
+   * directory is private to the user); a cryptographic hash would load the JDK's security
+   * providers, tens of milliseconds of every CLI start.
+   */
+  private static String version(byte[] b) {
+    CRC32C crc = new CRC32C();
+    crc.update(b);
+    return Integer.toHexString(b.length) + "-" + Long.toHexString(crc.getValue());
   }
+
 }

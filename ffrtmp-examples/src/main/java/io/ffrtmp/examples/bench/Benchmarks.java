@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * ffrtmp's benchmarks: each scenario measures a baseline and the governed figure in the same run,
@@ -23,7 +24,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -p ffrtmp-examples/target/lib -m io.ffrtmp.examples/io.ffrtmp.examples.bench.Benchmarks \
- *     [launch|exit|scale|usage|all] [--quick]
+ *     [launch|exit|scale|usage|cli|all] [--quick]
  * </pre>
  */
 public final class Benchmarks {
@@ -65,6 +66,9 @@ public final class Benchmarks {
     }
     if (scenario.equals("all") || scenario.equals("scale")) {
       failures += b.scale();
+    }
+    if (scenario.equals("all") || scenario.equals("cli")) {
+      failures += b.cli();
     }
     System.exit(failures == 0 ? 0 : 1);
   }
@@ -334,6 +338,80 @@ public final class Benchmarks {
       g.release();
     }
     return 0;
+  }
+
+  // ---- 5. CLI start-up -----------------------------------------------------------------------
+
+  /**
+   * The CLI's answer time against the JVM's own ({@code java -version} of the same java),
+   * interleaved: {@code bin/ffrtmp run -- /bin/true} and {@code bin/ffrtmp backends}, run from
+   * the repository root (the launcher is looked up as {@code bin/ffrtmp} there).
+   */
+  int cli() throws Exception {
+    Path launcher = Path.of("bin/ffrtmp").toAbsolutePath();
+    System.out.println();
+    if (!Files.isExecutable(launcher)) {
+      System.out.println("[cli] not measured: " + launcher + " missing (run from the repository"
+          + " root after mvn package)");
+      return 0;
+    }
+    String java = ProcessHandle.current().info().command().orElse("java");
+    int warmup = 3;
+    int n = quick ? 10 : 20;
+    System.out.println("[cli] wall time of a whole command, " + n + " runs each after " + warmup
+        + " warm-up runs, interleaved; baseline: " + java + " -version");
+    long[] jvm = new long[n];
+    long[] run = new long[n];
+    long[] backends = new long[n];
+    String home = Path.of(java).getParent().getParent().toString();
+    for (int i = -warmup; i < n; i++) {
+      long a = timed(List.of(java, "-version"), null);
+      long b = timed(List.of(launcher.toString(), "run", "--", "/bin/true"), home);
+      long c = timed(List.of(launcher.toString(), "backends"), home);
+      if (i >= 0) {
+        jvm[i] = a;
+        run[i] = b;
+        backends[i] = c;
+      }
+    }
+    Stats sj = Stats.of("java -version", jvm);
+    Stats sr = Stats.of("ffrtmp run -- /bin/true", run);
+    Stats sb = Stats.of("ffrtmp backends", backends);
+    System.out.println(sj.line() + "  mean=" + Stats.ms(mean(jvm)));
+    System.out.println(sr.line() + "  mean=" + Stats.ms(mean(run)));
+    System.out.println(sb.line() + "  mean=" + Stats.ms(mean(backends)));
+    double rr = (double) mean(run) / mean(jvm);
+    double rb = (double) mean(backends) / mean(jvm);
+    System.out.printf(Locale.ROOT, "  ratio of means run/java -version = %.2f (goal <= 4: %s)%n",
+        rr, goal(rr <= 4));
+    System.out.printf(Locale.ROOT, "  ratio of means backends/java -version = %.2f (goal <= 3: %s)%n",
+        rb, goal(rb <= 3));
+    return 0;
+  }
+
+  /** Runs a command to its end, its output discarded, and returns its wall time in ns. */
+  private static long timed(List<String> cmd, @Nullable String javaHome)
+      throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(ProcessBuilder.Redirect.DISCARD);
+    if (javaHome != null) {
+      pb.environment().put("JAVA_HOME", javaHome); // the launcher uses the same java
+    }
+    long t0 = System.nanoTime();
+    int rc = pb.start().waitFor();
+    long t = System.nanoTime() - t0;
+    if (rc != 0) {
+      throw new IllegalStateException(String.join(" ", cmd) + " exited with " + rc);
+    }
+    return t;
+  }
+
+  private static long mean(long[] a) {
+    long sum = 0;
+    for (long x : a) {
+      sum += x;
+    }
+    return sum / Math.max(1, a.length);
   }
 
   // ---- 4. scale ------------------------------------------------------------------------------
