@@ -91,6 +91,7 @@ final class Records {
         if (!refused.isEmpty()) {
           LOG.warn("state directory: {}; using {}", String.join("; ", refused), p);
         }
+        sweep(p); // once per JVM: what earlier JVMs left that no one will read
         return Optional.of(p);
       } catch (IOException e) {
         refused.add(e.getMessage());
@@ -407,31 +408,39 @@ final class Records {
   }
 
   /**
-   * Removes half-written records left by writers that died mid-write: a start record's
-   * temporary file whose JVM (its pid is in the name) is gone, and any temporary file untouched
-   * for a minute (a living writer renames within milliseconds). Never trusted, never kept.
+   * Removes what no reader will ever want: half-written records (a start record's temporary
+   * file whose JVM, its pid in the name, is gone, and any temporary file untouched for a
+   * minute: a living writer renames within milliseconds), and exit records without a start
+   * record whose JVM is gone or that are a minute old. Those are written by the keeper of a
+   * workload that its JVM detached (which deleted the start record) when the workload ends
+   * later; a governing JVM reads its workload's exit record within milliseconds of the exit.
    *
    * @param dir the state directory
    */
-  static void sweepTemporary(Path dir) {
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.tmp")) {
+  static void sweep(Path dir) {
+    Instant aMinuteAgo = Instant.now().minusSeconds(60);
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.{tmp,exit}")) {
       for (Path f : files) {
         String n = f.getFileName().toString();
-        boolean deadWriter = false;
+        boolean deadWriter;
         if (n.endsWith(".start.tmp")) {
-          String[] parts = n.substring(0, n.length() - ".start.tmp".length()).split("\\.");
-          if (parts.length >= 3) {
-            try {
-              long writer = Long.parseLong(parts[parts.length - 2]);
-              deadWriter = ProcessHandle.of(writer).map(h -> !h.isAlive()).orElse(true);
-            } catch (NumberFormatException e) {
-              deadWriter = false;
+          deadWriter = writerGone(n.substring(0, n.length() - ".start.tmp".length()));
+        } else if (n.endsWith(".exit")) {
+          String name = n.substring(0, n.length() - ".exit".length());
+          try {
+            if (hasStart(dir, name)) {
+              continue; // a workload's record: recovery or its JVM reads and deletes both
             }
+          } catch (IOException e) {
+            continue; // cannot tell: keep it
           }
+          deadWriter = writerGone(name);
+        } else {
+          deadWriter = false;
         }
         try {
           boolean old = Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).toInstant()
-              .isBefore(Instant.now().minusSeconds(60));
+              .isBefore(aMinuteAgo);
           if (deadWriter || old) {
             Files.deleteIfExists(f);
           }
@@ -441,6 +450,39 @@ final class Records {
       }
     } catch (IOException e) {
       LOG.debug("cannot sweep {}: {}", dir, e.toString());
+    }
+  }
+
+  /**
+   * Whether a start record exists, or is being claimed by a recovering JVM (which renames it to
+   * {@code .claim-<pid>}, writes a new one, then deletes the claim): checked start, claim, start
+   * again, so that a claim in progress is never missed between two looks.
+   */
+  private static boolean hasStart(Path dir, String name) throws IOException {
+    if (Files.exists(startFile(dir, name), LinkOption.NOFOLLOW_LINKS)) {
+      return true;
+    }
+    String claim = name + ".claim-";
+    try (DirectoryStream<Path> claims = Files.newDirectoryStream(dir,
+        f -> f.getFileName().toString().startsWith(claim))) {
+      if (claims.iterator().hasNext()) {
+        return true;
+      }
+    }
+    return Files.exists(startFile(dir, name), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** Whether the JVM that named a record ({@code <job>.<pid>.<counter>}) is gone. */
+  private static boolean writerGone(String name) {
+    String[] parts = name.split("\\.");
+    if (parts.length < 3) {
+      return false;
+    }
+    try {
+      long writer = Long.parseLong(parts[parts.length - 2]);
+      return ProcessHandle.of(writer).map(h -> !h.isAlive()).orElse(true);
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 

@@ -64,7 +64,7 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     if (dir.isEmpty()) {
       return List.of();
     }
-    Records.sweepTemporary(dir.get());
+    Records.sweep(dir.get());
     List<String> skipped = new ArrayList<>();
     List<GovernedWorkload> out = new ArrayList<>();
     for (Records.Start r : Records.readAll(dir.get(), skipped)) {
@@ -95,6 +95,7 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     if (dir.isEmpty()) {
       return List.of();
     }
+    Records.sweep(dir.get());
     List<String> skipped = new ArrayList<>();
     List<io.ffrtmp.Workload.Recoverable> out = new ArrayList<>();
     for (Records.Start recorded : Records.readAll(dir.get(), skipped)) {

@@ -151,4 +151,57 @@ class RecoveryTest {
       Files.deleteIfExists(foreign);
     }
   }
+
+  @Test
+  void aDetachedWorkloadThatEndsLater_leavesNoExitRecordForever() throws Exception {
+    String id = job("detached");
+    GovernedWorkload w = Workload.run("sleep", "30").withJobId(id).start();
+    pids.add(w.pid());
+    assertEquals(ExitReason.DETACHED, w.detach().exitReason());
+    Host.killQuietly(w.pid());
+    String prefix = io.ffrtmp.spi.CgroupNames.forJob(id) + ".";
+    Path exit = null;
+    for (int i = 0; i < 500 && exit == null; i++) {
+      try (var s = Files.list(stateDir())) {
+        exit = s.filter(f -> f.getFileName().toString().startsWith(prefix)
+            && f.getFileName().toString().endsWith(".exit")).findFirst().orElse(null);
+      }
+      Thread.sleep(10);
+    }
+    assertNotNull(exit, "the keeper records the exit of the detached workload");
+    assertFalse(Files.exists(stateDir().resolve(
+        exit.getFileName().toString().replace(".exit", ".start"))), "detach deleted it");
+    Workload.recoverable();
+    assertTrue(Files.exists(exit), "its JVM (this one) runs and the record is fresh: kept");
+    Files.setLastModifiedTime(exit, java.nio.file.attribute.FileTime.from(
+        Instant.now().minusSeconds(120)));
+    Workload.recoverable();
+    assertFalse(Files.exists(exit), "a minute old and no start record: swept");
+  }
+
+  @Test
+  void orphanExitRecords_ofGoneJvms_areSwept_butNotThoseOfRecordsBeingRecovered()
+      throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    String base = io.ffrtmp.spi.CgroupNames.forJob(job("orphan")) + "." + gone.pid() + ".";
+    Path orphan = Records.exitFile(stateDir(), base + "1");
+    Path claimed = Records.exitFile(stateDir(), base + "2");
+    Path claim = stateDir().resolve(base + "2.claim-1");
+    Path started = Records.exitFile(stateDir(), base + "3");
+    Path start = Records.startFile(stateDir(), base + "3");
+    try {
+      for (Path f : List.of(orphan, claimed, claim, started, start)) {
+        Files.writeString(f, "x\n");
+      }
+      Records.sweep(stateDir());
+      assertFalse(Files.exists(orphan), "its JVM is gone and it has no start record");
+      assertTrue(Files.exists(claimed), "a recovering JVM holds its start record as a claim");
+      assertTrue(Files.exists(started), "its start record is there");
+    } finally {
+      for (Path f : List.of(orphan, claimed, claim, started, start)) {
+        Files.deleteIfExists(f);
+      }
+    }
+  }
 }

@@ -76,7 +76,11 @@ class CliEndingsIT {
   private Process cli(Path out, String startLine, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(cli.toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile());
+    // the build's state directory, not the machine's: detached workloads' records land there
+    pb.environment().put("FFRTMP_JAVA_OPTS",
+        "-Dffrtmp.state=" + Shell.ROOT.resolve("ffrtmp-examples/target/ffrtmp-state"));
+    Process p = pb.start();
     started.add(p);
     BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
         StandardCharsets.UTF_8));

@@ -15,6 +15,7 @@ class MinimalCliTest {
   void runsACommandUnderAMemoryLimit_andExitsWithItsStatus() throws Exception {
     Process p = new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Dffrtmp.state=" + System.getProperty("ffrtmp.state", "target/ffrtmp-state"),
             "-cp", System.getProperty("java.class.path"),
             "io.ffrtmp.examples.MinimalCli", "256", "/bin/sh", "-c", "exit 7")
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)

@@ -137,15 +137,13 @@ public final class Launch {
       if (System.nanoTime() > deadline) {
         throw new IOException("the launch shim (pid " + k + ") did not start the workload");
       }
-      if (++spins > 50) {
-        try {
-          Thread.sleep(0, 100_000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted while starting the workload", e);
-        }
-      } else {
-        Thread.onSpinWait();
+      // a short wait that grows from 20 µs to 250 µs: spinning would take the CPU from the shim
+      // on a small machine, and Thread.sleep(0, n) sleeps a whole millisecond on JDK 17
+      java.util.concurrent.locks.LockSupport.parkNanos(Math.min(250_000L, 20_000L << spins));
+      spins = Math.min(spins + 1, 4);
+      if (Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while starting the workload");
       }
     }
   }
