@@ -444,7 +444,135 @@ public final class Benchmarks {
     int failures = 0;
     failures += scaleRun(n);
     failures += scaleAttach(n);
+    failures += concurrentStarts(quick ? 50 : 100, 8);
     return failures;
+  }
+
+  /**
+   * {@code n} starts from {@code threads} threads at once, against the single-thread start
+   * measured in the same run: the time each {@code start()} takes (a `sleep` workload, cpu
+   * quota 10, memory limit 64 MB), until every workload runs; then all are killed and their
+   * reports checked.
+   */
+  private int concurrentStarts(int n, int threads) throws Exception {
+    long[] single = new long[n];
+    List<GovernedWorkload> ws = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        long t0 = System.nanoTime();
+        ws.add(scaleWorkload("bench-scale-c1-" + i));
+        single[i] = System.nanoTime() - t0;
+      }
+    } finally {
+      killAll(ws);
+    }
+    long[] concurrent = new long[n];
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    List<GovernedWorkload> cws = java.util.Collections.synchronizedList(new ArrayList<>());
+    int bad;
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int k = i;
+        fs.add(pool.submit(() -> {
+          go.await();
+          long t0 = System.nanoTime();
+          cws.add(scaleWorkload("bench-scale-c8-" + k));
+          concurrent[k] = System.nanoTime() - t0;
+          return null;
+        }));
+      }
+      go.countDown();
+      for (java.util.concurrent.Future<?> f : fs) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+      bad = killAll(cws);
+    }
+    // the baseline: the same with plain ProcessBuilder.start(), which shows what concurrency
+    // costs any process start on this machine (a start is CPU work: fork, exec, a reaper thread)
+    long[] plainSingle = plainStarts(n, 1);
+    long[] plainConcurrent = plainStarts(n, threads);
+    Stats s1 = Stats.of("start(), one thread", single);
+    Stats s8 = Stats.of("start(), " + threads + " threads at once", concurrent);
+    Stats p1 = Stats.of("plain ProcessBuilder.start(), one thread", plainSingle);
+    Stats p8 = Stats.of("plain, " + threads + " threads at once", plainConcurrent);
+    System.out.println("  " + n + " starts of `sleep` from one thread, then " + n + " from "
+        + threads + " threads at once (" + Runtime.getRuntime().availableProcessors()
+        + " CPUs):");
+    System.out.println(s1.line());
+    System.out.println(s8.line());
+    System.out.println(p1.line());
+    System.out.println(p8.line());
+    double r = (double) s8.percentile(99) / Math.max(1, s1.percentile(50));
+    double rp = (double) p8.percentile(99) / Math.max(1, p1.percentile(50));
+    Thread.sleep(500);
+    long left = ffrtmpCgroups();
+    System.out.printf(Locale.ROOT, "  concurrent p99 / single-thread p50 = %.2f (goal <= 5: %s;"
+        + " plain: %.2f); reports wrong: %d; cgroups left: %d%n", r, goal(r <= 5), rp, bad,
+        left);
+    return bad == 0 && left == 0 ? 0 : 1;
+  }
+
+  /** Start times of {@code n} plain `sleep` processes from {@code threads} threads at once. */
+  private static long[] plainStarts(int n, int threads) throws Exception {
+    long[] t = new long[n];
+    List<Process> ps = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int k = i;
+        fs.add(pool.submit(() -> {
+          go.await();
+          long t0 = System.nanoTime();
+          ps.add(new ProcessBuilder("sleep", "600").start());
+          t[k] = System.nanoTime() - t0;
+          return null;
+        }));
+      }
+      go.countDown();
+      for (java.util.concurrent.Future<?> f : fs) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+      synchronized (ps) {
+        for (Process p : ps) {
+          p.destroyForcibly().waitFor();
+        }
+      }
+    }
+    return t;
+  }
+
+  private static GovernedWorkload scaleWorkload(String id) throws Exception {
+    return Workload.run("sleep", "600").withJobId(id).withCpuQuota(10).withMemoryLimitMb(64)
+        .start();
+  }
+
+  /** Kills every workload and returns how many reports were not the SIGKILL they should be. */
+  private static int killAll(List<GovernedWorkload> ws) throws Exception {
+    int bad = 0;
+    List<GovernedWorkload> copy;
+    synchronized (ws) {
+      copy = new ArrayList<>(ws);
+    }
+    for (GovernedWorkload w : copy) {
+      w.process().orElseThrow().destroyForcibly();
+    }
+    for (GovernedWorkload w : copy) {
+      WorkloadReport r = w.awaitReport();
+      if (!"SIGKILL".equals(r.signal())) {
+        bad++;
+      }
+    }
+    return bad;
   }
 
   private static long usedHeapAfterGc() throws InterruptedException {
