@@ -21,13 +21,7 @@ final class LibC {
 
   private static final class Native0 {
     static {
-      // glibc's soname first: "c" alone makes JNA look for libc.so (a linker script) and
-      // then run ldconfig -p, a process spawned on every JVM's first call
-      try {
-        Native.register("libc.so.6");
-      } catch (UnsatisfiedLinkError e) {
-        Native.register("c");
-      }
+      Native.register("c");
     }
 
     static native int open(String path, int flags) throws LastErrorException;

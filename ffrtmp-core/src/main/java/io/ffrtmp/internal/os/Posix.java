@@ -35,13 +35,7 @@ public final class Posix {
 
   private static final class LibC {
     static {
-      // glibc's soname first: "c" alone makes JNA look for libc.so (a linker script) and
-      // then run ldconfig -p, a process spawned on every JVM's first call
-      try {
-        Native.register("libc.so.6");
-      } catch (UnsatisfiedLinkError e) {
-        Native.register("c");
-      }
+      Native.register("c");
     }
 
     static native int kill(int pid, int sig) throws LastErrorException;

@@ -384,7 +384,10 @@ public final class Benchmarks {
     long[] jvm = new long[n];
     long[] run = new long[n];
     long[] backends = new long[n];
-    String home = Path.of(java).getParent().getParent().toString();
+    // the launcher runs $JAVA_HOME/bin/java: the same java as this one where it is known
+    Path bin = java.startsWith("/") ? Path.of(java).getParent() : null;
+    Path javaHome = bin == null ? null : bin.getParent();
+    String home = javaHome == null ? null : javaHome.toString();
     for (int i = -warmup; i < n; i++) {
       long a = timed(List.of(java, "-version"), null);
       long b = timed(List.of(launcher.toString(), "run", "--", "/bin/true"), home);
