@@ -43,12 +43,7 @@ final class ReportJson {
     b.append(',');
     field(b, "exit_reason").append(str(r.exitReason().wireName())).append(',');
     field(b, "signal").append(str(r.signal())).append(',');
-    Constraints c = r.constraints();
-    field(b, "constraints").append('{');
-    for (Constraint k : Constraint.values()) {
-      field(b, k.key()).append(c.get(k)).append(k.ordinal() + 1 < Constraint.values().length
-          ? "," : "},");
-    }
+    constraints(b, r.constraints()).append(',');
     field(b, "enforcement").append('[');
     for (int i = 0; i < r.enforcement().size(); i++) {
       Enforcement e = r.enforcement().get(i);
@@ -76,6 +71,39 @@ final class ReportJson {
     field(b, "platform_sla_compliant").append(r.platformSlaCompliant()).append(',');
     field(b, "platform_sla_reason").append(str(r.platformSlaReason()));
     return b.append('}').toString();
+  }
+
+  /**
+   * Renders an entry of {@link Workload#recoverable()}.
+   *
+   * @param r the entry
+   * @return one line of JSON
+   */
+  static String write(Workload.Recoverable r) {
+    StringBuilder b = new StringBuilder(256);
+    b.append('{');
+    field(b, "job_id").append(str(r.jobId())).append(',');
+    field(b, "pid").append(r.pid()).append(',');
+    field(b, "state").append(str(r.state())).append(',');
+    field(b, "exit_code").append(r.exitCode() == null ? "null" : r.exitCode().toString());
+    b.append(',');
+    field(b, "governor_pid").append(r.governorPid() == 0 ? "null"
+        : Long.toString(r.governorPid())).append(',');
+    field(b, "strategy").append(str(r.strategy())).append(',');
+    field(b, "cgroup_path").append(str(r.cgroupPath())).append(',');
+    field(b, "started_at").append(str(r.startedAt().toString())).append(',');
+    constraints(b, r.constraints());
+    return b.append('}').toString();
+  }
+
+  /** The {@code constraints} object, every key in {@link Constraint}'s order. */
+  private static StringBuilder constraints(StringBuilder b, Constraints c) {
+    field(b, "constraints").append('{');
+    for (Constraint k : Constraint.values()) {
+      field(b, k.key()).append(c.get(k)).append(k.ordinal() + 1 < Constraint.values().length
+          ? "," : "}");
+    }
+    return b;
   }
 
   private static StringBuilder field(StringBuilder b, String key) {

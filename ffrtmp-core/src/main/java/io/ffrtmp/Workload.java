@@ -132,7 +132,19 @@ public final class Workload {
   public record Recoverable(String jobId, long pid, String state,
       @org.jspecify.annotations.Nullable Integer exitCode, long governorPid, String strategy,
       @org.jspecify.annotations.Nullable String cgroupPath, java.time.Instant startedAt,
-      Constraints constraints) {}
+      Constraints constraints) {
+
+    /**
+     * This entry as one line of JSON: {@code job_id}, {@code pid}, {@code state}, {@code
+     * exit_code}, {@code governor_pid} (null when none), {@code strategy}, {@code cgroup_path},
+     * {@code started_at} and the {@code constraints} object of the report.
+     *
+     * @return the JSON object
+     */
+    public String toJson() {
+      return ReportJson.write(this);
+    }
+  }
 
   /**
    * The governance backends found on this host, highest priority first, each with what its

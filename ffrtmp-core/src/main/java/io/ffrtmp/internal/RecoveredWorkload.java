@@ -267,10 +267,7 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
   @Override
   void signalWorkload(int signal) {
     if (alive(record.pid(), record.startTime())) {
-      int pid = (int) record.pid();
-      if (Posix.kill(-pid, signal) != 0) {
-        Posix.kill(pid, signal);
-      }
+      Posix.killGroupOrProcess((int) record.pid(), signal);
     }
     governance.signalAll(signal);
   }

@@ -147,10 +147,7 @@ final class RunningWorkload extends WorkloadLifecycle {
   /** The workload's process group (it is the leader: the shim called setsid) and its cgroup. */
   @Override
   void signalWorkload(int signal) {
-    int pid = (int) started.workloadPid();
-    if (Posix.kill(-pid, signal) != 0) {
-      Posix.kill(pid, signal);
-    }
+    Posix.killGroupOrProcess((int) started.workloadPid(), signal);
     governance.signalAll(signal);
   }
 

@@ -230,4 +230,17 @@ public final class Posix {
       return e.getErrorCode();
     }
   }
+
+  /**
+   * Signals the process group that {@code pid} leads (a launched workload is its session's
+   * leader), or the process alone when it leads none (any more).
+   *
+   * @param pid the group's leader
+   * @param signal the signal number
+   */
+  public static void killGroupOrProcess(int pid, int signal) {
+    if (kill(-pid, signal) != 0) {
+      kill(pid, signal);
+    }
+  }
 }

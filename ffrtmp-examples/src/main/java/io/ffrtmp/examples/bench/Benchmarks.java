@@ -458,42 +458,20 @@ public final class Benchmarks {
    * reports checked.
    */
   private int concurrentStarts(int n, int threads) throws Exception {
-    long[] single = new long[n];
-    List<GovernedWorkload> ws = new ArrayList<>();
+    List<GovernedWorkload> ws = java.util.Collections.synchronizedList(new ArrayList<>());
+    long[] single;
+    long[] concurrent;
+    int bad = 0;
     try {
-      for (int i = 0; i < n; i++) {
-        long t0 = System.nanoTime();
-        ws.add(scaleWorkload("bench-scale-c1-" + i));
-        single[i] = System.nanoTime() - t0;
-      }
+      single = timedStarts(n, 1, i -> scaleWorkload("bench-scale-c1-" + i), ws);
     } finally {
-      killAll(ws);
+      bad += killAll(ws);
+      ws.clear();
     }
-    long[] concurrent = new long[n];
-    java.util.concurrent.ExecutorService pool =
-        java.util.concurrent.Executors.newFixedThreadPool(threads);
-    List<GovernedWorkload> cws = java.util.Collections.synchronizedList(new ArrayList<>());
-    int bad;
     try {
-      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-      List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        int k = i;
-        fs.add(pool.submit(() -> {
-          go.await();
-          long t0 = System.nanoTime();
-          cws.add(scaleWorkload("bench-scale-c8-" + k));
-          concurrent[k] = System.nanoTime() - t0;
-          return null;
-        }));
-      }
-      go.countDown();
-      for (java.util.concurrent.Future<?> f : fs) {
-        f.get();
-      }
+      concurrent = timedStarts(n, threads, i -> scaleWorkload("bench-scale-c8-" + i), ws);
     } finally {
-      pool.shutdown();
-      bad = killAll(cws);
+      bad += killAll(ws);
     }
     // the baseline: the same with plain ProcessBuilder.start(), which shows what concurrency
     // costs any process start on this machine (a start is CPU work: fork, exec, a reaper thread)
@@ -522,8 +500,30 @@ public final class Benchmarks {
 
   /** Start times of {@code n} plain `sleep` processes from {@code threads} threads at once. */
   private static long[] plainStarts(int n, int threads) throws Exception {
-    long[] t = new long[n];
     List<Process> ps = java.util.Collections.synchronizedList(new ArrayList<>());
+    try {
+      return timedStarts(n, threads, i -> new ProcessBuilder("sleep", "600").start(), ps);
+    } finally {
+      synchronized (ps) {
+        for (Process p : ps) {
+          p.destroyForcibly().waitFor();
+        }
+      }
+    }
+  }
+
+  /** Starts one thing of a timed series. */
+  private interface Starter<T> {
+    T start(int i) throws Exception;
+  }
+
+  /**
+   * Times {@code n} starts made by {@code threads} threads, all released at once; what started
+   * is added to {@code started} (a synchronized list), also when a start fails.
+   */
+  private static <T> long[] timedStarts(int n, int threads, Starter<T> starter, List<T> started)
+      throws Exception {
+    long[] t = new long[n];
     java.util.concurrent.ExecutorService pool =
         java.util.concurrent.Executors.newFixedThreadPool(threads);
     try {
@@ -534,7 +534,7 @@ public final class Benchmarks {
         fs.add(pool.submit(() -> {
           go.await();
           long t0 = System.nanoTime();
-          ps.add(new ProcessBuilder("sleep", "600").start());
+          started.add(starter.start(k));
           t[k] = System.nanoTime() - t0;
           return null;
         }));
@@ -544,12 +544,8 @@ public final class Benchmarks {
         f.get();
       }
     } finally {
-      pool.shutdown();
-      synchronized (ps) {
-        for (Process p : ps) {
-          p.destroyForcibly().waitFor();
-        }
-      }
+      pool.shutdownNow();
+      pool.awaitTermination(1, TimeUnit.MINUTES);
     }
     return t;
   }

@@ -1,6 +1,5 @@
 package io.ffrtmp.examples.cli;
 
-import io.ffrtmp.Constraint;
 import io.ffrtmp.Workload;
 import java.io.PrintWriter;
 import java.util.List;
@@ -31,22 +30,7 @@ final class ListCommand implements Callable<Integer> {
     if (json) {
       StringBuilder b = new StringBuilder("[");
       for (Workload.Recoverable r : all) {
-        b.append(b.length() > 1 ? "," : "").append('{')
-            .append("\"job_id\":").append(Json.str(r.jobId()))
-            .append(",\"pid\":").append(r.pid())
-            .append(",\"state\":").append(Json.str(r.state()))
-            .append(",\"exit_code\":").append(r.exitCode())
-            .append(",\"governor_pid\":").append(r.governorPid() == 0 ? "null"
-                : Long.toString(r.governorPid()))
-            .append(",\"strategy\":").append(Json.str(r.strategy()))
-            .append(",\"cgroup_path\":").append(Json.str(r.cgroupPath()))
-            .append(",\"started_at\":").append(Json.str(r.startedAt().toString()))
-            .append(",\"constraints\":{");
-        for (Constraint c : Constraint.values()) {
-          b.append(c.ordinal() == 0 ? "" : ",").append('"').append(c.key()).append("\":")
-              .append(r.constraints().get(c));
-        }
-        b.append("}}");
+        b.append(b.length() > 1 ? "," : "").append(r.toJson());
       }
       out.println(b.append(']'));
     } else {
