@@ -1,5 +1,5 @@
 /**
- * ffrtmp's cgroup backends: {@code cgroup-v2} and {@code cgroup-v1}, found by
+ * ffrtmp's cgroup backends: {@code systemd}, {@code cgroup-v2} and {@code cgroup-v1}, found by
  * {@link java.util.ServiceLoader} as {@link io.ffrtmp.spi.GovernanceStrategy} providers. Exports
  * nothing: use it through {@code io.ffrtmp.core}'s API.
  */
@@ -14,6 +14,7 @@ module io.ffrtmp.cgroups {
       com.sun.jna;
 
   provides io.ffrtmp.spi.GovernanceStrategy with
+      io.ffrtmp.cgroups.systemd.SystemdStrategy,
       io.ffrtmp.cgroups.v2.CgroupV2Strategy,
       io.ffrtmp.cgroups.v1.CgroupV1Strategy;
 }

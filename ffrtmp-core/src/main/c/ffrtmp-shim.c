@@ -8,7 +8,8 @@
  *               [<exitfile> <m> <counter-file>...] -- <cmd> [args...]
  *
  * <flags> is "-" or letters: "s" strict mode, "o" standard output joins standard error (1>&2)
- * before the exec, "k" keeper mode (the bracketed arguments are then present).
+ * before the exec, "k" keeper mode (the bracketed arguments are then present), "w" wait for
+ * the JVM's go (SIGURG) before starting the workload: the JVM places the shim itself (systemd).
  *
  * Keeper mode: after placing itself (so the workload is born placed), the shim becomes a tiny
  * parent of the workload instead of turning into it: child subreaper, it forks, the child
@@ -53,7 +54,7 @@ typedef long ssize_t;
 #if defined(__x86_64__)
 enum { NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_rt_sigaction = 13,
        NR_rt_sigprocmask = 14, NR_nanosleep = 35, NR_dup2 = 33, NR_getpid = 39, NR_clone = 56,
-       NR_execve = 59, NR_wait4 = 61, NR_kill = 62, NR_setpgid = 109, NR_setsid = 112,
+       NR_execve = 59, NR_wait4 = 61, NR_kill = 62, NR_setpgid = 109, NR_getppid = 110, NR_setsid = 112,
        NR_rt_sigtimedwait = 128, NR_setpriority = 141, NR_prctl = 157,
        NR_clock_gettime = 228, NR_exit_group = 231, NR_renameat = 264, NR_prlimit64 = 302 };
 static long sys6(long n, long a, long b, long c, long d) {
@@ -69,6 +70,7 @@ __asm__(".text\n.global _start\n_start:\n xor %rbp,%rbp\n mov %rsp,%rdi\n and $-
 enum { NR_read = 63, NR_write = 64, NR_openat = 56, NR_close = 57, NR_rt_sigaction = 134,
        NR_rt_sigprocmask = 135, NR_clock_nanosleep = 115, NR_dup3 = 24, NR_getpid = 172,
        NR_clone = 220, NR_execve = 221, NR_wait4 = 260, NR_kill = 129, NR_setpgid = 154,
+       NR_getppid = 173,
        NR_setsid = 157, NR_rt_sigtimedwait = 137, NR_setpriority = 140, NR_prctl = 167,
        NR_clock_gettime = 113, NR_exit_group = 94, NR_renameat = 38, NR_prlimit64 = 261 };
 static long sys6(long n, long a, long b, long c, long d) {
@@ -110,6 +112,7 @@ static ssize_t sys_write(int fd, const void *b, size_t n) { return sys6(NR_write
 static void sys_close(int fd) { sys6(NR_close, fd, 0, 0, 0); }
 static long sys_getpid(void) { return sys6(NR_getpid, 0, 0, 0, 0); }
 static long sys_setsid(void) { return sys6(NR_setsid, 0, 0, 0, 0); }
+static long sys_getppid(void) { return sys6(NR_getppid, 0, 0, 0, 0); }
 static long sys_setpriority(int which, int who, int prio) { return sys6(NR_setpriority, which, who, prio, 0); }
 static long sys_dup_out_to_err(void) {
 #if defined(__x86_64__)
@@ -146,6 +149,14 @@ static int sys_wait_signal(void) {
   unsigned long all = ~0UL;
   long info[16];
   long r = sys6(NR_rt_sigtimedwait, (long)&all, (long)info, 0, 8);
+  return FAILED(r) ? 0 : (int)r;
+}
+/* waits up to ms milliseconds for any signal; returns its number, 0 on timeout */
+static int sys_wait_signal_ms(long ms) {
+  unsigned long all = ~0UL;
+  long info[16];
+  long ts[2] = {ms / 1000, (ms % 1000) * 1000000L};
+  long r = sys6(NR_rt_sigtimedwait, (long)&all, (long)info, (long)ts, 8);
   return FAILED(r) ? 0 : (int)r;
 }
 /* reaps one exited child without waiting: its pid (status in *st), 0 if none, <0 on error */
@@ -186,6 +197,7 @@ static ssize_t sys_write(int fd, const void *b, size_t n) { ssize_t r = write(fd
 static void sys_close(int fd) { close(fd); }
 static long sys_getpid(void) { return getpid(); }
 static long sys_setsid(void) { return setsid() < 0 ? -errno : 0; }
+static long sys_getppid(void) { return getppid(); }
 static long sys_setpriority(int which, int who, int prio) { return setpriority(which, who, prio) < 0 ? -errno : 0; }
 static long sys_dup_out_to_err(void) { return dup2(2, 1) < 0 ? -errno : 0; }
 static void sys_unblock_all(void) { sigset_t none; sigemptyset(&none); sigprocmask(SIG_SETMASK, &none, NULL); }
@@ -199,6 +211,7 @@ static long sys_kill(long pid, int sig) { return kill((pid_t)pid, sig) < 0 ? -er
 static long sys_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0; }
 static void sys_block_all(void) { sigset_t all; sigfillset(&all); sigprocmask(SIG_SETMASK, &all, NULL); }
 static int sys_wait_signal(void) { sigset_t all; sigfillset(&all); int r = sigwaitinfo(&all, NULL); return r < 0 ? 0 : r; }
+static int sys_wait_signal_ms(long ms) { sigset_t all; sigfillset(&all); struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L}; int r = sigtimedwait(&all, NULL, &ts); return r < 0 ? 0 : r; }
 static long sys_reap(int *st) { pid_t r = waitpid(-1, st, WNOHANG); return r < 0 ? -errno : r; }
 static void sys_default_signal(int sig) { signal(sig, SIG_DFL); }
 static void sys_no_core(void) { struct rlimit none = {0, 0}; setrlimit(RLIMIT_CORE, &none); }
@@ -323,9 +336,56 @@ static char *putbytes(char *p, char *end, const char *b, size_t n) {
   return p;
 }
 
+/*
+ * A counter path "<mount>/.self-cgroup/<file>" names <file> in the keeper's own cgroup v2
+ * directory, "<mount><path of the 0:: line of /proc/self/cgroup>/<file>": the JVM passes it so
+ * when it places the keeper itself after the launch (a systemd scope, whose path is not known
+ * when the keeper starts). Returns the path to open (in the static buffer, or the argument).
+ */
+static const char *resolve_counter(const char *path) {
+  static const char marker[] = "/.self-cgroup/";
+  static char own[4096];
+  static char out[8192];
+  const char *m = path;
+  for (; *m; m++) {
+    const char *a = m, *b = marker;
+    while (*b && *a == *b) { a++; b++; }
+    if (!*b) break;
+  }
+  if (!*m) return path;
+  if (!own[0]) {
+    int fd = sys_open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC, 0);
+    if (FAILED(fd)) return path;
+    size_t len = 0;
+    while (len < sizeof own - 1) {
+      ssize_t r = sys_read(fd, own + len, sizeof own - 1 - len);
+      if (FAILED(r) || r == 0) break;
+      len += (size_t)r;
+    }
+    sys_close(fd);
+    own[len] = 0;
+  }
+  const char *line = own;
+  while (*line && !(line[0] == '0' && line[1] == ':' && line[2] == ':')) {
+    while (*line && *line != '\n') line++;
+    if (*line) line++;
+  }
+  if (!*line) return path;
+  line += 3;
+  char *o = out, *oend = out + sizeof out - 1;
+  for (const char *q = path; q < m && o < oend; q++) *o++ = *q;      /* <mount> */
+  while (*line && *line != '\n' && o < oend) *o++ = *line++;           /* /scope path */
+  if (o > out && o[-1] == '/') o--;                                    /* the root: "/" */
+  o = put(o, oend, "/");
+  o = put(o, oend, m + sizeof marker - 1);                            /* <file> */
+  *o = 0;
+  return out;
+}
+
 /* appends "file <len> <path>\n<content>\n" for a counter file (nothing if it cannot be read) */
-static char *put_counter(char *p, char *end, const char *path) {
+static char *put_counter(char *p, char *end, const char *given) {
   static char buf[16384];
+  const char *path = resolve_counter(given);
   int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
   if (FAILED(fd)) return p;
   size_t len = 0;
@@ -428,7 +488,35 @@ static int keep(char **cmd, char **envp, int out_to_err, const char *exitfile, c
   return 128 + code_sig;
 }
 
+/*
+ * "w" flag: the JVM places this process itself once it runs (a systemd scope is created with
+ * the pid of an existing process), then sends SIGURG. Until then the shim waits, with every
+ * signal blocked since its first instruction (SIGURG's default action is to ignore it, so one
+ * sent early would be lost; the JVM reads SigBlk in /proc/<pid>/status before it sends). A
+ * SIGTERM, SIGINT, SIGHUP or SIGQUIT cancels the start; so does the JVM's death (the parent
+ * changes) and a wait longer than GO_WAIT_MS: the workload never runs unplaced.
+ */
+#define GO_WAIT_MS 120000L
+static int wait_for_go(void) {
+  long parent = sys_getppid();
+  for (long waited = 0; waited < GO_WAIT_MS; waited += 50) {
+    int sig = sys_wait_signal_ms(50);
+    if (sig == 23 /* SIGURG */) return 0;
+    if (sig == 1 || sig == 2 || sig == 3 || sig == 15) {
+      note("go", "cancelled", 0);
+      return 128 + sig;
+    }
+    if (sys_getppid() != parent) {
+      note("go", "parent-gone", 0);
+      return 125;
+    }
+  }
+  note("go", "timeout", 0);
+  return 125;
+}
+
 static int run(int argc, char **argv, char **envp) {
+  if (argc > 2 && has(argv[2], 'w')) sys_block_all(); /* before anything else: see wait_for_go */
   if (argc < 7) {
     static const char msg[] = "ffrtmp-shim: internal launch helper of ffrtmp, not meant to be run by hand\n";
     sys_write(2, msg, sizeof msg - 1);
@@ -483,6 +571,10 @@ static int run(int argc, char **argv, char **envp) {
   }
   long r = sys_setsid();
   if (FAILED(r)) note("setsid", "-", ERRNO(r));
+  if (has(argv[2], 'w')) {
+    int cancelled = wait_for_go();
+    if (cancelled) return cancelled;
+  }
   char **cmd = argv + at + 1;
   if (keeper) return keep(cmd, envp, out_to_err, exitfile, counters, m);
   if (out_to_err) {

@@ -187,16 +187,7 @@ public abstract class CgroupGovernance implements Governance {
   /** The pids in {@code cgroup.procs} of the workload's (first) cgroup directory. */
   @Override
   public List<Long> members() {
-    List<Long> out = new ArrayList<>();
-    String procs = ControlFiles.readText(fs, dirs().get(0).resolve("cgroup.procs"));
-    if (procs != null) {
-      for (String line : procs.split("\n")) {
-        if (!line.isBlank()) {
-          out.add(Long.parseLong(line.trim()));
-        }
-      }
-    }
-    return out;
+    return ControlFiles.pids(fs, dirs().get(0).resolve("cgroup.procs"));
   }
 
   @Override

@@ -98,6 +98,27 @@ public final class ControlFiles {
   }
 
   /**
+   * The pids a {@code cgroup.procs} file lists now; none when it cannot be read (the cgroup is
+   * gone).
+   *
+   * @param fs the cgroupfs
+   * @param procs the {@code cgroup.procs} file
+   * @return the pids, in a list the caller may change
+   */
+  public static List<Long> pids(CgroupFs fs, Path procs) {
+    List<Long> out = new java.util.ArrayList<>();
+    String text = readText(fs, procs);
+    if (text != null) {
+      for (String line : text.split("\n")) {
+        if (!line.isBlank()) {
+          out.add(Long.parseLong(line.trim()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * Reads a control file holding one number, or null when it cannot be read or parsed.
    *
    * @param fs the cgroupfs

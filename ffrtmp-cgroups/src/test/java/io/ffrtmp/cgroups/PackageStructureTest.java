@@ -30,7 +30,8 @@ class PackageStructureTest {
     }
     assertEquals(Set.of("io.ffrtmp", "io.ffrtmp.spi"), packages.get("io.ffrtmp.cgroups"),
         "the shared helpers depend on no backend");
-    for (String backend : List.of("io.ffrtmp.cgroups.v1", "io.ffrtmp.cgroups.v2")) {
+    for (String backend : List.of("io.ffrtmp.cgroups.v1", "io.ffrtmp.cgroups.v2",
+        "io.ffrtmp.cgroups.systemd")) {
       assertEquals(Set.of("io.ffrtmp", "io.ffrtmp.spi", "io.ffrtmp.cgroups"),
           packages.get(backend), backend);
     }

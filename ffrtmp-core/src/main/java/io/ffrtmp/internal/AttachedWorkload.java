@@ -103,7 +103,7 @@ final class AttachedWorkload extends WorkloadLifecycle {
                 stat.nice(),
                 main.oomScoreAdj() == null ? 0 : main.oomScoreAdj())
             .plan(spec.common().niceRequest(), spec.common().oomRequest());
-    return WorkloadLifecycle.start(spec.common(), strategy, selectionWarnings, plan, pid,
+    return WorkloadLifecycle.start(spec.common(), strategy, selectionWarnings, plan, pid, List.of(),
         prepared -> place(spec, prepared, plan, main, stat.startTime()));
   }
 
@@ -146,6 +146,10 @@ final class AttachedWorkload extends WorkloadLifecycle {
             }
           }
         }
+      }
+      if (g.placesLaunchedProcess()) {
+        placedByBackend(g, prepared.strategy(), enforcement, warnings,
+            spec.common().strict());
       }
       List<Enforcement> unenforced = enforcement.stream()
           .filter(e -> e.status() == EnforcementStatus.FAILED).toList();

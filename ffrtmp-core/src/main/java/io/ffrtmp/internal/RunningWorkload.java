@@ -5,11 +5,13 @@ import io.ffrtmp.Enforcement;
 import io.ffrtmp.ExitReason;
 import io.ffrtmp.EnforcementException;
 import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.internal.launch.Launch;
 import io.ffrtmp.internal.os.Posix;
 import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.internal.os.Signals;
+import io.ffrtmp.spi.Governance;
 import io.ffrtmp.spi.GovernanceStrategy;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,6 +57,8 @@ final class RunningWorkload extends WorkloadLifecycle {
   private final @Nullable Path stateDir;
   private final String recordName;
   private volatile @Nullable ScheduledFuture<?> timer;
+  /** The keeper's exit record, once read. */
+  private volatile Records.@Nullable Exit exit;
 
   private RunningWorkload(Spec spec, Prepared prepared, Launch.Started started, Path exitFile,
       @Nullable Path stateDir, String recordName) {
@@ -72,12 +76,13 @@ final class RunningWorkload extends WorkloadLifecycle {
       List<String> selectionWarnings, ProcessAttributes.Plan plan)
       throws IOException, EnforcementException {
     return WorkloadLifecycle.start(spec.common(), strategy, selectionWarnings, plan, 0,
+        spec.template().command(),
         prepared -> launch(spec, prepared, plan));
   }
 
   /** Launches through the keeper, then writes the start record for a later JVM. */
   private static RunningWorkload launch(Spec spec, Prepared prepared, ProcessAttributes.Plan plan)
-      throws IOException {
+      throws IOException, EnforcementException {
     String name = Records.newName(spec.common().jobId());
     Path stateDir = Records.dir().orElse(null);
     Path exitFile = Records.exitFile(stateDir != null ? stateDir
@@ -85,16 +90,42 @@ final class RunningWorkload extends WorkloadLifecycle {
     // recorded before the launch: no moment in which a started workload has no record
     boolean recorded = stateDir != null && record(stateDir,
         startRecord(name, prepared, spec, 0, 0, 0, 0), spec);
+    Governance g = prepared.governance();
+    boolean placedAfter = g.placesLaunchedProcess();
+    Launch.Keeper keeper = new Launch.Keeper(exitFile, g.finalCounters());
     Launch.Started started;
     try {
-      started = Launch.start(spec.template(), prepared.governance().joinFiles(), plan.niceArg(),
-          plan.oomArg(), spec.common().strict(), spec.outputToError(),
-          new Launch.Keeper(exitFile, prepared.governance().finalCounters()));
+      started = Launch.start(spec.template(), g.joinFiles(), plan.niceArg(), plan.oomArg(),
+          spec.common().strict(), spec.outputToError(), keeper, placedAfter);
     } catch (IOException | RuntimeException e) {
       if (recorded) {
         Records.delete(stateDir, name);
       }
       throw e;
+    }
+    if (placedAfter) {
+      // the keeper waits; the backend places it, strict mode is checked, then it may start
+      try {
+        g.placeLaunched(started.process().pid());
+        WorkloadLifecycle.placedByBackend(g, prepared.strategy(), prepared.enforcement(),
+            prepared.warnings(), spec.common().strict());
+        if (recorded) {
+          record(stateDir, startRecord(name, prepared, spec, 0, 0, 0, 0), spec);
+        }
+        started = Launch.go(started, new Launch.Keeper(exitFile, g.finalCounters()));
+      } catch (IOException | EnforcementException | RuntimeException e) {
+        started.process().destroyForcibly();
+        try {
+          started.process().waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        }
+        Launch.takeNotes(started.errFile());
+        if (recorded) {
+          Records.delete(stateDir, name);
+        }
+        throw e;
+      }
     }
     // one record, written before the launch: a later JVM finds the keeper (and through it the
     // workload) by the exit record's path on the keeper's command line, unique to this launch
@@ -184,8 +215,9 @@ final class RunningWorkload extends WorkloadLifecycle {
   Observed observeExit(List<Enforcement> finalEnforcement, List<String> finalWarnings) {
     // the keeper ends with the workload's status; its record says it even if the keeper was
     // killed (SIGKILL cannot be passed on, e.g. a cgroup-wide kill)
-    int exitValue = Records.readExit(exitFile).map(Records.Exit::exitValue)
-        .orElse(keeper.exitValue());
+    Optional<Records.Exit> recordedExit = Records.readExit(exitFile);
+    exit = recordedExit.orElse(null);
+    int exitValue = recordedExit.map(Records.Exit::exitValue).orElse(keeper.exitValue());
     deleteRecords();
     boolean strictRefusal = spec.common().strict() && exitValue == 125;
     boolean launchFailed = false;
@@ -222,6 +254,13 @@ final class RunningWorkload extends WorkloadLifecycle {
       }
     }
     return new Observed(exitValue, launchFailed);
+  }
+
+  /** The counters as the keeper copied them when the workload ended, where it did. */
+  @Override
+  Usage finalUsage() {
+    Records.Exit e = exit;
+    return e != null ? governance.usage(e.counters()) : governance.usage();
   }
 
   /**

@@ -160,13 +160,14 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
    * @param selectionWarnings warnings of the selection
    * @param plan the nice and OOM score plan
    * @param pid the pid for the {@code STARTING} event (0 before a launch)
+   * @param command the command (run mode), or empty
    * @param placement the variant's placement
    * @return the placed and watched workload
    * @throws IOException when preparation or placement fails; nothing is left behind
    */
   static <W extends WorkloadLifecycle> W start(Common common, GovernanceStrategy strategy,
       List<String> selectionWarnings, ProcessAttributes.Plan plan, long pid,
-      Placement<W> placement) throws IOException, EnforcementException {
+      List<String> command, Placement<W> placement) throws IOException, EnforcementException {
     if (common.strict() && !plan.unenforced().isEmpty()) {
       throw new EnforcementException(strategy.name(), plan.unenforced());
     }
@@ -176,7 +177,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
     try {
       Instant startedAt = Instant.now();
       Preparation prep = Preparation.prepare(strategy, new GovernanceRequest(common.jobId(),
-          common.constraints(), common.strict(), common.cgroupParent()));
+          common.constraints(), common.strict(), common.cgroupParent(), command));
       Governance g = prep.governance();
       List<Enforcement> enforcement = new ArrayList<>(g.enforcement());
       enforcement.addAll(plan.enforcement());
@@ -208,6 +209,34 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
       throw e;
     }
     return w;
+  }
+
+  /**
+   * After a backend placed the workload itself ({@link Governance#placesLaunchedProcess()}):
+   * its enforcement entries (known only now) go in front of the others, its new warnings after
+   * them, and strict mode refuses an entry not in force — the rule {@link Preparation} applies
+   * before the launch for the other backends.
+   *
+   * @param g the governance, just placed
+   * @param strategy the backend's name
+   * @param enforcement the entries so far, changed in place
+   * @param warnings the warnings so far, added to
+   * @param strict whether strict mode is on
+   * @throws EnforcementException in strict mode, when a constraint is not in force
+   */
+  static void placedByBackend(Governance g, String strategy, List<Enforcement> enforcement,
+      List<String> warnings, boolean strict) throws EnforcementException {
+    List<Enforcement> backend = g.enforcement();
+    enforcement.addAll(0, backend);
+    for (String w : g.warnings()) {
+      if (!warnings.contains(w)) {
+        warnings.add(w);
+      }
+    }
+    List<Enforcement> unenforced = backend.stream().filter(e -> !e.enforced()).toList();
+    if (strict && !unenforced.isEmpty()) {
+      throw new EnforcementException(strategy, unenforced);
+    }
   }
 
   /**

@@ -66,6 +66,32 @@ public interface Governance {
   void moveBack(long pid, String originalCgroups) throws IOException;
 
   /**
+   * Whether this backend places the launched process itself, after the launch, rather than the
+   * process joining {@link #joinFiles()} (systemd: a transient scope is created with the pid of
+   * a running process). The launch keeper then waits for the core's go before it starts the
+   * workload, so the workload's first instruction still runs placed.
+   *
+   * @return true for such a backend
+   */
+  default boolean placesLaunchedProcess() {
+    return false;
+  }
+
+  /**
+   * Places the launch keeper of a run-mode workload (only when {@link
+   * #placesLaunchedProcess()}): the workload has not started yet, and starts once this returned
+   * and the core has checked strict mode. Afterwards {@link #enforcement()}, {@link
+   * #cgroupPath()} and {@link #state()} are complete. The keeper stays in the workload's group
+   * until it has recorded the end, and is not signalled by {@link #signalAll(int)}.
+   *
+   * @param keeperPid the keeper's pid
+   * @throws IOException when placement fails (the core then kills the keeper)
+   */
+  default void placeLaunched(long keeperPid) throws IOException {
+    adopt(keeperPid);
+  }
+
+  /**
    * The processes in the workload's cgroup now (attach mode's detach with restore moves back
    * those that joined after the adoption). A backend without cgroups returns none.
    *
@@ -112,6 +138,18 @@ public interface Governance {
    * @return the usage; {@link Usage#UNKNOWN} without cgroups
    */
   Usage usage();
+
+  /**
+   * Reads the kernel's counters at the end, given the launch keeper's copy of {@link
+   * #finalCounters()} taken when the workload ended: a backend whose cgroup may be gone by now
+   * (a systemd scope is collected once empty) reads them from there.
+   *
+   * @param finalCounters counter file path to its content at the end (may be empty)
+   * @return the usage
+   */
+  default Usage usage(java.util.Map<String, String> finalCounters) {
+    return usage();
+  }
 
   /**
    * Removes the cgroup without making the caller wait: if the kernel reports it busy (a zombie

@@ -3,6 +3,7 @@ package io.ffrtmp.spi;
 import static java.util.Objects.requireNonNull;
 
 import io.ffrtmp.Constraints;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,9 +15,12 @@ import org.jspecify.annotations.Nullable;
  * @param strict whether a constraint that cannot be enforced must fail the start
  * @param cgroupParent the configured parent cgroup (relative to the hierarchy root), or null for
  *     the backend's default rule
+ * @param command the command a run-mode workload runs (for descriptions, e.g. a systemd unit's);
+ *     empty in attach mode
  */
 public record GovernanceRequest(
-    String jobId, Constraints constraints, boolean strict, @Nullable String cgroupParent) {
+    String jobId, Constraints constraints, boolean strict, @Nullable String cgroupParent,
+    List<String> command) {
 
   /**
    * Checks non-null components.
@@ -27,9 +31,24 @@ public record GovernanceRequest(
    * @param strict whether a constraint that cannot be enforced must fail the start
    * @param cgroupParent the configured parent cgroup (relative to the hierarchy root), or null for
    *     the backend's default rule
+   * @param command the command a run-mode workload runs; empty in attach mode
    */
   public GovernanceRequest {
     requireNonNull(jobId, "jobId");
     requireNonNull(constraints, "constraints");
+    command = List.copyOf(command);
+  }
+
+  /**
+   * A request without a command (attach mode, tests).
+   *
+   * @param jobId the job id as given
+   * @param constraints the requested constraints
+   * @param strict whether a constraint that cannot be enforced must fail the start
+   * @param cgroupParent the configured parent cgroup, or null for the backend's default rule
+   */
+  public GovernanceRequest(String jobId, Constraints constraints, boolean strict,
+      @Nullable String cgroupParent) {
+    this(jobId, constraints, strict, cgroupParent, List.of());
   }
 }

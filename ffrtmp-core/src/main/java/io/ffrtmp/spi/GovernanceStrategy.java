@@ -20,8 +20,8 @@ public interface GovernanceStrategy {
   String name();
 
   /**
-   * The preference among usable backends; the highest wins ({@code cgroup-v2} 300, {@code
-   * cgroup-v1} 200, {@code nice-fallback} 0).
+   * The preference among usable backends; the highest wins ({@code systemd} 400, {@code
+   * cgroup-v2} 300, {@code cgroup-v1} 200, {@code nice-fallback} 0).
    *
    * @return the priority
    */

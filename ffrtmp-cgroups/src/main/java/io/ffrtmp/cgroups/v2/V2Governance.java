@@ -14,6 +14,7 @@ import io.ffrtmp.cgroups.LimitRule;
 import io.ffrtmp.cgroups.LimitTable;
 import io.ffrtmp.cgroups.MemberSignals;
 import io.ffrtmp.cgroups.ProcCgroup;
+import io.ffrtmp.cgroups.UnifiedCounters;
 import io.ffrtmp.spi.Processes;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -131,8 +132,7 @@ final class V2Governance extends CgroupGovernance {
   /** What usage() reads, for the keeper's exit record. */
   @Override
   public List<Path> finalCounters() {
-    return List.of(dir.resolve("cpu.stat"), dir.resolve("memory.peak"),
-        dir.resolve("memory.current"), dir.resolve("memory.events"), dir.resolve("io.stat"));
+    return UnifiedCounters.files(dir);
   }
 
   /** The cgroup path, its directory and the mount point. */
@@ -165,38 +165,6 @@ final class V2Governance extends CgroupGovernance {
 
   @Override
   public Usage usage() {
-    Double user = null;
-    Double sys = null;
-    Double throttled = null;
-    String cpu = ControlFiles.readText(fs, dir.resolve("cpu.stat"));
-    if (cpu != null) {
-      user = ControlFiles.seconds(ControlFiles.keyed(cpu, "user_usec"), 1e6);
-      sys = ControlFiles.seconds(ControlFiles.keyed(cpu, "system_usec"), 1e6);
-      throttled = ControlFiles.seconds(ControlFiles.keyed(cpu, "throttled_usec"), 1e6);
-    }
-    Long peak = ControlFiles.readLong(fs, dir.resolve("memory.peak"));
-    if (peak == null) {
-      peak = ControlFiles.readLong(fs, dir.resolve("memory.current"));
-    }
-    Long oomKills = ControlFiles.readKeyed(fs, dir.resolve("memory.events"), "oom_kill");
-    Long read = null;
-    Long written = null;
-    String io = ControlFiles.readText(fs, dir.resolve("io.stat"));
-    if (io != null) {
-      long r = 0;
-      long w = 0;
-      for (String line : io.split("\n")) {
-        for (String kv : line.trim().split("\\s+")) {
-          if (kv.startsWith("rbytes=")) {
-            r += Long.parseLong(kv.substring(7));
-          } else if (kv.startsWith("wbytes=")) {
-            w += Long.parseLong(kv.substring(7));
-          }
-        }
-      }
-      read = r;
-      written = w;
-    }
-    return new Usage(user, sys, throttled, peak, oomKills, read, written);
+    return UnifiedCounters.read(fs, dir);
   }
 }

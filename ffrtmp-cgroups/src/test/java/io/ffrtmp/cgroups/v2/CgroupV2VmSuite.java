@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The cgroup-v2 backend against a real cgroup v2 kernel. Not run by surefire (the name does not
- * end in Test): {@code src/test/vm/run-v2-suite.sh} boots a throwaway v2 kernel under qemu and
+ * end in Test): {@code src/test/vm/run-vm-suite.sh v2} boots a throwaway v2 kernel under qemu and
  * runs this class inside it, as root in the root cgroup. Under TCG, assertions are about what
  * the kernel accepted and counted, not about wall-clock ratios. Each test has 4 minutes: a hang
  * fails that test (in its own thread) instead of stalling the VM until the harness's timeout.

@@ -57,6 +57,10 @@ public final class Launch {
    * @param oomScoreAdj the oom_score_adj, or null to inherit
    * @param strict whether a placement, nice or oom failure must stop the launch
    * @param outputToError whether the workload's standard output joins its standard error
+   * @param keeper where the keeper records the exit
+   * @param waitForGo whether the shim waits for {@link #go(Started, Keeper)} before it starts
+   *     the workload (the JVM places it itself meanwhile); the workload's pid is then 0 until
+   *     that go
    * @return the started workload
    * @throws IOException if the shim cannot be started
    */
@@ -67,7 +71,8 @@ public final class Launch {
       @Nullable Integer oomScoreAdj,
       boolean strict,
       boolean outputToError,
-      Keeper keeper)
+      Keeper keeper,
+      boolean waitForGo)
       throws IOException {
     Path shim = Shim.path();
     Path errFile =
@@ -77,7 +82,7 @@ public final class Launch {
     List<String> cmd = new ArrayList<>(template.command().size() + joinFiles.size() + 8);
     cmd.add(shim.toString());
     cmd.add(errFile.toString());
-    cmd.add("k" + (strict ? "s" : "") + (outputToError ? "o" : ""));
+    cmd.add("k" + (strict ? "s" : "") + (outputToError ? "o" : "") + (waitForGo ? "w" : ""));
     cmd.add(nice == null ? "-" : nice.toString());
     cmd.add(oomScoreAdj == null ? "-" : oomScoreAdj.toString());
     cmd.add(Integer.toString(joinFiles.size()));
@@ -106,7 +111,33 @@ public final class Launch {
     } catch (IOException e) {
       throw inUsersTerms(template, e);
     }
+    if (waitForGo) {
+      return new Started(keeperProcess, errFile, 0);
+    }
     return new Started(keeperProcess, errFile, childOf(keeperProcess, keeper.exitFile()));
+  }
+
+  /**
+   * Lets a shim started with {@code waitForGo} start the workload: waits until it is ready for
+   * the signal (it blocks every signal first and calls {@code setsid} before it waits, so its
+   * session id becomes its pid), sends SIGURG and waits for the workload's pid.
+   *
+   * @param started the shim, as {@link #start} returned it
+   * @param keeper where the keeper records the exit
+   * @return the started workload, with its pid
+   * @throws IOException when the shim ended or does not start the workload
+   */
+  public static Started go(Started started, Keeper keeper) throws IOException {
+    Process p = started.process();
+    long pid = p.pid();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    // SIGURG's default action is to ignore it: sent before the shim blocked it, it would be lost
+    while (p.isAlive() && io.ffrtmp.internal.os.ProcFs.stat(pid)
+        .map(s -> s.session() != pid).orElse(false) && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000L);
+    }
+    io.ffrtmp.internal.os.Posix.kill((int) pid, io.ffrtmp.internal.os.Signals.SIGURG);
+    return new Started(p, started.errFile(), childOf(p, keeper.exitFile()));
   }
 
   /**

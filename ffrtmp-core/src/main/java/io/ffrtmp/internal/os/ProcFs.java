@@ -166,8 +166,9 @@ public final class ProcFs {
    * @param nice the nice value (field 19)
    * @param startTime the start time in clock ticks since boot (field 22): with the pid, it
    *     identifies a process across pid reuse
+   * @param session the session id (field 6)
    */
-  public record Stat(char state, long ppid, long flags, int nice, long startTime) {
+  public record Stat(char state, long ppid, long flags, int nice, long startTime, long session) {
     /**
      * Parses a stat line.
      *
@@ -181,7 +182,8 @@ public final class ProcFs {
           Long.parseLong(f[4 - 3]),
           Long.parseLong(f[9 - 3]),
           Integer.parseInt(f[19 - 3]),
-          Long.parseLong(f[22 - 3]));
+          Long.parseLong(f[22 - 3]),
+          Long.parseLong(f[6 - 3]));
     }
 
     /**

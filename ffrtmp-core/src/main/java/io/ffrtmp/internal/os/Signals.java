@@ -6,6 +6,8 @@ public final class Signals {
   public static final int SIGTERM = 15;
   /** SIGKILL. */
   public static final int SIGKILL = 9;
+  /** SIGURG: the launch shim's go (its default action is to ignore it). */
+  public static final int SIGURG = 23;
 
   private static final String[] NAMES = {
     null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",

@@ -106,4 +106,27 @@ class ForeignShimTest {
     assertTrue(Files.readString(dir.resolve("errors")).lines().anyMatch(l -> l.equals(
         "not-found\tno-such-command-ffrtmp\t2")), "the note of the failed exec");
   }
+
+  /** The systemd backend's mode: nothing runs before the go (SIGURG), then the workload does. */
+  @Test
+  void waitMode_startsTheWorkloadOnlyAfterTheGo() throws Exception {
+    Path marker = dir.resolve("ran");
+    Process p = new ProcessBuilder(qemu, shim.toString(), dir.resolve("errors").toString(), "kw",
+        "-", "-", "0", dir.resolve("exit").toString(), "0", "--", "/bin/sh", "-c",
+        "echo ran > " + marker).redirectErrorStream(true).start();
+    long pid = p.pid();
+    // ready once it leads its own session (setsid comes after blocking every signal)
+    for (int i = 0; i < 3000 && io.ffrtmp.internal.os.ProcFs.stat(pid)
+        .map(st -> st.session() != pid).orElse(false); i++) {
+      Thread.sleep(10);
+    }
+    Thread.sleep(300);
+    assertTrue(p.isAlive(), "waits for the go");
+    assertTrue(!Files.exists(marker), "the workload has not run");
+    io.ffrtmp.internal.os.Posix.kill((int) pid, io.ffrtmp.internal.os.Signals.SIGURG);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes(),
+        StandardCharsets.UTF_8));
+    assertEquals("ran", Files.readString(marker).trim());
+  }
 }

@@ -82,7 +82,10 @@ public final class Benchmarks {
   int launch() throws Exception {
     int warmup = quick ? 20 : 100;
     int n = quick ? 100 : 500;
-    boolean cgexec = Files.isExecutable(Path.of("/usr/bin/cgexec"));
+    // the libcgroup pipeline drives the v1 controllers cpu, cpuacct and memory
+    boolean cgexec = Files.isExecutable(Path.of("/usr/bin/cgexec"))
+        && Files.isDirectory(Path.of("/sys/fs/cgroup/cpu"))
+        && Files.isDirectory(Path.of("/sys/fs/cgroup/memory"));
     long seed = System.nanoTime();
     java.util.Random random = new java.util.Random(seed);
     System.out.println();
@@ -117,7 +120,7 @@ public final class Benchmarks {
           goal(faster >= 5));
     } else {
       System.out.println("  libcgroup baseline not measured: /usr/bin/cgexec missing"
-          + " (apt-get install cgroup-tools)");
+          + " (apt-get install cgroup-tools) or no cgroup v1 cpu and memory hierarchies");
     }
     keeperMemory();
     return 0;

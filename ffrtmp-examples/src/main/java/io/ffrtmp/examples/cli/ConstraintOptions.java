@@ -70,7 +70,8 @@ final class ConstraintOptions {
 
   @Option(names = "--cgroup-parent", paramLabel = "PATH",
       description = "Parent cgroup of the workload's cgroup, absolute in the hierarchy (e.g."
-          + " /ffrtmp.slice; no empty, . or .. segments; default: the backend's rule).")
+          + " /ffrtmp.slice; no empty, . or .. segments; default: the backend's rule); under"
+          + " the systemd backend a slice, e.g. /batch.slice (default /ffrtmp.slice).")
   String cgroupParent;
 
   @Option(names = "--strategy", paramLabel = "NAME",

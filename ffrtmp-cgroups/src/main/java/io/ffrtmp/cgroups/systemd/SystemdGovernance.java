@@ -1,0 +1,435 @@
+package io.ffrtmp.cgroups.systemd;
+
+import io.ffrtmp.Constraint;
+import io.ffrtmp.Constraints;
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.Usage;
+import io.ffrtmp.cgroups.CgroupFs;
+import io.ffrtmp.cgroups.ControlFiles;
+import io.ffrtmp.cgroups.IoSchedulers;
+import io.ffrtmp.cgroups.ProcCgroup;
+import io.ffrtmp.cgroups.RecordedFs;
+import io.ffrtmp.cgroups.UnifiedCounters;
+import io.ffrtmp.cgroups.systemd.DBusMessage.Variant;
+import io.ffrtmp.spi.CgroupNames;
+import io.ffrtmp.spi.Governance;
+import io.ffrtmp.spi.GovernanceRequest;
+import io.ffrtmp.spi.Processes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One workload's transient scope. Created when the first process is placed ({@link
+ * #placeLaunched(long)} in run mode: the launch keeper, which starts the workload only after;
+ * {@link #adopt(long)} in attach mode), with the limits as unit properties; each limit is then
+ * read back from the scope's own control files. The keeper stays in the scope until it has
+ * copied the final counters, so they are not lost when systemd collects the empty scope.
+ */
+final class SystemdGovernance implements Governance {
+  private static final Logger LOG = LoggerFactory.getLogger(SystemdGovernance.class);
+
+  /** Unit names this JVM has in use: a second start of one job id takes the next suffix. */
+  private static final Set<String> IN_USE = ConcurrentHashMap.newKeySet();
+
+  /**
+   * How one constraint becomes a unit property and shows in the scope's cgroup.
+   *
+   * @param constraint the constraint
+   * @param property the unit property (SPEC §6 formulas)
+   * @param controller the cgroup controller that carries it
+   * @param file the control file it is read back from
+   * @param value the property's value for a requested value
+   * @param expected what the control file then holds (first line)
+   */
+  record Mapping(Constraint constraint, String property, String controller, String file,
+      java.util.function.LongUnaryOperator value,
+      java.util.function.LongFunction<String> expected) {}
+
+  /**
+   * The mapping: {@code CPUQuotaPerSecUSec = p * 10,000} (cpu.max {@code p*1000 100000}),
+   * {@code CPUWeight = w}, {@code MemoryMax = m MiB}, {@code IOWeight = p * 100} (io.weight
+   * {@code default p*100}).
+   */
+  static final List<Mapping> MAPPINGS = List.of(
+      new Mapping(Constraint.CPU_QUOTA, "CPUQuotaPerSecUSec", "cpu", "cpu.max",
+          p -> p * 10_000L, p -> p * 1000 + " 100000"),
+      new Mapping(Constraint.CPU_WEIGHT, "CPUWeight", "cpu", "cpu.weight", w -> w,
+          Long::toString),
+      new Mapping(Constraint.MEMORY_LIMIT_MB, "MemoryMax", "memory", "memory.max",
+          m -> m * 1048576L, m -> Long.toString(m * 1048576L)),
+      new Mapping(Constraint.IO_WEIGHT, "IOWeight", "io", "io.weight", p -> p * 100,
+          p -> "default " + p * 100));
+
+  private final @Nullable SystemdBus bus;
+  private final CgroupFs fs;
+  private final Path mount;
+  private final Constraints constraints;
+  private final String baseName;
+  private final String slice;
+  private final String description;
+  private final List<String> warnings = new ArrayList<>();
+  private volatile List<Enforcement> enforcement = List.of();
+  private volatile @Nullable String unit;
+  private volatile @Nullable String cgroupPath;
+  private volatile @Nullable Path dir;
+  /** The launch keeper (run mode): not signalled, it forwards signals and records the end. */
+  private volatile long keeper;
+
+  SystemdGovernance(@Nullable SystemdBus bus, CgroupFs fs, Path mount, GovernanceRequest request,
+      String slice) {
+    this.bus = bus;
+    this.fs = fs;
+    this.mount = mount;
+    this.constraints = request.constraints();
+    this.baseName = CgroupNames.forJob(request.jobId());
+    this.slice = slice;
+    this.description = describe(request);
+  }
+
+  private static String describe(GovernanceRequest r) {
+    String what = r.command().isEmpty() ? "adopted processes" : String.join(" ", r.command());
+    String d = "ffrtmp job " + r.jobId() + ": " + what;
+    return d.length() > 1000 ? d.substring(0, 1000) + "…" : d;
+  }
+
+  /** A scope an earlier JVM created (recovery), from its recorded state. */
+  static SystemdGovernance restored(@Nullable SystemdBus bus, RecordedFs fs,
+      Map<String, String> state) throws IOException {
+    String unit = state.get("unit");
+    String path = state.get("path");
+    String dir = state.get("dir");
+    String mount = state.get("mount");
+    if (unit == null || path == null || dir == null || mount == null) {
+      throw new IOException("incomplete systemd state: " + state);
+    }
+    SystemdGovernance g = new SystemdGovernance(bus, fs, Path.of(mount),
+        new GovernanceRequest(unit, Constraints.DEFAULTS, false, null),
+        state.getOrDefault("slice", SystemdStrategy.DEFAULT_SLICE));
+    g.unit = unit;
+    g.cgroupPath = path;
+    g.dir = Path.of(dir);
+    g.keeper = Long.parseLong(state.getOrDefault("keeper", "0"));
+    return g;
+  }
+
+  @Override
+  public @Nullable String cgroupPath() {
+    return cgroupPath;
+  }
+
+  @Override
+  public List<Path> joinFiles() {
+    return List.of();
+  }
+
+  @Override
+  public List<Enforcement> enforcement() {
+    return enforcement;
+  }
+
+  @Override
+  public List<String> warnings() {
+    synchronized (warnings) {
+      return List.copyOf(warnings);
+    }
+  }
+
+  @Override
+  public boolean placesLaunchedProcess() {
+    return true;
+  }
+
+  @Override
+  public void placeLaunched(long keeperPid) throws IOException {
+    keeper = keeperPid;
+    createScope(keeperPid);
+  }
+
+  @Override
+  public void adopt(long pid) throws IOException {
+    String u = unit;
+    if (u == null) {
+      createScope(pid);
+    } else {
+      manager().attachProcesses(u, "", List.of(pid));
+    }
+  }
+
+  private SystemdBus manager() throws IOException {
+    SystemdBus b = bus;
+    if (b == null) {
+      throw new IOException("systemd's manager is not reachable on D-Bus");
+    }
+    return b;
+  }
+
+  /** The unit's properties: the scope's frame, then (unless refused) the limits. */
+  List<Object> properties(long pid, boolean withLimits) {
+    List<Object> p = new ArrayList<>();
+    p.add(List.of("Description", new Variant("s", description)));
+    p.add(List.of("Slice", new Variant("s", slice)));
+    p.add(List.of("PIDs", new Variant("au", List.of(pid))));
+    p.add(List.of("CollectMode", new Variant("s", "inactive-or-failed")));
+    p.add(List.of("CPUAccounting", new Variant("b", true)));
+    p.add(List.of("MemoryAccounting", new Variant("b", true)));
+    p.add(List.of("IOAccounting", new Variant("b", true)));
+    if (withLimits) {
+      for (Mapping m : MAPPINGS) {
+        if (constraints.isRequested(m.constraint())) {
+          long v = m.value().applyAsLong(constraints.get(m.constraint()));
+          p.add(List.of(m.property(), new Variant("t", v)));
+        }
+      }
+    }
+    return p;
+  }
+
+  private void createScope(long pid) throws IOException {
+    SystemdBus b = manager();
+    String refused = null;
+    boolean withLimits = true;
+    for (int n = 1; n < 100_000; n++) {
+      String name = (n == 1 ? baseName : CgroupNames.withSuffix(baseName, n)) + ".scope";
+      if (!IN_USE.add(name)) {
+        continue;
+      }
+      String result;
+      try {
+        result = b.startTransientUnit(name, properties(pid, withLimits));
+      } catch (DBusConnection.DBusException e) {
+        IN_USE.remove(name);
+        if (e.name().equals("org.freedesktop.systemd1.UnitExists")) {
+          continue;
+        }
+        if (withLimits && !constraints.requestedCgroupConstraints().isEmpty()) {
+          // systemd refused a property: the scope without limits, each recorded failed
+          refused = e.getMessage();
+          withLimits = false;
+          n--;
+          continue;
+        }
+        throw new IOException("systemd refused the scope " + name + ": " + e.getMessage(), e);
+      } catch (IOException e) {
+        IN_USE.remove(name);
+        throw e;
+      }
+      if (!result.equals("done")) {
+        IN_USE.remove(name);
+        throw new IOException("systemd could not start the scope " + name + ": its job ended "
+            + "\"" + result + "\"");
+      }
+      unit = name;
+      String path = ownPath(pid, name);
+      cgroupPath = path;
+      Path d = mount.resolve(path.substring(1));
+      dir = d;
+      enforcement = readBack(d, refused);
+      synchronized (warnings) {
+        warnings.addAll(ControlFiles.warnings(enforcement));
+      }
+      return;
+    }
+    throw new IOException("no free scope name for " + baseName);
+  }
+
+  /** The scope's cgroup path, from the placed process's own /proc/<pid>/cgroup. */
+  private String ownPath(long pid, String name) throws IOException {
+    String text;
+    try {
+      text = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
+    } catch (IOException e) {
+      throw new IOException("process " + pid + " ended while systemd placed it in " + name, e);
+    }
+    String v2 = ProcCgroup.parse(text).v2();
+    if (v2 == null || !v2.endsWith("/" + name)) {
+      throw new IOException("process " + pid + " is in " + v2 + ", not in the scope " + name);
+    }
+    return v2;
+  }
+
+  /** Each cgroup constraint: skipped, or what the scope's control file shows. */
+  private List<Enforcement> readBack(Path d, @Nullable String refused) {
+    List<Enforcement> out = new ArrayList<>(4);
+    for (Mapping m : MAPPINGS) {
+      Constraint c = m.constraint();
+      String mechanism = "systemd " + m.property();
+      if (!constraints.isRequested(c)) {
+        out.add(new Enforcement(c.key(), EnforcementStatus.SKIPPED, mechanism,
+            c.defaultMeaning()));
+        continue;
+      }
+      long requested = constraints.get(c);
+      long value = m.value().applyAsLong(requested);
+      if (refused != null) {
+        out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
+            "systemd refused the unit's properties: " + refused));
+        continue;
+      }
+      Path file = d.resolve(m.file());
+      String back = ControlFiles.readText(fs, file);
+      if (back == null) {
+        out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, mechanism,
+            "the scope has no " + m.file() + ": the " + m.controller() + " controller is not"
+                + " available to this systemd manager" + (bus != null && bus.user()
+                    ? " (a user manager gets only the controllers user@.service delegates)"
+                    : "")));
+        continue;
+      }
+      String first = back.split("\n", 2)[0].trim();
+      String expected = m.expected().apply(requested);
+      if (!first.equals(expected)) {
+        out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
+            m.property() + "=" + value + " set, but " + m.file() + " reads " + first
+                + " (expected " + expected + ")"));
+        continue;
+      }
+      if (c == Constraint.IO_WEIGHT) {
+        String why = IoSchedulers.whyIocostOff(fs, mount.resolve("io.cost.qos"));
+        if (why != null) {
+          out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, mechanism,
+              m.property() + "=" + value + " set, but without effect: " + why));
+          continue;
+        }
+      }
+      out.add(new Enforcement(c.key(), EnforcementStatus.APPLIED, mechanism,
+          m.property() + "=" + value + " (" + m.file() + " = " + first + ")"));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Moves a process back into the unit it came from, through systemd ({@code
+   * AttachProcessesToUnit}). systemd takes processes only into delegated units; from any other
+   * the process stays in its scope, with its limits, and the exception says so — systemd's own
+   * cgroups are never written behind its back.
+   */
+  @Override
+  public void moveBack(long pid, String originalCgroups) throws IOException {
+    String path = ProcCgroup.parse(originalCgroups).v2();
+    if (path == null) {
+      return;
+    }
+    try {
+      attachToUnitOf(path, pid);
+    } catch (IOException e) {
+      throw new IOException("systemd does not take it back into " + path + " (" + e.getMessage()
+          + "; only delegated units take processes): it stays in " + unit + " with its limits",
+          e);
+    }
+  }
+
+  /** The deepest unit on the path; what lies below it is a sub-cgroup of a delegated unit. */
+  private void attachToUnitOf(String path, long pid) throws IOException {
+    String[] parts = path.replaceFirst("^/+", "").split("/");
+    for (int i = parts.length - 1; i >= 0; i--) {
+      String p = parts[i];
+      if (p.endsWith(".service") || p.endsWith(".scope") || p.endsWith(".slice")) {
+        String sub = String.join("/", java.util.Arrays.copyOfRange(parts, i + 1, parts.length));
+        manager().attachProcesses(p, sub.isEmpty() ? "" : "/" + sub, List.of(pid));
+        return;
+      }
+    }
+    throw new IOException("cannot tell which systemd unit " + path + " belongs to");
+  }
+
+  @Override
+  public List<Long> members() {
+    Path d = dir;
+    return d == null ? new ArrayList<>() : ControlFiles.pids(fs, d.resolve("cgroup.procs"));
+  }
+
+  /**
+   * The keeper's counter files: before the scope exists, paths in the keeper's own cgroup (it
+   * resolves {@code <mount>/.self-cgroup/<file>} when it reads them).
+   */
+  @Override
+  public List<Path> finalCounters() {
+    Path d = dir;
+    return UnifiedCounters.files(d != null ? d : mount.resolve(".self-cgroup"));
+  }
+
+  @Override
+  public Map<String, String> state() {
+    String u = unit;
+    String p = cgroupPath;
+    Path d = dir;
+    if (u == null || p == null || d == null) {
+      return Map.of();
+    }
+    return Map.of("unit", u, "path", p, "dir", d.toString(), "mount", mount.toString(),
+        "slice", slice, "keeper", Long.toString(keeper));
+  }
+
+  /**
+   * Signals every process of the scope but the keeper (it forwards what it gets to the
+   * workload, and must outlive it to record the end); SIGKILL is repeated while new members
+   * appear. Signals are sent with kill(2): nothing of systemd's is written.
+   */
+  @Override
+  public void signalAll(int signal) {
+    for (int round = 0; round < 10; round++) {
+      List<Long> targets = members();
+      targets.remove(Long.valueOf(keeper));
+      if (targets.isEmpty()) {
+        return;
+      }
+      for (long pid : targets) {
+        Processes.signal(pid, signal);
+      }
+      if (signal != Processes.SIGKILL) {
+        return;
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  @Override
+  public Usage usage() {
+    Path d = dir;
+    return d == null ? Usage.UNKNOWN : UnifiedCounters.read(fs, d);
+  }
+
+  /** systemd collects the scope once empty: the keeper's copy is what remains. */
+  @Override
+  public Usage usage(Map<String, String> finalCounters) {
+    Path d = dir;
+    return d == null ? Usage.UNKNOWN : UnifiedCounters.read(new RecordedFs(fs, finalCounters), d);
+  }
+
+  /**
+   * Nothing to remove: systemd collects the scope once its last process ends ({@code
+   * CollectMode=inactive-or-failed}). Processes that outlived the workload keep it (with its
+   * limits) until they end; they are named in a warning.
+   */
+  @Override
+  public List<String> release() {
+    String u = unit;
+    if (u == null) {
+      return List.of();
+    }
+    IN_USE.remove(u);
+    List<Long> left = members();
+    left.remove(Long.valueOf(keeper));
+    if (left.isEmpty()) {
+      return List.of();
+    }
+    LOG.debug("scope {} still has {}", u, left);
+    return List.of(left.size() + " process(es) outlived the workload in " + u + " (pids " + left
+        + "): the scope stays, with its limits, until they end");
+  }
+}

@@ -1,0 +1,317 @@
+package io.ffrtmp.cgroups.systemd;
+
+import static io.ffrtmp.cgroups.systemd.SystemdVm.ROOT;
+import static io.ffrtmp.cgroups.systemd.SystemdVm.cgroupOf;
+import static io.ffrtmp.cgroups.systemd.SystemdVm.read;
+import static io.ffrtmp.cgroups.systemd.SystemdVm.sh;
+import static io.ffrtmp.cgroups.systemd.SystemdVm.shAny;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.ExitReason;
+import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Workload;
+import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.cgroups.CgroupFs;
+import io.ffrtmp.spi.Availability;
+import io.ffrtmp.testing.ChildJvm;
+import io.ffrtmp.testing.Host;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The systemd backend against a real systemd (Debian's, PID 1) on a real cgroup v2 kernel, as
+ * root, from inside an ordinary, non-delegated service — where a worker agent runs. Not run by
+ * surefire: {@code src/test/vm/run-vm-suite.sh systemd} boots the VM and runs it there. Under
+ * TCG, assertions are about what systemd and the kernel did, not about time.
+ */
+@org.junit.jupiter.api.Timeout(value = 300, unit = TimeUnit.SECONDS,
+    threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+class SystemdVmSuite {
+  static final Path SLICE = ROOT.resolve("ffrtmp.slice");
+  private String job = "";
+
+  @BeforeAll
+  static void mustBeARealSystemdHost() throws Exception {
+    Availability a = new SystemdStrategy().probe();
+    assertTrue(a.usable(), "systemd usable: " + a.reason());
+    assertTrue(a.reason().contains("system manager"), a.reason());
+    assertTrue(Host.isRoot(), "the suite runs as root");
+    // an ordinary service, as an agent's: not delegated, so cgroup-v2 could not work here
+    assertEquals("0::/system.slice/ffrtmp-suite.service",
+        cgroupOf(ProcessHandle.current().pid()));
+    assertEquals("Delegate=no", sh("systemctl", "show", "-p", "Delegate", "ffrtmp-suite.service"));
+    assertEquals("systemd", Workload.run("true").start().strategy(), "selected by priority");
+  }
+
+  @AfterEach
+  void nothingLeftBehind() throws Exception {
+    SystemdVm.nothingLeftBehind(SLICE, job, false);
+  }
+
+  private String job(TestInfo info) {
+    job = "sd-" + info.getTestMethod().orElseThrow().getName();
+    return job;
+  }
+
+  private static Enforcement entry(WorkloadReport r, String constraint) {
+    return r.enforcement().stream().filter(e -> e.constraint().equals(constraint)).findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void limitsAsUnitProperties_inForceBeforeTheFirstInstruction(TestInfo info) throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "cat /proc/self/cgroup; d=/sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup);"
+                + " cat $d/cpu.max $d/memory.max $d/cpu.weight"))
+        .withJobId(id).withCpuQuota(50).withMemoryLimitMb(256).withCpuWeight(200).start();
+    String scope = "/ffrtmp.slice/ffrtmp-wrapper-" + id + ".scope";
+    assertEquals(scope, w.cgroupPath().orElseThrow());
+    List<String> out = new BufferedReader(new InputStreamReader(
+        w.process().orElseThrow().getInputStream(), StandardCharsets.UTF_8)).lines().toList();
+    WorkloadReport r = w.onExit().get(120, TimeUnit.SECONDS);
+    assertEquals(ExitReason.SUCCESS, r.exitReason(), r.toJson());
+    assertEquals(List.of("0::" + scope, "50000 100000", "268435456", "200"), out,
+        "placed and limited at its first instruction");
+    assertEquals("systemd", r.strategy());
+    assertEquals(scope, r.cgroupPath());
+    Enforcement cpu = entry(r, "cpu_quota");
+    assertEquals(EnforcementStatus.APPLIED, cpu.status(), r.toJson());
+    assertEquals("systemd CPUQuotaPerSecUSec", cpu.mechanism());
+    assertEquals(EnforcementStatus.APPLIED, entry(r, "memory_limit_mb").status(), r.toJson());
+    assertEquals("systemd MemoryMax", entry(r, "memory_limit_mb").mechanism());
+    assertEquals(EnforcementStatus.APPLIED, entry(r, "cpu_weight").status(), r.toJson());
+    assertNotNull(r.usage().cpuUserSec(), "usage from the keeper's copy: " + r.toJson());
+    assertNotNull(r.usage().memoryPeakBytes(), r.toJson());
+  }
+
+  @Test
+  void oomKill_isReported_fromTheKernelsCounter_afterTheScopeIsGone(TestInfo info)
+      throws Exception {
+    WorkloadReport r = Workload.run("dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1")
+        .withJobId(job(info)).withMemoryLimitMb(64).start().onExit().get(300, TimeUnit.SECONDS);
+    assertEquals(ExitReason.OOM, r.exitReason(), r.toJson());
+    assertTrue(r.usage().oomKills() >= 1, r.toJson());
+    assertTrue(r.usage().memoryPeakBytes() <= 64L << 20, r.toJson());
+  }
+
+  @Test
+  void timeout_killsTheWholeProcessTree(TestInfo info) throws Exception {
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "setsid sh -c 'trap \"\" TERM; sleep 303' & echo $!; sleep 304 & echo $!;"
+                + " trap '' TERM; wait"))
+        .withJobId(job(info)).withTimeout(Duration.ofSeconds(3), Duration.ofMillis(500)).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(
+        w.process().orElseThrow().getInputStream(), StandardCharsets.UTF_8));
+    List<Long> kids = List.of(Long.parseLong(out.readLine().trim()),
+        Long.parseLong(out.readLine().trim()));
+    WorkloadReport r = w.onExit().get(120, TimeUnit.SECONDS);
+    assertEquals(ExitReason.TIMEOUT, r.exitReason(), r.toJson());
+    for (long k : kids) {
+      assertTrue(Host.awaitGone(k, 20_000), "member " + k + " killed");
+    }
+  }
+
+  /** A root agent as an ordinary service: stopped, then SIGKILLed; its workload runs on. */
+  @Test
+  void agentServiceStoppedOrKilled_workloadRunsOnInItsScopeWithItsLimits(TestInfo info,
+      @TempDir Path tmp) throws Exception {
+    String id = job(info);
+    for (String how : List.of("stop", "kill")) {
+      String unit = "ffrtmp-agent-" + how + ".service";
+      Path out = tmp.resolve(how + ".out");
+      List<String> cmd = new ArrayList<>(List.of("systemd-run", "--unit=" + unit,
+          "-p", "Type=simple", "-p", "StandardOutput=file:" + out, "--collect"));
+      cmd.addAll(ChildJvm.command(ChildJvm.classpath(), tmp,
+          List.of("-Dffrtmp.test.memoryMb=64", "-Dffrtmp.test.jobId=" + id + "-" + how),
+          "io.ffrtmp.testing.LaunchMain", List.of("0", "0", "sleep", "301")));
+      sh(cmd.toArray(new String[0]));
+      long pid = 0;
+      for (int i = 0; i < 1200 && pid == 0; i++) {
+        if (Files.exists(out)) {
+          for (String line : Files.readAllLines(out)) {
+            if (line.startsWith("PID ")) {
+              pid = Long.parseLong(line.substring(4).trim());
+            }
+          }
+        }
+        Thread.sleep(100);
+      }
+      assertTrue(pid > 0, "the agent started its workload: " + (Files.exists(out)
+          ? Files.readString(out) : "no output"));
+      String scope = "/ffrtmp.slice/ffrtmp-wrapper-" + id + "-" + how + ".scope";
+      assertEquals("0::" + scope, cgroupOf(pid));
+      if (how.equals("stop")) {
+        sh("systemctl", "stop", unit);
+      } else {
+        sh("systemctl", "kill", "-s", "KILL", unit);
+        for (int i = 0; i < 600 && shAny("systemctl", "is-active", unit).equals("active"); i++) {
+          Thread.sleep(100);
+        }
+      }
+      assertFalse(shAny("systemctl", "is-active", unit).equals("active"), unit + " ended");
+      Thread.sleep(1000);
+      assertTrue(Host.alive(pid), "the workload outlived its agent's " + how);
+      assertEquals("0::" + scope, cgroupOf(pid), "still in its scope");
+      assertEquals("67108864", read(ROOT.resolve(scope.substring(1)).resolve("memory.max")));
+      Host.killQuietly(pid);
+      assertTrue(Host.awaitGone(pid, 20_000));
+      shAny("systemctl", "reset-failed", unit);
+    }
+  }
+
+  /** From a delegated unit (systemd takes processes back into those), detach restores. */
+  @Test
+  void attach_intoAScope_andDetachWithRestore_movesItBackIntoADelegatedUnit(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    String unit = "ffrtmp-attach-target.service";
+    sh("systemd-run", "--unit=" + unit, "-p", "Delegate=yes", "-p", "Type=simple", "sleep",
+        "305");
+    try {
+      long pid = Long.parseLong(sh("systemctl", "show", "-p", "MainPID", "--value", unit));
+      String before = cgroupOf(pid);
+      assertEquals("0::/system.slice/" + unit, before);
+      GovernedWorkload w = Workload.attach(pid).restoreOnDetach(true).withJobId(id)
+          .withMemoryLimitMb(128).start();
+      String scope = "/ffrtmp.slice/ffrtmp-wrapper-" + id + ".scope";
+      assertEquals("0::" + scope, cgroupOf(pid));
+      assertEquals("systemd", w.strategy());
+      assertEquals("134217728", read(ROOT.resolve(scope.substring(1)).resolve("memory.max")));
+      WorkloadReport r = w.detach();
+      assertEquals(before, cgroupOf(pid), r.toJson());
+    } finally {
+      shAny("systemctl", "stop", unit);
+    }
+  }
+
+  /**
+   * From a unit that is not delegated (this suite's own service) systemd takes nothing back:
+   * the process stays in its scope with its limits, and the report says why — nothing of
+   * systemd's is written behind its back.
+   */
+  @Test
+  void attach_fromANonDelegatedUnit_detachLeavesItInItsScopeAndSaysWhy(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    Process p = new ProcessBuilder("sleep", "308").start();
+    try {
+      GovernedWorkload w = Workload.attach(p.pid()).restoreOnDetach(true).withJobId(id)
+          .withMemoryLimitMb(128).start();
+      WorkloadReport r = w.detach();
+      String scope = "/ffrtmp.slice/ffrtmp-wrapper-" + id + ".scope";
+      assertEquals("0::" + scope, cgroupOf(p.pid()), r.toJson());
+      assertTrue(r.warnings().stream().anyMatch(x -> x.contains("Cannot move process " + p.pid()
+          + " back") && x.contains("only delegated units take processes")), r.toJson());
+    } finally {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void fiftyConcurrentStartsOfOneJobId_getFiftyScopes(TestInfo info) throws Exception {
+    String id = job(info);
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    List<GovernedWorkload> started = new ArrayList<>();
+    try {
+      List<Future<GovernedWorkload>> starts = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        starts.add(pool.submit(() -> Workload.run("sleep", "250").withJobId(id)
+            .withMemoryLimitMb(64).start()));
+      }
+      for (Future<GovernedWorkload> f : starts) {
+        started.add(f.get(280, TimeUnit.SECONDS));
+      }
+      // all alive at once: fifty scopes, each workload in its own
+      Set<String> scopes = new HashSet<>();
+      for (GovernedWorkload w : started) {
+        assertEquals("systemd", w.strategy());
+        String scope = w.cgroupPath().orElseThrow();
+        scopes.add(scope);
+        assertEquals("0::" + scope, cgroupOf(w.pid()));
+      }
+      assertEquals(50, scopes.size(), scopes.toString());
+    } finally {
+      for (GovernedWorkload w : started) {
+        w.terminate(Duration.ZERO);
+      }
+      for (GovernedWorkload w : started) {
+        WorkloadReport r = w.onExit().get(120, TimeUnit.SECONDS);
+        assertEquals(ExitReason.SIGNAL, r.exitReason(), r.toJson());
+      }
+      pool.shutdownNow();
+    }
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void noFailedUnits() throws Exception {
+    assertEquals("", shAny("systemctl", "list-units", "--state=failed", "--plain", "--no-legend",
+        "ffrtmp-wrapper-*"));
+  }
+
+  @Test
+  void recovery_endedWhileNoAgentRan_andOomAfterRecovery(TestInfo info, @TempDir Path tmp)
+      throws Exception {
+    String id = job(info);
+    Path state = Path.of(System.getProperty("ffrtmp.state"));
+    long pid = ChildJvm.agentKilledAfterStart(tmp, state, id + "-a", List.of(), "sh", "-c",
+        "sleep 1; exit 7");
+    assertTrue(Host.awaitGone(pid, 60_000));
+    Thread.sleep(1000);
+    List<GovernedWorkload> a = Workload.recover(id + "-a");
+    assertEquals(1, a.size());
+    WorkloadReport ra = a.get(0).awaitReport(Duration.ofSeconds(60));
+    assertEquals(7, ra.exitCode(), ra.toJson());
+    assertEquals("systemd", ra.strategy());
+    assertNotNull(ra.usage().cpuUserSec(), "usage from the keeper's copy: " + ra.toJson());
+
+    ChildJvm.agentKilledAfterStart(tmp, state, id + "-b", List.of("-Dffrtmp.test.memoryMb=64"),
+        "sh", "-c", "sleep 3; exec dd if=/dev/zero of=/dev/null bs=256M count=1");
+    List<GovernedWorkload> b = Workload.recover(id + "-b");
+    assertEquals(1, b.size());
+    WorkloadReport rb = b.get(0).awaitReport(Duration.ofSeconds(200));
+    assertEquals(ExitReason.OOM, rb.exitReason(), rb.toJson());
+  }
+
+  @Test
+  void noBus_probeSaysWhy_andTheAgentFallsBackWithTheWarning(@TempDir Path tmp)
+      throws Exception {
+    Availability a = new SystemdStrategy(CgroupFs.REAL, Path.of("/proc/self"),
+        Path.of("/run/systemd/system"), Map.of("DBUS_SYSTEM_BUS_ADDRESS",
+            "unix:path=/nonexistent/bus")).probe();
+    assertFalse(a.usable());
+    assertTrue(a.reason().contains("/nonexistent/bus"), a.reason());
+    ProcessBuilder pb = new ProcessBuilder(ChildJvm.command(ChildJvm.classpath(), tmp,
+        "io.ffrtmp.testing.LaunchMain", List.of("0", "0", "true"))).redirectErrorStream(true);
+    pb.environment().put("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    Process jvm = pb.start();
+    String out = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(jvm.waitFor(200, TimeUnit.SECONDS));
+    assertTrue(out.contains("WARNING No cgroup backend usable, using nice-fallback")
+        && out.contains("systemd") && out.contains("/nonexistent/bus"), out);
+    assertTrue(out.contains("\"strategy\":\"nice-fallback\""), out);
+  }
+}

@@ -1,0 +1,255 @@
+#!/bin/sh
+# Boots a throwaway kernel under qemu (software emulation) and runs an integration suite inside
+# it, against this build's real output, with the host's root file system shared read-only.
+# Fails when any test fails.
+#   run-vm-suite.sh v2       cgroup v2 (a busybox init, the unified hierarchy mounted by hand):
+#                            io.ffrtmp.cgroups.v2.CgroupV2VmSuite, as root in the root cgroup
+#   run-vm-suite.sh systemd  Debian's systemd booted as PID 1 (over an overlay of the host's
+#                            root): io.ffrtmp.cgroups.systemd.SystemdVmSuite as root inside an
+#                            ordinary service, then SystemdUserVmSuite as a lingering normal
+#                            user (uid 1600) of its own user manager
+#
+# Run by `mvn verify` (ffrtmp-cgroups, integration-test phase; -Dffrtmp.vm.skip=true skips both)
+# or by hand after `mvn -pl ffrtmp-cgroups -am verify -Dffrtmp.vm.skip=true`:
+#   ffrtmp-cgroups/src/test/vm/run-vm-suite.sh v2
+# Needs: qemu-system-x86 and busybox-static (Debian), apt-get download access for the kernel
+# package; the systemd suite also systemd, dbus and dbus-user-session on the host (its root
+# becomes the VM's). Without them it prints SKIPPED and exits 0, unless FFRTMP_VM_REQUIRED=1 (CI).
+# Environment: FFRTMP_VM_TIMEOUT (seconds, default 900), FFRTMP_VM_KERNEL_PKG (a
+# linux-image-*-amd64 package; default: what linux-image-amd64 depends on), FFRTMP_VM_METHOD
+# (one test only, e.g. 'io.ffrtmp.cgroups.v2.CgroupV2VmSuite#name(org.junit.jupiter.api.TestInfo)'),
+# FFRTMP_VM_EXTRA (systemd: a shell command run inside first, as root, e.g. to look around),
+# FFRTMP_VM_START_LIMIT (seconds without a sign of life before a boot is retried, default 300).
+set -eu
+mode=${1:-v2}
+case "$mode" in v2|systemd) ;; *) echo "usage: $0 v2|systemd" >&2; exit 2 ;; esac
+here=$(cd "$(dirname "$0")" && pwd)
+module=$(cd "$here/../../.." && pwd)
+vm="$module/target/vm"
+timeout_s=${FFRTMP_VM_TIMEOUT:-900}
+
+skip() {
+  if [ "${FFRTMP_VM_REQUIRED:-0}" = 1 ]; then
+    echo "ERROR: $mode VM suite cannot run: $1" >&2
+    exit 1
+  fi
+  echo "SKIPPED: $mode VM suite: $1" >&2
+  exit 0
+}
+
+[ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host (found $(uname -m))"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] || skip "busybox missing (apt-get install busybox-static)"
+if ldd "$busybox" >/dev/null 2>&1; then skip "$busybox is dynamically linked (apt-get install busybox-static)"; fi
+[ -f "$module/target/classes/io/ffrtmp/cgroups/v2/CgroupV2Strategy.class" ] || skip "build first: target/classes is missing"
+[ -f "$vm/classpath.txt" ] || skip "build first: $vm/classpath.txt is missing (mvn verify writes it)"
+if [ "$mode" = systemd ]; then
+  [ -x /lib/systemd/systemd ] || skip "/lib/systemd/systemd missing (apt-get install systemd)"
+  [ -f /lib/systemd/system/dbus.service ] || skip "dbus missing (apt-get install dbus)"
+  [ -f /usr/lib/systemd/user/dbus.socket ] || skip "no user bus (apt-get install dbus-user-session)"
+  command -v useradd >/dev/null || skip "useradd missing (apt-get install passwd)"
+fi
+
+mkdir -p "$vm"
+# 1. The kernel, from Debian's package, unpacked without touching the host's /boot.
+pkg=${FFRTMP_VM_KERNEL_PKG:-$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[^ ]*\)/\1/p' | head -1)}
+[ -n "$pkg" ] || skip "cannot tell which linux-image package to use"
+kdir="$vm/kernel-$pkg"
+if [ ! -d "$kdir/boot" ]; then
+  rm -rf "$kdir" "$vm/dl"
+  mkdir -p "$vm/dl"
+  (cd "$vm/dl" && apt-get download "$pkg" >/dev/null 2>&1) || skip "apt-get download $pkg failed"
+  dpkg-deb -x "$vm"/dl/*.deb "$kdir"
+  rm -rf "$vm/dl"
+fi
+vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | head -1)
+kver=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')
+mods="$kdir/lib/modules/$kver/kernel"
+
+# 2. A busybox initramfs whose init mounts the host's root over 9p and runs the suite.
+results="$vm/results-$mode"
+ramfs="$vm/initramfs-$mode"
+rm -rf "$ramfs" "$results"
+mkdir -p "$ramfs/bin" "$ramfs/modules" "$results"
+chmod 777 "$results"
+cp "$busybox" "$ramfs/bin/busybox"
+for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev \
+    drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci fs/netfs/netfs \
+    fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/overlay; do
+  f="$mods/$m.ko"
+  if [ -f "$f" ]; then cp "$f" "$ramfs/modules/"; fi
+done
+cp_file="$vm/classpath.txt"
+java_bin="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}/bin/java"
+jvm_opts="-XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
+launcher="org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors"
+if [ "$mode" = v2 ]; then
+  suite=io.ffrtmp.cgroups.v2.CgroupV2VmSuite
+else
+  suite=io.ffrtmp.cgroups.systemd.SystemdVmSuite
+fi
+if [ -n "${FFRTMP_VM_METHOD:-}" ]; then
+  select="--select-method '$FFRTMP_VM_METHOD'"
+else
+  select="--select-class $suite"
+fi
+cat > "$ramfs/init" <<INIT
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mkdir -p /proc /sys /dev /host /tmp
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay; do
+  [ -f /modules/\$m.ko ] && insmod /modules/\$m.ko 2>/dev/null
+done
+INIT
+if [ "$mode" = v2 ]; then
+  cat >> "$ramfs/init" <<INIT
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot /host || { echo "VM: cannot mount host root"; poweroff -f; }
+mount -t 9p -o trans=virtio,version=9p2000.L results "/host$results"
+mount --bind /proc /host/proc
+mount --bind /sys /host/sys
+mount --bind /dev /host/dev
+mount -t cgroup2 none /host/sys/fs/cgroup
+# writable scratch space: /run always (the JVM's java.io.tmpdir); /tmp too unless the project
+# itself lives under /tmp (a clone in /tmp must stay visible)
+mount -t tmpfs tmpfs /host/run
+case "$module" in /tmp/*) ;; *) mount -t tmpfs tmpfs /host/tmp ;; esac
+echo "VM: kernel \$(uname -r), cgroup controllers: \$(cat /host/sys/fs/cgroup/cgroup.controllers)"
+chroot /host /bin/sh "$vm/inside-v2.sh"
+sync
+poweroff -f
+INIT
+  cat > "$vm/inside-v2.sh" <<INSIDE
+#!/bin/sh
+touch "$results/started"
+cd "$module"
+export HOME=/run TMPDIR=/run PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
+"$java_bin" $jvm_opts -Djava.io.tmpdir=/run -Dffrtmp.state=/run/ffrtmp-state \
+  -cp "\$cp" $launcher $select --reports-dir "$results/reports"
+echo \$? > "$results/exit-code"
+INSIDE
+  append="console=ttyS0 quiet loglevel=3 panic=-1 init=/init"
+else
+  # systemd needs a writable root: an overlay of the host's (read-only) root over a tmpfs
+  cat >> "$ramfs/init" <<INIT
+mkdir -p /lower /upper /newroot
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot /lower || { echo "VM: cannot mount host root"; poweroff -f; }
+mount -t tmpfs tmpfs /upper
+mkdir -p /upper/up /upper/work
+mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/up,workdir=/upper/work /newroot || { echo "VM: no overlay"; poweroff -f; }
+mount -t 9p -o trans=virtio,version=9p2000.L results "/newroot$results"
+# Debian's tmp.conf empties /tmp at boot: keep the host's /tmp (a clone there must stay)
+mkdir -p /newroot/etc/tmpfiles.d /newroot/etc/systemd/system
+echo 'd /tmp 1777 root root -' > /newroot/etc/tmpfiles.d/tmp.conf
+echo 0123456789abcdef0123456789abcdef > /newroot/etc/machine-id
+# a host that is itself a container leaves its marker in its root; systemd would then believe
+# it runs in a container (and, e.g., ignore the kernel command line)
+rm -f /newroot/.dockerenv /newroot/.containerenv /newroot/run/.containerenv
+cat > /newroot/etc/systemd/system/ffrtmp-test.target <<'UNIT'
+[Unit]
+Description=ffrtmp systemd suite
+AllowIsolate=yes
+Requires=basic.target dbus.service ffrtmp-suite.service
+After=basic.target dbus.service
+UNIT
+cat > /newroot/etc/systemd/system/ffrtmp-suite.service <<'UNIT'
+[Unit]
+Description=ffrtmp systemd suite: an ordinary service, as an agent's
+After=basic.target dbus.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sh $vm/inside-systemd.sh
+ExecStopPost=/bin/systemctl poweroff --force --force
+StandardOutput=journal+console
+StandardError=journal+console
+TimeoutStartSec=infinity
+UNIT
+echo "VM: kernel \$(uname -r), switching to systemd"
+umount /proc /sys /dev 2>/dev/null
+exec switch_root /newroot /lib/systemd/systemd
+INIT
+  cat > "$vm/inside-systemd.sh" <<INSIDE
+#!/bin/sh
+touch "$results/started"
+cd "$module"
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
+echo "VM: systemd \$(systemctl --version | head -1), in \$(cat /proc/self/cgroup), root controllers: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
+# a normal user with a lingering user manager (Debian's user@.service delegates cpu memory pids)
+useradd -m -u 1600 ffrtmpu
+loginctl enable-linger ffrtmpu
+for i in \$(seq 1 600); do [ -S /run/user/1600/bus ] && break; sleep 0.2; done
+[ -S /run/user/1600/bus ] || echo "VM: the user manager's bus did not appear"
+# the normal user reads the class path (the overlay makes this a change inside the VM only)
+for e in \$(echo "\$cp" | tr ':' ' '); do
+  d=\$e
+  while [ "\$d" != / ] && [ -n "\$d" ]; do chmod o+rx "\$d" 2>/dev/null; d=\$(dirname "\$d"); done
+done
+sh "$vm/extra-systemd.sh"
+"$java_bin" $jvm_opts -Djava.io.tmpdir=/tmp -Dffrtmp.state=/run/ffrtmp-state \
+  -cp "\$cp" $launcher $select --reports-dir "$results/reports"
+rc=\$?
+if [ -z "${FFRTMP_VM_METHOD:-}" ]; then
+  runuser -u ffrtmpu -- env HOME=/home/ffrtmpu XDG_RUNTIME_DIR=/run/user/1600 \
+    DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1600/bus \
+    "$java_bin" $jvm_opts -Djava.io.tmpdir=/tmp -cp "\$cp" $launcher \
+    --select-class io.ffrtmp.cgroups.systemd.SystemdUserVmSuite --reports-dir "$results/reports-user"
+  urc=\$?
+  [ \$rc = 0 ] && rc=\$urc
+fi
+echo \$rc > "$results/exit-code"
+INSIDE
+  printf '%s\n' "${FFRTMP_VM_EXTRA:-}" > "$vm/extra-systemd.sh"
+  append="console=ttyS0 quiet loglevel=3 panic=-1 init=/init systemd.unit=ffrtmp-test.target systemd.show_status=0"
+fi
+chmod 755 "$ramfs/init"
+(cd "$ramfs" && find . | "$busybox" cpio -o -H newc 2>/dev/null | gzip -1 > "$vm/initrd-$mode.gz")
+
+# 3. Boot. KVM guests hang on these machines; TCG works (about 10-30x slower JVM work). A TCG
+# guest has been seen (once in many boots) to freeze before init ran, every vCPU in a soft
+# lockup: a boot that shows no sign of life (the suite's "started" file) within
+# FFRTMP_VM_START_LIMIT seconds (default 300) is killed and retried once.
+start_limit=${FFRTMP_VM_START_LIMIT:-300}
+boot() {
+  rm -f "$results/started" "$results/exit-code"
+  timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 \
+    -nographic -no-reboot -monitor none -serial stdio \
+    -kernel "$vmlinuz" -initrd "$vm/initrd-$mode.gz" \
+    -append "$append" \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs local,path="$results",mount_tag=results,security_model=none </dev/null &
+  qpid=$!
+  waited=0
+  while kill -0 "$qpid" 2>/dev/null; do
+    if [ ! -f "$results/started" ] && [ "$waited" -ge "$start_limit" ]; then
+      echo "VM: no sign of life after ${start_limit}s: killing this boot" >&2
+      kill "$qpid" 2>/dev/null
+      wait "$qpid" 2>/dev/null
+      return 99
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  wait "$qpid"
+}
+echo "VM: booting $pkg under qemu (tcg) for the $mode suite, timeout ${timeout_s}s" >&2
+set +e
+boot
+qrc=$?
+if [ "$qrc" = 99 ]; then
+  echo "VM: booting again (once)" >&2
+  boot
+  qrc=$?
+fi
+set -e
+if [ ! -f "$results/exit-code" ]; then
+  echo "ERROR: the VM ended (qemu status $qrc) without a result" >&2
+  exit 1
+fi
+rc=$(cat "$results/exit-code")
+echo "VM: $mode suite finished with status $rc; JUnit XML in $results/reports*" >&2
+[ "$rc" = 0 ]
