@@ -1,6 +1,7 @@
 package io.ffrtmp.examples.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -13,8 +14,6 @@ import picocli.CommandLine;
     mixinStandardHelpOptions = true,
     version = "ffrtmp 0.1.0-SNAPSHOT",
     description = "Run or adopt Linux processes under CPU, memory, IO, priority and OOM constraints.",
-    subcommands = {RunCommand.class, AttachCommand.class, BackendsCommand.class,
-        ListCommand.class, WaitCommand.class},
     exitCodeOnInvalidInput = 2,
     exitCodeOnExecutionException = 125)
 public final class Ffrtmp implements Runnable {
@@ -45,7 +44,36 @@ public final class Ffrtmp implements Runnable {
    */
   public static int execute(String... args) {
     CommandLine cl = new CommandLine(new Ffrtmp());
+    addSubcommands(cl, args);
     return execute(cl, args);
+  }
+
+  /** The five commands, in help order. */
+  private static final List<String> NAMES = List.of("run", "attach", "backends", "list", "wait");
+
+  private static Object command(String name) {
+    switch (name) {
+      case "run": return new RunCommand();
+      case "attach": return new AttachCommand();
+      case "backends": return new BackendsCommand();
+      case "list": return new ListCommand();
+      default: return new WaitCommand();
+    }
+  }
+
+  /**
+   * picocli builds a command's model by reflection when it is added (tens of milliseconds for
+   * all five): a command line naming one builds only that one; anything else (help, a typo)
+   * gets all five, so help and suggestions are complete.
+   */
+  static void addSubcommands(CommandLine cl, String... args) {
+    if (args.length > 0 && NAMES.contains(args[0])) {
+      cl.addSubcommand(args[0], command(args[0]));
+      return;
+    }
+    for (String n : NAMES) {
+      cl.addSubcommand(n, command(n));
+    }
   }
 
   /**
@@ -59,6 +87,7 @@ public final class Ffrtmp implements Runnable {
    */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(new Ffrtmp());
+    addSubcommands(cl, args);
     cl.setOut(out);
     cl.setErr(err);
     return execute(cl, args);

@@ -21,6 +21,7 @@ class ConstraintFlagsTest {
   void everyConstraint_hasItsFlag_withTheModelsDefault_onRunAndAttach() {
     assertEquals(EnumSet.allOf(Constraint.class), ConstraintOptions.FLAGS.keySet());
     CommandLine cli = new CommandLine(new Ffrtmp());
+    Ffrtmp.addSubcommands(cli);
     for (String sub : new String[] {"run", "attach"}) {
       var spec = cli.getSubcommands().get(sub).getCommandSpec();
       for (Constraint c : Constraint.values()) {
