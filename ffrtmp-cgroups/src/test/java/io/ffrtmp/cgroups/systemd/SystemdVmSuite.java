@@ -63,7 +63,9 @@ class SystemdVmSuite {
     assertEquals("0::/system.slice/ffrtmp-suite.service",
         cgroupOf(ProcessHandle.current().pid()));
     assertEquals("Delegate=no", sh("systemctl", "show", "-p", "Delegate", "ffrtmp-suite.service"));
-    assertEquals("systemd", Workload.run("true").start().strategy(), "selected by priority");
+    WorkloadReport r = Workload.run("true").withJobId("sd-selection").start()
+        .awaitReport(Duration.ofSeconds(120));
+    assertEquals("systemd", r.strategy(), "selected by priority: " + r.toJson());
   }
 
   @AfterEach
