@@ -77,6 +77,24 @@ class SystemdUserVmSuite {
     assertEquals(EnforcementStatus.DEGRADED, io.status(), r.toJson());
   }
 
+  /**
+   * Strict mode under systemd: the scope exists before its limits can be read back, so the
+   * refusal comes after placement — the waiting keeper is killed, the workload never runs, and
+   * the scope goes.
+   */
+  @Test
+  void strictMode_refusesAfterPlacement_theWorkloadNeverRuns(TestInfo info,
+      @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path marker = tmp.resolve("ran");
+    io.ffrtmp.EnforcementException e = org.junit.jupiter.api.Assertions.assertThrows(
+        io.ffrtmp.EnforcementException.class, () -> Workload.run("touch", marker.toString())
+            .withJobId(job(info)).withMemoryLimitMb(64).withIoWeight(50).requireEnforcement()
+            .start());
+    assertTrue(e.getMessage().contains("io_weight"), e.getMessage());
+    Thread.sleep(500);
+    assertFalse(java.nio.file.Files.exists(marker), "the workload never ran");
+  }
+
   @Test
   void oomAt64Mb_withoutRoot(TestInfo info) throws Exception {
     WorkloadReport r = Workload.run("dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1")
