@@ -139,6 +139,32 @@ final class SystemdBus {
         pids);
   }
 
+  /**
+   * A loaded unit's control group, as systemd knows it ({@code GetUnit}, then the scope's {@code
+   * ControlGroup} property).
+   *
+   * @param unit the scope unit
+   * @return its cgroup path, or empty when systemd has no such unit (it ended and was collected)
+   * @throws IOException when systemd does not answer
+   */
+  java.util.Optional<String> controlGroup(String unit) throws IOException {
+    DBusMessage m;
+    try {
+      m = connection.call(DESTINATION, PATH, MANAGER, "GetUnit", "s", unit);
+    } catch (DBusConnection.DBusException e) {
+      if (e.name().equals("org.freedesktop.systemd1.NoSuchUnit")) {
+        return java.util.Optional.empty();
+      }
+      throw e;
+    }
+    DBusMessage p = connection.call(DESTINATION, m.firstString(),
+        "org.freedesktop.DBus.Properties", "Get", "ss", "org.freedesktop.systemd1.Scope",
+        "ControlGroup");
+    Object v = p.body().isEmpty() ? null : p.body().get(0);
+    String group = v instanceof Variant var ? String.valueOf(var.value()) : "";
+    return group.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(group);
+  }
+
   private String awaitJob(String job, String unit) throws IOException {
     CompletableFuture<String> f;
     synchronized (this) {

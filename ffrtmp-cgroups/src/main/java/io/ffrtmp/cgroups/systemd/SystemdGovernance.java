@@ -102,9 +102,14 @@ final class SystemdGovernance implements Governance {
     return d.length() > 1000 ? d.substring(0, 1000) + "…" : d;
   }
 
-  /** A scope an earlier JVM created (recovery), from its recorded state. */
+  /**
+   * A scope an earlier JVM created (recovery), from its recorded state. Where the scope is is
+   * taken from what knows best: the keeper's copy of the counters names the directory it read
+   * them from (the scope has ended); otherwise systemd, while the scope exists; otherwise the
+   * record.
+   */
   static SystemdGovernance restored(@Nullable SystemdBus bus, RecordedFs fs,
-      Map<String, String> state) throws IOException {
+      Map<String, String> state, java.util.Set<String> copiedCounters) throws IOException {
     String unit = state.get("unit");
     String path = state.get("path");
     String dir = state.get("dir");
@@ -119,6 +124,26 @@ final class SystemdGovernance implements Governance {
     g.cgroupPath = path;
     g.dir = Path.of(dir);
     g.keeper = Long.parseLong(state.getOrDefault("keeper", "0"));
+    String copiedFrom = copiedCounters.stream().filter(f -> f.endsWith("/cpu.stat")
+        || f.endsWith("/memory.events")).map(f -> f.substring(0, f.lastIndexOf('/')))
+        .findFirst().orElse(null);
+    if (copiedFrom != null && copiedFrom.startsWith(mount + "/")) {
+      g.dir = Path.of(copiedFrom);
+      g.cgroupPath = copiedFrom.substring(mount.length());
+    } else if (bus != null) {
+      // the scope as systemd knows it now, where it still exists
+      try {
+        bus.controlGroup(unit).filter(cg -> !cg.equals(path)).ifPresent(cg -> {
+          LOG.warn("scope {}: the record says {}, systemd says {}: using systemd's", unit, path,
+              cg);
+          g.cgroupPath = cg;
+          g.dir = Path.of(mount).resolve(cg.substring(1));
+        });
+      } catch (IOException e) {
+        LOG.debug("scope {}: systemd not asked ({}); the record's path stands", unit,
+            e.toString());
+      }
+    }
     return g;
   }
 

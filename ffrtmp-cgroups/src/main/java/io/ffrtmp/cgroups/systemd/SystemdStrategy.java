@@ -198,6 +198,7 @@ public final class SystemdStrategy implements GovernanceStrategy {
         // the counters and the scope's files still serve; only moves need the bus
       }
     }
-    return SystemdGovernance.restored(manager, new RecordedFs(fs, finalCounters), state);
+    return SystemdGovernance.restored(manager, new RecordedFs(fs, finalCounters), state,
+        finalCounters.keySet());
   }
 }

@@ -90,6 +90,26 @@ class SystemdMappingTest {
         "ids that differ give different units");
   }
 
+  /** Recovery of an ended scope: the keeper's copy of the counters says where they were read. */
+  @Test
+  void restoredScope_takesItsDirectoryFromTheKeepersCopy_overAStaleRecord() throws IOException {
+    String real = "/sys/fs/cgroup/ffrtmp.slice/ffrtmp-wrapper-j.scope";
+    Map<String, String> counters = Map.of(real + "/memory.events",
+        "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n", real + "/cpu.stat",
+        "usage_usec 2000\nuser_usec 1500\nsystem_usec 500\n");
+    Map<String, String> state = Map.of("unit", "ffrtmp-wrapper-j.scope", "path",
+        "/ffrtmp.slice/wrong.scope", "dir", "/sys/fs/cgroup/ffrtmp.slice/wrong.scope", "mount",
+        "/sys/fs/cgroup", "keeper", "0");
+    SystemdGovernance g = SystemdGovernance.restored(null,
+        new io.ffrtmp.cgroups.RecordedFs(CgroupFs.REAL, counters), state, counters.keySet());
+    assertEquals("/ffrtmp.slice/ffrtmp-wrapper-j.scope", g.cgroupPath());
+    assertEquals(1L, g.usage().oomKills());
+    assertEquals(0.0015, g.usage().cpuUserSec(), 1e-9);
+    SystemdGovernance none = SystemdGovernance.restored(null,
+        new io.ffrtmp.cgroups.RecordedFs(CgroupFs.REAL, Map.of()), state, java.util.Set.of());
+    assertEquals("/ffrtmp.slice/wrong.scope", none.cgroupPath(), "no copy, no bus: the record");
+  }
+
   @Test
   void cgroupParentIsASliceUnit() throws IOException {
     assertEquals("ffrtmp.slice", SystemdStrategy.sliceOf(null));

@@ -292,8 +292,24 @@ class SystemdVmSuite {
 
     ChildJvm.agentKilledAfterStart(tmp, state, id + "-b", List.of("-Dffrtmp.test.memoryMb=64"),
         "sh", "-c", "sleep 3; exec dd if=/dev/zero of=/dev/null bs=256M count=1");
+    // the scope is found through systemd: a record whose cgroup path went wrong is corrected
+    // (with the wrong path the OOM verdict, read from the keeper's copy of the scope's
+    // counters, would be lost)
+    String scope = "/ffrtmp.slice/ffrtmp-wrapper-" + id + "-b.scope";
+    int tampered = 0;
+    try (var files = Files.list(state)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".start")).toList()) {
+        String text = Files.readString(f);
+        if (text.contains("job_id=" + id + "-b\n")) {
+          Files.writeString(f, text.replace(scope, "/ffrtmp.slice/wrong.scope"));
+          tampered++;
+        }
+      }
+    }
+    assertEquals(1, tampered, "one start record of " + id + "-b in " + state);
     List<GovernedWorkload> b = Workload.recover(id + "-b");
     assertEquals(1, b.size());
+    assertEquals(scope, b.get(0).cgroupPath().orElseThrow(), "systemd's, not the record's");
     WorkloadReport rb = b.get(0).awaitReport(Duration.ofSeconds(200));
     assertEquals(ExitReason.OOM, rb.exitReason(), rb.toJson());
   }
