@@ -75,7 +75,7 @@ final class ConstraintOptions {
   String cgroupParent;
 
   @Option(names = "--strategy", paramLabel = "NAME",
-      description = "Force a backend: cgroup-v2, cgroup-v1 or nice-fallback.")
+      description = "Force a backend: systemd, cgroup-v2, cgroup-v1 or nice-fallback.")
   String strategy;
 
   /** Applies every flag to the builder; a value the library rejects is a usage error. */
