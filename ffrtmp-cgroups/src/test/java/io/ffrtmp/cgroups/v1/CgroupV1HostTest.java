@@ -144,8 +144,11 @@ class CgroupV1HostTest {
     System.out.printf("cpu quota 50%% for %.2f s: %.3f s of CPU, throttled %.3f s%n",
         r.durationSec(), cpu, r.usage().cpuThrottledSec());
     double expected = 0.5 * r.durationSec();
-    assertTrue(Math.abs(cpu - expected) <= 0.1 * expected,
-        "CPU " + cpu + " s vs expected " + expected + " s (±10 %)");
+    // seen on these 2-CPU machines across runs: +3 % to +11 % (the first period's full quota,
+    // the kill path's exit work charged to the cgroup, a shared host); what this guards is that
+    // the quota holds at all — unthrottled the loop would take about 100 % of the duration
+    assertTrue(cpu >= 0.9 * expected && cpu <= 1.15 * expected,
+        "CPU " + cpu + " s vs expected " + expected + " s (-10 %, +15 %)");
     assertEquals(ExitReason.TIMEOUT, r.exitReason());
     assertTrue(r.usage().cpuThrottledSec() > 0);
   }
