@@ -23,12 +23,12 @@ public final class MemberSignals {
   public static int signalMembers(CgroupFs fs, Path procs, int signal) {
     int n = 0;
     try {
-      for (String line : fs.read(procs).split("\n")) {
-        if (!line.isBlank() && Processes.signal(Long.parseLong(line.trim()), signal)) {
+      for (long pid : ControlFiles.pids(fs, procs)) {
+        if (Processes.signal(pid, signal)) {
           n++;
         }
       }
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) {
       LOG.debug("could not signal members of {}: {}", procs, e.toString());
     }
     return n;

@@ -112,7 +112,7 @@ final class RunningWorkload extends WorkloadLifecycle {
         if (recorded) {
           record(stateDir, startRecord(name, prepared, spec, 0, 0, 0, 0), spec);
         }
-        started = Launch.go(started, new Launch.Keeper(exitFile, g.finalCounters()));
+        started = Launch.go(started, keeper);
       } catch (IOException | EnforcementException | RuntimeException e) {
         started.process().destroyForcibly();
         try {

@@ -169,20 +169,43 @@ public final class SystemdStrategy implements GovernanceStrategy {
     return p;
   }
 
-  @Override
-  public Governance prepare(GovernanceRequest request) throws IOException {
+  /**
+   * Where workloads go: the unified mount and the manager's bus.
+   *
+   * @param mount the cgroup2 mount point
+   * @param address the bus address
+   * @param user whether it is a user manager
+   */
+  private record Setup(Path mount, String address, boolean user) {}
+
+  /** Found at the first start and kept: neither changes while the JVM runs. */
+  private volatile @Nullable Setup setup;
+
+  private Setup setup() throws IOException {
+    Setup s = setup;
+    if (s != null) {
+      return s;
+    }
     Path mount = unifiedMount();
     if (mount == null) {
       throw new IOException("/sys/fs/cgroup is not the unified cgroup v2 hierarchy");
     }
-    String slice = sliceOf(request.cgroupParent());
     Bus b = bus();
     String address = b.address();
     if (address == null) {
       throw new IOException(b.missing());
     }
-    return new SystemdGovernance(SystemdBus.connect(address, b.user()), fs, mount, request,
-        slice);
+    s = new Setup(mount, address, b.user());
+    setup = s;
+    return s;
+  }
+
+  @Override
+  public Governance prepare(GovernanceRequest request) throws IOException {
+    Setup s = setup();
+    String slice = sliceOf(request.cgroupParent());
+    return new SystemdGovernance(SystemdBus.connect(s.address(), s.user()), fs, s.mount(),
+        request, slice);
   }
 
   @Override
