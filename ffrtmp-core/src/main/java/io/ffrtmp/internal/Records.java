@@ -155,58 +155,126 @@ final class Records {
    * @throws IOException when it cannot be written
    */
   static void write(Path dir, Start s) throws IOException {
-    Properties p = new Properties();
-    p.setProperty("version", "1");
-    p.setProperty("job_id", s.jobId());
-    p.setProperty("pid", Long.toString(s.pid()));
-    p.setProperty("start_time", Long.toString(s.startTime()));
-    p.setProperty("keeper_pid", Long.toString(s.keeperPid()));
-    p.setProperty("keeper_start_time", Long.toString(s.keeperStartTime()));
-    p.setProperty("governor_pid", Long.toString(s.governorPid()));
-    p.setProperty("governor_start_time", Long.toString(s.governorStartTime()));
-    p.setProperty("strategy", s.strategy());
+    StringBuilder p = new StringBuilder(1024);
+    put(p, "version", "1");
+    put(p, "job_id", s.jobId());
+    put(p, "pid", Long.toString(s.pid()));
+    put(p, "start_time", Long.toString(s.startTime()));
+    put(p, "keeper_pid", Long.toString(s.keeperPid()));
+    put(p, "keeper_start_time", Long.toString(s.keeperStartTime()));
+    put(p, "governor_pid", Long.toString(s.governorPid()));
+    put(p, "governor_start_time", Long.toString(s.governorStartTime()));
+    put(p, "strategy", s.strategy());
     if (s.cgroupPath() != null) {
-      p.setProperty("cgroup_path", s.cgroupPath());
+      put(p, "cgroup_path", s.cgroupPath());
     }
-    s.governance().forEach((k, v) -> p.setProperty("governance." + k, v));
+    s.governance().forEach((k, v) -> put(p, "governance." + k, v));
     for (int i = 0; i < s.command().size(); i++) {
-      p.setProperty("command." + i, s.command().get(i));
+      put(p, "command." + i, s.command().get(i));
     }
     for (Constraint c : Constraint.values()) {
-      p.setProperty("constraint." + c.key(), Long.toString(s.constraints().get(c)));
+      put(p, "constraint." + c.key(), Long.toString(s.constraints().get(c)));
     }
     for (int i = 0; i < s.enforcement().size(); i++) {
       Enforcement e = s.enforcement().get(i);
-      p.setProperty("enforcement." + i + ".constraint", e.constraint());
-      p.setProperty("enforcement." + i + ".status", e.status().name());
-      p.setProperty("enforcement." + i + ".mechanism", e.mechanism());
-      p.setProperty("enforcement." + i + ".detail", e.detail());
+      put(p, "enforcement." + i + ".constraint", e.constraint());
+      put(p, "enforcement." + i + ".status", e.status().name());
+      put(p, "enforcement." + i + ".mechanism", e.mechanism());
+      put(p, "enforcement." + i + ".detail", e.detail());
     }
     for (int i = 0; i < s.warnings().size(); i++) {
-      p.setProperty("warning." + i, s.warnings().get(i));
+      put(p, "warning." + i, s.warnings().get(i));
     }
-    p.setProperty("started_at", s.startedAt().toString());
+    put(p, "started_at", s.startedAt().toString());
     if (s.timeout() != null) {
-      p.setProperty("timeout", s.timeout().toString());
+      put(p, "timeout", s.timeout().toString());
     }
-    p.setProperty("grace", s.grace().toString());
-    p.setProperty("intent", s.intent().name());
-    p.setProperty("sla_eligible", Boolean.toString(s.slaEligible()));
-    atomically(startFile(dir, s.name()), out -> p.store(out, null));
+    put(p, "grace", s.grace().toString());
+    put(p, "intent", s.intent().name());
+    put(p, "sla_eligible", Boolean.toString(s.slaEligible()));
+    atomically(startFile(dir, s.name()), p.toString().getBytes(StandardCharsets.ISO_8859_1));
   }
 
-  /** The writer of a record's content. */
-  @FunctionalInterface
-  interface Content {
-    void write(OutputStream out) throws IOException;
+  /**
+   * One {@code key=value} line as {@link Properties#store(OutputStream, String)} writes it, so
+   * that {@link Properties#load(InputStream)} reads it back: {@code \}, {@code =}, {@code :},
+   * {@code #}, {@code !}, control characters and a value's leading space escaped, everything
+   * outside printable ASCII as a backslash, {@code u} and four hex digits. (Written here rather
+   * than by {@code Properties.store}, which also formats a date comment: see PERFORMANCE.md.)
+   */
+  static void put(StringBuilder out, String key, String value) {
+    escape(out, key, true);
+    out.append('=');
+    escape(out, value, false);
+    out.append('\n');
   }
 
-  private static void atomically(Path target, Content content) throws IOException {
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  private static void escape(StringBuilder out, String s, boolean isKey) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case ' ':
+          if (i == 0 || isKey) {
+            out.append('\\');
+          }
+          out.append(' ');
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        case '\f':
+          out.append("\\f");
+          break;
+        case '\\':
+        case '=':
+        case ':':
+        case '#':
+        case '!':
+          out.append('\\').append(c);
+          break;
+        default:
+          if (c < 0x20 || c > 0x7e) {
+            out.append("\\u").append(HEX[(c >> 12) & 0xF]).append(HEX[(c >> 8) & 0xF])
+                .append(HEX[(c >> 4) & 0xF]).append(HEX[c & 0xF]);
+          } else {
+            out.append(c);
+          }
+      }
+    }
+  }
+
+  private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+  /**
+   * Writes {@code target} through a temporary file created with mode 0600 (never through a
+   * file or link that was there before) and renamed over it.
+   */
+  private static void atomically(Path target, byte[] content) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-      content.write(out);
+    java.util.Set<StandardOpenOption> create =
+        java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    java.nio.channels.SeekableByteChannel ch;
+    try {
+      ch = Files.newByteChannel(tmp, create, OWNER_ONLY);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // a writer of the same name that died half-way (its pid was reused): start afresh
+      Files.deleteIfExists(tmp);
+      ch = Files.newByteChannel(tmp, create, OWNER_ONLY);
+    }
+    try (java.nio.channels.SeekableByteChannel out = ch) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
+      while (b.hasRemaining()) {
+        out.write(b);
+      }
     }
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -1,0 +1,89 @@
+package io.ffrtmp.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.strings;
+
+import io.ffrtmp.Constraint;
+import io.ffrtmp.Constraints;
+import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.Intent;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The start record's own writer against the JDK's {@link Properties} reader. */
+class RecordsFormatTest {
+  @Test
+  void anyKeyAndValue_readBackUnchanged_byPropertiesLoad() {
+    qt().withExamples(20_000)
+        .forAll(strings().allPossible().ofLengthBetween(0, 40),
+            strings().allPossible().ofLengthBetween(0, 80))
+        .checkAssert((key, value) -> {
+          StringBuilder b = new StringBuilder();
+          Records.put(b, key, value);
+          Records.put(b, "after", "x");
+          String text = b.toString();
+          for (char c : text.toCharArray()) {
+            assertFalse(c > 0x7e || (c < 0x20 && c != '\n'), "plain ASCII lines: " + text);
+          }
+          Properties p = load(text);
+          assertEquals(value, p.getProperty(key), text);
+          assertEquals("x", p.getProperty("after"), text);
+          assertEquals(2, p.size(), text);
+        });
+  }
+
+  @Test
+  void theEdgesProperties_escapes_areEscaped() {
+    for (String s : new String[] {" lead", "a=b", "a:b", "#c", "!c", "back\\slash", "tab\t",
+        "nl\nx", "cr\rx", "ff\fx", "ü€😀", "\u0000", "  two", "end "}) {
+      StringBuilder b = new StringBuilder();
+      Records.put(b, s, s);
+      assertEquals(s, load(b.toString()).getProperty(s), b.toString());
+    }
+  }
+
+  @Test
+  void aStartRecord_roundTrips_andIsTheOwnersOnly(@TempDir Path dir) throws IOException {
+    Records.Start s = new Records.Start("job-x.1.1", "job = x: #1 ü", 12, 34, 13, 35, 1, 2,
+        "cgroup-v1", "/ffrtmp-wrapper-job", Map.of("dirs", "/a b:/c"),
+        List.of("/bin/echo", " lead", "ü\n"), Constraints.builder().set(Constraint.CPU_QUOTA, 50)
+            .build(),
+        List.of(new Enforcement("cpu_quota", EnforcementStatus.APPLIED, "cgroup v1 cpu", "50%")),
+        List.of("a warning: yes"), Instant.parse("2026-11-26T17:00:00.123456Z"),
+        Duration.ofSeconds(5), Duration.ofSeconds(10), Intent.TEST, true);
+    Records.write(dir, s);
+    Path file = Records.startFile(dir, s.name());
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    assertEquals(s, Records.read(file));
+    // a temporary file left by a writer that died is replaced, not written through
+    Files.writeString(file.resolveSibling(file.getFileName() + ".tmp"), "stale");
+    Records.write(dir, s);
+    assertEquals(s, Records.read(file));
+    assertFalse(Files.exists(file.resolveSibling(file.getFileName() + ".tmp")));
+  }
+
+  private static Properties load(String text) {
+    Properties p = new Properties();
+    try {
+      p.load(new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return p;
+  }
+}

@@ -1,0 +1,84 @@
+package io.ffrtmp.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bin/ffrtmp's class-data archive: the one {@code mvn package} made is mapped where it was made,
+ * and a copy of the installation elsewhere (another class path: the JVM would refuse the
+ * archive, with a warning on every start) runs without it, silently.
+ */
+class CliLauncherIT {
+  @TempDir Path dir;
+  private Path cli;
+
+  @BeforeEach
+  void needsTheLauncher() {
+    cli = Shell.ROOT.resolve("bin/ffrtmp");
+    if (!Files.isExecutable(cli)) {
+      System.err.println("SKIPPED: " + cli + " missing (run mvn package)");
+    }
+    Assumptions.assumeTrue(Files.isExecutable(cli), cli + " missing (run mvn package)");
+  }
+
+  private Shell.Result backends(Path launcher, Path classLog, String... env) throws Exception {
+    String[] all = Stream.concat(Stream.of("FFRTMP_JAVA_OPTS",
+        "-Xlog:class+load=info:file=" + classLog), Stream.of(env)).toArray(String[]::new);
+    return Shell.run(dir, launcher + " backends", 60, all);
+  }
+
+  private static String source(Path classLog) throws Exception {
+    return Files.readAllLines(classLog).stream()
+        .filter(l -> l.contains(" io.ffrtmp.examples.cli.Ffrtmp source: "))
+        .findFirst().orElseThrow(() -> new AssertionError("Ffrtmp not loaded? " + classLog));
+  }
+
+  @Test
+  void theBuildsArchive_isMapped_andStdoutStaysTheCommandsOwn() throws Exception {
+    Path lib = Shell.ROOT.resolve("ffrtmp-examples/target/lib");
+    assertTrue(Files.isRegularFile(lib.resolve("ffrtmp.jsa")),
+        "mvn package makes the archive: " + lib + " (see target/cds-training.log)");
+    Path log = dir.resolve("classes.log");
+    Shell.Result r = backends(cli, log);
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(source(log).endsWith("shared objects file (top)"), source(log));
+    for (String line : r.out().split("\n")) {
+      assertTrue(line.matches("[* ] \\S+ +(usable|unusable) .*"), "only the table: " + r);
+    }
+    assertEquals("", r.err(), r.toString());
+
+    Shell.Result off = backends(cli, log, "FFRTMP_CDS", "off");
+    assertEquals(0, off.exit(), off.toString());
+    assertTrue(source(log).contains("source: file:"), source(log));
+  }
+
+  @Test
+  void aCopyOfTheInstallation_runsWithoutTheArchive_andSaysNothing() throws Exception {
+    Path lib = Shell.ROOT.resolve("ffrtmp-examples/target/lib");
+    Path copy = dir.resolve("copy");
+    Path copyLib = Files.createDirectories(copy.resolve("ffrtmp-examples/target/lib"));
+    try (Stream<Path> files = Files.list(lib)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.copy(f, copyLib.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
+      }
+    }
+    Files.createDirectories(copy.resolve("bin"));
+    Path launcher = Files.copy(cli, copy.resolve("bin/ffrtmp"), StandardCopyOption.COPY_ATTRIBUTES);
+    Path log = dir.resolve("classes.log");
+    Shell.Result r = backends(launcher, log);
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals("", r.err(), "no warning of a refused archive: " + r);
+    assertTrue(source(log).contains("source: file:" + copyLib), source(log));
+    assertTrue(List.of(r.out().split("\n")).stream().anyMatch(l -> l.startsWith("*")), r.toString());
+  }
+}
