@@ -63,6 +63,19 @@ class CliLauncherIT {
   }
 
   @Test
+  void onTheModulePath_theBackendsAreFoundAsProvidesOfTheirModules() throws Exception {
+    Path lib = Shell.ROOT.resolve("ffrtmp-examples/target/lib");
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Shell.Result r = Shell.run(dir, java + " -p " + lib
+        + " -m io.ffrtmp.examples/io.ffrtmp.examples.cli.Ffrtmp backends", 60);
+    assertEquals(0, r.exit(), r.toString());
+    for (String backend : List.of("systemd", "cgroup-v2", "cgroup-v1", "nice-fallback")) {
+      assertTrue(r.out().lines().anyMatch(l -> l.substring(2).startsWith(backend + " ")),
+          backend + ": " + r);
+    }
+  }
+
+  @Test
   void aCopyOfTheInstallation_runsWithoutTheArchive_andSaysNothing() throws Exception {
     Path lib = Shell.ROOT.resolve("ffrtmp-examples/target/lib");
     Path copy = dir.resolve("copy");

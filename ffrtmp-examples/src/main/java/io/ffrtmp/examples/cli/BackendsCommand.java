@@ -1,26 +1,28 @@
 package io.ffrtmp.examples.cli;
 
 import io.ffrtmp.Workload;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine;
+import java.util.List;
 
 /** {@code ffrtmp backends}: which backend this host gives, and why not the others. */
-@Command(
-    name = "backends",
-    mixinStandardHelpOptions = true,
-    description = "List the governance backends, what each one's probe found on this host, and"
-        + " which one run and attach use.")
-final class BackendsCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+final class BackendsCommand implements Command {
+  static final Cli.Spec SPEC = new Cli.Spec("backends",
+      "List the governance backends and the one in use.",
+      List.of("List the governance backends, what each one's probe found on this host, and"
+          + " which one run and attach use."),
+      List.of(), null, "", List.of());
 
   @Override
-  public Integer call() {
+  public Cli.Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int call(Cli.Parsed args, Io io) {
     for (Workload.Backend b : Workload.backends()) {
-      spec.commandLine().getOut().printf("%s %-14s %-9s %s%n", b.selected() ? "*" : " ", b.name(),
+      io.out().printf("%s %-14s %-9s %s%n", b.selected() ? "*" : " ", b.name(),
           b.usable() ? "usable" : "unusable", b.reason());
     }
-    spec.commandLine().getOut().flush();
+    io.out().flush();
     return 0;
   }
 }

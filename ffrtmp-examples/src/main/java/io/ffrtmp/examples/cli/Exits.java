@@ -2,7 +2,6 @@ package io.ffrtmp.examples.cli;
 
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.WorkloadReport;
-import picocli.CommandLine;
 
 /**
  * How the wrapper ends, and that it prints its report exactly once whichever way: the normal
@@ -11,15 +10,15 @@ import picocli.CommandLine;
  * signalled, and runs in its own session, so a terminal's Ctrl-C never reaches it).
  */
 final class Exits {
-  private final CommandLine cl;
+  private final Command.Io io;
   private final GovernedWorkload w;
   private final boolean json;
   /** Guarded by this: whether the report has been printed. */
   private boolean printed;
   private final Thread hook;
 
-  private Exits(CommandLine cl, GovernedWorkload w, boolean attach, boolean json) {
-    this.cl = cl;
+  private Exits(Command.Io io, GovernedWorkload w, boolean attach, boolean json) {
+    this.io = io;
     this.w = w;
     this.json = json;
     this.hook = new Thread(() -> onSignal(attach), "ffrtmp-exit");
@@ -30,24 +29,24 @@ final class Exits {
    * prints the report, so that an operator's Ctrl-C is a clean detach; run mode with {@code
    * --json} detaches too, so that standard output still carries its one report.
    */
-  static Exits install(CommandLine cl, GovernedWorkload w, boolean attach, boolean json) {
-    Exits e = new Exits(cl, w, attach, json);
+  static Exits install(Command.Io io, GovernedWorkload w, boolean attach, boolean json) {
+    Exits e = new Exits(io, w, attach, json);
     Runtime.getRuntime().addShutdownHook(e.hook);
     return e;
   }
 
   private void onSignal(boolean attach) {
-    Log.of(cl).info("received termination signal: wrapper exiting, workload pid " + w.pid()
+    Log.of(io).info("received termination signal: wrapper exiting, workload pid " + w.pid()
         + " continues (not signalled)");
     if (attach || json) {
       synchronized (this) {
         if (!printed) {
           printed = true;
-          RunCommand.printEnd(cl, w, w.detach(), json);
+          RunCommand.printEnd(io, w, w.detach(), json);
         }
       }
-      cl.getOut().flush();
-      cl.getErr().flush();
+      io.out().flush();
+      io.err().flush();
     }
     if (attach) {
       Runtime.getRuntime().halt(0); // attach: a detach is a success
@@ -65,7 +64,7 @@ final class Exits {
         return;
       }
       printed = true;
-      RunCommand.printEnd(cl, w, r, json);
+      RunCommand.printEnd(io, w, r, json);
     }
     try {
       Runtime.getRuntime().removeShutdownHook(hook);

@@ -1,31 +1,17 @@
 package io.ffrtmp.examples.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code ffrtmp} command-line tool, built on ffrtmp's public API only: the model for tools
  * that build their own CLI on the library.
  */
-@Command(
-    name = "ffrtmp",
-    mixinStandardHelpOptions = true,
-    version = "ffrtmp 0.1.0-SNAPSHOT",
-    description = "Run or adopt Linux processes under CPU, memory, IO, priority and OOM constraints.",
-    exitCodeOnInvalidInput = 2,
-    exitCodeOnExecutionException = 125)
-public final class Ffrtmp implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  /** Creates the command; picocli calls this. */
-  public Ffrtmp() {}
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: run, attach, backends, list or wait");
-  }
+public final class Ffrtmp {
+  private Ffrtmp() {}
 
   /**
    * Entry point.
@@ -37,42 +23,29 @@ public final class Ffrtmp implements Runnable {
   }
 
   /**
-   * Runs the CLI without exiting the JVM.
+   * Runs the CLI without exiting the JVM, on standard output and error.
    *
    * @param args the command line
    * @return the exit code
    */
   public static int execute(String... args) {
-    CommandLine cl = new CommandLine(new Ffrtmp());
-    addSubcommands(cl, args);
-    return execute(cl, args);
+    return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
   }
 
-  /** The five commands, in help order. */
-  private static final List<String> NAMES = List.of("run", "attach", "backends", "list", "wait");
+  /** The five commands' specifications, in help order. */
+  static List<Cli.Spec> specs() {
+    return List.of(RunCommand.SPEC, AttachCommand.SPEC, BackendsCommand.SPEC, ListCommand.SPEC,
+        WaitCommand.SPEC);
+  }
 
-  private static Object command(String name) {
+  private static @Nullable Command command(String name) {
     switch (name) {
       case "run": return new RunCommand();
       case "attach": return new AttachCommand();
       case "backends": return new BackendsCommand();
       case "list": return new ListCommand();
-      default: return new WaitCommand();
-    }
-  }
-
-  /**
-   * picocli builds a command's model by reflection when it is added (tens of milliseconds for
-   * all five): a command line naming one builds only that one; anything else (help, a typo)
-   * gets all five, so help and suggestions are complete.
-   */
-  static void addSubcommands(CommandLine cl, String... args) {
-    if (args.length > 0 && NAMES.contains(args[0])) {
-      cl.addSubcommand(args[0], command(args[0]));
-      return;
-    }
-    for (String n : NAMES) {
-      cl.addSubcommand(n, command(n));
+      case "wait": return new WaitCommand();
+      default: return null;
     }
   }
 
@@ -83,31 +56,66 @@ public final class Ffrtmp implements Runnable {
    * @param out where help, listings and the JSON report go
    * @param err where the {@code [wrapper]} lines and errors go
    * @param args the command line
-   * @return the exit code
+   * @return the exit code: the command's, 2 for a usage error, 125 when the wrapper fails
    */
   public static int execute(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cl = new CommandLine(new Ffrtmp());
-    addSubcommands(cl, args);
-    cl.setOut(out);
-    cl.setErr(err);
-    return execute(cl, args);
+    Command.Io io = new Command.Io(out, err);
+    String where = "ffrtmp";
+    try {
+      if (args.length == 0) {
+        throw new Cli.UsageException(where, "Missing subcommand: run, attach, backends, list or"
+            + " wait");
+      }
+      String first = args[0];
+      if (first.equals("-h") || first.equals("--help")) {
+        Cli.help(specs(), out);
+        return 0;
+      }
+      if (first.equals("-V") || first.equals("--version")) {
+        out.println(Cli.VERSION);
+        out.flush();
+        return 0;
+      }
+      Command c = command(first);
+      if (c == null) {
+        throw new Cli.UsageException(where, first.startsWith("-")
+            ? "Unknown option: '" + first + "'"
+            : "Unknown command: '" + first + "'" + nearest(first));
+      }
+      where = c.spec().qualifiedName();
+      List<Cli.Parsed> parsed = new ArrayList<>(1);
+      switch (Cli.parse(c.spec(), Arrays.asList(args).subList(1, args.length), parsed)) {
+        case HELP:
+          Cli.help(c.spec(), out);
+          return 0;
+        case VERSION:
+          out.println(Cli.VERSION);
+          out.flush();
+          return 0;
+        default:
+          return c.call(parsed.get(0), io);
+      }
+    } catch (Cli.UsageException e) {
+      Log log = Log.of(io);
+      log.error(String.valueOf(e.getMessage()));
+      log.plain("Try '" + e.command() + " --help' for more information.");
+      return 2;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      Log.of(io).error("interrupted");
+      return 125;
+    } catch (Exception e) {
+      Log.of(io).error(e.getMessage() == null ? e.toString() : e.getMessage());
+      return 125;
+    }
   }
 
-  private static int execute(CommandLine cl, String... args) {
-    cl.setStopAtPositional(true);
-    cl.setParameterExceptionHandler(
-        (ex, args1) -> {
-          CommandLine c = ex.getCommandLine();
-          Log log = Log.of(c);
-          log.error(ex.getMessage());
-          log.plain("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
-          return 2;
-        });
-    cl.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          Log.of(commandLine).error(ex.getMessage() == null ? ex.toString() : ex.getMessage());
-          return 125;
-        });
-    return cl.execute(args);
+  private static String nearest(String word) {
+    for (Cli.Spec s : specs()) {
+      if (Cli.distance(s.name(), word) <= 2) {
+        return "\nDid you mean: " + s.name() + "?";
+      }
+    }
+    return " (commands: run, attach, backends, list, wait)";
   }
 }

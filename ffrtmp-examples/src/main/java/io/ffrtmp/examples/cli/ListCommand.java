@@ -3,31 +3,27 @@ package io.ffrtmp.examples.cli;
 import io.ffrtmp.Workload;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code ffrtmp list [--json]}: the workloads recoverable here, without taking them over. */
-@Command(
-    name = "list",
-    mixinStandardHelpOptions = true,
-    description = {
-      "List the workloads started on this host by ffrtmp for this user that have not been"
+final class ListCommand implements Command {
+  static final Cli.Spec SPEC = new Cli.Spec("list",
+      "List the workloads of this host and user not yet reported.",
+      List.of("List the workloads started on this host by ffrtmp for this user that have not been"
           + " reported yet: running, ended while no wrapper or agent governed them, or governed"
-          + " by a running one (GOVERNOR). 'ffrtmp wait --job-id ID' reports one of them."
-    })
-final class ListCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Option(names = "--json", description = "Print a JSON array on standard output.")
-  boolean json;
+          + " by a running one (GOVERNOR). 'ffrtmp wait --job-id ID' reports one of them."),
+      List.of(Cli.Option.flag("--json", "Print a JSON array on standard output.")),
+      null, "", List.of());
 
   @Override
-  public Integer call() {
+  public Cli.Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int call(Cli.Parsed args, Io io) {
     List<Workload.Recoverable> all = Workload.recoverable();
-    PrintWriter out = spec.commandLine().getOut();
-    if (json) {
+    PrintWriter out = io.out();
+    if (args.has("--json")) {
       StringBuilder b = new StringBuilder("[");
       for (Workload.Recoverable r : all) {
         b.append(b.length() > 1 ? "," : "").append(r.toJson());

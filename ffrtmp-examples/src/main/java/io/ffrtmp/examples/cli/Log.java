@@ -1,11 +1,10 @@
 package io.ffrtmp.examples.cli;
 
 import java.io.PrintWriter;
-import picocli.CommandLine;
 
 /**
- * The wrapper's log lines, on the command line's error writer (standard error unless a caller
- * of {@link Ffrtmp#execute(PrintWriter, PrintWriter, String...)} gave another), each with the
+ * The wrapper's log lines, on the command's error writer (standard error unless a caller of
+ * {@link Ffrtmp#execute(PrintWriter, PrintWriter, String...)} gave another), each with the
  * {@code [wrapper]} prefix.
  */
 final class Log {
@@ -15,14 +14,9 @@ final class Log {
     this.err = err;
   }
 
-  /** The log of the command being run. */
-  static Log of(CommandLine.Model.CommandSpec spec) {
-    return new Log(spec.commandLine().getErr());
-  }
-
-  /** The log on a command line's error writer. */
-  static Log of(CommandLine commandLine) {
-    return new Log(commandLine.getErr());
+  /** The log of a command. */
+  static Log of(Command.Io io) {
+    return new Log(io.err());
   }
 
   void info(String message) {

@@ -3,105 +3,103 @@ package io.ffrtmp.examples.cli;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementException;
 import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadBuilder;
 import io.ffrtmp.WorkloadReport;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
+import org.jspecify.annotations.Nullable;
 
 /** {@code ffrtmp run [flags] -- <command> [args...]}. */
-@Command(
-    name = "run",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Run mode: spawn a new process under constraints.",
-      "",
-      "The workload inherits this terminal's stdin, stdout and stderr, runs in its own session"
-          + " (Ctrl-C here does not reach it) and keeps running, still constrained, if the"
-          + " wrapper exits. With --json, stdout carries only the report and the workload's"
-          + " stdout goes to stderr, so `ffrtmp run --json -- cmd > report.json` is valid for jq."
-    },
-    footer = {
-      "",
-      "Exit status: the workload's exit status (128+N when killed by signal N); 127 when the"
-          + " command is not found, 126 when it is not executable; 2 for a usage error; 125"
-          + " when the wrapper itself fails or --strict refuses to start.",
-      "",
-      "Example:",
-      "  ffrtmp run --job-id job-001 --cpu-quota 200 --memory-limit 4096 -- ffmpeg -i in.mp4 out.mp4"
-    },
-    sortOptions = false)
-final class RunCommand implements Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+final class RunCommand implements Command {
+  static final Cli.Spec SPEC = new Cli.Spec("run",
+      "Run a command under constraints.",
+      List.of("Run mode: spawn a new process under constraints.",
+          "",
+          "The workload inherits this terminal's stdin, stdout and stderr, runs in its own session"
+              + " (Ctrl-C here does not reach it) and keeps running, still constrained, if the"
+              + " wrapper exits. With --json, stdout carries only the report and the workload's"
+              + " stdout goes to stderr, so `ffrtmp run --json -- cmd > report.json` is valid for"
+              + " jq."),
+      options(),
+      "COMMAND", "The command and its arguments.",
+      List.of("",
+          "Exit status: the workload's exit status (128+N when killed by signal N); 127 when the"
+              + " command is not found, 126 when it is not executable; 2 for a usage error; 125"
+              + " when the wrapper itself fails or --strict refuses to start.",
+          "",
+          "Example:",
+          "  ffrtmp run --job-id job-001 --cpu-quota 200 --memory-limit 4096 -- ffmpeg -i in.mp4"
+              + " out.mp4"));
 
-  @Mixin ConstraintOptions options = new ConstraintOptions();
-
-  @CommandLine.Option(names = "--timeout", paramLabel = "SECONDS",
-      description = "Terminate the whole workload after this many seconds (SIGTERM, then"
-          + " SIGKILL after --grace).")
-  Long timeoutSec;
-
-  @CommandLine.Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "10",
-      description = "Seconds between SIGTERM and SIGKILL for --timeout (default: ${DEFAULT-VALUE}).")
-  long graceSec = 10;
-
-  @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments.")
-  List<String> command = new ArrayList<>();
+  private static List<Cli.Option> options() {
+    List<Cli.Option> all = new ArrayList<>(ConstraintOptions.OPTIONS);
+    all.add(Cli.Option.value("--timeout", "SECONDS", null, "Terminate the whole workload after"
+        + " this many seconds (SIGTERM, then SIGKILL after --grace)."));
+    all.add(Cli.Option.value("--grace", "SECONDS", "10",
+        "Seconds between SIGTERM and SIGKILL for --timeout (default: 10)."));
+    return List.copyOf(all);
+  }
 
   @Override
-  public Integer call() throws Exception {
-    WorkloadBuilder b = Workload.run(command);
-    if (options.json) {
+  public Cli.Spec spec() {
+    return SPEC;
+  }
+
+  @Override
+  public int call(Cli.Parsed args, Io io) throws Exception {
+    WorkloadBuilder b = Workload.run(args.operands());
+    boolean json = args.has("--json");
+    if (json) {
       // stdout belongs to the report: the workload's stdout goes to our stderr
       b.mergeOutputIntoError();
     }
-    options.applyTo(b, spec.commandLine());
-    if (timeoutSec != null) {
-      ConstraintOptions.set(spec.commandLine(), "--timeout",
-          () -> b.withTimeout(Duration.ofSeconds(timeoutSec), Duration.ofSeconds(graceSec)));
+    ConstraintOptions.applyTo(b, args, SPEC);
+    if (args.has("--timeout")) {
+      long timeout = args.longValue("--timeout");
+      long grace = args.longValue("--grace");
+      ConstraintOptions.set(SPEC, "--timeout",
+          () -> b.withTimeout(Duration.ofSeconds(timeout), Duration.ofSeconds(grace)));
     }
     GovernedWorkload w;
     try {
       w = b.start();
     } catch (EnforcementException e) {
-      Log.of(spec).error(e.getMessage());
+      Log.of(io).error(e.getMessage());
       return 125;
     }
     // the hook first: a signal right after the start line still gets the wrapper's one report
-    Exits exits = Exits.install(spec.commandLine(), w, false, options.json);
-    printStart(spec.commandLine(), w, "started");
+    Exits exits = Exits.install(io, w, false, json);
+    printStart(io, w, "started");
     WorkloadReport r = w.awaitReport();
     exits.finished(r);
     return r.exitCode() == null ? 0 : r.exitCode();
   }
 
-  static void printEnd(CommandLine cl, GovernedWorkload w, WorkloadReport r, boolean json) {
+  static void printEnd(Io io, GovernedWorkload w, WorkloadReport r, boolean json) {
     for (String warning : r.warnings()) {
       if (!w.warnings().contains(warning)) {
-        Log.of(cl).warning(warning);
+        Log.of(io).warning(warning);
       }
     }
     if (json) {
-      cl.getOut().println(r.toJson());
-      cl.getOut().flush();
+      io.out().println(r.toJson());
+      io.out().flush();
     } else {
-      summary(cl, r);
+      summary(io, r);
     }
   }
 
-  static void printStart(CommandLine cl, GovernedWorkload w, String verb) {
+  static void printStart(Io io, GovernedWorkload w, String verb) {
     for (String warning : w.warnings()) {
-      Log.of(cl).warning(warning);
+      Log.of(io).warning(warning);
     }
-    Log.of(cl).info(
+    Log.of(io).info(
         verb
             + " pid "
             + w.pid()
@@ -112,33 +110,37 @@ final class RunCommand implements Callable<Integer> {
             + w.cgroupPath().map(p -> " cgroup " + p).orElse(""));
   }
 
-  private static String sec(Double s) {
-    return s == null ? "n/a" : String.format(Locale.ROOT, "%.3fs", s);
+  private static String sec(@Nullable Double s) {
+    return s == null ? "n/a" : seconds(s) + "s";
   }
 
-  static void summary(CommandLine cl, WorkloadReport r) {
-    Log.of(cl).info(
-        String.format(
-            Locale.ROOT,
-            "job %s pid %d %s: exit_code=%s exit_reason=%s%s duration=%.3fs strategy=%s%s",
-            r.jobId(),
-            r.pid(),
-            r.exitReason() == io.ffrtmp.ExitReason.DETACHED ? "detached" : "ended",
-            r.exitCode(),
-            r.exitReason().wireName(),
-            r.signal() == null ? "" : " signal=" + r.signal(),
-            r.durationSec(),
-            r.strategy(),
-            r.cgroupPath() == null ? "" : " cgroup=" + r.cgroupPath()));
+  /**
+   * {@code String.format(Locale.ROOT, "%.3f", s)} without {@link java.util.Formatter}, whose
+   * first use (locale data, decimal symbols) costs a fresh JVM several milliseconds.
+   */
+  static String seconds(double s) {
+    if (!Double.isFinite(s)) {
+      return Double.toString(s);
+    }
+    return BigDecimal.valueOf(s).setScale(3, RoundingMode.HALF_UP).toPlainString();
+  }
+
+  static void summary(Io io, WorkloadReport r) {
+    Log.of(io).info("job " + r.jobId() + " pid " + r.pid() + " "
+        + (r.exitReason() == ExitReason.DETACHED ? "detached" : "ended")
+        + ": exit_code=" + r.exitCode() + " exit_reason=" + r.exitReason().wireName()
+        + (r.signal() == null ? "" : " signal=" + r.signal())
+        + " duration=" + seconds(r.durationSec()) + "s strategy=" + r.strategy()
+        + (r.cgroupPath() == null ? "" : " cgroup=" + r.cgroupPath()));
     for (Enforcement e : r.enforcement()) {
       if (e.status() != EnforcementStatus.SKIPPED) {
-        Log.of(cl).info("  " + e.constraint() + ": " + e.status().wireName() + " via " + e.mechanism()
-            + " (" + e.detail() + ")");
+        Log.of(io).info("  " + e.constraint() + ": " + e.status().wireName() + " via "
+            + e.mechanism() + " (" + e.detail() + ")");
       }
     }
     var u = r.usage();
     if (u.cpuUserSec() != null || u.memoryPeakBytes() != null) {
-      Log.of(cl).info(
+      Log.of(io).info(
           "  usage: cpu_user="
               + sec(u.cpuUserSec())
               + " cpu_system="
@@ -150,7 +152,7 @@ final class RunCommand implements Callable<Integer> {
               + " bytes oom_kills="
               + u.oomKills());
     }
-    Log.of(cl).info("  platform_sla_compliant=" + r.platformSlaCompliant() + " ("
+    Log.of(io).info("  platform_sla_compliant=" + r.platformSlaCompliant() + " ("
         + r.platformSlaReason() + ")");
   }
 }

@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * The CLI's constraint flags agree with the library's model: one flag per {@link Constraint}
@@ -20,13 +19,10 @@ class ConstraintFlagsTest {
   @Test
   void everyConstraint_hasItsFlag_withTheModelsDefault_onRunAndAttach() {
     assertEquals(EnumSet.allOf(Constraint.class), ConstraintOptions.FLAGS.keySet());
-    CommandLine cli = new CommandLine(new Ffrtmp());
-    Ffrtmp.addSubcommands(cli);
-    for (String sub : new String[] {"run", "attach"}) {
-      var spec = cli.getSubcommands().get(sub).getCommandSpec();
+    for (Cli.Spec spec : new Cli.Spec[] {RunCommand.SPEC, AttachCommand.SPEC}) {
       for (Constraint c : Constraint.values()) {
-        var option = spec.findOption(ConstraintOptions.FLAGS.get(c));
-        assertNotNull(option, sub + " lacks " + ConstraintOptions.FLAGS.get(c));
+        Cli.Option option = spec.option(ConstraintOptions.FLAGS.get(c));
+        assertNotNull(option, spec.name() + " lacks " + ConstraintOptions.FLAGS.get(c));
         assertEquals(Long.toString(c.defaultValue()), option.defaultValue(), c.key());
       }
     }
