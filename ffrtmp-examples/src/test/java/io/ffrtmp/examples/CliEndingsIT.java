@@ -32,11 +32,7 @@ class CliEndingsIT {
 
   @BeforeEach
   void needsTheLauncher() {
-    cli = Shell.ROOT.resolve("bin/ffrtmp");
-    if (!Files.isExecutable(cli)) {
-      System.err.println("SKIPPED: " + cli + " missing (run mvn package)");
-    }
-    Assumptions.assumeTrue(Files.isExecutable(cli), cli + " missing (run mvn package)");
+    cli = Shell.launcher();
   }
 
   /** Unique to this JVM: the cgroups this test leaves (detach keeps them) are found by it. */

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,11 +23,7 @@ class CliLauncherIT {
 
   @BeforeEach
   void needsTheLauncher() {
-    cli = Shell.ROOT.resolve("bin/ffrtmp");
-    if (!Files.isExecutable(cli)) {
-      System.err.println("SKIPPED: " + cli + " missing (run mvn package)");
-    }
-    Assumptions.assumeTrue(Files.isExecutable(cli), cli + " missing (run mvn package)");
+    cli = Shell.launcher();
   }
 
   private Shell.Result backends(Path launcher, Path classLog, String... env) throws Exception {

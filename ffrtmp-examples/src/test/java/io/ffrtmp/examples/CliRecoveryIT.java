@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,8 +31,7 @@ class CliRecoveryIT {
 
   @BeforeEach
   void needsTheLauncher() {
-    cli = Shell.ROOT.resolve("bin/ffrtmp");
-    Assumptions.assumeTrue(Files.isExecutable(cli), cli + " missing (run mvn package)");
+    cli = Shell.launcher();
   }
 
   @AfterEach

@@ -27,11 +27,7 @@ class GuideParityIT {
 
   @BeforeAll
   static void requireBuild() throws Exception {
-    Path launcher = Shell.ROOT.resolve("bin/ffrtmp");
-    if (!Files.isExecutable(launcher)) {
-      System.err.println("SKIPPED: " + launcher + " missing (run mvn package)");
-    }
-    Assumptions.assumeTrue(Files.isExecutable(launcher), launcher + " is built by mvn package");
+    Shell.launcher();
     root = Files.readString(Path.of("/proc/self/status")).lines()
         .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[1].equals("0");
     v2 = Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));

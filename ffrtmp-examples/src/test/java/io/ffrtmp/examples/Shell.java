@@ -22,6 +22,20 @@ final class Shell {
 
   private Shell() {}
 
+  /**
+   * {@code bin/ffrtmp}, which {@code mvn package} makes; the calling test is skipped, with the
+   * reason printed, where it is missing.
+   */
+  static Path launcher() {
+    Path cli = ROOT.resolve("bin/ffrtmp");
+    if (!Files.isExecutable(cli)) {
+      System.err.println("SKIPPED: " + cli + " missing (run mvn package)");
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(cli),
+        cli + " missing (run mvn package)");
+    return cli;
+  }
+
   static Result run(Path workDir, String script, int timeoutSec, String... env) throws Exception {
     // captured output goes to the build's own directory, never to the work directory (which may
     // be the repository root), and is deleted once read

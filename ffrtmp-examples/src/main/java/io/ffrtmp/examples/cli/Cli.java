@@ -124,22 +124,25 @@ final class Cli {
 
     /** The option's value as an {@code int}; a usage error when it is not one. */
     int intValue(String name) {
-      String v = get(name);
-      try {
-        return Integer.parseInt(String.valueOf(v));
-      } catch (NumberFormatException e) {
-        throw usage(spec, "Invalid value for option '" + name + "': '" + v + "' is not an int");
-      }
+      return (int) number(name, "an int", Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
     /** The option's value as a {@code long}; a usage error when it is not one. */
     long longValue(String name) {
+      return number(name, "a long", Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    private long number(String name, String what, long min, long max) {
       String v = get(name);
       try {
-        return Long.parseLong(String.valueOf(v));
+        long n = Long.parseLong(String.valueOf(v));
+        if (n >= min && n <= max) {
+          return n;
+        }
       } catch (NumberFormatException e) {
-        throw usage(spec, "Invalid value for option '" + name + "': '" + v + "' is not a long");
+        // below
       }
+      throw usage(spec, "Invalid value for option '" + name + "': '" + v + "' is not " + what);
     }
 
     /** The operands, in order. */
