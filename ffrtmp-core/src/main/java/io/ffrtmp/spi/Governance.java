@@ -24,8 +24,9 @@ public interface Governance {
   @Nullable String cgroupPath();
 
   /**
-   * The {@code cgroup.procs} files the launched process writes its own pid into before it
-   * execs the workload; empty without cgroups.
+   * The files the launched process joins before it execs the workload: a {@code cgroup.procs}
+   * file gets its pid, a cgroup v1 {@code tasks} file gets 0 (the writing thread: the launch
+   * shim has one); empty without cgroups.
    *
    * @return absolute paths
    */

@@ -92,8 +92,8 @@ final class V1Governance extends CgroupGovernance {
 
   @Override
   public void adopt(long pid) throws IOException {
-    for (Path procs : joinFiles()) {
-      fs.write(procs, Long.toString(pid));
+    for (Path dir : dirs()) {
+      fs.write(dir.resolve("cgroup.procs"), Long.toString(pid));
     }
   }
 
@@ -136,9 +136,14 @@ final class V1Governance extends CgroupGovernance {
     return cgroupPath;
   }
 
+  /**
+   * The {@code tasks} files: the launch shim writes 0 (its own, only thread) there, which the
+   * kernel moves without the global threadgroup lock (see the shim's header); attach mode moves
+   * other processes through {@code cgroup.procs}.
+   */
   @Override
   public List<Path> joinFiles() {
-    return dirs().stream().map(d -> d.resolve("cgroup.procs")).toList();
+    return dirs().stream().map(d -> d.resolve("tasks")).toList();
   }
 
   /** What usage() reads, for the keeper's exit record. */

@@ -102,7 +102,7 @@ class CgroupV1FixtureTest {
     String leaf = "ffrtmp-wrapper-job-1";
     assertEquals("/" + leaf, g.cgroupPath());
     assertEquals(List.of("cpu,cpuacct", "memory", "blkio", "freezer").stream()
-        .map(h -> cg.resolve(h).resolve(leaf).resolve("cgroup.procs")).toList(), g.joinFiles(),
+        .map(h -> cg.resolve(h).resolve(leaf).resolve("tasks")).toList(), g.joinFiles(),
         "co-mounted cpu,cpuacct joined once");
     Path cpu = cg.resolve("cpu,cpuacct").resolve(leaf);
     assertEquals("100000", fs.read(cpu.resolve("cpu.cfs_period_us")));

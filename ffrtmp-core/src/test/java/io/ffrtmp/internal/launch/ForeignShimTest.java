@@ -54,18 +54,21 @@ class ForeignShimTest {
   private Result keep(String nice, String oom, String... command) throws Exception {
     Path procs = dir.resolve("cgroup.procs");
     Files.writeString(procs, "");
+    Path tasks = Files.createDirectories(dir.resolve("v1")).resolve("tasks");
+    Files.writeString(tasks, "");
     List<String> cmd = new ArrayList<>(List.of(qemu, shim.toString(),
-        dir.resolve("errors").toString(), "k", nice, oom, "1", procs.toString(),
-        dir.resolve("exit").toString(), "1", procs.toString(), "--"));
+        dir.resolve("errors").toString(), "k", nice, oom, "2", procs.toString(),
+        tasks.toString(), dir.resolve("exit").toString(), "1", procs.toString(), "--"));
     cmd.addAll(List.of(command));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
     return new Result(p.exitValue(), out, p.pid(), Files.readString(procs).trim(),
-        Files.readString(dir.resolve("exit")));
+        Files.readString(tasks).trim(), Files.readString(dir.resolve("exit")));
   }
 
-  private record Result(int exit, String out, long keeper, String joined, String record) {}
+  private record Result(int exit, String out, long keeper, String joined, String joinedTasks,
+      String record) {}
 
   @Test
   void placesItself_setsNiceOomAndSession_forksTheWorkload_andRecordsItsExit() throws Exception {
@@ -73,6 +76,7 @@ class ForeignShimTest {
         "read -r s < /proc/self/stat; echo \"$s\"; cat /proc/self/oom_score_adj; exit 5");
     assertEquals(5, r.exit(), r.out());
     assertEquals(Long.toString(r.keeper()), r.joined(), "the keeper placed itself (qemu's pid)");
+    assertEquals("0", r.joinedTasks(), "a v1 tasks file gets the calling thread, 0");
     String[] lines = r.out().split("\n");
     String[] stat = lines[0].substring(lines[0].lastIndexOf(')') + 2).split(" ");
     assertEquals(Long.toString(r.keeper()), stat[4 - 3], "the workload is the keeper's child");
