@@ -189,6 +189,11 @@ class CgroupV2VmSuite {
       assertEquals("0::/ffrtmp-wrapper-" + id, read(Path.of("/proc/" + pid + "/cgroup")));
       assertTrue(procs.lines().anyMatch(l -> l.equals(Long.toString(pid))), procs);
     }
+    // born there (clone3 into the cgroup): the keeper, the workload's parent, never moved
+    long keeper = ProcessHandle.of(w.pid()).orElseThrow().parent().orElseThrow().pid();
+    assertEquals(read(Path.of("/proc/self/cgroup")), read(Path.of("/proc/" + keeper + "/cgroup")),
+        "the keeper stays in the JVM's cgroup");
+    assertTrue(procs.lines().noneMatch(l -> l.equals(Long.toString(keeper))), procs);
     kids.forEach(Host::killQuietly);
     WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
     assertEquals(ExitReason.SUCCESS, r.exitReason());

@@ -3,6 +3,9 @@ package io.ffrtmp.internal.launch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ffrtmp.internal.os.ProcFs;
+import io.ffrtmp.testing.Host;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,9 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the launch shim writes into the files it joins: its pid into a {@code cgroup.procs}, 0
- * (the calling thread) into a cgroup v1 {@code tasks} file. Regular files stand in for the
- * cgroupfs here; the real kernel's placement is checked by the cgroup suites.
+ * How the launch shim joins: its pid into a {@code cgroup.procs}, 0 (the calling thread) into a
+ * cgroup v1 {@code tasks} file — regular files stand in for the cgroupfs there — and, for one
+ * cgroup v2 directory, a workload born in it (clone3 into the cgroup) while the keeper stays
+ * where it is, on the real kernel.
  */
 class JoinFilesTest {
   @TempDir Path dir;
@@ -34,5 +38,61 @@ class JoinFilesTest {
     assertEquals(keeper, Files.readString(procs).trim());
     assertEquals("0", Files.readString(tasks).trim());
     assertEquals(keeper, Files.readString(notTasks).trim(), "only a file named tasks");
+  }
+
+  @Test
+  void oneProcsFileThatIsNoCgroup_theKeeperJoinsByItsPid() throws Exception {
+    Path procs = Files.createDirectories(dir.resolve("not-a-cgroup")).resolve("cgroup.procs");
+    Files.writeString(procs, "");
+    Launch.Started s = Launch.start(new ProcessBuilder("true"), List.of(procs), null, null, true,
+        false, new Launch.Keeper(dir.resolve("exit"), List.of()), false);
+    assertTrue(s.process().waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, s.process().exitValue(), Launch.takeNotes(s.errFile()).toString());
+    assertEquals(Long.toString(s.process().pid()), Files.readString(procs).trim(),
+        "clone3 refused a directory that is no cgroup: the keeper joined instead");
+  }
+
+  @Test
+  void oneCgroupV2_theWorkloadIsBornInIt_theKeeperStaysOutside() throws Exception {
+    Host.require(Host.isRoot(), "needs root to create a cgroup v2 directory");
+    Path mount = null;
+    for (String line : ProcFs.read(Path.of("/proc/self/mountinfo")).split("\n")) {
+      String[] f = line.split(" ");
+      int dash = List.of(f).indexOf("-");
+      if (dash > 0 && f[dash + 1].equals("cgroup2")) {
+        mount = Path.of(f[4]);
+      }
+    }
+    Host.require(mount != null, "no cgroup v2 hierarchy mounted");
+    String own = Files.readAllLines(Path.of("/proc/self/cgroup")).stream()
+        .filter(l -> l.startsWith("0::")).findFirst().orElse("0::/").substring(3);
+    Path parent = own.equals("/") ? mount : mount.resolve(own.substring(1));
+    Path cg = parent.resolve("ffrtmp-test-clone-" + ProcessHandle.current().pid());
+    try {
+      Files.createDirectory(cg);
+    } catch (java.io.IOException e) {
+      Host.require(false, "cannot create a cgroup under " + parent + ": " + e);
+    }
+    try {
+      Launch.Started s = Launch.start(new ProcessBuilder("sh", "-c",
+              "grep ^0:: /proc/self/cgroup; grep ^0:: /proc/$PPID/cgroup"),
+          List.of(cg.resolve("cgroup.procs")), null, null, true, false,
+          new Launch.Keeper(dir.resolve("exit"), List.of()), false);
+      String out = new String(s.process().getInputStream().readAllBytes(),
+          StandardCharsets.UTF_8);
+      assertTrue(s.process().waitFor(30, TimeUnit.SECONDS));
+      assertEquals(0, s.process().exitValue(), Launch.takeNotes(s.errFile()) + out);
+      String rel = own.equals("/") ? "/" + cg.getFileName() : own + "/" + cg.getFileName();
+      assertEquals("0::" + rel + "\n0::" + own + "\n", out, "workload inside, keeper outside");
+    } finally {
+      for (int i = 0; i < 200 && Files.exists(cg); i++) {
+        try {
+          Files.delete(cg);
+        } catch (java.io.IOException busy) {
+          Thread.sleep(10);
+        }
+      }
+    }
+    assertTrue(!Files.exists(cg), "removed " + cg);
   }
 }
