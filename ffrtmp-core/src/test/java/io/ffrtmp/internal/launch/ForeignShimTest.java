@@ -133,4 +133,23 @@ class ForeignShimTest {
         StandardCharsets.UTF_8));
     assertEquals("ran", Files.readString(marker).trim());
   }
+
+  /**
+   * One cgroup.procs in keeper mode: the shim tries to clone the workload into that directory
+   * (a regular directory here, which clone3 refuses — and qemu-user may not offer clone3 at
+   * all) and then joins by its pid, as before.
+   */
+  @Test
+  void aLoneProcsFile_thatIsNoCgroup_isJoinedByPid() throws Exception {
+    Path procs = Files.createDirectories(dir.resolve("lone")).resolve("cgroup.procs");
+    Files.writeString(procs, "");
+    Process p = new ProcessBuilder(qemu, shim.toString(), dir.resolve("errors").toString(), "k",
+        "-", "-", "1", procs.toString(), dir.resolve("exit").toString(), "0", "--", "/bin/sh",
+        "-c", "exit 3").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+    assertEquals(3, p.exitValue(), out);
+    assertEquals(Long.toString(p.pid()), Files.readString(procs).trim());
+    assertTrue(Files.readString(dir.resolve("exit")).contains("\nexited 3\n"));
+  }
 }
