@@ -89,4 +89,35 @@ class CliLauncherIT {
     assertTrue(source(log).contains("source: file:" + copyLib), source(log));
     assertTrue(List.of(r.out().split("\n")).stream().anyMatch(l -> l.startsWith("*")), r.toString());
   }
+
+  /**
+   * On JDK 22 and later the launcher passes {@code --enable-native-access} (else the JDK warns
+   * at JNA's first native call); on older ones it does not (on JDK 17 it would turn off the
+   * archived module graph): no warning either way, the archive of another JDK left alone.
+   */
+  @Test
+  void aNewerJdk_runsTheCliWithoutAWord_onStandardError() throws Exception {
+    Path newer = null;
+    try (Stream<Path> jdks = Files.list(Path.of("/usr/lib/jvm"))) {
+      for (Path home : jdks.sorted().toList()) {
+        Path release = home.resolve("release");
+        if (Files.isExecutable(home.resolve("bin/java")) && Files.isReadable(release)
+            && Files.readAllLines(release).stream().anyMatch(
+                l -> l.matches("JAVA_VERSION=\"(2[2-9]|[3-9][0-9])[.\"].*"))) {
+          newer = home;
+        }
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      // no JDKs there
+    }
+    if (newer == null) {
+      System.err.println("SKIPPED: no JDK 22 or later under /usr/lib/jvm");
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(newer != null,
+        "no JDK 22 or later under /usr/lib/jvm");
+    Shell.Result r = Shell.run(dir, cli + " run -- /bin/true", 60, "JAVA_HOME", newer.toString());
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals("", r.err().lines().filter(l -> !l.startsWith("[wrapper]"))
+        .collect(java.util.stream.Collectors.joining("\n")), "JDK " + newer + ": " + r);
+  }
 }
