@@ -1,15 +1,20 @@
 /*
  * ffrtmp-shim: the pre-exec launch shim of ffrtmp's run mode.
  *
- * The JVM starts this program with ProcessBuilder; it places ITSELF and then execs the
- * workload, so the workload's first instruction already runs placed:
+ * The JVM starts this program with posix_spawn (its standard streams already in place); it
+ * places ITSELF and then execs the workload, so the workload's first instruction already runs
+ * placed:
  *
- *   ffrtmp-shim <errfile> <flags> <nice|-> <oom_score_adj|-> <n> <procs-or-tasks-file>...
+ *   ffrtmp-shim <errfile> <flags> [<dir>] <nice|-> <oom_score_adj|-> <n> <procs-or-tasks-file>...
  *               [<exitfile> <m> <counter-file>...] -- <cmd> [args...]
  *
  * <flags> is "-" or letters: "s" strict mode, "o" standard output joins standard error (1>&2)
  * before the exec, "k" keeper mode (the bracketed arguments are then present), "w" wait for
- * the JVM's go (SIGURG) before starting the workload: the JVM places the shim itself (systemd).
+ * the JVM's go (SIGURG) before starting the workload: the JVM places the shim itself (systemd),
+ * "d" change to the working directory <dir> first.
+ *
+ * 0. closes every inherited file descriptor above 2 (the JVM's are not all close-on-exec) and,
+ *    with "d", changes directory (a failure is noted as "chdir" and ends the shim with 126),
  *
  * Keeper mode: after placing itself (so the workload is born placed), the shim becomes a tiny
  * parent of the workload instead of turning into it: child subreaper, it forks, the child
@@ -63,7 +68,8 @@ enum { NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_rt_sigaction = 1
        NR_rt_sigprocmask = 14, NR_nanosleep = 35, NR_dup2 = 33, NR_getpid = 39, NR_clone = 56,
        NR_execve = 59, NR_wait4 = 61, NR_kill = 62, NR_setpgid = 109, NR_getppid = 110, NR_setsid = 112,
        NR_rt_sigtimedwait = 128, NR_setpriority = 141, NR_prctl = 157,
-       NR_clock_gettime = 228, NR_exit_group = 231, NR_renameat = 264, NR_prlimit64 = 302 };
+       NR_clock_gettime = 228, NR_exit_group = 231, NR_renameat = 264, NR_prlimit64 = 302,
+       NR_chdir = 80, NR_getdents64 = 217 };
 static long sys6(long n, long a, long b, long c, long d) {
   long r;
   register long r10 __asm__("r10") = d;
@@ -79,7 +85,8 @@ enum { NR_read = 63, NR_write = 64, NR_openat = 56, NR_close = 57, NR_rt_sigacti
        NR_clone = 220, NR_execve = 221, NR_wait4 = 260, NR_kill = 129, NR_setpgid = 154,
        NR_getppid = 173,
        NR_setsid = 157, NR_rt_sigtimedwait = 137, NR_setpriority = 140, NR_prctl = 167,
-       NR_clock_gettime = 113, NR_exit_group = 94, NR_renameat = 38, NR_prlimit64 = 261 };
+       NR_clock_gettime = 113, NR_exit_group = 94, NR_renameat = 38, NR_prlimit64 = 261,
+       NR_chdir = 49, NR_getdents64 = 61 };
 static long sys6(long n, long a, long b, long c, long d) {
   register long x8 __asm__("x8") = n;
   register long x0 __asm__("x0") = a;
@@ -185,6 +192,10 @@ static void sys_realtime(long *sec, long *nsec) {
   *nsec = ts[1];
 }
 static long sys_rename(const char *from, const char *to) { return sys6(NR_renameat, -100, (long)from, -100, (long)to); }
+static long sys_chdir(const char *dir) { return sys6(NR_chdir, (long)dir, 0, 0, 0); }
+/* close_range (436 on every architecture, Linux 5.9+) */
+static long sys_close_from(int fd) { return sys6(436, fd, ~0L & 0xffffffffL, 0, 0); }
+static long sys_getdents64(int fd, void *buf, size_t n) { return sys6(NR_getdents64, fd, (long)buf, (long)n, 0); }
 
 /* gcc may emit calls to these even when freestanding */
 void *memset(void *d, int c, size_t n) { unsigned char *p = d; while (n--) *p++ = (unsigned char)c; return d; }
@@ -198,6 +209,7 @@ void *memcpy(void *d, const void *s, size_t n) { unsigned char *p = d; const uns
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -215,7 +227,6 @@ static long sys_execve(const char *p, char **argv, char **envp) { execve(p, argv
 static void sys_exit(int code) { _exit(code); }
 static ssize_t sys_read(int fd, void *b, size_t n) { ssize_t r = read(fd, b, n); return r < 0 ? -errno : r; }
 static long sys_fork(void) { pid_t r = fork(); return r < 0 ? -errno : r; }
-#include <sys/syscall.h>
 static long sys_clone3(unsigned long long *args, size_t size) { long r = syscall(435, args, size); return r < 0 ? -errno : r; }
 static long sys_setpgid_self(void) { return setpgid(0, 0) < 0 ? -errno : 0; }
 static long sys_kill(long pid, int sig) { return kill((pid_t)pid, sig) < 0 ? -errno : 0; }
@@ -228,6 +239,9 @@ static void sys_default_signal(int sig) { signal(sig, SIG_DFL); }
 static void sys_no_core(void) { struct rlimit none = {0, 0}; setrlimit(RLIMIT_CORE, &none); }
 static void sys_realtime(long *sec, long *nsec) { struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts); *sec = ts.tv_sec; *nsec = ts.tv_nsec; }
 static long sys_rename(const char *from, const char *to) { return rename(from, to) < 0 ? -errno : 0; }
+static long sys_chdir(const char *dir) { return chdir(dir) < 0 ? -errno : 0; }
+static long sys_close_from(int fd) { long r = syscall(436, fd, ~0U, 0); return r < 0 ? -errno : r; }
+static long sys_getdents64(int fd, void *buf, size_t n) { long r = syscall(SYS_getdents64, fd, buf, n); return r < 0 ? -errno : r; }
 #define FAILED(r) ((r) < 0)
 #define ERRNO(r) ((int)-(r))
 #endif
@@ -273,6 +287,34 @@ static int write_all(const char *path, const char *text) {
   sys_close(fd);
   if (FAILED(w)) return ERRNO(w);
   return (size_t)w == len ? 0 : EIO;
+}
+
+/*
+ * Closes every file descriptor above standard error: the JVM starts the shim with posix_spawn,
+ * and the JVM's own descriptors are not all close-on-exec. close_range (Linux 5.9+), else each
+ * entry of /proc/self/fd.
+ */
+static void close_inherited(void) {
+  if (!FAILED(sys_close_from(3))) return;
+  int dir = sys_open("/proc/self/fd", O_RDONLY | O_CLOEXEC, 0);
+  if (FAILED(dir)) return;
+  static char buf[4096];
+  for (;;) {
+    long n = sys_getdents64(dir, buf, sizeof buf);
+    if (FAILED(n) || n == 0) break;
+    for (long off = 0; off < n;) {
+      /* struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[] */
+      unsigned short reclen = (unsigned short)((unsigned char)buf[off + 16]
+                                               | ((unsigned char)buf[off + 17] << 8));
+      const char *name = buf + off + 19;
+      if (name[0] >= '0' && name[0] <= '9') {
+        long fd = parse(name);
+        if (fd > 2 && fd != dir) sys_close((int)fd);
+      }
+      off += reclen;
+    }
+  }
+  sys_close(dir);
 }
 
 /* whether path names a cgroup v1 "tasks" file */
@@ -576,15 +618,22 @@ static int wait_for_go(void) {
 
 static int run(int argc, char **argv, char **envp) {
   if (argc > 2 && has(argv[2], 'w')) sys_block_all(); /* before anything else: see wait_for_go */
-  if (argc < 7) {
+  close_inherited();
+  /* "d": the working directory comes before <nice>; the positions below are those without it */
+  const char *flags = argc > 2 ? argv[2] : "";
+  int d = has(flags, 'd') && argc > 3 ? 1 : 0;
+  const char *dir = d ? argv[3] : 0;
+  if (argc - d < 7) {
     static const char msg[] = "ffrtmp-shim: internal launch helper of ffrtmp, not meant to be run by hand\n";
     sys_write(2, msg, sizeof msg - 1);
     return 125;
   }
   errfile = argv[1];
-  int strict = has(argv[2], 's');
-  int out_to_err = has(argv[2], 'o');
-  int keeper = has(argv[2], 'k');
+  argv += d;
+  argc -= d;
+  int strict = has(flags, 's');
+  int out_to_err = has(flags, 'o');
+  int keeper = has(flags, 'k');
   const char *nice_arg = argv[3];
   const char *oom_arg = argv[4];
   long n = parse(argv[5]);
@@ -605,6 +654,13 @@ static int run(int argc, char **argv, char **envp) {
     return 125;
   }
 
+  if (dir) {
+    long c = sys_chdir(dir);
+    if (FAILED(c)) {
+      note("chdir", dir, ERRNO(c));
+      return 126;
+    }
+  }
   char pid[24];
   *putnum(pid, pid + sizeof pid - 1, sys_getpid()) = 0;
   /* keeper mode with one cgroup v2 cgroup.procs: the workload is cloned into it (see keep) */
@@ -632,7 +688,7 @@ static int run(int argc, char **argv, char **envp) {
   }
   long r = sys_setsid();
   if (FAILED(r)) note("setsid", "-", ERRNO(r));
-  if (has(argv[2], 'w')) {
+  if (has(flags, 'w')) {
     int cancelled = wait_for_go();
     if (cancelled) return cancelled;
   }

@@ -8,6 +8,7 @@ import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.NoSuchProcessException;
 import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.internal.os.ExitWatcher;
 import io.ffrtmp.internal.os.Posix;
 import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.spi.Governance;

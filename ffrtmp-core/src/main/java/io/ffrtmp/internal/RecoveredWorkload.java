@@ -5,6 +5,7 @@ import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.internal.os.ExitWatcher;
 import io.ffrtmp.internal.os.Posix;
 import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.spi.Governance;

@@ -8,6 +8,7 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.internal.launch.Launch;
+import io.ffrtmp.internal.os.ExitWatcher;
 import io.ffrtmp.internal.os.Posix;
 import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.internal.os.Signals;
@@ -164,7 +165,11 @@ final class RunningWorkload extends WorkloadLifecycle {
     if (t != null) {
       timer = Timers.schedule(() -> startPolicy(ExitReason.TIMEOUT, spec.grace()), t.toNanos());
     }
-    ExitWatcher.shared().watchChild(keeper, this::finishAfterExit);
+    if (keeper instanceof io.ffrtmp.internal.launch.Spawned s) {
+      s.whenEnded(this::finishAfterExit); // reaped on the watcher's thread, then finished there
+    } else {
+      ExitWatcher.shared().watchChild(keeper, this::finishAfterExit);
+    }
   }
 
   @Override

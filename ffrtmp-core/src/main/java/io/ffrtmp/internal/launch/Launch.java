@@ -10,9 +10,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Starts a workload through the pre-exec shim: the JVM forks the shim with {@link
- * ProcessBuilder} (so the JVM is the parent and the caller's directory, environment and
- * redirects apply), the shim places itself and {@code execvp}s the command, keeping its pid.
+ * Starts a workload through the pre-exec shim: the JVM spawns the shim ({@link Spawned}, so
+ * the JVM is the parent and the caller's directory, environment and redirects apply), the shim
+ * places itself, forks and {@code execvp}s the command in the child; the shim stays as its
+ * keeper.
  */
 public final class Launch {
   private static final AtomicLong COUNTER = new AtomicLong();
@@ -75,14 +76,23 @@ public final class Launch {
       boolean waitForGo)
       throws IOException {
     Path shim = Shim.path();
+    java.io.File dir = template.directory();
+    if (dir != null && !dir.isDirectory()) {
+      // the shim would change directory only after the start: say it here, as the JDK would
+      throw inUsersTerms(template, dir.exists() ? 20 : 2, null);
+    }
     Path errFile =
         Shim.privateDir()
             .resolve("launch-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet()
                 + ".err");
-    List<String> cmd = new ArrayList<>(template.command().size() + joinFiles.size() + 8);
+    List<String> cmd = new ArrayList<>(template.command().size() + joinFiles.size() + 9);
     cmd.add(shim.toString());
     cmd.add(errFile.toString());
-    cmd.add("k" + (strict ? "s" : "") + (outputToError ? "o" : "") + (waitForGo ? "w" : ""));
+    cmd.add("k" + (strict ? "s" : "") + (outputToError ? "o" : "") + (waitForGo ? "w" : "")
+        + (dir != null ? "d" : ""));
+    if (dir != null) {
+      cmd.add(dir.getPath());
+    }
     cmd.add(nice == null ? "-" : nice.toString());
     cmd.add(oomScoreAdj == null ? "-" : oomScoreAdj.toString());
     cmd.add(Integer.toString(joinFiles.size()));
@@ -96,20 +106,13 @@ public final class Launch {
     }
     cmd.add("--");
     cmd.addAll(template.command());
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.directory(template.directory());
-    pb.redirectInput(template.redirectInput());
-    pb.redirectOutput(template.redirectOutput());
-    pb.redirectError(template.redirectError());
-    pb.redirectErrorStream(template.redirectErrorStream());
-    var env = pb.environment();
-    env.clear();
-    env.putAll(template.environment());
     Process keeperProcess;
     try {
-      keeperProcess = pb.start();
+      keeperProcess = Spawned.start(cmd, template, template.environment());
+    } catch (Spawned.SpawnException e) {
+      throw inUsersTerms(template, e.errno(), e);
     } catch (IOException e) {
-      throw inUsersTerms(template, e);
+      throw inUsersTerms(template, 0, e);
     }
     if (waitForGo) {
       return new Started(keeperProcess, errFile, 0);
@@ -197,32 +200,22 @@ public final class Launch {
 
 
   /**
-   * The JDK names the program it started (the shim); the user knows their own command and
-   * directory. The cause stays attached.
+   * The program started is the shim; the user knows their own command and directory. The
+   * cause, if any, stays attached.
+   *
+   * @param errno the error number, or 0 when the cause says why (a redirect's file)
    */
-  private static IOException inUsersTerms(ProcessBuilder template, IOException e) {
+  private static IOException inUsersTerms(ProcessBuilder template, int errno,
+      @Nullable IOException cause) {
     java.io.File dir = template.directory();
-    String why = String.valueOf(e.getMessage());
-    int errno = 0;
-    int at = why.indexOf("error=");
-    if (at >= 0) {
-      int end = at + 6;
-      while (end < why.length() && Character.isDigit(why.charAt(end))) {
-        end++;
-      }
-      try {
-        errno = Integer.parseInt(why.substring(at + 6, end));
-      } catch (NumberFormatException ignored) {
-        // no number after error=: unknown
-      }
-    }
-    String detail = errno != 0 ? describe(Integer.toString(errno)) + " (errno " + errno + ")" : why;
+    String detail = errno != 0 ? describe(Integer.toString(errno)) + " (errno " + errno + ")"
+        : String.valueOf(cause == null ? null : cause.getMessage());
     if (dir != null && !dir.isDirectory()) {
       detail = "the working directory does not exist or is not a directory, " + detail;
     }
     return new io.ffrtmp.LaunchException("Cannot run program \"" + template.command().get(0)
         + "\"" + (dir == null ? "" : " (in directory \"" + dir + "\")") + ": " + detail, errno,
-        template.command(), dir == null ? null : dir.toPath(), e);
+        template.command(), dir == null ? null : dir.toPath(), cause);
   }
 
   /**

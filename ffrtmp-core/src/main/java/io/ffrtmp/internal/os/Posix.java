@@ -59,6 +59,24 @@ public final class Posix {
     static native long write(int fd, byte[] buf, long count) throws LastErrorException;
 
     static native long read(int fd, byte[] buf, long count) throws LastErrorException;
+
+    static native int pipe2(int[] fds, int flags) throws LastErrorException;
+
+    static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+    static native int open(byte[] path, int flags, int mode) throws LastErrorException;
+
+    static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
+
+    // posix_spawn and its file actions return the error number instead of setting errno
+    static native int posix_spawn(int[] pid, byte[] path, Pointer fileActions, Pointer attr,
+        Pointer argv, Pointer envp);
+
+    static native int posix_spawn_file_actions_init(Pointer fileActions);
+
+    static native int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+    static native int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
   }
 
   /**
@@ -201,6 +219,120 @@ public final class Posix {
    */
   public static long epollData(Memory events, int i) {
     return events.getLong((long) i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
+  }
+
+  /** O_CLOEXEC. */
+  public static final int O_CLOEXEC = 0x80000;
+
+  /** WNOHANG for waitpid. */
+  public static final int WNOHANG = 1;
+
+  /** Room for a posix_spawn_file_actions_t (80 bytes in glibc and musl). */
+  private static final int FILE_ACTIONS_SIZE = 256;
+
+  /**
+   * pipe2(O_CLOEXEC).
+   *
+   * @return the read and the write end
+   * @throws java.io.IOException when it fails
+   */
+  public static int[] pipe() throws java.io.IOException {
+    int[] fds = new int[2];
+    try {
+      LibC.pipe2(fds, O_CLOEXEC);
+      for (int i = 0; i < 2; i++) {
+        // a JVM started with a standard stream closed gets it back here: move it above 2, or
+        // the child's dup2 onto 0, 1 or 2 would overwrite it
+        if (fds[i] < 3) {
+          int moved = LibC.fcntl(fds[i], 1030 /* F_DUPFD_CLOEXEC */, 3);
+          LibC.close(fds[i]);
+          fds[i] = moved;
+        }
+      }
+      return fds;
+    } catch (LastErrorException e) {
+      throw new java.io.IOException("pipe2 failed: errno " + e.getErrorCode(), e);
+    }
+  }
+
+  /**
+   * open(2) with O_CLOEXEC added.
+   *
+   * @param path the path, NUL-terminated, in the file system's encoding
+   * @param flags the flags
+   * @param mode the mode of a created file
+   * @return the file descriptor, or {@code -errno}
+   */
+  public static int open(byte[] path, int flags, int mode) {
+    try {
+      int fd = LibC.open(path, flags | O_CLOEXEC, mode);
+      if (fd < 3) {
+        int moved = LibC.fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 3);
+        LibC.close(fd);
+        fd = moved;
+      }
+      return fd;
+    } catch (LastErrorException e) {
+      return -e.getErrorCode();
+    }
+  }
+
+  /**
+   * waitpid(2) for one child.
+   *
+   * @param pid the child
+   * @param options 0 to wait, {@link #WNOHANG} not to
+   * @return the raw wait status, or -1 when the child has not ended (WNOHANG), or {@code
+   *     -2 - errno} on an error (the child is not ours, or was reaped already)
+   */
+  public static int waitpid(int pid, int options) {
+    int[] status = new int[1];
+    while (true) {
+      try {
+        int r = LibC.waitpid(pid, status, options);
+        return r == pid ? status[0] : -1;
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != EINTR) {
+          return -2 - e.getErrorCode();
+        }
+      }
+    }
+  }
+
+  /**
+   * posix_spawn(3): starts {@code path} with {@code argv} and {@code envp}, after making each
+   * {@code dup2[i][0]} the child's descriptor {@code dup2[i][1]}, in order. The calling thread
+   * waits until the child has called exec (glibc and musl use {@code CLONE_VFORK}), so an exec
+   * failure is reported here.
+   *
+   * @param path the program, NUL-terminated
+   * @param argv a NULL-terminated array of pointers to NUL-terminated strings
+   * @param envp the same, for the environment
+   * @param dup2 pairs (from, to) of descriptors
+   * @param pid set to the child's pid
+   * @return 0, or the error number
+   */
+  public static int spawn(byte[] path, Pointer argv, Pointer envp, int[][] dup2, int[] pid) {
+    if (dup2.length == 0) {
+      return LibC.posix_spawn(pid, path, null, null, argv, envp);
+    }
+    Memory actions = new Memory(FILE_ACTIONS_SIZE);
+    actions.clear();
+    int err = LibC.posix_spawn_file_actions_init(actions);
+    if (err != 0) {
+      return err;
+    }
+    try {
+      for (int[] d : dup2) {
+        err = LibC.posix_spawn_file_actions_adddup2(actions, d[0], d[1]);
+        if (err != 0) {
+          return err;
+        }
+      }
+      return LibC.posix_spawn(pid, path, actions, null, argv, envp);
+    } finally {
+      LibC.posix_spawn_file_actions_destroy(actions);
+    }
   }
 
   /**

@@ -101,9 +101,9 @@ public final class Benchmarks {
     java.util.Random random = new java.util.Random(seed);
     System.out.println();
     System.out.println("[launch] /bin/true from start() to exit, report and cgroup removal;"
-        + " cpu quota 50, memory limit 256 MB; " + n + " runs each after " + warmup
-        + " warm-up runs, interleaved in a random order per round (seed " + seed + "), so that"
-        + " no series always follows the other's cgroup removals");
+        + " cpu quota 50, memory limit 256 MB; " + n + " runs each after at least " + warmup
+        + " warm-up rounds, interleaved in a random order per round (seed " + seed + "), so"
+        + " that no series always follows the other's cgroup removals");
     String[] strategy = {"?"};
     long[][] pg = interleaved(random, warmup, n, this::plainRun, () -> strategy[0] = governedRun());
     Stats sp = Stats.of("plain ProcessBuilder.start()+waitFor()", pg[0]);
@@ -142,22 +142,57 @@ public final class Benchmarks {
     void run() throws Exception;
   }
 
-  /** Times {@code a} and {@code b} alternately, in a random order per round; after warm-up. */
+  /**
+   * Times {@code a} and {@code b} alternately, in a random order per round, after warm-up: at
+   * least {@code warmup} rounds, then more until the JIT compilers have been idle for a whole
+   * block of rounds (at most {@value #MAX_WARMUP_BLOCKS} blocks): on a small machine a compiler
+   * thread still at work takes a CPU from whichever launch runs beside it, which is start-up
+   * cost, not the steady state measured here.
+   */
   private static long[][] interleaved(java.util.Random random, int warmup, int n, Step a, Step b)
       throws Exception {
-    long[][] t = new long[2][n];
-    for (int i = -warmup; i < n; i++) {
-      boolean aFirst = random.nextBoolean();
-      for (int k = 0; k < 2; k++) {
-        int which = (k == 0) == aFirst ? 0 : 1;
-        long t0 = System.nanoTime();
-        (which == 0 ? a : b).run();
-        if (i >= 0) {
-          t[which][i] = System.nanoTime() - t0;
+    for (int i = 0; i < warmup; i++) {
+      round(random, a, b, null, 0);
+    }
+    java.lang.management.CompilationMXBean jit =
+        java.lang.management.ManagementFactory.getCompilationMXBean();
+    int extra = 0;
+    if (jit != null && jit.isCompilationTimeMonitoringSupported()) {
+      for (int block = 0; block < MAX_WARMUP_BLOCKS; block++) {
+        long before = jit.getTotalCompilationTime();
+        for (int i = 0; i < WARMUP_BLOCK; i++) {
+          round(random, a, b, null, 0);
+        }
+        extra += WARMUP_BLOCK;
+        if (jit.getTotalCompilationTime() == before) {
+          break;
         }
       }
     }
+    System.out.println("  warm-up: " + (warmup + extra) + " rounds (" + warmup
+        + ", then until the JIT compilers were idle for " + WARMUP_BLOCK + " rounds)");
+    long[][] t = new long[2][n];
+    for (int i = 0; i < n; i++) {
+      round(random, a, b, t, i);
+    }
     return t;
+  }
+
+  private static final int WARMUP_BLOCK = 50;
+  private static final int MAX_WARMUP_BLOCKS = 40;
+
+  /** One round: {@code a} and {@code b} in a random order, timed into {@code t[.][i]}. */
+  private static void round(java.util.Random random, Step a, Step b, long @Nullable [][] t, int i)
+      throws Exception {
+    boolean aFirst = random.nextBoolean();
+    for (int k = 0; k < 2; k++) {
+      int which = (k == 0) == aFirst ? 0 : 1;
+      long t0 = System.nanoTime();
+      (which == 0 ? a : b).run();
+      if (t != null) {
+        t[which][i] = System.nanoTime() - t0;
+      }
+    }
   }
 
   private void plainRun() throws Exception {

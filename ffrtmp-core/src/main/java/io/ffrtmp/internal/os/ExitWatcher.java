@@ -1,8 +1,6 @@
-package io.ffrtmp.internal;
+package io.ffrtmp.internal.os;
 
 import com.sun.jna.Memory;
-import io.ffrtmp.internal.os.Posix;
-import io.ffrtmp.internal.os.ProcFs;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -11,8 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the exit of processes that are not the JVM's children (attach mode): one daemon
- * thread for all of them, blocked in {@code epoll_wait} on a pidfd per process, so an exit is
+ * Watches the exit of processes: adopted ones (attach mode) and the JVM's own launched keepers
+ * ({@link #watchChildPid}), one daemon thread for all of them, blocked in {@code epoll_wait} on a pidfd per process, so an exit is
  * seen as soon as the kernel reports it and the number of watching threads does not grow with
  * the number of workloads. Where the kernel lacks {@code pidfd_open} (before 5.3), the same
  * thread polls {@code /proc/<pid>/stat} every {@value #FALLBACK_POLL_MS} ms instead (a new
@@ -202,11 +200,39 @@ public final class ExitWatcher {
   }
 
   /**
+   * Calls {@code onExit} on the watcher's thread once the JVM's child {@code pid}, which has
+   * not been reaped, has ended: through its pidfd, or, without pidfds (kernels before 5.3), by
+   * the poll of {@code /proc/<pid>/stat} (an ended child is a zombie until reaped: its pid
+   * cannot name another process meanwhile). The callback reaps it.
+   *
+   * @param pid the child
+   * @param onExit what to do then: quick, without blocking
+   */
+  public void watchChildPid(long pid, Runnable onExit) {
+    int fd = pidfds ? Posix.pidfdOpen((int) pid) : -Posix.ENOSYS;
+    if (fd < 0) {
+      watch(pid, ProcFs.stat(pid).map(ProcFs.Stat::startTime).orElse(0L), onExit);
+      return;
+    }
+    long id = ids.incrementAndGet();
+    synchronized (this) {
+      byId.put(id, new Entry(id, pid, -1, fd, onExit));
+      int err = Posix.epollCtl(epfd, fd, id, true);
+      if (err != 0) {
+        byId.remove(id);
+        Posix.close(fd);
+        throw new IllegalStateException("epoll_ctl failed: errno " + err);
+      }
+      keepWatching();
+    }
+  }
+
+  /**
    * A separate watcher that never uses pidfds: the path of kernels before 5.3, for tests.
    *
    * @return a new watcher with its own thread
    */
-  static ExitWatcher pollingOnly() {
+  public static ExitWatcher pollingOnly() {
     return new ExitWatcher(false);
   }
 
