@@ -11,9 +11,13 @@
  * <flags> is "-" or letters: "s" strict mode, "o" standard output joins standard error (1>&2)
  * before the exec, "k" keeper mode (the bracketed arguments are then present), "w" wait for
  * the JVM's go (SIGURG) before starting the workload: the JVM places the shim itself (systemd),
- * "d" change to the working directory <dir> first.
+ * "d" change to the working directory <dir> first, "p" (keeper mode) descriptor 3 is a pipe
+ * to the JVM: the keeper writes the workload's pid there ("<pid>\n") as soon as it has forked,
+ * and closes it (the JVM waits on it instead of polling; an end of file without a pid means
+ * that no workload was started).
  *
- * 0. closes every inherited file descriptor above 2 (the JVM's are not all close-on-exec) and,
+ * 0. closes every inherited file descriptor above 2 (3 with "p"; the JVM's are not all
+ *    close-on-exec) and,
  *    with "d", changes directory (a failure is noted as "chdir" and ends the shim with 126),
  *
  * Keeper mode: after placing itself (so the workload is born placed), the shim becomes a tiny
@@ -294,8 +298,9 @@ static int write_all(const char *path, const char *text) {
  * and the JVM's own descriptors are not all close-on-exec. close_range (Linux 5.9+), else each
  * entry of /proc/self/fd.
  */
-static void close_inherited(void) {
-  if (!FAILED(sys_close_from(3))) return;
+static void close_inherited(int keep3) {
+  int from = keep3 ? 4 : 3;
+  if (!FAILED(sys_close_from(from))) return;
   int dir = sys_open("/proc/self/fd", O_RDONLY | O_CLOEXEC, 0);
   if (FAILED(dir)) return;
   static char buf[4096];
@@ -309,7 +314,7 @@ static void close_inherited(void) {
       const char *name = buf + off + 19;
       if (name[0] >= '0' && name[0] <= '9') {
         long fd = parse(name);
-        if (fd > 2 && fd != dir) sys_close((int)fd);
+        if (fd >= from && fd != dir) sys_close((int)fd);
       }
       off += reclen;
     }
@@ -533,6 +538,19 @@ static long fork_into(const char *procs) {
  * that cgroup; where the kernel cannot (no clone3 or no CLONE_INTO_CGROUP), the keeper joins
  * the cgroup first and forks, as for cgroup v1.
  */
+/* "p": descriptor 3 is a pipe to the JVM; the keeper writes the workload's pid there */
+static int pid_pipe;
+
+static void tell_pid(long child) {
+  if (!pid_pipe) return;
+  char buf[24];
+  char *e = putnum(buf, buf + sizeof buf - 1, child);
+  *e++ = '\n';
+  sys_write(3, buf, (size_t)(e - buf));
+  sys_close(3);
+  pid_pipe = 0;
+}
+
 static int keep(char **cmd, char **envp, int out_to_err, const char *exitfile, char **counters,
                 long m, const char *into, const char *pid, int strict) {
   long r = sys_subreaper();
@@ -552,6 +570,7 @@ static int keep(char **cmd, char **envp, int out_to_err, const char *exitfile, c
     return 125;
   }
   if (child == 0) {
+    if (pid_pipe) sys_close(3); /* the workload does not inherit the JVM's pipe */
     sys_setpgid_self(); /* its own group: kill(-pid) reaches the workload and its children */
     if (out_to_err) {
       long d = sys_dup_out_to_err();
@@ -562,6 +581,7 @@ static int keep(char **cmd, char **envp, int out_to_err, const char *exitfile, c
     note(err == ENOENT || err == ENOTDIR ? "not-found" : "not-executable", cmd[0], err);
     sys_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
   }
+  tell_pid(child);
   int status = 0;
   for (;;) {
     int sig = sys_wait_signal();
@@ -618,9 +638,10 @@ static int wait_for_go(void) {
 
 static int run(int argc, char **argv, char **envp) {
   if (argc > 2 && has(argv[2], 'w')) sys_block_all(); /* before anything else: see wait_for_go */
-  close_inherited();
   /* "d": the working directory comes before <nice>; the positions below are those without it */
   const char *flags = argc > 2 ? argv[2] : "";
+  pid_pipe = has(flags, 'p') && has(flags, 'k');
+  close_inherited(pid_pipe);
   int d = has(flags, 'd') && argc > 3 ? 1 : 0;
   const char *dir = d ? argv[3] : 0;
   if (argc - d < 7) {

@@ -4,10 +4,12 @@ import io.ffrtmp.Constraint;
 import io.ffrtmp.Constraints;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.Usage;
 import io.ffrtmp.spi.Governance;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -77,6 +79,30 @@ public abstract class CgroupGovernance implements Governance {
    * @param entries the enforcement entries just made
    */
   protected void afterLimits(Constraints constraints, List<Enforcement> entries) {}
+
+  /**
+   * The kernel's counters, read through {@code from}: the cgroupfs itself, or the launch
+   * keeper's copy over it.
+   *
+   * @param from where the control files are read
+   * @return the usage
+   */
+  protected abstract Usage usage(CgroupFs from);
+
+  @Override
+  public final Usage usage() {
+    return usage(fs);
+  }
+
+  /**
+   * From the keeper's copy, taken when the workload ended (files it could not read come from
+   * the cgroup): the workload's own counters, without the keeper's last moments, and not one
+   * control file opened on the report's path.
+   */
+  @Override
+  public final Usage usage(Map<String, String> finalCounters) {
+    return usage(finalCounters.isEmpty() ? fs : new RecordedFs(fs, finalCounters));
+  }
 
   /**
    * Writes every requested limit and reads it back; on an exception removes the cgroup and

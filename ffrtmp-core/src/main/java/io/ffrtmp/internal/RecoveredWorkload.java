@@ -138,8 +138,8 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     }
     long self = ProcessHandle.current().pid();
     Records.Start mine = new Records.Start(r.name(), r.jobId(), r.pid(), r.startTime(),
-        r.keeperPid(), r.keeperStartTime(), self,
-        ProcFs.stat(self).map(ProcFs.Stat::startTime).orElse(0L), r.strategy(), r.cgroupPath(),
+        r.keeperPid(), r.keeperStartTime(), self, ProcFs.selfStartTime(), r.strategy(),
+        r.cgroupPath(),
         r.governance(), r.command(), r.constraints(), r.enforcement(), r.warnings(),
         r.startedAt(), r.timeout(), r.grace(), r.intent(), r.slaEligible());
     try {

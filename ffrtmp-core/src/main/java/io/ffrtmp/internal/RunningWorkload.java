@@ -115,6 +115,7 @@ final class RunningWorkload extends WorkloadLifecycle {
         }
         started = Launch.go(started, keeper);
       } catch (IOException | EnforcementException | RuntimeException e) {
+        Launch.abandon(started);
         started.process().destroyForcibly();
         try {
           started.process().waitFor(5, TimeUnit.SECONDS);
@@ -149,14 +150,10 @@ final class RunningWorkload extends WorkloadLifecycle {
       long pidStart, long keeperPid, long keeperStart) {
     long self = ProcessHandle.current().pid();
     return new Records.Start(name, spec.common().jobId(), pid, pidStart, keeperPid, keeperStart,
-        self, startTime(self), prepared.strategy(), prepared.governance().cgroupPath(),
+        self, ProcFs.selfStartTime(), prepared.strategy(), prepared.governance().cgroupPath(),
         prepared.governance().state(), spec.template().command(), spec.common().constraints(),
         prepared.enforcement(), prepared.warnings(), prepared.startedAt(), spec.timeout(),
         spec.grace(), spec.common().intent(), spec.common().slaEligible());
-  }
-
-  private static long startTime(long pid) {
-    return ProcFs.stat(pid).map(ProcFs.Stat::startTime).orElse(0L);
   }
 
   @Override

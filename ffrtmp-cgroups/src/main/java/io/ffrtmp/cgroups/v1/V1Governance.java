@@ -188,7 +188,7 @@ final class V1Governance extends CgroupGovernance {
   }
 
   @Override
-  public Usage usage() {
+  protected Usage usage(CgroupFs fs) {
     Path cpu = dirs.get("cpu");
     Path acct = dirs.get("cpuacct");
     Path mem = dirs.get("memory");

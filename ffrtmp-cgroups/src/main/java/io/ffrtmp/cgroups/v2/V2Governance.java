@@ -164,7 +164,7 @@ final class V2Governance extends CgroupGovernance {
   }
 
   @Override
-  public Usage usage() {
-    return UnifiedCounters.read(fs, dir);
+  protected Usage usage(CgroupFs from) {
+    return UnifiedCounters.read(from, dir);
   }
 }

@@ -179,6 +179,9 @@ public final class FaultyStrategy implements GovernanceStrategy {
   public Governance prepare(GovernanceRequest request) throws IOException {
     Governance g = real.prepare(request);
     Fault f = fault;
+    if (f != null && f.op().equals("read")) {
+      return keeperCannotRead(g, f.file());
+    }
     if (f == null || !f.op().equals("join")) {
       return g;
     }
@@ -194,6 +197,32 @@ public final class FaultyStrategy implements GovernanceStrategy {
       @Override public void moveBack(long pid, String o) throws IOException { g.moveBack(pid, o); }
       @Override public void signalAll(int signal) { g.signalAll(signal); }
       @Override public Usage usage() { return g.usage(); }
+      @Override public List<String> release() { return g.release(); }
+    };
+  }
+
+  /**
+   * The launch keeper copies the counters when the workload ends, outside CgroupFs: a counter it
+   * could not read is missing from its copy, and the report reads that file through the
+   * (faulty) cgroupfs instead.
+   */
+  private static Governance keeperCannotRead(Governance g, String file) {
+    return new Governance() {
+      @Override public String cgroupPath() { return g.cgroupPath(); }
+      @Override public List<Path> joinFiles() { return g.joinFiles(); }
+      @Override public List<Enforcement> enforcement() { return g.enforcement(); }
+      @Override public List<String> warnings() { return g.warnings(); }
+      @Override public void adopt(long pid) throws IOException { g.adopt(pid); }
+      @Override public void moveBack(long pid, String o) throws IOException { g.moveBack(pid, o); }
+      @Override public List<Path> finalCounters() {
+        return g.finalCounters().stream().filter(p -> !p.endsWith(file)).toList();
+      }
+      @Override public java.util.Map<String, String> state() { return g.state(); }
+      @Override public void signalAll(int signal) { g.signalAll(signal); }
+      @Override public Usage usage() { return g.usage(); }
+      @Override public Usage usage(java.util.Map<String, String> counters) {
+        return g.usage(counters);
+      }
       @Override public List<String> release() { return g.release(); }
     };
   }

@@ -1,5 +1,7 @@
 package io.ffrtmp.internal.launch;
 
+import io.ffrtmp.internal.os.ExitWatcher;
+import io.ffrtmp.internal.os.Posix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,8 +29,9 @@ public final class Launch {
    *     the workload's
    * @param errFile where the shim writes problems, only when there are any
    * @param workloadPid the workload's own pid (the keeper's child)
+   * @param pidPipe where the keeper writes the workload's pid, until it was read (then -1)
    */
-  public record Started(Process process, Path errFile, long workloadPid) {}
+  public record Started(Process process, Path errFile, long workloadPid, int pidPipe) {}
 
   /**
    * Where the keeper records the exit, and which kernel counters it copies into the record.
@@ -88,7 +91,7 @@ public final class Launch {
     List<String> cmd = new ArrayList<>(template.command().size() + joinFiles.size() + 9);
     cmd.add(shim.toString());
     cmd.add(errFile.toString());
-    cmd.add("k" + (strict ? "s" : "") + (outputToError ? "o" : "") + (waitForGo ? "w" : "")
+    cmd.add("kp" + (strict ? "s" : "") + (outputToError ? "o" : "") + (waitForGo ? "w" : "")
         + (dir != null ? "d" : ""));
     if (dir != null) {
       cmd.add(dir.getPath());
@@ -107,17 +110,40 @@ public final class Launch {
     cmd.add("--");
     cmd.addAll(template.command());
     Process keeperProcess;
+    // the keeper writes the workload's pid to its descriptor 3 as soon as it has forked
+    int[] pidPipe = Posix.pipe();
     try {
-      keeperProcess = Spawned.start(cmd, template, template.environment());
+      keeperProcess = Spawned.start(cmd, template, template.environment(),
+          new int[][] {{pidPipe[1], 3}}, ExitWatcher.shared());
     } catch (Spawned.SpawnException e) {
+      Posix.close(pidPipe[0]);
       throw inUsersTerms(template, e.errno(), e);
     } catch (IOException e) {
+      Posix.close(pidPipe[0]);
       throw inUsersTerms(template, 0, e);
+    } catch (RuntimeException e) {
+      Posix.close(pidPipe[0]);
+      throw e;
+    } finally {
+      Posix.close(pidPipe[1]);
     }
+    Started started = new Started(keeperProcess, errFile, 0, pidPipe[0]);
     if (waitForGo) {
-      return new Started(keeperProcess, errFile, 0);
+      return started;
     }
-    return new Started(keeperProcess, errFile, childOf(keeperProcess, keeper.exitFile()));
+    return new Started(keeperProcess, errFile, childOf(started, keeper.exitFile()), -1);
+  }
+
+  /**
+   * Lets go of a start that will not go on (a shim started with {@code waitForGo} whose
+   * placement failed): closes the pid pipe. The caller kills the shim.
+   *
+   * @param started the start
+   */
+  public static void abandon(Started started) {
+    if (started.pidPipe() >= 0) {
+      Posix.close(started.pidPipe());
+    }
   }
 
   /**
@@ -140,45 +166,38 @@ public final class Launch {
       java.util.concurrent.locks.LockSupport.parkNanos(50_000L);
     }
     io.ffrtmp.internal.os.Posix.kill((int) pid, io.ffrtmp.internal.os.Signals.SIGURG);
-    return new Started(p, started.errFile(), childOf(p, keeper.exitFile()));
+    return new Started(p, started.errFile(), childOf(started, keeper.exitFile()), -1);
   }
 
   /**
-   * The keeper's one child, the workload: it forks right after placing itself, so this waits a
-   * fraction of a millisecond ({@code /proc/<pid>/task/<pid>/children}). A workload that ended
-   * at once (the keeper too) is named by the keeper's exit record; when the keeper could not
-   * even fork, its own pid stands for the workload.
+   * The keeper's one child, the workload: the keeper writes its pid to the pid pipe as soon as
+   * it has forked (a fraction of a millisecond after the spawn), and the JVM waits on the pipe
+   * — no polling. A pipe closed without a pid means that the keeper ended without starting the
+   * workload, or before it could say so: a workload that ended at once is named by the
+   * keeper's exit record; when the keeper could not even fork, its own pid stands for the
+   * workload. The pipe is closed here.
    */
-  private static long childOf(Process keeper, Path exitFile) throws IOException {
-    long k = keeper.pid();
-    Path children = Path.of("/proc/" + k + "/task/" + k + "/children");
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    int spins = 0;
-    while (true) {
-      if (keeper.isAlive()) {
-        try {
-          String text = io.ffrtmp.internal.os.ProcFs.read(children).trim();
-          if (!text.isEmpty()) {
-            return Long.parseLong(text.split("\\s+")[0]);
-          }
-        } catch (IOException e) {
-          // ended meanwhile: see below
-        }
+  private static long childOf(Started started, Path exitFile) throws IOException {
+    Process keeper = started.process();
+    int pipe = started.pidPipe();
+    try {
+      if (!Posix.awaitReadable(pipe, 10_000)) {
+        throw new IOException("the launch shim (pid " + keeper.pid()
+            + ") did not start the workload");
       }
-      if (!keeper.isAlive()) {
-        return recordedPid(keeper, exitFile).orElse(k);
+      byte[] buf = new byte[24];
+      int n = Posix.read(pipe, buf);
+      long pid = 0;
+      int i = 0;
+      while (i < n && buf[i] >= '0' && buf[i] <= '9') {
+        pid = pid * 10 + (buf[i++] - '0');
       }
-      if (System.nanoTime() > deadline) {
-        throw new IOException("the launch shim (pid " + k + ") did not start the workload");
+      if (i > 0 && i < n && buf[i] == '\n') {
+        return pid;
       }
-      // a short wait that grows from 20 µs to 250 µs: spinning would take the CPU from the shim
-      // on a small machine, and Thread.sleep(0, n) sleeps a whole millisecond on JDK 17
-      java.util.concurrent.locks.LockSupport.parkNanos(Math.min(250_000L, 20_000L << spins));
-      spins = Math.min(spins + 1, 4);
-      if (Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while starting the workload");
-      }
+      return recordedPid(keeper, exitFile).orElse(keeper.pid());
+    } finally {
+      Posix.close(pipe);
     }
   }
 

@@ -76,12 +76,23 @@ public final class Spawned extends Process {
    */
   public static Spawned start(List<String> command, ProcessBuilder redirects,
       Map<String, String> environment) throws IOException {
-    return start(command, redirects, environment, ExitWatcher.shared());
+    return start(command, redirects, environment, new int[0][], ExitWatcher.shared());
   }
 
-  /** {@link #start(List, ProcessBuilder, Map)}, reaped by {@code watcher} (tests). */
+  /**
+   * {@link #start(List, ProcessBuilder, Map)}, with more descriptors for the child.
+   *
+   * @param command the program and its arguments
+   * @param redirects the caller's process description
+   * @param environment the environment
+   * @param more pairs (the JVM's descriptor, the child's number above 2), made after the
+   *     standard streams; the caller keeps and closes its own descriptors
+   * @param watcher the watcher that reaps the child
+   * @return the started child
+   * @throws IOException as {@link #start(List, ProcessBuilder, Map)}
+   */
   static Spawned start(List<String> command, ProcessBuilder redirects,
-      Map<String, String> environment, ExitWatcher watcher) throws IOException {
+      Map<String, String> environment, int[][] more, ExitWatcher watcher) throws IOException {
     for (String arg : command) {
       if (arg.indexOf('\u0000') >= 0) {
         throw new IOException("invalid null character in command");
@@ -116,6 +127,9 @@ public final class Spawned extends Process {
             dup2.add(new int[] {fd, std});
           }
         }
+      }
+      for (int[] m : more) {
+        dup2.add(m);
       }
       int[] pid = new int[1];
       int err = Posix.spawn(cString(command.get(0)), strings(command),

@@ -64,6 +64,8 @@ public final class Posix {
 
     static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
+    static native int poll(Pointer fds, long nfds, int timeoutMs) throws LastErrorException;
+
     static native int open(byte[] path, int flags, int mode) throws LastErrorException;
 
     static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
@@ -252,6 +254,50 @@ public final class Posix {
       return fds;
     } catch (LastErrorException e) {
       throw new java.io.IOException("pipe2 failed: errno " + e.getErrorCode(), e);
+    }
+  }
+
+  /**
+   * Waits until {@code fd} is readable (or at its end), up to {@code timeoutMs}.
+   *
+   * @param fd the descriptor
+   * @param timeoutMs the longest wait
+   * @return whether it is readable; false on timeout
+   */
+  public static boolean awaitReadable(int fd, int timeoutMs) {
+    Memory pollfd = new Memory(8); // struct pollfd: int fd; short events; short revents
+    pollfd.setInt(0, fd);
+    pollfd.setShort(4, (short) 0x001); // POLLIN
+    pollfd.setShort(6, (short) 0);
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (true) {
+      int left = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+      try {
+        return LibC.poll(pollfd, 1, left) > 0;
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != EINTR || left == 0) {
+          return false;
+        }
+      }
+    }
+  }
+
+  /**
+   * read(2), retried on EINTR.
+   *
+   * @param fd the descriptor
+   * @param buf where to read to, from its start
+   * @return the count, 0 at the end, or {@code -errno}
+   */
+  public static int read(int fd, byte[] buf) {
+    while (true) {
+      try {
+        return (int) LibC.read(fd, buf, buf.length);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != EINTR) {
+          return -e.getErrorCode();
+        }
+      }
     }
   }
 

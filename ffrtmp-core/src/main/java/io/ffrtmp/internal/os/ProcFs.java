@@ -196,6 +196,23 @@ public final class ProcFs {
     }
   }
 
+  /** This JVM's start time, read once (it does not change). */
+  private static volatile long selfStartTime = -1;
+
+  /**
+   * This JVM's start time (stat field 22), read once per JVM.
+   *
+   * @return it, or 0 when it cannot be read
+   */
+  public static long selfStartTime() {
+    long t = selfStartTime;
+    if (t < 0) {
+      t = stat(ProcessHandle.current().pid()).map(Stat::startTime).orElse(0L);
+      selfStartTime = t;
+    }
+    return t;
+  }
+
   /**
    * Reads {@code /proc/<pid>/stat}.
    *

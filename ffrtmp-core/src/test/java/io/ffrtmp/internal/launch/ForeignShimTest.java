@@ -111,6 +111,30 @@ class ForeignShimTest {
         "not-found\tno-such-command-ffrtmp\t2")), "the note of the failed exec");
   }
 
+  /**
+   * The flags of the JVM's spawn: "d" changes directory, "p" writes the workload's pid to
+   * descriptor 3 (a file here, a pipe from the JVM), which the workload does not inherit, nor
+   * any other descriptor above 2.
+   */
+  @Test
+  void directoryAndPidPipe_andNoInheritedDescriptors() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path pidFile = dir.resolve("pid");
+    Process p = new ProcessBuilder("/bin/sh", "-c", "exec \"$@\" 3>\"$0\" 4</dev/null",
+        pidFile.toString(), qemu, shim.toString(), dir.resolve("errors").toString(), "kpd",
+        work.toString(), "-", "-", "0", dir.resolve("exit").toString(), "0", "--", "/bin/sh",
+        "-c", "pwd; echo $$; ls /proc/self/fd | wc -l").redirectErrorStream(true).start();
+    String[] out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+        .split("\n");
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), String.join("\n", out));
+    assertEquals(work.toString(), out[0]);
+    assertEquals(out[1] + "\n", Files.readString(pidFile), "the workload's pid, on fd 3");
+    // ls sees 0, 1, 2 and its own directory (qemu-user may add descriptors of its own, which
+    // are not the workload's: it hides them from /proc/self/fd)
+    assertEquals("4", out[2].trim(), "descriptors of the workload: none above 2 but ls's own");
+  }
+
   /** The systemd backend's mode: nothing runs before the go (SIGURG), then the workload does. */
   @Test
   void waitMode_startsTheWorkloadOnlyAfterTheGo() throws Exception {

@@ -22,13 +22,14 @@ class SpawnedTest {
   void exitStatus_andSignal_throughThePidfd_andThroughThePoll() throws Exception {
     for (ExitWatcher w : new ExitWatcher[] {ExitWatcher.shared(), ExitWatcher.pollingOnly()}) {
       Spawned exit3 = Spawned.start(List.of("/bin/sh", "-c", "exit 3"), new ProcessBuilder(),
-          ENV, w);
+          ENV, new int[0][], w);
       assertTrue(exit3.waitFor(10, TimeUnit.SECONDS));
       assertEquals(3, exit3.exitValue());
       assertFalse(exit3.isAlive());
       assertTrue(exit3.onExit().isDone());
 
-      Spawned sleeper = Spawned.start(List.of("/bin/sleep", "30"), new ProcessBuilder(), ENV, w);
+      Spawned sleeper = Spawned.start(List.of("/bin/sleep", "30"), new ProcessBuilder(), ENV,
+          new int[0][], w);
       assertTrue(sleeper.isAlive());
       assertThrows(IllegalThreadStateException.class, sleeper::exitValue);
       long pid = sleeper.pid();

@@ -61,6 +61,7 @@ class WaitForGoTest {
       Thread.sleep(10);
     }
     Posix.kill((int) shim, Signals.SIGTERM);
+    Launch.abandon(s);
     assertTrue(s.process().waitFor(30, TimeUnit.SECONDS));
     assertEquals(128 + 15, s.process().exitValue());
     assertFalse(Files.exists(marker));
