@@ -138,13 +138,36 @@ public final class Spawned extends Process {
       if (err != 0) {
         throw new SpawnException(command.get(0), err);
       }
-      Spawned s = new Spawned(pid[0],
-          parentEnds[0] < 0 ? OutputStream.nullOutputStream()
-              : new BufferedOutputStream(new FileOutputStream(procFd(parentEnds[0]))),
-          parentEnds[1] < 0 ? InputStream.nullInputStream()
-              : new BufferedInputStream(new FileInputStream(procFd(parentEnds[1]))),
-          parentEnds[2] < 0 ? InputStream.nullInputStream()
-              : new BufferedInputStream(new FileInputStream(procFd(parentEnds[2]))));
+      List<java.io.Closeable> streams = new ArrayList<>(3);
+      Spawned s;
+      try {
+        s = new Spawned(pid[0],
+            parentEnds[0] < 0 ? OutputStream.nullOutputStream()
+                : kept(streams, new BufferedOutputStream(
+                    new FileOutputStream(procFd(parentEnds[0])))),
+            parentEnds[1] < 0 ? InputStream.nullInputStream()
+                : kept(streams, new BufferedInputStream(
+                    new FileInputStream(procFd(parentEnds[1])))),
+            parentEnds[2] < 0 ? InputStream.nullInputStream()
+                : kept(streams, new BufferedInputStream(
+                    new FileInputStream(procFd(parentEnds[2])))));
+      } catch (IOException | RuntimeException e) {
+        // the child runs, but its caller could not be given its streams: it must not run on
+        // unwatched; kill it and reap it
+        for (java.io.Closeable c : streams) {
+          try {
+            c.close();
+          } catch (IOException ignored) {
+            // closing what was opened
+          }
+        }
+        Posix.kill(pid[0], Signals.SIGKILL);
+        Spawned dead = new Spawned(pid[0], OutputStream.nullOutputStream(),
+            InputStream.nullInputStream(), InputStream.nullInputStream());
+        dead.watcher = watcher;
+        dead.watch();
+        throw e;
+      }
       s.watcher = watcher;
       s.watch();
       return s;
@@ -200,6 +223,11 @@ public final class Spawned extends Process {
     return fd;
   }
 
+  private static <C extends java.io.Closeable> C kept(List<java.io.Closeable> list, C c) {
+    list.add(c);
+    return c;
+  }
+
   /** The JVM's own descriptor {@code fd} as a path that opens the same pipe anew. */
   private static String procFd(int fd) {
     return "/proc/self/fd/" + fd;
@@ -248,6 +276,11 @@ public final class Spawned extends Process {
    */
   private void reap() {
     synchronized (this) {
+      if (handle == null) {
+        // the last moment the JDK can make a handle of it (a zombie until the waitpid below):
+        // toHandle() keeps working after the end, as with the JDK's own processes
+        handle = ProcessHandle.of(pid).orElse(null);
+      }
       int status = Posix.waitpid((int) pid, Posix.WNOHANG);
       if (status == -1) {
         // not ended after all (not seen with a pidfd or a zombie): watch again
@@ -358,9 +391,15 @@ public final class Spawned extends Process {
   public ProcessHandle toHandle() {
     ProcessHandle h = handle;
     if (h == null) {
-      h = ProcessHandle.of(pid).orElseThrow(
-          () -> new UnsupportedOperationException("process " + pid + " has ended"));
-      handle = h;
+      synchronized (this) {
+        h = handle;
+        if (h == null) {
+          // not reaped yet (reap() takes this lock): the pid is still this child's
+          h = ProcessHandle.of(pid).orElseThrow(
+              () -> new UnsupportedOperationException("process " + pid + " has ended"));
+          handle = h;
+        }
+      }
     }
     return h;
   }

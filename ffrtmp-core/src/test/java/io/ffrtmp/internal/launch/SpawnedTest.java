@@ -27,6 +27,8 @@ class SpawnedTest {
       assertEquals(3, exit3.exitValue());
       assertFalse(exit3.isAlive());
       assertTrue(exit3.onExit().isDone());
+      assertEquals(exit3.pid(), exit3.toHandle().pid(), "a handle after the end too");
+      assertFalse(exit3.toHandle().isAlive());
 
       Spawned sleeper = Spawned.start(List.of("/bin/sleep", "30"), new ProcessBuilder(), ENV,
           new int[0][], w);

@@ -689,10 +689,10 @@ public final class Benchmarks {
     int th2 = threads();
     long left = ffrtmpCgroups();
     System.out.printf(Locale.ROOT, "  run mode: started %d in %.2f s (%.2f ms each); heap per"
-            + " workload %.1f KB (goal <= 64 KB: %s); threads %d -> %d while running (the JDK's"
-            + " process reapers, one per child: java.lang.Process) -> %d after%n",
+            + " workload %.1f KB (goal <= 64 KB: %s); threads %d -> %d while running %d"
+            + " (goal: independent of the count — no thread per child: %s) -> %d after%n",
         n, started / 1e9, started / 1e6 / n, (heap1 - heap0) / 1024.0 / n,
-        goal((heap1 - heap0) / 1024.0 / n <= 64), th0, th1, th2);
+        goal((heap1 - heap0) / 1024.0 / n <= 64), th0, th1, n, goal(th1 - th0 <= 2), th2);
     System.out.printf(Locale.ROOT, "  run mode: reports wrong: %d; left behind: %d cgroups, %d fds"
         + " (%d -> %d), heap %+.1f KB%n", bad, left, fd2 - fd0, fd0, fd2, (heap2 - heap0) / 1024.0);
     return bad == 0 && left == 0 && fd2 <= fd0 ? 0 : 1;
