@@ -82,9 +82,23 @@ final class KeptProcess extends Process {
     return workloadPid;
   }
 
+  /**
+   * The workload's handle; once the workload has ended, the keeper's while it runs (it outlives
+   * the workload by the moment it takes to record the exit).
+   *
+   * @throws UnsupportedOperationException when both have ended (a handle taken before stays
+   *     valid)
+   */
   @Override
   public ProcessHandle toHandle() {
-    return ProcessHandle.of(workloadPid).orElseGet(keeper::toHandle);
+    return ProcessHandle.of(workloadPid).orElseGet(() -> {
+      try {
+        return keeper.toHandle();
+      } catch (UnsupportedOperationException e) {
+        throw new UnsupportedOperationException("the workload (pid " + workloadPid
+            + ") has ended", e);
+      }
+    });
   }
 
   @Override

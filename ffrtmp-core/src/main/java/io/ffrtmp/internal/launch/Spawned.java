@@ -276,11 +276,6 @@ public final class Spawned extends Process {
    */
   private void reap() {
     synchronized (this) {
-      if (handle == null) {
-        // the last moment the JDK can make a handle of it (a zombie until the waitpid below):
-        // toHandle() keeps working after the end, as with the JDK's own processes
-        handle = ProcessHandle.of(pid).orElse(null);
-      }
       int status = Posix.waitpid((int) pid, Posix.WNOHANG);
       if (status == -1) {
         // not ended after all (not seen with a pidfd or a zombie): watch again
@@ -387,6 +382,14 @@ public final class Spawned extends Process {
     return pid;
   }
 
+  /**
+   * The child's handle. Taken on the first call, which must come before the child ended and was
+   * reaped (the JDK makes handles only of living processes or zombies); a handle taken before
+   * stays valid after the end. Taking one in advance for every child cost 0.06 ms of each
+   * launch (measured), for a call that is rarely made.
+   *
+   * @throws UnsupportedOperationException when first called after the end
+   */
   @Override
   public ProcessHandle toHandle() {
     ProcessHandle h = handle;

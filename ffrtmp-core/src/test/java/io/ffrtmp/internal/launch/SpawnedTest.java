@@ -27,17 +27,20 @@ class SpawnedTest {
       assertEquals(3, exit3.exitValue());
       assertFalse(exit3.isAlive());
       assertTrue(exit3.onExit().isDone());
-      assertEquals(exit3.pid(), exit3.toHandle().pid(), "a handle after the end too");
-      assertFalse(exit3.toHandle().isAlive());
+      assertThrows(UnsupportedOperationException.class, exit3::toHandle,
+          "no handle is made of a child already reaped");
 
       Spawned sleeper = Spawned.start(List.of("/bin/sleep", "30"), new ProcessBuilder(), ENV,
           new int[0][], w);
       assertTrue(sleeper.isAlive());
       assertThrows(IllegalThreadStateException.class, sleeper::exitValue);
       long pid = sleeper.pid();
-      assertEquals(pid, sleeper.toHandle().pid());
+      ProcessHandle handle = sleeper.toHandle();
+      assertEquals(pid, handle.pid());
       sleeper.destroyForcibly();
       assertEquals(137, sleeper.waitFor(), "SIGKILL: 128 + 9");
+      assertFalse(handle.isAlive());
+      assertEquals(handle, sleeper.toHandle(), "a handle taken before the end stays");
       // reaped: no zombie left behind
       assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/" + pid)));
       sleeper.destroy(); // after the reap: does nothing, whatever process has the pid now
