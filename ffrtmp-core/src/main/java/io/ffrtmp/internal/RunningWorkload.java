@@ -8,7 +8,6 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.internal.launch.Launch;
-import io.ffrtmp.internal.os.ExitWatcher;
 import io.ffrtmp.internal.os.Posix;
 import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.internal.os.Signals;
@@ -51,7 +50,7 @@ final class RunningWorkload extends WorkloadLifecycle {
 
   private final Spec spec;
   /** The JVM's child: the keeper, whose exit status is the workload's. */
-  private final Process keeper;
+  private final io.ffrtmp.internal.launch.Spawned keeper;
   private final Launch.Started started;
   private final KeptProcess process;
   private final Path exitFile;
@@ -162,11 +161,7 @@ final class RunningWorkload extends WorkloadLifecycle {
     if (t != null) {
       timer = Timers.schedule(() -> startPolicy(ExitReason.TIMEOUT, spec.grace()), t.toNanos());
     }
-    if (keeper instanceof io.ffrtmp.internal.launch.Spawned s) {
-      s.whenEnded(this::finishAfterExit); // reaped on the watcher's thread, then finished there
-    } else {
-      ExitWatcher.shared().watchChild(keeper, this::finishAfterExit);
-    }
+    keeper.whenEnded(this::finishAfterExit); // reaped on the watcher's thread, finished there
   }
 
   @Override

@@ -31,7 +31,7 @@ public final class Launch {
    * @param workloadPid the workload's own pid (the keeper's child)
    * @param pidPipe where the keeper writes the workload's pid, until it was read (then -1)
    */
-  public record Started(Process process, Path errFile, long workloadPid, int pidPipe) {}
+  public record Started(Spawned process, Path errFile, long workloadPid, int pidPipe) {}
 
   /**
    * Where the keeper records the exit, and which kernel counters it copies into the record.
@@ -109,7 +109,7 @@ public final class Launch {
     }
     cmd.add("--");
     cmd.addAll(template.command());
-    Process keeperProcess;
+    Spawned keeperProcess;
     // the keeper writes the workload's pid to its descriptor 3 as soon as it has forked
     int[] pidPipe = Posix.pipe();
     try {
@@ -157,7 +157,7 @@ public final class Launch {
    * @throws IOException when the shim ended or does not start the workload
    */
   public static Started go(Started started, Keeper keeper) throws IOException {
-    Process p = started.process();
+    Spawned p = started.process();
     long pid = p.pid();
     long deadline = System.nanoTime() + 10_000_000_000L;
     // SIGURG's default action is to ignore it: sent before the shim blocked it, it would be lost

@@ -144,14 +144,7 @@ public final class ExitWatcher {
     Entry e = new Entry(id, pid, startTime, fd, onExit);
     synchronized (this) {
       if (fd >= 0) {
-        byId.put(id, e);
-        int err = Posix.epollCtl(epfd, fd, id, true);
-        if (err != 0) {
-          byId.remove(id);
-          Posix.close(fd);
-          throw new IllegalStateException("epoll_ctl failed: errno " + err);
-        }
-        keepWatching();
+        register(e);
       } else {
         if (fd != -Posix.ENOSYS) {
           LOG.debug("pidfd_open({}) failed with errno {}, polling instead", pid, -fd);
@@ -162,41 +155,6 @@ public final class ExitWatcher {
       }
     }
     return () -> cancel(id);
-  }
-
-  /**
-   * Calls {@code onExit} on the watcher's thread as soon as the JVM's own child {@code process}
-   * has exited (before the JDK's reaper has necessarily collected it). A child cannot be
-   * confused with another process: its pid is not reused before it is reaped, and a child
-   * already reaped when its pidfd is opened is seen by {@link Process#isAlive()}. Without
-   * pidfds, {@link Process#onExit()} is used instead.
-   *
-   * @param process the child
-   * @param onExit what to do then
-   */
-  public void watchChild(Process process, Runnable onExit) {
-    int fd = Posix.pidfdOpen((int) process.pid());
-    if (fd < 0) {
-      process.onExit().thenRun(onExit);
-      return;
-    }
-    if (!process.isAlive()) {
-      Posix.close(fd);
-      onExit.run();
-      return;
-    }
-    long id = ids.incrementAndGet();
-    synchronized (this) {
-      byId.put(id, new Entry(id, process.pid(), -1, fd, onExit));
-      int err = Posix.epollCtl(epfd, fd, id, true);
-      if (err != 0) {
-        byId.remove(id);
-        Posix.close(fd);
-        process.onExit().thenRun(onExit);
-        return;
-      }
-      keepWatching();
-    }
   }
 
   /**
@@ -216,15 +174,20 @@ public final class ExitWatcher {
     }
     long id = ids.incrementAndGet();
     synchronized (this) {
-      byId.put(id, new Entry(id, pid, -1, fd, onExit));
-      int err = Posix.epollCtl(epfd, fd, id, true);
-      if (err != 0) {
-        byId.remove(id);
-        Posix.close(fd);
-        throw new IllegalStateException("epoll_ctl failed: errno " + err);
-      }
-      keepWatching();
+      register(new Entry(id, pid, -1, fd, onExit));
     }
+  }
+
+  /** Adds a pidfd's entry to the epoll set; the caller holds this. */
+  private void register(Entry e) {
+    byId.put(e.id(), e);
+    int err = Posix.epollCtl(epfd, e.fd(), e.id(), true);
+    if (err != 0) {
+      byId.remove(e.id());
+      Posix.close(e.fd());
+      throw new IllegalStateException("epoll_ctl failed: errno " + err);
+    }
+    keepWatching();
   }
 
   /**
