@@ -54,10 +54,12 @@ public final class Spawned extends Process {
   /** Guarded by this. */
   private int exitValue;
   private volatile @Nullable ProcessHandle handle;
-  private ExitWatcher watcher = ExitWatcher.shared();
+  private final ExitWatcher watcher;
 
-  private Spawned(long pid, OutputStream stdin, InputStream stdout, InputStream stderr) {
+  private Spawned(long pid, ExitWatcher watcher, OutputStream stdin, InputStream stdout,
+      InputStream stderr) {
     this.pid = pid;
+    this.watcher = watcher;
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
@@ -70,26 +72,12 @@ public final class Spawned extends Process {
    * @param command the program and its arguments
    * @param redirects the caller's process description: its redirects and error-stream merge
    * @param environment the environment
-   * @return the started child
-   * @throws IOException when a redirect's file cannot be opened ({@link FileNotFoundException})
-   *     or the spawn fails ({@link SpawnException}, with the error number)
-   */
-  public static Spawned start(List<String> command, ProcessBuilder redirects,
-      Map<String, String> environment) throws IOException {
-    return start(command, redirects, environment, new int[0][], ExitWatcher.shared());
-  }
-
-  /**
-   * {@link #start(List, ProcessBuilder, Map)}, with more descriptors for the child.
-   *
-   * @param command the program and its arguments
-   * @param redirects the caller's process description
-   * @param environment the environment
    * @param more pairs (the JVM's descriptor, the child's number above 2), made after the
    *     standard streams; the caller keeps and closes its own descriptors
    * @param watcher the watcher that reaps the child
    * @return the started child
-   * @throws IOException as {@link #start(List, ProcessBuilder, Map)}
+   * @throws IOException when a redirect's file cannot be opened ({@link FileNotFoundException})
+   *     or the spawn fails ({@link SpawnException}, with the error number)
    */
   static Spawned start(List<String> command, ProcessBuilder redirects,
       Map<String, String> environment, int[][] more, ExitWatcher watcher) throws IOException {
@@ -141,7 +129,7 @@ public final class Spawned extends Process {
       List<java.io.Closeable> streams = new ArrayList<>(3);
       Spawned s;
       try {
-        s = new Spawned(pid[0],
+        s = new Spawned(pid[0], watcher,
             parentEnds[0] < 0 ? OutputStream.nullOutputStream()
                 : kept(streams, new BufferedOutputStream(
                     new FileOutputStream(procFd(parentEnds[0])))),
@@ -162,13 +150,10 @@ public final class Spawned extends Process {
           }
         }
         Posix.kill(pid[0], Signals.SIGKILL);
-        Spawned dead = new Spawned(pid[0], OutputStream.nullOutputStream(),
-            InputStream.nullInputStream(), InputStream.nullInputStream());
-        dead.watcher = watcher;
-        dead.watch();
+        new Spawned(pid[0], watcher, OutputStream.nullOutputStream(),
+            InputStream.nullInputStream(), InputStream.nullInputStream()).watch();
         throw e;
       }
-      s.watcher = watcher;
       s.watch();
       return s;
     } finally {

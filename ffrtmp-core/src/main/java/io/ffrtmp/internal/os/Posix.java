@@ -242,15 +242,8 @@ public final class Posix {
     int[] fds = new int[2];
     try {
       LibC.pipe2(fds, O_CLOEXEC);
-      for (int i = 0; i < 2; i++) {
-        // a JVM started with a standard stream closed gets it back here: move it above 2, or
-        // the child's dup2 onto 0, 1 or 2 would overwrite it
-        if (fds[i] < 3) {
-          int moved = LibC.fcntl(fds[i], 1030 /* F_DUPFD_CLOEXEC */, 3);
-          LibC.close(fds[i]);
-          fds[i] = moved;
-        }
-      }
+      fds[0] = aboveStdio(fds[0]);
+      fds[1] = aboveStdio(fds[1]);
       return fds;
     } catch (LastErrorException e) {
       throw new java.io.IOException("pipe2 failed: errno " + e.getErrorCode(), e);
@@ -302,6 +295,20 @@ public final class Posix {
   }
 
   /**
+   * A JVM started with a standard stream closed gets that number back from pipe2 or open: such
+   * a descriptor is moved above 2 (close-on-exec), or a child's dup2 onto 0, 1 or 2 would
+   * overwrite it.
+   */
+  private static int aboveStdio(int fd) throws LastErrorException {
+    if (fd >= 3) {
+      return fd;
+    }
+    int moved = LibC.fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 3);
+    LibC.close(fd);
+    return moved;
+  }
+
+  /**
    * open(2) with O_CLOEXEC added.
    *
    * @param path the path, NUL-terminated, in the file system's encoding
@@ -311,13 +318,7 @@ public final class Posix {
    */
   public static int open(byte[] path, int flags, int mode) {
     try {
-      int fd = LibC.open(path, flags | O_CLOEXEC, mode);
-      if (fd < 3) {
-        int moved = LibC.fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 3);
-        LibC.close(fd);
-        fd = moved;
-      }
-      return fd;
+      return aboveStdio(LibC.open(path, flags | O_CLOEXEC, mode));
     } catch (LastErrorException e) {
       return -e.getErrorCode();
     }

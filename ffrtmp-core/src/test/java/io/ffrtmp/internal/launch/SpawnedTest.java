@@ -50,7 +50,8 @@ class SpawnedTest {
   @Test
   void aProgramThatCannotBeRun_isAnErrorNumber() {
     Spawned.SpawnException e = assertThrows(Spawned.SpawnException.class,
-        () -> Spawned.start(List.of("/nonexistent/ffrtmp-program"), new ProcessBuilder(), ENV));
+        () -> Spawned.start(List.of("/nonexistent/ffrtmp-program"), new ProcessBuilder(), ENV,
+            new int[0][], ExitWatcher.shared()));
     assertEquals(2, e.errno());
     assertEquals("Cannot run program \"/nonexistent/ffrtmp-program\": error=2, No such file or"
         + " directory", e.getMessage());
