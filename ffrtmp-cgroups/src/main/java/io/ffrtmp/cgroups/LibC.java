@@ -21,7 +21,8 @@ final class LibC {
 
   private static final class Native0 {
     static {
-      Native.register("c");
+      // the class named: register("c") would find it by reflection (see core's JnaStart)
+      Native.register(Native0.class, "c");
     }
 
     static native int open(String path, int flags) throws LastErrorException;

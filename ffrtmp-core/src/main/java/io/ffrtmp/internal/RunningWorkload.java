@@ -8,6 +8,7 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.internal.launch.Launch;
+import io.ffrtmp.internal.os.LaunchSteps;
 import io.ffrtmp.internal.os.Posix;
 import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.internal.os.Signals;
@@ -90,6 +91,7 @@ final class RunningWorkload extends WorkloadLifecycle {
     // recorded before the launch: no moment in which a started workload has no record
     boolean recorded = stateDir != null && record(stateDir,
         startRecord(name, prepared, spec, 0, 0, 0, 0), spec);
+    LaunchSteps.mark(LaunchSteps.Step.RECORD);
     Governance g = prepared.governance();
     boolean placedAfter = g.placesLaunchedProcess();
     Launch.Keeper keeper = new Launch.Keeper(exitFile, g.finalCounters());
@@ -192,6 +194,7 @@ final class RunningWorkload extends WorkloadLifecycle {
 
   /** Called once the child has exited: lets the JDK reap it, then finishes. */
   private void finishAfterExit() {
+    LaunchSteps.mark(LaunchSteps.Step.EXIT_SEEN);
     boolean interrupted = false;
     while (true) {
       try {

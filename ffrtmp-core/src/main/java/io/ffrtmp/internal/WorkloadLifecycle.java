@@ -11,6 +11,7 @@ import io.ffrtmp.Intent;
 import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadEvent;
 import io.ffrtmp.WorkloadListener;
+import io.ffrtmp.internal.os.LaunchSteps;
 import io.ffrtmp.internal.os.Signals;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.spi.Governance;
@@ -171,6 +172,8 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
     if (common.strict() && !plan.unenforced().isEmpty()) {
       throw new EnforcementException(strategy.name(), plan.unenforced());
     }
+    LaunchSteps.mark(LaunchSteps.Step.BEGIN);
+    io.ffrtmp.internal.os.JnaStart.prime(); // before a backend's first native call
     Events events = new Events(common.listeners());
     events.fire(new WorkloadEvent(WorkloadEvent.Type.STARTING, common.jobId(), pid, null));
     W w;
@@ -178,6 +181,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
       Instant startedAt = Instant.now();
       Preparation prep = Preparation.prepare(strategy, new GovernanceRequest(common.jobId(),
           common.constraints(), common.strict(), common.cgroupParent(), command));
+      LaunchSteps.mark(LaunchSteps.Step.PREPARE);
       Governance g = prep.governance();
       List<Enforcement> enforcement = new ArrayList<>(g.enforcement());
       enforcement.addAll(plan.enforcement());
@@ -202,6 +206,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
       }
       events.fire(new WorkloadEvent(WorkloadEvent.Type.RUNNING, common.jobId(), w.pid(), null));
       w.watch();
+      LaunchSteps.mark(LaunchSteps.Step.STARTED);
     } catch (RuntimeException | Error e) {
       w.abort();
       w.governance.release();
@@ -401,6 +406,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
     // finds every listener already told
     events.fire(new WorkloadEvent(Outcome.eventType(r.exitReason(), launchFailed[0]),
         common.jobId(), pid(), r), () -> report.complete(r));
+    LaunchSteps.mark(LaunchSteps.Step.COMPLETE);
   }
 
   private WorkloadReport buildReport(boolean detached, boolean[] launchFailed) {
@@ -411,6 +417,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
     Observed observed = detached
         ? new Observed(null, false)
         : observeExit(finalEnforcement, finalWarnings);
+    LaunchSteps.mark(LaunchSteps.Step.OBSERVE);
     launchFailed[0] = observed.launchFailed();
     Outcome.Policy byPolicy = null;
     ScheduledFuture<?> k = killTimer;
@@ -433,11 +440,13 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
       finalWarnings.add("could not read usage: " + e);
       usage = Usage.UNKNOWN;
     }
+    LaunchSteps.mark(LaunchSteps.Step.USAGE);
     boolean release = !detached || onDetach(finalWarnings);
     if (release) {
       finalWarnings.addAll(governance.release());
     }
     afterRelease(detached);
+    LaunchSteps.mark(LaunchSteps.Step.RELEASE);
     Outcome outcome = Outcome.classify(observed.exitValue(), byPolicy, usage.oomKills(),
         observed.launchFailed(), detached);
     Outcome.Sla sla = Outcome.sla(common.slaEligible(), outcome.reason(), finalEnforcement);

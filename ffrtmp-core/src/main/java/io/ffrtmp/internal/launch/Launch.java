@@ -1,6 +1,7 @@
 package io.ffrtmp.internal.launch;
 
 import io.ffrtmp.internal.os.ExitWatcher;
+import io.ffrtmp.internal.os.LaunchSteps;
 import io.ffrtmp.internal.os.Posix;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -127,11 +128,14 @@ public final class Launch {
     } finally {
       Posix.close(pidPipe[1]);
     }
+    LaunchSteps.mark(LaunchSteps.Step.SPAWN);
     Started started = new Started(keeperProcess, errFile, 0, pidPipe[0]);
     if (waitForGo) {
       return started;
     }
-    return new Started(keeperProcess, errFile, childOf(started, keeper.exitFile()), -1);
+    long workloadPid = childOf(started, keeper.exitFile());
+    LaunchSteps.mark(LaunchSteps.Step.PID);
+    return new Started(keeperProcess, errFile, workloadPid, -1);
   }
 
   /**

@@ -35,7 +35,10 @@ public final class Posix {
 
   private static final class LibC {
     static {
-      Native.register("c");
+      JnaStart.prime();
+      // the class named: JNA's register("c") finds its caller by reflection, whose first use
+      // parses an annotation of the JDK's (JnaStart says why that costs)
+      Native.register(LibC.class, "c");
     }
 
     static native int kill(int pid, int sig) throws LastErrorException;
