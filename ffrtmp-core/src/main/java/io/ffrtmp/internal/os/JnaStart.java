@@ -16,10 +16,11 @@ import java.util.concurrent.locks.ReadWriteLock;
  * through a reflective call, and the JDK looks for {@code @CallerSensitive} on it: ffrtmp's
  * bindings name their class, {@code Native.register(Class, String)}.)
  *
- * <p>Best effort: where the cache is not there (another JNA version) or cannot be reached (JNA
- * on the module path, its package not open to this one), nothing happens and JNA reads the
- * annotation as it would have. The order is JNA 5's {@code FFIType} order, checked against the
- * annotation by {@code JnaStartTest}.
+ * <p>Best effort: where the cache is not there (another JNA version) or cannot be reached (a
+ * JNA whose package is not open to this module: JNA's jar is an automatic module, open on the
+ * module path as on the class path, but an explicit module such as {@code jna-jpms} is not),
+ * nothing happens and JNA reads the annotation as it would have. The order is JNA 5's {@code
+ * FFIType} order, checked against the annotation by {@code JnaStartTest}.
  */
 public final class JnaStart {
   /** {@code Structure.FFIType}'s fields, in its {@code @FieldOrder}. */

@@ -46,14 +46,32 @@ class JnaStartTest {
    */
   @Test
   void aFreshJvmsFirstNativeCall_generatesNoAnnotationProxy() throws Exception {
-    List<String> cmd = ChildJvm.command(ChildJvm.classpath(), dir,
-        List.of("-Xlog:class+load=info:stdout"), FirstCall.class.getName(), List.of());
+    firstCallLoadsNoProxy(ChildJvm.classpath(), List.of());
+  }
+
+  /** The same with JNA on the module path (an automatic module: its packages are open). */
+  @Test
+  void withJnaOnTheModulePath_too() throws Exception {
+    List<String> entries = List.of(ChildJvm.classpath().split(java.io.File.pathSeparator));
+    String jna = entries.stream().filter(e -> e.matches(".*/jna-[0-9.]+\\.jar")).findFirst()
+        .orElseThrow(() -> new AssertionError("no JNA jar on " + entries));
+    String rest = String.join(java.io.File.pathSeparator,
+        entries.stream().filter(e -> !e.equals(jna)).toList());
+    firstCallLoadsNoProxy(rest, List.of("-p", jna, "--add-modules", "com.sun.jna"));
+  }
+
+  private void firstCallLoadsNoProxy(String classpath, List<String> jvmArgs) throws Exception {
+    List<String> args = new java.util.ArrayList<>(jvmArgs);
+    args.add("-Xlog:class+load=info:stdout");
+    List<String> cmd = ChildJvm.command(classpath, dir, args, FirstCall.class.getName(),
+        List.of());
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), out);
     assertTrue(out.contains("first-call-done"), out);
     assertTrue(out.contains("com.sun.jna.Structure$FFIType "), "JNA was started: " + out);
+    assertTrue(out.contains("jna-in-a-named-module " + !jvmArgs.isEmpty()), out);
     assertFalse(out.contains("$Proxy"), "an annotation proxy was generated: "
         + out.lines().filter(l -> l.contains("$Proxy")).toList());
   }
@@ -66,6 +84,8 @@ class JnaStartTest {
       int r = Posix.kill((int) ProcessHandle.current().pid(), 0);
       assertSame(0, r);
       System.out.println("first-call-done");
+      boolean named = com.sun.jna.Native.class.getModule().isNamed();
+      System.out.println("jna-in-a-named-module " + named);
     }
   }
 }
