@@ -52,6 +52,9 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
 
   static final List<String> REQUIRED = List.of("cpu", "memory");
 
+  /** The controllers a workload's parent hands down where the kernel has them. */
+  private static final List<String> WANTED = List.of("cpu", "memory", "io");
+
   private final CgroupFs fs;
   private final Path procSelf;
   private final Path sysBlock;
@@ -235,10 +238,13 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
 
   private void enableControllers(Layout l, String cgroupPath) throws IOException {
     Path dir = l.dirOf(cgroupPath);
-    Set<String> available = controllers(dir);
     Set<String> enabled = Set.of(fs.read(dir.resolve("cgroup.subtree_control")).trim().split("\\s+"));
+    if (enabled.containsAll(WANTED)) {
+      return; // the common case, on every launch: one read, not two
+    }
+    Set<String> available = controllers(dir);
     StringBuilder add = new StringBuilder();
-    for (String c : List.of("cpu", "memory", "io")) {
+    for (String c : WANTED) {
       if (available.contains(c) && !enabled.contains(c)) {
         add.append(add.length() == 0 ? "" : " ").append('+').append(c);
       }

@@ -84,6 +84,18 @@ class CgroupV2FixtureTest {
         .orElseThrow();
   }
 
+  /** Once the parent hands cpu, memory and io down, a launch reads its subtree_control only. */
+  @Test
+  void parentAlreadyHandingEverythingDown_isNotAskedWhatItHas() throws Exception {
+    CgroupV2Strategy strategy = host("cpuset cpu io memory pids", "/");
+    strategy.prepare(request(ALL)).release();
+    assertEquals("cpu io memory", fs.read(root.resolve("cgroup.subtree_control")));
+    Files.delete(root.resolve("cgroup.controllers")); // a read of it would now fail the start
+    Governance g = strategy.prepare(request(ALL));
+    assertTrue(g.enforcement().stream().allMatch(Enforcement::enforced), g.enforcement()::toString);
+    g.release();
+  }
+
   @Test
   void rootCgroup_enablesTheControllersInTheRoot_andWritesEveryLimitWithReadBack()
       throws Exception {
