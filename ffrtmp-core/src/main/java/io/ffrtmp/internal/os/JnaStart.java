@@ -53,7 +53,7 @@ public final class JnaStart {
     try {
       ClassLoader loader = JnaStart.class.getClassLoader();
       Class<?> structure = Class.forName("com.sun.jna.Structure", false, loader);
-      // not initialised here: its static initialiser is what would read the annotation
+      // FFIType is not initialised here: its static initialiser is what reads the annotation
       Class<?> ffiType = Class.forName("com.sun.jna.Structure$FFIType", false, loader);
       Field cache = structure.getDeclaredField("fieldOrder");
       cache.setAccessible(true);

@@ -17,7 +17,7 @@ public final class LaunchSteps {
 
   /** The steps, in launch order; a mark ends the step of its index. */
   public enum Step {
-    BEGIN("start() up to the backend (selection done)"),
+    BEGIN("start() reached the lifecycle (the backend chosen); not printed"),
     PREPARE("prepare: cgroup created, limits written and read back"),
     RECORD("start record written"),
     SPAWN("shim spawned (posix_spawn returned: the shim has exec'd)"),
