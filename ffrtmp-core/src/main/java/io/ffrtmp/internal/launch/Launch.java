@@ -3,6 +3,8 @@ package io.ffrtmp.internal.launch;
 import io.ffrtmp.internal.os.ExitWatcher;
 import io.ffrtmp.internal.os.LaunchSteps;
 import io.ffrtmp.internal.os.Posix;
+import io.ffrtmp.internal.os.ProcFs;
+import io.ffrtmp.internal.os.Signals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -165,11 +167,11 @@ public final class Launch {
     long pid = p.pid();
     long deadline = System.nanoTime() + 10_000_000_000L;
     // SIGURG's default action is to ignore it: sent before the shim blocked it, it would be lost
-    while (p.isAlive() && io.ffrtmp.internal.os.ProcFs.stat(pid)
+    while (p.isAlive() && ProcFs.stat(pid)
         .map(s -> s.session() != pid).orElse(false) && System.nanoTime() < deadline) {
       java.util.concurrent.locks.LockSupport.parkNanos(50_000L);
     }
-    io.ffrtmp.internal.os.Posix.kill((int) pid, io.ffrtmp.internal.os.Signals.SIGURG);
+    Posix.kill((int) pid, Signals.SIGURG);
     return new Started(p, started.errFile(), childOf(started, keeper.exitFile()), -1);
   }
 
