@@ -11,8 +11,11 @@ import org.jspecify.annotations.Nullable;
  * @param cpuThrottledSec time the workload was held back by its CPU quota, seconds
  * @param memoryPeakBytes the highest memory use seen, bytes
  * @param oomKills processes of the workload killed by the OOM killer
- * @param ioReadBytes bytes read from block devices
- * @param ioWriteBytes bytes written to block devices
+ * @param ioReadBytes bytes read from block devices (cgroup v1, run mode: the {@code read_bytes}
+ *     of the workload's process tree, from its keeper's task IO accounting)
+ * @param ioWriteBytes bytes written to block devices (cgroup v1, run mode: the {@code
+ *     write_bytes} of the workload's process tree less {@code cancelled_write_bytes}: buffered
+ *     writes count when their pages are dirtied)
  */
 public record Usage(
     @Nullable Double cpuUserSec,

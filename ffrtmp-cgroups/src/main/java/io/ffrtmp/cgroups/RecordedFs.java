@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cgroupfs whose reads of the final counters come from the keeper's exit record (the cgroup
@@ -29,6 +30,17 @@ public final class RecordedFs implements CgroupFs {
   public String read(Path file) throws IOException {
     String r = recorded.get(file.toString());
     return r != null ? r : kernel.read(file);
+  }
+
+  /**
+   * A file's recorded content only, never the kernel's: for files whose path means something
+   * else to the reader ({@code /proc/self/io} was the keeper's own).
+   *
+   * @param file the file as the keeper named it
+   * @return its content when the workload ended, or null when it was not recorded
+   */
+  public @Nullable String recorded(Path file) {
+    return recorded.get(file.toString());
   }
 
   @Override

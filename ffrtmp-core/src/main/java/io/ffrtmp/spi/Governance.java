@@ -105,7 +105,10 @@ public interface Governance {
   /**
    * The kernel counter files {@link #usage()} reads: the launch keeper copies them into the exit
    * record the moment the workload ends (it still holds the cgroup then), so that the final
-   * usage and OOM verdict survive the JVM and a cgroup (or scope) collected afterwards.
+   * usage and OOM verdict survive the JVM and a cgroup (or scope) collected afterwards. A path
+   * under {@code /proc/self} is read by the keeper as its own, after it reaped the workload (its
+   * task IO accounting then includes the workload's): only {@link #usage(java.util.Map)} can
+   * know it, from the copy.
    *
    * @return absolute paths; none without cgroups
    */

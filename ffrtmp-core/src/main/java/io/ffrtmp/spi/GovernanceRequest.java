@@ -51,4 +51,16 @@ public record GovernanceRequest(
       @Nullable String cgroupParent) {
     this(jobId, constraints, strict, cgroupParent, List.of());
   }
+
+  /**
+   * Whether the workload is launched (run mode) rather than adopted: its parent is then the
+   * launch keeper, which reaps it (and, as child subreaper, its orphaned descendants) and copies
+   * {@link Governance#finalCounters()} when it ends — files of the keeper's own, such as {@code
+   * /proc/self/io}, included.
+   *
+   * @return whether a command is launched
+   */
+  public boolean launched() {
+    return !command.isEmpty();
+  }
 }

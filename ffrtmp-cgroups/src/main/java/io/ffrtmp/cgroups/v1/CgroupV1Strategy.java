@@ -1,5 +1,6 @@
 package io.ffrtmp.cgroups.v1;
 
+import io.ffrtmp.Constraint;
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.MountInfo;
 import io.ffrtmp.cgroups.RecordedFs;
@@ -22,6 +23,10 @@ import org.jspecify.annotations.Nullable;
  * The {@code cgroup-v1} backend: one cgroup per workload in each v1 hierarchy it needs ({@code
  * cpu}, {@code cpuacct}, {@code memory}, {@code blkio}, {@code freezer}; co-mounted hierarchies
  * such as {@code cpu,cpuacct} count once), found from {@code /proc/self/mountinfo}.
+ *
+ * <p>A launched workload (run mode) is placed in {@code blkio} only when it asks for an IO
+ * weight: its IO usage comes from its keeper ({@link V1Governance#KEEPER_IO}). An adopted one
+ * (attach mode) is placed in every hierarchy found.
  *
  * <p>Parent rule: the configured parent if any, else the JVM's own cgroup in each hierarchy
  * (from {@code /proc/self/cgroup}), so a workload stays inside the limits and accounting of
@@ -176,11 +181,20 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
     if (cpu == null || !parents.containsKey("memory")) {
       throw new IOException("cgroup v1 cpu or memory hierarchy not mounted");
     }
-    // co-mounted controllers share one directory: create it once
-    List<Path> distinct = parents.values().stream().map(Parent::dir).distinct().toList();
-    for (Path p : distinct) {
+    // what an earlier JVM left behind is collected in every hierarchy, used now or not
+    for (Path p : parents.values().stream().map(Parent::dir).distinct().toList()) {
       sweeper.sweepOnce(fs, p);
     }
+    if (parents.containsKey("blkio") && request.launched()
+        && !request.constraints().isRequested(Constraint.IO_WEIGHT)) {
+      // the keeper's own IO accounting gives a launched workload's IO (V1Governance.KEEPER_IO):
+      // blkio only carries a weight, and one hierarchy less is one mkdir, join and rmdir less
+      Map<String, Parent> without = new LinkedHashMap<>(parents);
+      without.remove("blkio");
+      parents = without;
+    }
+    // co-mounted controllers share one directory: create it once
+    List<Path> distinct = parents.values().stream().map(Parent::dir).distinct().toList();
     String leaf = UniqueLeaf.create(fs, distinct, request.jobId());
     Map<String, Path> dirs = new LinkedHashMap<>();
     parents.forEach((c, p) -> dirs.put(c, p.dir().resolve(leaf)));

@@ -124,6 +124,45 @@ class CgroupV1FixtureTest {
     }
   }
 
+  /**
+   * A launched workload is placed in blkio only with an IO weight; its IO comes from the keeper's
+   * copy of its own {@code /proc/self/io} (written bytes less those cancelled), never from the
+   * reader's own {@code /proc/self/io}; an adopted one reads blkio as before.
+   */
+  @Test
+  void launched_blkioOnlyForAnIoWeight_ioFromTheKeepersAccounting() throws Exception {
+    CgroupV1Strategy s = host(true, true);
+    Constraints memory = Constraints.builder().memoryLimitMb(64).build();
+    Governance g = s.prepare(new GovernanceRequest("run", memory, false, null, List.of("x")));
+    String leaf = "ffrtmp-wrapper-run";
+    assertEquals(List.of("cpu,cpuacct", "memory", "freezer").stream()
+        .map(h -> cg.resolve(h).resolve(leaf).resolve("tasks")).toList(), g.joinFiles());
+    assertFalse(Files.exists(cg.resolve("blkio").resolve(leaf)));
+    assertTrue(g.finalCounters().contains(Path.of("/proc/self/io")), g.finalCounters().toString());
+    assertFalse(g.finalCounters().stream().anyMatch(p -> p.toString().contains("blkio")));
+    Usage u = g.usage(Map.of("/proc/self/io", "rchar: 9\nwchar: 9\nsyscr: 1\nsyscw: 1\n"
+        + "read_bytes: 4096\nwrite_bytes: 12288\ncancelled_write_bytes: 4096\n"));
+    assertEquals(4096L, u.ioReadBytes());
+    assertEquals(8192L, u.ioWriteBytes());
+    // not recorded (a keeper that could not copy it): unknown, not the reader's own accounting
+    Usage none = g.usage(Map.of(cg.resolve("memory").resolve(leaf)
+        .resolve("memory.max_usage_in_bytes").toString(), "8192"));
+    assertEquals(8192L, none.memoryPeakBytes());
+    assertEquals(null, none.ioReadBytes());
+    assertEquals(null, none.ioWriteBytes());
+    assertEquals(List.of(), g.release());
+
+    Governance weighted = s.prepare(new GovernanceRequest("io", Constraints.builder()
+        .ioWeight(30).build(), false, null, List.of("x")));
+    assertTrue(Files.exists(cg.resolve("blkio").resolve("ffrtmp-wrapper-io")));
+    assertEquals(List.of(), weighted.release());
+
+    Governance adopted = s.prepare(new GovernanceRequest("attach", memory, false, null));
+    assertTrue(Files.exists(cg.resolve("blkio").resolve("ffrtmp-wrapper-attach")));
+    assertEquals(0L, adopted.usage().ioWriteBytes(), "blkio's Total 0");
+    assertEquals(List.of(), adopted.release());
+  }
+
   @Test
   void cpuWeightRangeEnds_mapInsideTheKernelsSharesRange() throws Exception {
     Governance g = host(false, false).prepare(new GovernanceRequest("w", Constraints.builder()

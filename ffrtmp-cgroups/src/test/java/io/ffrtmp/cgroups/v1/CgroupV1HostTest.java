@@ -117,17 +117,57 @@ class CgroupV1HostTest {
     WorkloadReport r = w.awaitReport();
     assertEquals(0, r.exitCode(), out);
     String leaf = "ffrtmp-wrapper-" + job("");
-    for (String ctrl : List.of("cpu", "cpuacct", "memory", "blkio", "freezer")) {
+    for (String ctrl : List.of("cpu", "cpuacct", "memory", "freezer")) {
       if (parents.containsKey(ctrl)) {
         assertTrue(out.lines().anyMatch(l -> l.matches("\\d+:" + ctrl + ":.*/" + leaf)),
             ctrl + " membership at the first instruction: " + out);
       }
     }
+    // no IO weight asked for: not placed in blkio (its IO usage is the keeper's accounting)
+    assertFalse(out.lines().anyMatch(l -> l.matches("\\d+:blkio:.*/" + leaf)), out);
     assertTrue(out.contains("\n50000\n2048\n67108864"), out);
     assertEquals(EnforcementStatus.APPLIED, find(r, "cpu_quota").status());
     assertEquals("50000", find(r, "cpu_quota").detail());
     assertEquals("2048", find(r, "cpu_weight").detail());
     assertEquals("67108864", find(r, "memory_limit_mb").detail());
+  }
+
+  /**
+   * A launched workload's IO is the keeper's task IO accounting of what it reaped (v1's blkio
+   * counted nothing on this project's host): a write of 8 MiB with fsync and a read of it after
+   * its pages were dropped from the page cache (that file's only) are reported; the workload is
+   * in blkio only when it asks for an IO weight.
+   */
+  @Test
+  void ioUsage_comesFromTheKeepersAccounting_andBlkioIsJoinedOnlyForAnIoWeight(
+      @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    String type = Files.getFileStore(tmp).type();
+    Host.require(!type.equals("tmpfs") && !type.equals("ramfs"),
+        "the temporary directory is on " + type + ", which does no block IO");
+    Path file = tmp.resolve("io-test");
+    String leaf = "ffrtmp-wrapper-" + job("");
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "cat /proc/self/cgroup; dd if=/dev/zero of=" + file + " bs=1M count=8 conv=fsync"
+                + " 2>/dev/null && dd if=" + file + " iflag=nocache count=0 2>/dev/null"
+                + " && cat " + file + " > /dev/null"))
+        .withJobId(job("")).withMemoryLimitMb(256).start();
+    String out = new String(w.process().orElseThrow().getInputStream().readAllBytes());
+    WorkloadReport r = w.awaitReport();
+    assertEquals(0, r.exitCode(), out);
+    assertFalse(out.lines().anyMatch(l -> l.matches("\\d+:blkio:.*/" + leaf)), out);
+    assertTrue(r.usage().ioWriteBytes() != null && r.usage().ioWriteBytes() >= 8L << 20,
+        r.toJson());
+    assertTrue(r.usage().ioReadBytes() != null && r.usage().ioReadBytes() >= 8L << 20,
+        r.toJson());
+
+    if (parents.containsKey("blkio")) {
+      WorkloadReport weighted = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+              "cat /proc/self/cgroup").redirectOutput(tmp.resolve("cg").toFile()))
+          .withJobId(job("")).withIoWeight(50).start().awaitReport();
+      String cg = Files.readString(tmp.resolve("cg"));
+      assertTrue(cg.lines().anyMatch(l -> l.matches("\\d+:blkio:.*/" + leaf)), cg);
+      assertNotNull(weighted.usage().ioWriteBytes(), weighted.toJson());
+    }
   }
 
   @Test
@@ -202,8 +242,10 @@ class CgroupV1HostTest {
     String cg = Files.readString(Path.of("/proc/" + child + "/cgroup"));
     String leaf = "ffrtmp-wrapper-" + job("");
     for (String ctrl : parents.keySet()) {
-      assertTrue(cg.lines().anyMatch(l -> l.contains(":" + ctrl) && l.endsWith("/" + leaf)),
-          ctrl + ": " + cg);
+      if (!ctrl.equals("blkio")) { // placed there only with an IO weight
+        assertTrue(cg.lines().anyMatch(l -> l.contains(":" + ctrl) && l.endsWith("/" + leaf)),
+            ctrl + ": " + cg);
+      }
     }
     // the shell first: killed after its child, its `wait` could return and the shell exit 0
     Host.killQuietly(w.pid());
