@@ -234,16 +234,20 @@ final class V1Governance extends CgroupGovernance {
     } else if (io != null) {
       long r = 0;
       long w = 0;
+      boolean counted = false;
       for (String line : io.split("\n")) {
         String[] f = line.trim().split("\\s+");
         if (f.length == 3 && f[1].equals("Read")) {
           r += Long.parseLong(f[2]);
+          counted = true;
         } else if (f.length == 3 && f[1].equals("Write")) {
           w += Long.parseLong(f[2]);
+          counted = true;
         }
       }
-      read = r;
-      written = w;
+      // only "Total 0": either no IO, or a kernel that counts none here (KEEPER_IO): unknown
+      read = counted ? r : null;
+      written = counted ? w : null;
     }
     return new Usage(user, sys, throttled, peak, oomKills, read, written);
   }
