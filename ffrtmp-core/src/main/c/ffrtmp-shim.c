@@ -24,7 +24,9 @@
  * parent of the workload instead of turning into it: child subreaper, it forks, the child
  * starts its own process group and execs the command; the keeper forwards every signal it
  * receives to the workload's process group, reaps, and when the workload ends reads the final
- * kernel counters (<counter-file>s: it still holds the cgroup) and writes <exitfile>
+ * kernel counters (<counter-file>s: it still holds the cgroup; /proc/self/... files are its own,
+ * and the pseudo-file /proc/self/rusage:children is its getrusage of the children it reaped)
+ * and writes <exitfile>
  * atomically (write to <exitfile>.tmp, rename): the exit status survives the JVM. Then it ends
  * with the same status (the same exit code, or the same signal), so the JVM's Process sees
  * what the workload did.
@@ -73,7 +75,7 @@ enum { NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_rt_sigaction = 1
        NR_execve = 59, NR_wait4 = 61, NR_kill = 62, NR_setpgid = 109, NR_getppid = 110, NR_setsid = 112,
        NR_rt_sigtimedwait = 128, NR_setpriority = 141, NR_prctl = 157,
        NR_clock_gettime = 228, NR_exit_group = 231, NR_renameat = 264, NR_prlimit64 = 302,
-       NR_chdir = 80, NR_getdents64 = 217 };
+       NR_chdir = 80, NR_getdents64 = 217, NR_getrusage = 98 };
 static long sys6(long n, long a, long b, long c, long d) {
   long r;
   register long r10 __asm__("r10") = d;
@@ -90,7 +92,7 @@ enum { NR_read = 63, NR_write = 64, NR_openat = 56, NR_close = 57, NR_rt_sigacti
        NR_getppid = 173,
        NR_setsid = 157, NR_rt_sigtimedwait = 137, NR_setpriority = 140, NR_prctl = 167,
        NR_clock_gettime = 113, NR_exit_group = 94, NR_renameat = 38, NR_prlimit64 = 261,
-       NR_chdir = 49, NR_getdents64 = 61 };
+       NR_chdir = 49, NR_getdents64 = 61, NR_getrusage = 165 };
 static long sys6(long n, long a, long b, long c, long d) {
   register long x8 __asm__("x8") = n;
   register long x0 __asm__("x0") = a;
@@ -200,6 +202,13 @@ static long sys_chdir(const char *dir) { return sys6(NR_chdir, (long)dir, 0, 0, 
 /* close_range (436 on every architecture, Linux 5.9+) */
 static long sys_close_from(int fd) { return sys6(436, fd, ~0L & 0xffffffffL, 0, 0); }
 static long sys_getdents64(int fd, void *buf, size_t n) { return sys6(NR_getdents64, fd, (long)buf, (long)n, 0); }
+/* getrusage(RUSAGE_CHILDREN): user and system time of the reaped children, in microseconds */
+static void sys_children_cpu(long *user_us, long *sys_us) {
+  long ru[18] = {0}; /* struct rusage: two struct timeval, then 14 longs */
+  long r = sys6(NR_getrusage, -1 /* RUSAGE_CHILDREN */, (long)ru, 0, 0);
+  *user_us = FAILED(r) ? -1 : ru[0] * 1000000L + ru[1];
+  *sys_us = FAILED(r) ? -1 : ru[2] * 1000000L + ru[3];
+}
 
 /* gcc may emit calls to these even when freestanding */
 void *memset(void *d, int c, size_t n) { unsigned char *p = d; while (n--) *p++ = (unsigned char)c; return d; }
@@ -246,6 +255,12 @@ static long sys_rename(const char *from, const char *to) { return rename(from, t
 static long sys_chdir(const char *dir) { return chdir(dir) < 0 ? -errno : 0; }
 static long sys_close_from(int fd) { long r = syscall(436, fd, ~0U, 0); return r < 0 ? -errno : r; }
 static long sys_getdents64(int fd, void *buf, size_t n) { long r = syscall(SYS_getdents64, fd, buf, n); return r < 0 ? -errno : r; }
+static void sys_children_cpu(long *user_us, long *sys_us) {
+  struct rusage ru;
+  int r = getrusage(RUSAGE_CHILDREN, &ru);
+  *user_us = r < 0 ? -1 : ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec;
+  *sys_us = r < 0 ? -1 : ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec;
+}
 #define FAILED(r) ((r) < 0)
 #define ERRNO(r) ((int)-(r))
 #endif
@@ -447,19 +462,38 @@ static const char *resolve_counter(const char *path) {
   return out;
 }
 
+/*
+ * The pseudo-counter "/proc/self/rusage:children" is not a file: the keeper's
+ * getrusage(RUSAGE_CHILDREN) once it has reaped the workload, as "user_usec <n>\nsystem_usec
+ * <n>\n" (the CPU time of the workload and of every descendant it reaped).
+ */
+#define CHILDREN_CPU "/proc/self/rusage:children"
+
 /* appends "file <len> <path>\n<content>\n" for a counter file (nothing if it cannot be read) */
 static char *put_counter(char *p, char *end, const char *given) {
   static char buf[16384];
   const char *path = resolve_counter(given);
-  int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
-  if (FAILED(fd)) return p;
   size_t len = 0;
-  while (len < sizeof buf) {
-    ssize_t r = sys_read(fd, buf + len, sizeof buf - len);
-    if (FAILED(r) || r == 0) break;
-    len += (size_t)r;
+  if (seq(path, CHILDREN_CPU)) {
+    long user_us, sys_us;
+    sys_children_cpu(&user_us, &sys_us);
+    if (user_us < 0) return p;
+    char *q = put(buf, buf + sizeof buf, "user_usec ");
+    q = putnum(q, buf + sizeof buf, user_us);
+    q = put(q, buf + sizeof buf, "\nsystem_usec ");
+    q = putnum(q, buf + sizeof buf, sys_us);
+    q = put(q, buf + sizeof buf, "\n");
+    len = (size_t)(q - buf);
+  } else {
+    int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
+    if (FAILED(fd)) return p;
+    while (len < sizeof buf) {
+      ssize_t r = sys_read(fd, buf + len, sizeof buf - len);
+      if (FAILED(r) || r == 0) break;
+      len += (size_t)r;
+    }
+    sys_close(fd);
   }
-  sys_close(fd);
   if ((size_t)(end - p) < len + slen(path) + 40) return p;
   p = put(p, end, "file "); p = putnum(p, end, (long)len); p = put(p, end, " ");
   p = put(p, end, path); p = put(p, end, "\n");

@@ -21,10 +21,23 @@ public final class MemberSignals {
    * @return how many processes were signalled
    */
   public static int signalMembers(CgroupFs fs, Path procs, int signal) {
+    return signalMembers(fs, procs, signal, 0);
+  }
+
+  /**
+   * Sends a signal to every process listed in a {@code cgroup.procs} file but one.
+   *
+   * @param fs the cgroupfs
+   * @param procs the cgroup.procs file
+   * @param signal the signal
+   * @param spared a pid not to signal (the launch keeper), or 0
+   * @return how many processes were signalled
+   */
+  public static int signalMembers(CgroupFs fs, Path procs, int signal, long spared) {
     int n = 0;
     try {
       for (long pid : ControlFiles.pids(fs, procs)) {
-        if (Processes.signal(pid, signal)) {
+        if (pid != spared && Processes.signal(pid, signal)) {
           n++;
         }
       }
@@ -45,6 +58,21 @@ public final class MemberSignals {
    * @param signal the signal
    */
   public static void signalFrozen(CgroupFs fs, Freezer freezer, Path procs, int signal) {
+    signalFrozen(fs, freezer, procs, signal, 0);
+  }
+
+  /**
+   * {@link #signalFrozen(CgroupFs, Freezer, Path, int)} sparing one process (the launch keeper,
+   * which is thawed with the others and then reaps and records the end).
+   *
+   * @param fs the cgroupfs
+   * @param freezer how this cgroup version freezes
+   * @param procs the cgroup.procs file
+   * @param signal the signal
+   * @param spared a pid not to signal, or 0
+   */
+  public static void signalFrozen(CgroupFs fs, Freezer freezer, Path procs, int signal,
+      long spared) {
     try {
       fs.write(freezer.file(), freezer.frozen());
       for (int i = 0; i < 100 && !freezer.probe().frozen(); i++) {
@@ -56,7 +84,7 @@ public final class MemberSignals {
       Thread.currentThread().interrupt();
     }
     try {
-      signalMembers(fs, procs, signal);
+      signalMembers(fs, procs, signal, spared);
     } finally {
       try {
         fs.write(freezer.file(), freezer.thawed());

@@ -163,6 +163,9 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
         throw new IOException("backend " + r.strategy() + " is not installed");
       }
       g = backend.restore(r.governance(), Map.of());
+      if (alive(r.keeperPid(), r.keeperStartTime())) {
+        g.launched(r.keeperPid()); // a terminate() leaves it to record the end
+      }
     } catch (IOException | RuntimeException e) {
       warnings.add("recovered without its governance (" + e.getMessage() + "): usage unknown");
       g = new NiceFallbackStrategy().restore(Map.of(), Map.of());

@@ -130,6 +130,7 @@ final class RunningWorkload extends WorkloadLifecycle {
         throw e;
       }
     }
+    g.launched(started.process().pid());
     // one record, written before the launch: a later JVM finds the keeper (and through it the
     // workload) by the exit record's path on the keeper's command line, unique to this launch
     return new RunningWorkload(spec, prepared, started, exitFile, recorded ? stateDir : null,

@@ -79,6 +79,18 @@ public interface Governance {
   }
 
   /**
+   * The launch keeper of a run-mode workload runs (after it joined {@link #joinFiles()}; for a
+   * recovered workload, once found again): the workload's parent, which reaps it and records its
+   * end and final counters. Where the keeper is itself a member of the workload's cgroup (cgroup
+   * v1, where it joins before it forks the workload), {@link #signalAll(int)} must not signal it
+   * — it forwards what it gets to the workload, and a keeper killed with the workload would
+   * leave no exit record.
+   *
+   * @param keeperPid the keeper's pid (the JVM's child, or a recovered one's)
+   */
+  default void launched(long keeperPid) {}
+
+  /**
    * Places the launch keeper of a run-mode workload (only when {@link
    * #placesLaunchedProcess()}): the workload has not started yet, and starts once this returned
    * and the core has checked strict mode. Afterwards {@link #enforcement()}, {@link

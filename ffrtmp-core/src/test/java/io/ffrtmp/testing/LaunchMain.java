@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * A tiny program that governs one command through the library, for tests that need a separate
  * JVM: {@code LaunchMain <nice> <oomScore> <command...>}; {@code -Dffrtmp.test.memoryMb=N} adds a
- * memory limit, {@code -Dffrtmp.test.jobId=ID} sets the job id (default {@code child-jvm}). Prints {@code PID <pid>}, then each
+ * memory limit, {@code -Dffrtmp.test.cpuQuota=P} a CPU quota, {@code -Dffrtmp.test.jobId=ID} sets
+ * the job id (default {@code child-jvm}). Prints {@code PID <pid>}, then each
  * start-time warning as {@code WARNING <text>}, then {@code REPORT <json>} when the workload
  * ends.
  */
@@ -24,15 +25,19 @@ public final class LaunchMain {
    */
   public static void main(String[] args) throws Exception {
     List<String> command = Arrays.asList(args).subList(2, args.length);
-    GovernedWorkload w =
+    var builder =
         Workload.run(command)
             .withJobId(System.getProperty("ffrtmp.test.jobId", "child-jvm"))
             .withNice(Integer.parseInt(args[0]))
             .withOomScore(Integer.parseInt(args[1]))
             .withMemoryLimitMb(Long.getLong("ffrtmp.test.memoryMb", 0L))
             .withTimeout(java.time.Duration.ofMillis(
-                Long.getLong("ffrtmp.test.timeoutMs", Long.MAX_VALUE / 1_000_000)))
-            .start();
+                Long.getLong("ffrtmp.test.timeoutMs", Long.MAX_VALUE / 1_000_000)));
+    Integer quota = Integer.getInteger("ffrtmp.test.cpuQuota");
+    if (quota != null) {
+      builder.withCpuQuota(quota);
+    }
+    GovernedWorkload w = builder.start();
     System.out.println("PID " + w.pid());
     for (String warning : w.warnings()) {
       System.out.println("WARNING " + warning);

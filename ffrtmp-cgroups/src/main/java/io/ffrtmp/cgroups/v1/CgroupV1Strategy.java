@@ -24,9 +24,10 @@ import org.jspecify.annotations.Nullable;
  * cpu}, {@code cpuacct}, {@code memory}, {@code blkio}, {@code freezer}; co-mounted hierarchies
  * such as {@code cpu,cpuacct} count once), found from {@code /proc/self/mountinfo}.
  *
- * <p>A launched workload (run mode) is placed in {@code blkio} only when it asks for an IO
- * weight: its IO usage comes from its keeper ({@link V1Governance#KEEPER_IO}). An adopted one
- * (attach mode) is placed in every hierarchy found.
+ * <p>A launched workload (run mode) is not placed in {@code cpuacct} (unless co-mounted with
+ * {@code cpu}) and in {@code blkio} only when it asks for an IO weight: its CPU time and IO come
+ * from its keeper ({@link V1Governance#KEEPER_CPU}, {@link V1Governance#KEEPER_IO}). An adopted
+ * one (attach mode) is placed in every hierarchy found.
  *
  * <p>Parent rule: the configured parent if any, else the JVM's own cgroup in each hierarchy
  * (from {@code /proc/self/cgroup}), so a workload stays inside the limits and accounting of
@@ -185,13 +186,19 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
     for (Path p : parents.values().stream().map(Parent::dir).distinct().toList()) {
       sweeper.sweepOnce(fs, p);
     }
-    if (parents.containsKey("blkio") && request.launched()
-        && !request.constraints().isRequested(Constraint.IO_WEIGHT)) {
-      // the keeper's own IO accounting gives a launched workload's IO (V1Governance.KEEPER_IO):
-      // blkio only carries a weight, and one hierarchy less is one mkdir, join and rmdir less
-      Map<String, Parent> without = new LinkedHashMap<>(parents);
-      without.remove("blkio");
-      parents = without;
+    if (request.launched()) {
+      // the keeper's own accounting gives a launched workload's CPU time and IO
+      // (V1Governance.KEEPER_CPU, KEEPER_IO): cpuacct is not needed, blkio only carries a
+      // weight, and each hierarchy less is one mkdir, join and rmdir less
+      Map<String, Parent> used = new LinkedHashMap<>(parents);
+      Parent acct = used.get("cpuacct");
+      if (acct != null && !acct.dir().equals(cpu.dir())) { // co-mounted: it costs nothing
+        used.remove("cpuacct");
+      }
+      if (!request.constraints().isRequested(Constraint.IO_WEIGHT)) {
+        used.remove("blkio");
+      }
+      parents = used;
     }
     // co-mounted controllers share one directory: create it once
     List<Path> distinct = parents.values().stream().map(Parent::dir).distinct().toList();

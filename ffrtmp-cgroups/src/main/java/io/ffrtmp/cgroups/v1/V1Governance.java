@@ -162,17 +162,23 @@ final class V1Governance extends CgroupGovernance {
   static final Path KEEPER_IO = Path.of("/proc/self/io");
 
   /**
-   * The counter files the keeper copies: {@code cpuacct}'s, {@code cpu.stat}, {@code memory}'s
-   * and its own {@link #KEEPER_IO}.
+   * Not a file: the keeper records under this name its {@code getrusage(RUSAGE_CHILDREN)} once
+   * it has reaped the workload ({@code user_usec}, {@code system_usec}): the CPU time of the
+   * workload and of every descendant it reaped, in microseconds — what {@code cpuacct} would
+   * count, but without a {@code cpuacct} cgroup (a hierarchy of its own where it is not
+   * co-mounted with {@code cpu}). Processes still running when the workload's main process ends
+   * are not in it.
+   */
+  static final Path KEEPER_CPU = Path.of("/proc/self/rusage:children");
+
+  /**
+   * The counter files the keeper copies: {@code cpu.stat}, {@code memory}'s, and its own {@link
+   * #KEEPER_CPU} and {@link #KEEPER_IO}.
    */
   @Override
   public List<Path> finalCounters() {
     List<Path> out = new ArrayList<>();
-    Path acct = dirs.get("cpuacct");
-    if (acct != null) {
-      out.add(acct.resolve("cpuacct.usage_user"));
-      out.add(acct.resolve("cpuacct.usage_sys"));
-    }
+    out.add(KEEPER_CPU);
     out.add(dirs.get("cpu").resolve("cpu.stat"));
     out.add(dirs.get("memory").resolve("memory.max_usage_in_bytes"));
     out.add(dirs.get("memory").resolve("memory.oom_control"));
@@ -189,6 +195,19 @@ final class V1Governance extends CgroupGovernance {
     return out;
   }
 
+  /** The launch keeper (run mode), a member of the cgroup since it joined before its fork. */
+  private volatile long keeper;
+
+  @Override
+  public void launched(long keeperPid) {
+    keeper = keeperPid;
+  }
+
+  /**
+   * Every member but the launch keeper, which forwards signals to the workload and, once it
+   * reaped it, records the end and final counters (a keeper killed with the workload would leave
+   * no exit record, and its CPU time and IO would be unknown).
+   */
   @Override
   public void signalAll(int signal) {
     Path freezer = dirs.get("freezer");
@@ -196,9 +215,9 @@ final class V1Governance extends CgroupGovernance {
     if (signal == Processes.SIGKILL && freezer != null) {
       Path state = freezer.resolve("freezer.state");
       MemberSignals.signalFrozen(fs, new MemberSignals.Freezer(state, "FROZEN", "THAWED",
-          () -> fs.read(state).trim().equals("FROZEN")), procs, signal);
+          () -> fs.read(state).trim().equals("FROZEN")), procs, signal, keeper);
     } else {
-      MemberSignals.signalMembers(fs, procs, signal);
+      MemberSignals.signalMembers(fs, procs, signal, keeper);
     }
   }
 
@@ -210,7 +229,11 @@ final class V1Governance extends CgroupGovernance {
     Path blkio = dirs.get("blkio");
     Double user = null;
     Double sys = null;
-    if (acct != null) {
+    String taskCpu = fs instanceof RecordedFs recorded ? recorded.recorded(KEEPER_CPU) : null;
+    if (taskCpu != null) {
+      user = ControlFiles.seconds(ControlFiles.keyed(taskCpu, "user_usec"), 1e6);
+      sys = ControlFiles.seconds(ControlFiles.keyed(taskCpu, "system_usec"), 1e6);
+    } else if (acct != null) {
       user = ControlFiles.seconds(ControlFiles.readLong(fs, acct.resolve("cpuacct.usage_user")),
           1e9);
       sys = ControlFiles.seconds(ControlFiles.readLong(fs, acct.resolve("cpuacct.usage_sys")),

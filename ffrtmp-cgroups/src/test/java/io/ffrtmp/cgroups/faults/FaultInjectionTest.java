@@ -76,8 +76,9 @@ class FaultInjectionTest {
   static List<Fault> runtimeFaults() {
     List<Fault> out = new ArrayList<>();
     for (Errno e : ERRNOS) {
-      for (String f : List.of("cpu.stat", "memory.oom_control", "memory.max_usage_in_bytes",
-          "cpuacct.usage_user")) {
+      // a run-mode workload's CPU time and IO are the keeper's own accounting, read through no
+      // cgroupfs (a copy it lacks is unknown: CgroupV1FixtureTest); these are the cgroup's
+      for (String f : List.of("cpu.stat", "memory.oom_control", "memory.max_usage_in_bytes")) {
         out.add(new Fault("read", f, e, 1));
       }
       out.add(new Fault("rmdir", "", e, 1));

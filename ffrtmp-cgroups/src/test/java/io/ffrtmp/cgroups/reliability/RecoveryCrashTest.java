@@ -1,6 +1,7 @@
 package io.ffrtmp.cgroups.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ffrtmp.ExitReason;
@@ -54,6 +55,44 @@ class RecoveryCrashTest {
     WorkloadReport r = found.get(0).awaitReport(Duration.ofSeconds(30));
     assertEquals(ExitReason.OOM, r.exitReason(), r.toJson());
     assertTrue(r.usage().oomKills() >= 1, r.toJson());
+  }
+
+  /**
+   * A workload recovered while running and then terminated by the recovering JVM keeps its
+   * keeper (cgroup v1: a member of the cgroup, spared by the kill): the report has the real exit
+   * status and the keeper's final counters, here the 2 MiB the workload wrote.
+   */
+  @Test
+  void c_recoveredWhileRunning_thenTerminated_theKeeperRecordsTheEnd() throws Exception {
+    Host.require(Host.isRoot(), "cgroups need root");
+    String id = "recovery-terminate-" + ProcessHandle.current().pid();
+    Path file = tmp.resolve("written");
+    // SIGTERM ignored: only the SIGKILL after the grace period ends it; busy under a 10 % quota,
+    // so the cgroup (the keeper with it, on v1) is held back most of the time: a keeper not
+    // spared would be frozen and killed before it could record the end
+    Process jvm = agent(id, List.of("-Dffrtmp.test.memoryMb=128", "-Dffrtmp.test.cpuQuota=10"),
+        "sh", "-c", "trap '' TERM; dd if=/dev/zero of=" + file + " bs=1M count=2 conv=fsync"
+            + " 2>/dev/null; while :; do :; done");
+    String line = io.ffrtmp.testing.ChildJvm.pidLine(jvm);
+    assertTrue(line != null && line.startsWith("PID "), line);
+    for (int i = 0; i < 500 && !(Files.exists(file) && Files.size(file) == 2L << 20); i++) {
+      Thread.sleep(10);
+    }
+    Thread.sleep(200); // the fsync
+    jvm.destroyForcibly().waitFor();
+    List<GovernedWorkload> found = Workload.recover(id);
+    assertEquals(1, found.size());
+    found.get(0).terminate(Duration.ofMillis(300));
+    WorkloadReport r = found.get(0).awaitReport(Duration.ofSeconds(30));
+    assertEquals(ExitReason.SIGNAL, r.exitReason(), r.toJson());
+    assertEquals(137, r.exitCode(), "the real status, from the keeper's record: " + r.toJson());
+    assertNotNull(r.usage().cpuUserSec(), r.toJson());
+    String fsType = Files.getFileStore(tmp).type();
+    if (r.strategy().equals("cgroup-v1") && !fsType.equals("tmpfs")) {
+      // the keeper's task IO accounting, which only its record holds
+      assertTrue(r.usage().ioWriteBytes() != null && r.usage().ioWriteBytes() >= 2L << 20,
+          r.toJson());
+    }
   }
 
   @Test

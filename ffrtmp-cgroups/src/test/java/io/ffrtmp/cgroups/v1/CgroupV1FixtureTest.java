@@ -38,10 +38,13 @@ class CgroupV1FixtureTest {
   private String scheduler = "noop deadline [cfq]";
 
   private CgroupV1Strategy host(boolean blkio, boolean blkioWeight) throws Exception {
-    cg = Files.createDirectories(tmp.resolve("cg"));
-    List<String> hierarchies = blkio
+    return host(blkio
         ? List.of("cpu,cpuacct", "memory", "blkio", "freezer")
-        : List.of("cpu,cpuacct", "memory", "freezer");
+        : List.of("cpu,cpuacct", "memory", "freezer"), blkioWeight);
+  }
+
+  private CgroupV1Strategy host(List<String> hierarchies, boolean blkioWeight) throws Exception {
+    cg = Files.createDirectories(tmp.resolve("cg"));
     fs = new FixtureCgroupFs(cg, false, dir -> files(dir, blkioWeight));
     StringBuilder mountinfo = new StringBuilder(
         "30 22 0:27 / " + cg + " rw,relatime - tmpfs tmpfs rw,mode=755\n");
@@ -69,13 +72,18 @@ class CgroupV1FixtureTest {
     String h = dir.toString();
     Map<String, String> f = new LinkedHashMap<>();
     f.put("cgroup.procs", "");
-    if (h.contains("/cpu,cpuacct")) {
-      f.put("cpu.cfs_period_us", "100000");
-      f.put("cpu.cfs_quota_us", "-1");
-      f.put("cpu.shares", "1024");
-      f.put("cpu.stat", "nr_periods 0\nnr_throttled 0\nthrottled_time 0");
-      f.put("cpuacct.usage_user", "0");
-      f.put("cpuacct.usage_sys", "0");
+    if (h.contains("/cpu,cpuacct") || h.contains("/cpu/") || h.endsWith("/cpu")
+        || h.contains("/cpuacct")) {
+      if (!h.contains("/cpuacct")) {
+        f.put("cpu.cfs_period_us", "100000");
+        f.put("cpu.cfs_quota_us", "-1");
+        f.put("cpu.shares", "1024");
+        f.put("cpu.stat", "nr_periods 0\nnr_throttled 0\nthrottled_time 0");
+      }
+      if (h.contains("cpuacct")) {
+        f.put("cpuacct.usage_user", "0");
+        f.put("cpuacct.usage_sys", "0");
+      }
     } else if (h.contains("/memory")) {
       f.put("memory.limit_in_bytes", "9223372036854771712");
       f.put("memory.max_usage_in_bytes", "0");
@@ -140,17 +148,23 @@ class CgroupV1FixtureTest {
         .map(h -> cg.resolve(h).resolve(leaf).resolve("tasks")).toList(), g.joinFiles());
     assertFalse(Files.exists(cg.resolve("blkio").resolve(leaf)));
     assertTrue(g.finalCounters().contains(Path.of("/proc/self/io")), g.finalCounters().toString());
-    assertFalse(g.finalCounters().stream().anyMatch(p -> p.toString().contains("blkio")));
+    assertTrue(g.finalCounters().contains(Path.of("/proc/self/rusage:children")));
+    assertFalse(g.finalCounters().stream().anyMatch(p -> p.toString().contains("blkio")
+        || p.toString().contains("cpuacct.")), g.finalCounters().toString());
     Usage u = g.usage(Map.of("/proc/self/io", "rchar: 9\nwchar: 9\nsyscr: 1\nsyscw: 1\n"
-        + "read_bytes: 4096\nwrite_bytes: 12288\ncancelled_write_bytes: 4096\n"));
+        + "read_bytes: 4096\nwrite_bytes: 12288\ncancelled_write_bytes: 4096\n",
+        "/proc/self/rusage:children", "user_usec 1500000\nsystem_usec 250\n"));
     assertEquals(4096L, u.ioReadBytes());
     assertEquals(8192L, u.ioWriteBytes());
+    assertEquals(1.5, u.cpuUserSec());
+    assertEquals(0.00025, u.cpuSystemSec());
     // not recorded (a keeper that could not copy it): unknown, not the reader's own accounting
     Usage none = g.usage(Map.of(cg.resolve("memory").resolve(leaf)
         .resolve("memory.max_usage_in_bytes").toString(), "8192"));
     assertEquals(8192L, none.memoryPeakBytes());
     assertEquals(null, none.ioReadBytes());
     assertEquals(null, none.ioWriteBytes());
+    assertEquals(0.0, none.cpuUserSec(), "co-mounted: cpuacct's own counter, read instead");
     assertEquals(List.of(), g.release());
 
     Governance weighted = s.prepare(new GovernanceRequest("io", Constraints.builder()
@@ -167,6 +181,30 @@ class CgroupV1FixtureTest {
         "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Async 12288\n8:0 Total 12288\nTotal 12288");
     assertEquals(4096L, adopted.usage().ioReadBytes());
     assertEquals(8192L, adopted.usage().ioWriteBytes());
+    assertEquals(List.of(), adopted.release());
+  }
+
+  /**
+   * Where cpu and cpuacct are separate hierarchies (this project's hosts), a launched workload
+   * makes no cpuacct cgroup (its CPU time is the keeper's); an adopted one is placed there.
+   */
+  @Test
+  void separateCpuacct_launchedWithoutIt_adoptedInIt() throws Exception {
+    CgroupV1Strategy s = host(List.of("cpu", "cpuacct", "memory", "blkio", "freezer"), false);
+    Constraints quota = Constraints.builder().cpuQuota(50).build();
+    Governance g = s.prepare(new GovernanceRequest("run", quota, false, null, List.of("x")));
+    assertEquals(List.of("cpu", "memory", "freezer").stream()
+        .map(h -> cg.resolve(h).resolve("ffrtmp-wrapper-run").resolve("tasks")).toList(),
+        g.joinFiles());
+    assertFalse(Files.exists(cg.resolve("cpuacct").resolve("ffrtmp-wrapper-run")));
+    Usage none = g.usage(Map.of());
+    assertEquals(null, none.cpuUserSec(), "no cpuacct cgroup and no keeper copy: unknown");
+    assertEquals(List.of(), g.release());
+    Governance adopted = s.prepare(new GovernanceRequest("attach", quota, false, null));
+    assertEquals(List.of("cpu", "cpuacct", "memory", "blkio", "freezer").stream()
+        .map(h -> cg.resolve(h).resolve("ffrtmp-wrapper-attach").resolve("tasks")).toList(),
+        adopted.joinFiles());
+    assertEquals(0.0, adopted.usage().cpuUserSec());
     assertEquals(List.of(), adopted.release());
   }
 

@@ -117,14 +117,15 @@ class CgroupV1HostTest {
     WorkloadReport r = w.awaitReport();
     assertEquals(0, r.exitCode(), out);
     String leaf = "ffrtmp-wrapper-" + job("");
-    for (String ctrl : List.of("cpu", "cpuacct", "memory", "freezer")) {
+    for (String ctrl : List.of("cpu", "memory", "freezer")) {
       if (parents.containsKey(ctrl)) {
-        assertTrue(out.lines().anyMatch(l -> l.matches("\\d+:" + ctrl + ":.*/" + leaf)),
-            ctrl + " membership at the first instruction: " + out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("\\d+:([a-z_]+,)*" + ctrl + "(,[a-z_]+)*:.*/"
+            + leaf)), ctrl + " membership at the first instruction: " + out);
       }
     }
-    // no IO weight asked for: not placed in blkio (its IO usage is the keeper's accounting)
-    assertFalse(out.lines().anyMatch(l -> l.matches("\\d+:blkio:.*/" + leaf)), out);
+    // its CPU time and IO are the keeper's accounting: not placed in a cpuacct hierarchy of
+    // its own, nor in blkio without an IO weight
+    assertFalse(out.lines().anyMatch(l -> l.matches("\\d+:(blkio|cpuacct):.*/" + leaf)), out);
     assertTrue(out.contains("\n50000\n2048\n67108864"), out);
     assertEquals(EnforcementStatus.APPLIED, find(r, "cpu_quota").status());
     assertEquals("50000", find(r, "cpu_quota").detail());
@@ -168,6 +169,29 @@ class CgroupV1HostTest {
       assertTrue(cg.lines().anyMatch(l -> l.matches("\\d+:blkio:.*/" + leaf)), cg);
       assertNotNull(weighted.usage().ioWriteBytes(), weighted.toJson());
     }
+  }
+
+  /**
+   * A workload killed by its timeout (SIGKILL to every member of the cgroup) leaves its keeper
+   * alive — a member too, since it joined before its fork — so the keeper records the end: the
+   * report has the CPU time and IO that only the keeper's accounting knows.
+   */
+  @Test
+  void killedByTimeout_theKeeperIsSpared_andRecordsTheCounters(
+      @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    String type = Files.getFileStore(tmp).type();
+    Host.require(!type.equals("tmpfs") && !type.equals("ramfs"),
+        "the temporary directory is on " + type + ", which does no block IO");
+    WorkloadReport r = Workload.run("/bin/sh", "-c", "trap '' TERM; dd if=/dev/zero of="
+            + tmp.resolve("f") + " bs=1M count=2 conv=fsync 2>/dev/null; while :; do :; done")
+        .withJobId(job("")).withCpuQuota(50)
+        .withTimeout(Duration.ofMillis(800), Duration.ofMillis(200))
+        .start().onExit().get(30, TimeUnit.SECONDS);
+    assertEquals(ExitReason.TIMEOUT, r.exitReason(), r.toJson());
+    assertEquals("SIGKILL", r.signal(), r.toJson());
+    assertTrue(r.usage().cpuUserSec() != null && r.usage().cpuUserSec() > 0.1, r.toJson());
+    assertTrue(r.usage().ioWriteBytes() != null && r.usage().ioWriteBytes() >= 2L << 20,
+        r.toJson());
   }
 
   @Test
@@ -242,7 +266,8 @@ class CgroupV1HostTest {
     String cg = Files.readString(Path.of("/proc/" + child + "/cgroup"));
     String leaf = "ffrtmp-wrapper-" + job("");
     for (String ctrl : parents.keySet()) {
-      if (!ctrl.equals("blkio")) { // placed there only with an IO weight
+      // blkio only with an IO weight, cpuacct only where co-mounted with cpu
+      if (!ctrl.equals("blkio") && !ctrl.equals("cpuacct")) {
         assertTrue(cg.lines().anyMatch(l -> l.contains(":" + ctrl) && l.endsWith("/" + leaf)),
             ctrl + ": " + cg);
       }
