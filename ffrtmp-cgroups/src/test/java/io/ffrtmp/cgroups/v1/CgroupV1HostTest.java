@@ -35,6 +35,7 @@ class CgroupV1HostTest {
   private Map<String, CgroupV1Strategy.Parent> parents = Map.of();
   private String prefix = "";
   private final List<Long> pids = new ArrayList<>();
+  private final List<Path> made = new ArrayList<>();
 
   @BeforeEach
   void requireV1(TestInfo info) throws Exception {
@@ -50,6 +51,13 @@ class CgroupV1HostTest {
     for (long pid : pids) {
       Host.killQuietly(pid);
       Host.awaitGone(pid, 5000);
+    }
+    for (Path d : made) {
+      try (Stream<Path> files = Files.walk(d)) {
+        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
     }
     // nothing of this test may be left behind; remove (and fail on) leftovers
     List<Path> left = leftovers();
@@ -78,6 +86,20 @@ class CgroupV1HostTest {
       }
     }
     return out;
+  }
+
+  /**
+   * A fresh directory under the build's {@code target/} (the checkout's disk, where the
+   * temporary directory may be a tmpfs), deleted after the test; skips, saying why, where even
+   * that file system does no block IO to count.
+   */
+  private Path blockIoDir() throws Exception {
+    Path d = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "block-io-");
+    made.add(d);
+    String type = Files.getFileStore(d).type();
+    Host.require(!type.equals("tmpfs") && !type.equals("ramfs"),
+        "the build directory is on " + type + ", which does no block IO");
+    return d;
   }
 
   private String job(String suffix) {
@@ -140,11 +162,9 @@ class CgroupV1HostTest {
    * in blkio only when it asks for an IO weight.
    */
   @Test
-  void ioUsage_comesFromTheKeepersAccounting_andBlkioIsJoinedOnlyForAnIoWeight(
-      @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-    String type = Files.getFileStore(tmp).type();
-    Host.require(!type.equals("tmpfs") && !type.equals("ramfs"),
-        "the temporary directory is on " + type + ", which does no block IO");
+  void ioUsage_comesFromTheKeepersAccounting_andBlkioIsJoinedOnlyForAnIoWeight()
+      throws Exception {
+    Path tmp = blockIoDir();
     Path file = tmp.resolve("io-test");
     String leaf = "ffrtmp-wrapper-" + job("");
     GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
@@ -177,11 +197,8 @@ class CgroupV1HostTest {
    * report has the CPU time and IO that only the keeper's accounting knows.
    */
   @Test
-  void killedByTimeout_theKeeperIsSpared_andRecordsTheCounters(
-      @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
-    String type = Files.getFileStore(tmp).type();
-    Host.require(!type.equals("tmpfs") && !type.equals("ramfs"),
-        "the temporary directory is on " + type + ", which does no block IO");
+  void killedByTimeout_theKeeperIsSpared_andRecordsTheCounters() throws Exception {
+    Path tmp = blockIoDir();
     WorkloadReport r = Workload.run("/bin/sh", "-c", "trap '' TERM; dd if=/dev/zero of="
             + tmp.resolve("f") + " bs=1M count=2 conv=fsync 2>/dev/null; while :; do :; done")
         .withJobId(job("")).withCpuQuota(50)
