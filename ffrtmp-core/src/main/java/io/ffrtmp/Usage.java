@@ -6,8 +6,9 @@ import org.jspecify.annotations.Nullable;
  * Resource usage of a workload as counted by the kernel. Each field is null where the host
  * cannot say (always so under the {@code nice-fallback} strategy).
  *
- * @param cpuUserSec CPU time in user mode, seconds
- * @param cpuSystemSec CPU time in kernel mode, seconds
+ * @param cpuUserSec CPU time in user mode, seconds (cgroup v1, run mode: of the workload's
+ *     process tree as its keeper reaped it, {@code getrusage(RUSAGE_CHILDREN)})
+ * @param cpuSystemSec CPU time in kernel mode, seconds (the same source)
  * @param cpuThrottledSec time the workload was held back by its CPU quota, seconds
  * @param memoryPeakBytes the highest memory use seen, bytes
  * @param oomKills processes of the workload killed by the OOM killer

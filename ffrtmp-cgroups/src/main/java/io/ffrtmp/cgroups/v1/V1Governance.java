@@ -147,7 +147,6 @@ final class V1Governance extends CgroupGovernance {
     return dirs().stream().map(d -> d.resolve("tasks")).toList();
   }
 
-  /** What usage() reads, for the keeper's exit record. */
   /**
    * The keeper's own IO accounting, which it copies once it has reaped the workload: a parent
    * that reaps a child adds the child's IO accounting (with that of every descendant the child
