@@ -58,7 +58,8 @@ class ForeignShimTest {
     Files.writeString(tasks, "");
     List<String> cmd = new ArrayList<>(List.of(qemu, shim.toString(),
         dir.resolve("errors").toString(), "k", nice, oom, "2", procs.toString(),
-        tasks.toString(), dir.resolve("exit").toString(), "1", procs.toString(), "--"));
+        tasks.toString(), dir.resolve("exit").toString(), "2", procs.toString(),
+        "/proc/self/rusage:children", "--"));
     cmd.addAll(List.of(command));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -86,6 +87,9 @@ class ForeignShimTest {
     assertTrue(r.record().startsWith("ffrtmp-exit 1\npid "), r.record());
     assertTrue(r.record().contains("\nexited 5\n"), r.record());
     assertTrue(r.record().contains("\nfile "), "a counter file copied: " + r.record());
+    // the pseudo-counter: the keeper's getrusage of the children it reaped
+    assertTrue(r.record().matches("(?s).*\nfile \\d+ /proc/self/rusage:children\nuser_usec \\d+\n"
+        + "system_usec \\d+\n.*"), r.record());
     assertTrue(r.record().endsWith("end\n"), r.record());
   }
 
