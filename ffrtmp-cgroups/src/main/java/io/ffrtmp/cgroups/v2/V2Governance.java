@@ -142,10 +142,31 @@ final class V2Governance extends CgroupGovernance {
         mountPoint.toString());
   }
 
+  /** The launch keeper (run mode): outside the cgroup unless {@code clone3} was refused. */
+  private volatile long keeper;
+
+  @Override
+  public void launched(long keeperPid) {
+    keeper = keeperPid;
+  }
+
+  /**
+   * Every member: {@code cgroup.kill} where the kernel has it, else while frozen. The launch
+   * keeper is normally outside the cgroup (the workload was cloned into it); where it had to
+   * join (a kernel or a seccomp profile that refuses {@code clone3}, as some container runtimes'
+   * do) it is spared — {@code cgroup.kill} is then not used — so that it records the end.
+   */
   @Override
   public void signalAll(int signal) {
     Path procs = dir.resolve("cgroup.procs");
-    if (signal == Processes.SIGKILL && fs.exists(dir.resolve("cgroup.kill"))) {
+    long spared = 0;
+    long k = keeper;
+    try {
+      spared = k != 0 && ControlFiles.pids(fs, procs).contains(k) ? k : 0;
+    } catch (IllegalArgumentException e) {
+      LOG.debug("cannot read the members of {}: {}", dir, e.toString());
+    }
+    if (signal == Processes.SIGKILL && spared == 0 && fs.exists(dir.resolve("cgroup.kill"))) {
       try {
         fs.write(dir.resolve("cgroup.kill"), "1");
         return;
@@ -157,10 +178,10 @@ final class V2Governance extends CgroupGovernance {
       Path events = dir.resolve("cgroup.events");
       MemberSignals.signalFrozen(fs, new MemberSignals.Freezer(dir.resolve("cgroup.freeze"), "1",
           "0", () -> Long.valueOf(1).equals(ControlFiles.keyed(fs.read(events), "frozen"))),
-          procs, signal);
+          procs, signal, spared);
       return;
     }
-    MemberSignals.signalMembers(fs, procs, signal);
+    MemberSignals.signalMembers(fs, procs, signal, spared);
   }
 
   @Override

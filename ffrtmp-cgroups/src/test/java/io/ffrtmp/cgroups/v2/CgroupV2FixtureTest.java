@@ -289,4 +289,32 @@ class CgroupV2FixtureTest {
     assertEquals(List.of(), g.release());
     assertFalse(Files.exists(leaf));
   }
+
+  /**
+   * A keeper that had to join the cgroup (clone3 refused) is spared by the kill: cgroup.kill,
+   * which would take it too, is not used; every other member is killed (real processes stand
+   * for the members here). A keeper outside the cgroup leaves cgroup.kill in use.
+   */
+  @Test
+  void aKeeperInsideTheCgroup_isSpared_withoutCgroupKill() throws Exception {
+    Governance g = host("cpu io memory", "/").prepare(request(ALL));
+    Path leaf = root.resolve("ffrtmp-wrapper-job-1");
+    Process keeper = new ProcessBuilder("sleep", "30").start();
+    Process member = new ProcessBuilder("sleep", "30").start();
+    try {
+      g.launched(keeper.pid());
+      fs.put(leaf.resolve("cgroup.procs"), keeper.pid() + "\n" + member.pid() + "\n");
+      g.signalAll(Processes.SIGKILL);
+      assertTrue(member.waitFor(5, java.util.concurrent.TimeUnit.SECONDS), "the member killed");
+      assertTrue(keeper.isAlive(), "the keeper spared");
+      assertFalse(fs.writes.contains("ffrtmp-wrapper-job-1/cgroup.kill=1"), fs.writes.toString());
+      fs.put(leaf.resolve("cgroup.procs"), "");
+      g.signalAll(Processes.SIGKILL);
+      assertTrue(fs.writes.contains("ffrtmp-wrapper-job-1/cgroup.kill=1"), "outside: cgroup.kill");
+    } finally {
+      keeper.destroyForcibly().waitFor();
+      member.destroyForcibly().waitFor();
+    }
+    assertEquals(List.of(), g.release());
+  }
 }
