@@ -13,24 +13,12 @@ public final class MemberSignals {
   private MemberSignals() {}
 
   /**
-   * Sends a signal to every process listed in a {@code cgroup.procs} file.
-   *
-   * @param fs the cgroupfs
-   * @param procs the cgroup.procs file
-   * @param signal the signal
-   * @return how many processes were signalled
-   */
-  public static int signalMembers(CgroupFs fs, Path procs, int signal) {
-    return signalMembers(fs, procs, signal, 0);
-  }
-
-  /**
    * Sends a signal to every process listed in a {@code cgroup.procs} file but one.
    *
    * @param fs the cgroupfs
    * @param procs the cgroup.procs file
    * @param signal the signal
-   * @param spared a pid not to signal (the launch keeper), or 0
+   * @param spared a pid not to signal (the launch keeper), or 0 for none
    * @return how many processes were signalled
    */
   public static int signalMembers(CgroupFs fs, Path procs, int signal, long spared) {
@@ -48,28 +36,16 @@ public final class MemberSignals {
   }
 
   /**
-   * Kills every member of a cgroup while it is frozen, so that nothing forks in between: freeze,
-   * wait (up to about 100 ms) until the kernel says frozen, signal every process in {@code
-   * procs}, thaw. Where freezing fails the members are signalled anyway.
+   * Kills every member of a cgroup but one while it is frozen, so that nothing forks in between:
+   * freeze, wait (up to about 100 ms) until the kernel says frozen, signal every process in
+   * {@code procs} but {@code spared} (the launch keeper, thawed with the others, then reaps and
+   * records the end), thaw. Where freezing fails the members are signalled anyway.
    *
    * @param fs the cgroupfs
    * @param freezer how this cgroup version freezes
    * @param procs the cgroup.procs file
    * @param signal the signal
-   */
-  public static void signalFrozen(CgroupFs fs, Freezer freezer, Path procs, int signal) {
-    signalFrozen(fs, freezer, procs, signal, 0);
-  }
-
-  /**
-   * {@link #signalFrozen(CgroupFs, Freezer, Path, int)} sparing one process (the launch keeper,
-   * which is thawed with the others and then reaps and records the end).
-   *
-   * @param fs the cgroupfs
-   * @param freezer how this cgroup version freezes
-   * @param procs the cgroup.procs file
-   * @param signal the signal
-   * @param spared a pid not to signal, or 0
+   * @param spared a pid not to signal, or 0 for none
    */
   public static void signalFrozen(CgroupFs fs, Freezer freezer, Path procs, int signal,
       long spared) {

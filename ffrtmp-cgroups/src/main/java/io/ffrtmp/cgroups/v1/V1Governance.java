@@ -228,7 +228,9 @@ final class V1Governance extends CgroupGovernance {
     Path blkio = dirs.get("blkio");
     Double user = null;
     Double sys = null;
-    String taskCpu = fs instanceof RecordedFs recorded ? recorded.recorded(KEEPER_CPU) : null;
+    // the keeper's own accounting exists only in its copy, never on the reader's /proc/self
+    RecordedFs copy = fs instanceof RecordedFs r ? r : null;
+    String taskCpu = copy == null ? null : copy.recorded(KEEPER_CPU);
     if (taskCpu != null) {
       user = ControlFiles.seconds(ControlFiles.keyed(taskCpu, "user_usec"), 1e6);
       sys = ControlFiles.seconds(ControlFiles.keyed(taskCpu, "system_usec"), 1e6);
@@ -244,13 +246,14 @@ final class V1Governance extends CgroupGovernance {
     Long oomKills = ControlFiles.readKeyed(fs, mem.resolve("memory.oom_control"), "oom_kill");
     Long read = null;
     Long written = null;
-    String taskIo = fs instanceof RecordedFs recorded ? recorded.recorded(KEEPER_IO) : null;
+    String taskIo = copy == null ? null : copy.recorded(KEEPER_IO);
     String io = taskIo != null || blkio == null ? null
         : ControlFiles.readText(fs, blkio.resolve("blkio.throttle.io_service_bytes"));
     if (taskIo != null) {
-      read = ioField(taskIo, "read_bytes");
-      Long dirtied = ioField(taskIo, "write_bytes");
-      Long cancelled = ioField(taskIo, "cancelled_write_bytes");
+      // /proc/<pid>/io lines are "key: value": the key with its colon, as a flat-keyed file
+      read = ControlFiles.keyed(taskIo, "read_bytes:");
+      Long dirtied = ControlFiles.keyed(taskIo, "write_bytes:");
+      Long cancelled = ControlFiles.keyed(taskIo, "cancelled_write_bytes:");
       // dirtied pages truncated before their writeback never reached the device
       written = dirtied == null ? null : Math.max(0, dirtied - (cancelled == null ? 0 : cancelled));
     } else if (io != null) {
@@ -272,20 +275,5 @@ final class V1Governance extends CgroupGovernance {
       written = counted ? w : null;
     }
     return new Usage(user, sys, throttled, peak, oomKills, read, written);
-  }
-
-  /** One {@code key: value} line of {@code /proc/<pid>/io}; null when absent or malformed. */
-  static @Nullable Long ioField(String text, String key) {
-    for (String line : text.split("\n")) {
-      int colon = line.indexOf(':');
-      if (colon > 0 && line.substring(0, colon).equals(key)) {
-        try {
-          return Long.parseLong(line.substring(colon + 1).trim());
-        } catch (NumberFormatException e) {
-          return null;
-        }
-      }
-    }
-    return null;
   }
 }

@@ -69,7 +69,7 @@ class CgroupV2VmSuite {
       Thread.sleep(10); // deferred removals of busy cgroups run in the background
     }
     for (Path p : left) {
-      MemberSignals.signalMembers(CgroupFs.REAL, p.resolve("cgroup.procs"), 9);
+      MemberSignals.signalMembers(CgroupFs.REAL, p.resolve("cgroup.procs"), 9, 0);
       TestCgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(5));
     }
     assertEquals(List.of(), left, "cgroups left behind");
