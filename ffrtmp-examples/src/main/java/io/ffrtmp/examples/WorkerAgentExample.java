@@ -12,14 +12,19 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A worker agent that runs N jobs at once, each under its own limits, and collects their
- * reports: {@code WorkerAgentExample [jobs] [command...]} (default: 4 jobs of {@code sleep 1}).
+ * reports: {@code WorkerAgentExample [--job-prefix P] [jobs] [command...]} (default: 4 jobs of
+ * {@code sleep 1}, job ids {@code agent-job-0}, {@code agent-job-1}, ...).
  */
 public final class WorkerAgentExample {
+  /** The job ids' prefix unless {@code --job-prefix} says otherwise. */
+  public static final String DEFAULT_PREFIX = "agent-job-";
+
   private WorkerAgentExample() {}
 
   /**
    * Runs the jobs and returns their reports.
    *
+   * @param prefix the job ids' prefix: job {@code i} is {@code <prefix><i>}
    * @param jobs how many jobs
    * @param command each job's command
    * @return the reports, in job order
@@ -27,19 +32,19 @@ public final class WorkerAgentExample {
    * @throws EnforcementException never here (not strict); a strict agent decides what a refusal
    *     means for the job (requeue elsewhere, fail it), unlike an I/O error it may retry
    */
-  public static List<WorkloadReport> runJobs(int jobs, List<String> command)
+  public static List<WorkloadReport> runJobs(String prefix, int jobs, List<String> command)
       throws IOException, EnforcementException {
     List<CompletableFuture<WorkloadReport>> running = new ArrayList<>();
     for (int i = 0; i < jobs; i++) {
-      running.add(start(i, command).onExit());
+      running.add(start(prefix + i, command).onExit());
     }
     return running.stream().map(CompletableFuture::join).toList();
   }
 
-  private static GovernedWorkload start(int i, List<String> command)
+  private static GovernedWorkload start(String jobId, List<String> command)
       throws IOException, EnforcementException {
     return Workload.run(command)
-        .withJobId("agent-job-" + i)
+        .withJobId(jobId)
         .withIntent(Intent.TEST)
         .withCpuQuota(50)
         .withMemoryLimitMb(128)
@@ -48,12 +53,14 @@ public final class WorkerAgentExample {
   }
 
   /**
-   * Entry point: {@code <jobs> <command...>} runs the jobs, printing {@code STARTED <job> <pid>}
-   * as each starts and then each report; {@code --recover} is what the agent does when it
-   * starts again after a crash (say, a {@code kill -9} of its JVM): it takes back the jobs an
-   * earlier run left and prints {@code RECOVERED <report>} for each, with the real exit status.
+   * Entry point: {@code [--job-prefix P] <jobs> <command...>} runs the jobs, printing {@code
+   * STARTED <job> <pid>} as each starts and then each report; {@code --recover} is what the
+   * agent does when it starts again after a crash (say, a {@code kill -9} of its JVM): it takes
+   * back the jobs an earlier run left and prints {@code RECOVERED <report>} for each, with the
+   * real exit status.
    *
-   * @param args job count, then the command; or {@code --recover}
+   * @param args optionally {@code --job-prefix P}, then the job count, then the command; or
+   *     {@code --recover}
    * @throws Exception if a job cannot be started, or waiting is interrupted
    */
   public static void main(String[] args) throws Exception {
@@ -63,12 +70,17 @@ public final class WorkerAgentExample {
       }
       return;
     }
-    int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 4;
-    List<String> command =
-        args.length > 1 ? List.of(args).subList(1, args.length) : List.of("sleep", "1");
+    List<String> rest = List.of(args);
+    String prefix = DEFAULT_PREFIX;
+    if (rest.size() > 1 && rest.get(0).equals("--job-prefix")) {
+      prefix = rest.get(1);
+      rest = rest.subList(2, rest.size());
+    }
+    int jobs = rest.isEmpty() ? 4 : Integer.parseInt(rest.get(0));
+    List<String> command = rest.size() > 1 ? rest.subList(1, rest.size()) : List.of("sleep", "1");
     List<GovernedWorkload> started = new ArrayList<>();
     for (int i = 0; i < jobs; i++) {
-      GovernedWorkload w = start(i, command);
+      GovernedWorkload w = start(prefix + i, command);
       System.out.println("STARTED " + w.jobId() + " " + w.pid());
       System.out.flush();
       started.add(w);
