@@ -15,18 +15,33 @@
 # Needs: qemu-system-x86 and busybox-static (Debian), apt-get download access for the kernel
 # package; the systemd suite also systemd, dbus and dbus-user-session on the host (its root
 # becomes the VM's). Without them it prints SKIPPED and exits 0, unless FFRTMP_VM_REQUIRED=1 (CI).
-# Environment: FFRTMP_VM_TIMEOUT (seconds, default 900), FFRTMP_VM_KERNEL_PKG (a
-# linux-image-*-amd64 package; default: what linux-image-amd64 depends on), FFRTMP_VM_METHOD
-# (one test only, e.g. 'io.ffrtmp.cgroups.v2.CgroupV2VmSuite#name(org.junit.jupiter.api.TestInfo)'),
-# FFRTMP_VM_EXTRA (systemd: a shell command run inside first, as root, e.g. to look around),
-# FFRTMP_VM_START_LIMIT (seconds without a sign of life before a boot is retried, default 300).
+#
+# Bounds, so that a hang can neither pass nor cost CI long: each test method has
+# FFRTMP_VM_TEST_TIMEOUT seconds (default 120; the longest test takes about 15 s here) and each
+# @BeforeAll/@AfterEach... method FFRTMP_VM_LIFECYCLE_TIMEOUT (default 90), each in a thread of
+# its own: a test that times out fails with a dump of every thread of the JVM, and the suite goes
+# on with the next test. The whole boot has FFRTMP_VM_TIMEOUT seconds (default 600). The guest
+# writes a heartbeat every 10 s (and says so on the console every 60 s): a guest whose heartbeat
+# stops for FFRTMP_VM_FREEZE_LIMIT seconds (default 120) has frozen under the emulator (its
+# kernel no longer runs anything, so no test could cause or see it) and is booted again, once,
+# as is a boot that shows no sign of life within FFRTMP_VM_START_LIMIT seconds (default 300).
+# The console goes to target/vm/console-<mode>.log (and to the output as it comes); when the
+# suite fails or the VM ends without a result, its last lines are printed again.
+# Other settings: FFRTMP_VM_KERNEL_PKG (a linux-image-*-amd64 package; default: what
+# linux-image-amd64 depends on), FFRTMP_VM_METHOD (one test only, e.g.
+# 'io.ffrtmp.cgroups.v2.CgroupV2VmSuite#name(org.junit.jupiter.api.TestInfo)'), FFRTMP_VM_EXTRA
+# (systemd: a shell command run inside first, as root, e.g. to look around).
 set -eu
 mode=${1:-v2}
 case "$mode" in v2|systemd) ;; *) echo "usage: $0 v2|systemd" >&2; exit 2 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 module=$(cd "$here/../../.." && pwd)
 vm="$module/target/vm"
-timeout_s=${FFRTMP_VM_TIMEOUT:-900}
+timeout_s=${FFRTMP_VM_TIMEOUT:-600}
+test_timeout=${FFRTMP_VM_TEST_TIMEOUT:-120}
+lifecycle_timeout=${FFRTMP_VM_LIFECYCLE_TIMEOUT:-90}
+freeze_limit=${FFRTMP_VM_FREEZE_LIMIT:-120}
+console="$vm/console-$mode.log"
 
 skip() {
   if [ "${FFRTMP_VM_REQUIRED:-0}" = 1 ]; then
@@ -83,7 +98,17 @@ done
 cp_file="$vm/classpath.txt"
 java_bin="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}/bin/java"
 jvm_opts="-XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
-launcher="org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors"
+# testfeed: one line per test as it ends (progress in the console); the bounds described above
+launcher="org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=testfeed \
+  --disable-ansi-colors \
+  --config=junit.jupiter.execution.timeout.testable.method.default=${test_timeout}s \
+  --config=junit.jupiter.execution.timeout.lifecycle.method.default=${lifecycle_timeout}s \
+  --config=junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD \
+  --config=junit.jupiter.execution.timeout.threaddump.enabled=true"
+# the guest's heartbeat: a file the host watches (every 10 s), a console line every 60 s
+heartbeat="( n=0; while :; do cut -d' ' -f1 /proc/uptime > '$results/heartbeat'; \
+  [ \$((n % 6)) = 5 ] && echo \"VM: alive at \$(cut -d' ' -f1 /proc/uptime) s, load \$(cut -d' ' -f1-3 /proc/loadavg)\"; \
+  n=\$((n + 1)); sleep 10; done ) &"
 if [ "$mode" = v2 ]; then
   suite=io.ffrtmp.cgroups.v2.CgroupV2VmSuite
 else
@@ -125,6 +150,7 @@ INIT
   cat > "$vm/inside-v2.sh" <<INSIDE
 #!/bin/sh
 touch "$results/started"
+$heartbeat
 cd "$module"
 export HOME=/run TMPDIR=/run PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
@@ -175,6 +201,7 @@ INIT
   cat > "$vm/inside-systemd.sh" <<INSIDE
 #!/bin/sh
 touch "$results/started"
+$heartbeat
 cd "$module"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
@@ -210,46 +237,79 @@ chmod 755 "$ramfs/init"
 (cd "$ramfs" && find . | "$busybox" cpio -o -H newc 2>/dev/null | gzip -1 > "$vm/initrd-$mode.gz")
 
 # 3. Boot. KVM guests hang on these machines; TCG works (about 10-30x slower JVM work). A TCG
-# guest has been seen (once in many boots) to freeze before init ran, every vCPU in a soft
-# lockup: a boot that shows no sign of life (the suite's "started" file) within
-# FFRTMP_VM_START_LIMIT seconds (default 300) is killed and retried once.
+# guest has been seen to freeze (every vCPU stuck), before init ran and, rarely, later: see the
+# bounds at the top.
 start_limit=${FFRTMP_VM_START_LIMIT:-300}
+age() { # seconds since a file was last written
+  echo $(( $(date +%s) - $(stat -c %Y "$1" 2>/dev/null || date +%s) ))
+}
 boot() {
-  rm -f "$results/started" "$results/exit-code"
+  rm -f "$results/started" "$results/exit-code" "$results/heartbeat"
+  : > "$console"
   timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 \
-    -nographic -no-reboot -monitor none -serial stdio \
+    -nographic -no-reboot -monitor none -serial "file:$console" \
     -kernel "$vmlinuz" -initrd "$vm/initrd-$mode.gz" \
     -append "$append" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs local,path="$results",mount_tag=results,security_model=none </dev/null &
   qpid=$!
+  tail -n +1 -f --pid="$qpid" "$console" &
+  tpid=$!
   waited=0
+  why=0
   while kill -0 "$qpid" 2>/dev/null; do
     if [ ! -f "$results/started" ] && [ "$waited" -ge "$start_limit" ]; then
       echo "VM: no sign of life after ${start_limit}s: killing this boot" >&2
-      kill "$qpid" 2>/dev/null
+      why=99
+    elif [ -f "$results/heartbeat" ] && [ ! -f "$results/exit-code" ] \
+        && [ "$(age "$results/heartbeat")" -ge "$freeze_limit" ]; then
+      echo "VM: the guest froze: no heartbeat for ${freeze_limit}s (last at $(cat "$results/heartbeat") s of uptime): killing this boot" >&2
+      why=98
+    fi
+    if [ "$why" != 0 ]; then
+      # qemu itself (timeout's child) with SIGKILL: a stopped or wedged emulator ignores less
+      pkill -KILL -P "$qpid" 2>/dev/null
+      kill -KILL "$qpid" 2>/dev/null
       wait "$qpid" 2>/dev/null
-      return 99
+      wait "$tpid" 2>/dev/null
+      return "$why"
     fi
     sleep 1
     waited=$((waited + 1))
   done
   wait "$qpid"
+  q=$?
+  wait "$tpid" 2>/dev/null
+  return "$q"
 }
-echo "VM: booting $pkg under qemu (tcg) for the $mode suite, timeout ${timeout_s}s" >&2
+tail_console() {
+  echo "VM: $1; the console's last 80 lines (all of it: $console):" >&2
+  tail -n 80 "$console" >&2
+}
+echo "VM: booting $pkg under qemu (tcg) for the $mode suite: ${test_timeout}s a test, ${timeout_s}s in all" >&2
 set +e
 boot
 qrc=$?
-if [ "$qrc" = 99 ]; then
+if [ "$qrc" = 99 ] || [ "$qrc" = 98 ]; then
+  [ "$qrc" = 98 ] && tail_console "the guest froze"
   echo "VM: booting again (once)" >&2
   boot
   qrc=$?
 fi
 set -e
 if [ ! -f "$results/exit-code" ]; then
-  echo "ERROR: the VM ended (qemu status $qrc) without a result" >&2
+  case "$qrc" in
+    124|137) why="the VM was stopped after ${timeout_s}s (FFRTMP_VM_TIMEOUT)" ;;
+    98) why="the guest froze again" ;;
+    99) why="the guest showed no sign of life again" ;;
+    *) why="the VM ended (qemu status $qrc)" ;;
+  esac
+  tail_console "ERROR: $why without a result"
   exit 1
 fi
 rc=$(cat "$results/exit-code")
 echo "VM: $mode suite finished with status $rc; JUnit XML in $results/reports*" >&2
-[ "$rc" = 0 ]
+if [ "$rc" != 0 ]; then
+  tail_console "the $mode suite failed"
+  exit 1
+fi

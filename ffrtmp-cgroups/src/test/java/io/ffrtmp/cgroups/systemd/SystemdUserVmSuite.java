@@ -29,8 +29,6 @@ import org.junit.jupiter.api.TestInfo;
  * {@code user@.service} delegates {@code cpu memory pids}: real limits without root. Run by
  * {@code src/test/vm/run-vm-suite.sh systemd} after {@link SystemdVmSuite}.
  */
-@org.junit.jupiter.api.Timeout(value = 300, unit = TimeUnit.SECONDS,
-    threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
 class SystemdUserVmSuite {
   static final String MANAGER = "/user.slice/user-1600.slice/user@1600.service";
   static final Path SLICE = ROOT.resolve(MANAGER.substring(1)).resolve("ffrtmp.slice");

@@ -31,10 +31,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,8 +49,6 @@ import org.junit.jupiter.api.io.TempDir;
  * surefire: {@code src/test/vm/run-vm-suite.sh systemd} boots the VM and runs it there. Under
  * TCG, assertions are about what systemd and the kernel did, not about time.
  */
-@org.junit.jupiter.api.Timeout(value = 300, unit = TimeUnit.SECONDS,
-    threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
 class SystemdVmSuite {
   static final Path SLICE = ROOT.resolve("ffrtmp.slice");
   private String job = "";
@@ -233,20 +233,35 @@ class SystemdVmSuite {
     }
   }
 
+  /**
+   * Fifty starts of one job id at once, then fifty terminations at once: fifty scopes, and
+   * every report arrives. Whatever goes wrong is collected, not thrown at the first problem: a
+   * start that fails must not leave the others running, and a report that does not arrive is
+   * described (the workload, its scope, the library's threads) so that a hang says where it is.
+   */
   @Test
   void fiftyConcurrentStartsOfOneJobId_getFiftyScopes(TestInfo info) throws Exception {
     String id = job(info);
     ExecutorService pool = Executors.newFixedThreadPool(50);
+    List<Future<GovernedWorkload>> starts = new ArrayList<>();
     List<GovernedWorkload> started = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
     try {
-      List<Future<GovernedWorkload>> starts = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
         starts.add(pool.submit(() -> Workload.run("sleep", "250").withJobId(id)
             .withMemoryLimitMb(64).start()));
       }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       for (Future<GovernedWorkload> f : starts) {
-        started.add(f.get(280, TimeUnit.SECONDS));
+        try {
+          started.add(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+        } catch (ExecutionException e) {
+          problems.add("start failed: " + e.getCause());
+        } catch (TimeoutException e) {
+          problems.add("start not done within 60 s");
+        }
       }
+      assertEquals(List.of(), problems, "every start succeeded");
       // all alive at once: fifty scopes, each workload in its own
       Set<String> scopes = new HashSet<>();
       for (GovernedWorkload w : started) {
@@ -257,15 +272,40 @@ class SystemdVmSuite {
       }
       assertEquals(50, scopes.size(), scopes.toString());
     } finally {
+      pool.shutdown();
+      for (Future<GovernedWorkload> f : starts) {
+        // a start still under way when the others were collected is terminated too
+        try {
+          GovernedWorkload late = f.get(30, TimeUnit.SECONDS);
+          if (!started.contains(late)) {
+            started.add(late);
+          }
+        } catch (ExecutionException | TimeoutException e) {
+          // reported above
+        }
+      }
       for (GovernedWorkload w : started) {
         w.terminate(Duration.ZERO);
       }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+      List<String> notEnded = new ArrayList<>();
       for (GovernedWorkload w : started) {
-        WorkloadReport r = w.onExit().get(120, TimeUnit.SECONDS);
-        assertEquals(ExitReason.SIGNAL, r.exitReason(), r.toJson());
+        try {
+          WorkloadReport r = w.onExit().get(Math.max(0, deadline - System.nanoTime()),
+              TimeUnit.NANOSECONDS);
+          if (r.exitReason() != ExitReason.SIGNAL) {
+            problems.add("not ended by the signal: " + r.toJson());
+          }
+        } catch (TimeoutException e) {
+          notEnded.add(SystemdVm.describe(w));
+        }
       }
-      pool.shutdownNow();
+      if (!notEnded.isEmpty()) {
+        problems.add(notEnded.size() + " of " + started.size() + " reports did not arrive"
+            + " within 40 s of the terminations: " + notEnded + "\n" + SystemdVm.libraryThreads());
+      }
     }
+    assertEquals(List.of(), problems, "every workload terminated and reported");
   }
 
   @org.junit.jupiter.api.AfterAll
