@@ -18,7 +18,7 @@
 #
 # Bounds, so that a hang can neither pass nor cost CI long: each test method has
 # FFRTMP_VM_TEST_TIMEOUT seconds (default 120; the longest test takes about 15 s here) and each
-# @BeforeAll/@AfterEach... method FFRTMP_VM_LIFECYCLE_TIMEOUT (default 90), each in a thread of
+# @BeforeAll/@AfterEach... method FFRTMP_VM_LIFECYCLE_TIMEOUT (default 180), each in a thread of
 # its own: a test that times out fails with a dump of every thread of the JVM, and the suite goes
 # on with the next test. The whole boot has FFRTMP_VM_TIMEOUT seconds (default 600). The guest
 # writes a heartbeat every 10 s (and says so on the console every 60 s): a guest whose heartbeat
@@ -39,7 +39,7 @@ module=$(cd "$here/../../.." && pwd)
 vm="$module/target/vm"
 timeout_s=${FFRTMP_VM_TIMEOUT:-600}
 test_timeout=${FFRTMP_VM_TEST_TIMEOUT:-120}
-lifecycle_timeout=${FFRTMP_VM_LIFECYCLE_TIMEOUT:-90}
+lifecycle_timeout=${FFRTMP_VM_LIFECYCLE_TIMEOUT:-180}
 freeze_limit=${FFRTMP_VM_FREEZE_LIMIT:-120}
 console="$vm/console-$mode.log"
 
