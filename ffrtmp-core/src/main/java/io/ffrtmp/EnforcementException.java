@@ -1,7 +1,9 @@
 package io.ffrtmp;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown by {@link WorkloadBuilder#start()} in strict mode ({@link
@@ -16,8 +18,14 @@ import java.util.stream.Collectors;
 public final class EnforcementException extends Exception {
   private static final long serialVersionUID = 1L;
 
+  /** The backend that could not enforce them. */
+  private final String strategy;
+
   /** What could not be enforced. */
   private final transient List<Enforcement> unenforced;
+
+  /** The report of the refused start, where the library made one. */
+  private final transient @Nullable WorkloadReport report;
 
   /**
    * Creates the exception.
@@ -26,6 +34,18 @@ public final class EnforcementException extends Exception {
    * @param unenforced the constraints that could not be enforced, with the reasons
    */
   public EnforcementException(String strategy, List<Enforcement> unenforced) {
+    this(strategy, unenforced, null);
+  }
+
+  /**
+   * Creates the exception with the report of the refused start.
+   *
+   * @param strategy the selected backend
+   * @param unenforced the constraints that could not be enforced, with the reasons
+   * @param report the report of the start that was refused, or null
+   */
+  public EnforcementException(String strategy, List<Enforcement> unenforced,
+      @Nullable WorkloadReport report) {
     super(
         "strict mode: not started, "
             + strategy
@@ -33,7 +53,18 @@ public final class EnforcementException extends Exception {
             + unenforced.stream()
                 .map(e -> e.constraint() + " (" + e.detail() + ")")
                 .collect(Collectors.joining(", ")));
+    this.strategy = strategy;
     this.unenforced = List.copyOf(unenforced);
+    this.report = report;
+  }
+
+  /**
+   * The backend that could not enforce the constraints.
+   *
+   * @return its name, e.g. {@code cgroup-v1}
+   */
+  public String strategy() {
+    return strategy;
   }
 
   /**
@@ -43,5 +74,19 @@ public final class EnforcementException extends Exception {
    */
   public List<Enforcement> unenforced() {
     return unenforced;
+  }
+
+  /**
+   * The report of the refused start, as a script reading reports expects one for every start:
+   * {@code pid} 0 (nothing ran; in attach mode the process's, which runs on ungoverned), {@code
+   * exit_code} 125 and {@code exit_reason} {@code error} (what a refusal after the launch, by the
+   * launch keeper, reports too), the refused constraints in {@code enforcement}, the refusal in
+   * {@code warnings}, and not SLA-compliant. {@link WorkloadBuilder#start()} always sets it;
+   * empty only for an exception made elsewhere without one.
+   *
+   * @return the report, if any
+   */
+  public Optional<WorkloadReport> report() {
+    return Optional.ofNullable(report);
   }
 }

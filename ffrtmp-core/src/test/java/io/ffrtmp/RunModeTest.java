@@ -267,6 +267,27 @@ class RunModeTest {
   }
 
   @Test
+  void strictMode_refusal_carriesTheReportOfTheStartThatNeverRan() throws Exception {
+    EnforcementException e = org.junit.jupiter.api.Assertions.assertThrows(
+        EnforcementException.class, () -> Workload.run("/bin/true").withJobId("refused-1")
+            .withMemoryLimitMb(64).withStrategy("nice-fallback").requireEnforcement().start());
+    assertEquals("nice-fallback", e.strategy());
+    WorkloadReport r = e.report().orElseThrow();
+    assertEquals("refused-1", r.jobId());
+    assertEquals(WorkloadReport.Mode.RUN, r.mode());
+    assertEquals(0, r.pid());
+    assertEquals(List.of("/bin/true"), r.command());
+    assertEquals(125, r.exitCode());
+    assertEquals(ExitReason.ERROR, r.exitReason());
+    assertEquals(List.of("memory_limit_mb"),
+        r.enforcement().stream().map(Enforcement::constraint).toList());
+    assertEquals(64, r.constraints().memoryLimitMb());
+    assertTrue(r.warnings().contains(e.getMessage()), r.warnings().toString());
+    assertFalse(r.platformSlaCompliant());
+    assertEquals(125L, ((Number) Json.object(r.toJson()).get("exit_code")).longValue());
+  }
+
+  @Test
   void jobIdWithHostileCharacters_isKeptInTheReport() throws Exception {
     String id = "../evil\n\"id\"\u0001ü";
     WorkloadReport r = Workload.run("/bin/true").withJobId(id).withStrategy("nice-fallback")

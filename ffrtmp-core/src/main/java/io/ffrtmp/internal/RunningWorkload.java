@@ -220,7 +220,7 @@ final class RunningWorkload extends WorkloadLifecycle {
     exit = recordedExit.orElse(null);
     int exitValue = recordedExit.map(Records.Exit::exitValue).orElse(keeper.exitValue());
     deleteRecords();
-    boolean strictRefusal = spec.common().strict() && exitValue == 125;
+    boolean strictRefusal = spec.common().strict() && exitValue == STRICT_REFUSAL_EXIT;
     boolean launchFailed = false;
     for (Launch.Note n : Launch.takeNotes(started.errFile())) {
       switch (n.kind()) {

@@ -169,6 +169,43 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
   static <W extends WorkloadLifecycle> W start(Common common, GovernanceStrategy strategy,
       List<String> selectionWarnings, ProcessAttributes.Plan plan, long pid,
       List<String> command, Placement<W> placement) throws IOException, EnforcementException {
+    Instant begun = Instant.now();
+    try {
+      return startOrRefuse(common, strategy, selectionWarnings, plan, pid, command, placement);
+    } catch (EnforcementException e) {
+      EnforcementException refused = new EnforcementException(e.strategy(), e.unenforced(),
+          refusal(common, e, pid, command, begun, selectionWarnings));
+      refused.setStackTrace(e.getStackTrace());
+      throw refused;
+    }
+  }
+
+  /**
+   * The report of a start that strict mode refused: nothing ran (in attach mode the process
+   * runs on, ungoverned), exit code 125 and reason {@code error}, as a refusal by the launch
+   * keeper after the launch reports.
+   */
+  private static WorkloadReport refusal(Common common, EnforcementException e, long pid,
+      List<String> command, Instant begun, List<String> selectionWarnings) {
+    Instant now = Instant.now();
+    List<String> warnings = new ArrayList<>(selectionWarnings);
+    warnings.add(e.getMessage());
+    Outcome.Sla sla = Outcome.sla(common.slaEligible(), ExitReason.ERROR, e.unenforced());
+    return new WorkloadReport(common.jobId(),
+        command.isEmpty() ? WorkloadReport.Mode.ATTACH : WorkloadReport.Mode.RUN,
+        common.intent(), common.slaEligible(), pid, command.isEmpty() ? null : command,
+        e.strategy(), null, begun, now, Duration.between(begun, now).toNanos() / 1e9,
+        STRICT_REFUSAL_EXIT, ExitReason.ERROR, null, common.constraints(), e.unenforced(),
+        Usage.UNKNOWN, warnings, sla.compliant(), sla.reason());
+  }
+
+  /** The exit code a strict refusal reports, before the launch or by the keeper after it. */
+  static final int STRICT_REFUSAL_EXIT = 125;
+
+  private static <W extends WorkloadLifecycle> W startOrRefuse(Common common,
+      GovernanceStrategy strategy, List<String> selectionWarnings, ProcessAttributes.Plan plan,
+      long pid, List<String> command, Placement<W> placement)
+      throws IOException, EnforcementException {
     if (common.strict() && !plan.unenforced().isEmpty()) {
       throw new EnforcementException(strategy.name(), plan.unenforced());
     }

@@ -22,12 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Standard output of {@code --json} is exactly one JSON document in every ending of the
- * wrapper — normal end, timeout, SIGTERM, SIGINT — in run and attach mode; and inputs that
+ * wrapper — normal end, timeout, a failed launch, a strict refusal, every signal that would end
+ * it, SIGQUIT's thread dump — in run and attach mode; and inputs that
  * reach the file system or the backend registry are usage errors (exit status 2).
  */
 class CliEndingsIT {
   @TempDir Path dir;
   private final List<Process> started = new ArrayList<>();
+  /** Detached workloads (their wrapper gone, they are no one's descendants): killed at the end. */
+  private final List<Long> workloads = new ArrayList<>();
   private Path cli;
 
   @BeforeEach
@@ -44,6 +47,9 @@ class CliEndingsIT {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly().waitFor();
     }
+    for (long w : workloads) {
+      ProcessHandle.of(w).ifPresent(ProcessHandle::destroyForcibly);
+    }
     // detached workloads keep their cgroups; their processes are gone now: remove the cgroups
     List<Path> roots = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
     try (var s = Files.list(Path.of("/sys/fs/cgroup"))) {
@@ -53,6 +59,15 @@ class CliEndingsIT {
       try (var s = Files.walk(root, 4)) {
         for (Path d : s.filter(p -> p.getFileName().toString()
             .startsWith("ffrtmp-wrapper-" + tag)).toList()) {
+          // a workload whose report never came (a failed test) still holds its cgroup
+          try {
+            for (String pid : Files.readAllLines(d.resolve("cgroup.procs"))) {
+              ProcessHandle.of(Long.parseLong(pid.trim()))
+                  .ifPresent(ProcessHandle::destroyForcibly);
+            }
+          } catch (java.io.IOException | NumberFormatException e) {
+            // gone, or nothing in it
+          }
           for (int i = 0; i < 300 && Files.exists(d); i++) {
             try {
               Files.delete(d);
@@ -144,6 +159,97 @@ class CliEndingsIT {
     }
   }
 
+  /**
+   * Every other signal whose default action would end the wrapper (SIGHUP through the JVM's
+   * shutdown, the rest caught by the CLI, SIGUSR2 included: {@code bin/ffrtmp} moves the JVM's
+   * own use of it elsewhere) ends it with 128 + N and one detached report; the workload runs on.
+   */
+  @Test
+  void run_json_everyOtherEndingSignal_printsOneDetachedReport() throws Exception {
+    for (String signal : List.of("HUP", "USR1", "USR2", "ALRM", "VTALRM", "PROF", "XCPU", "IO",
+        "PWR", "SYS", "STKFLT", "TRAP")) {
+      Path out = dir.resolve("run-" + signal + ".json");
+      Process p = cli(out, "started pid", "run", "--json", "--job-id", tag + signal,
+          "--", "sleep", "43");
+      new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+      int code = endOf(p);
+      Map<String, Object> r = oneDocument(out);
+      long workload = ((Number) r.get("pid")).longValue();
+      workloads.add(workload);
+      assertEquals(128 + signalNumber(signal), code, signal);
+      assertEquals("detached", r.get("exit_reason"), signal);
+      assertTrue(ProcessHandle.of(workload).map(ProcessHandle::isAlive).orElse(false),
+          "the workload runs on after SIG" + signal);
+      ProcessHandle.of(workload).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    try (var s = Files.list(Path.of(System.getProperty("user.dir")))) {
+      assertEquals(List.of(), s.filter(f -> f.getFileName().toString().startsWith("hs_err"))
+          .toList(), "no JVM crash file in the working directory");
+    }
+  }
+
+  /** Linux's numbers of these signals (the same on x86-64 and arm64). */
+  private static int signalNumber(String name) {
+    return Map.ofEntries(Map.entry("HUP", 1), Map.entry("TRAP", 5), Map.entry("USR1", 10),
+        Map.entry("USR2", 12), Map.entry("ALRM", 14), Map.entry("STKFLT", 16),
+        Map.entry("XCPU", 24), Map.entry("VTALRM", 26), Map.entry("PROF", 27),
+        Map.entry("IO", 29), Map.entry("PWR", 30), Map.entry("SYS", 31)).get(name);
+  }
+
+  /** What bin/ffrtmp sets for its JVM (the suspend signal's move) is not the workload's. */
+  @Test
+  void run_theWorkloadsEnvironment_hasNotTheLaunchersJvmSettings() throws Exception {
+    Process p = new ProcessBuilder(cli.toString(), "run", "--job-id", tag + "env", "--", "sh",
+        "-c", "echo sr=${_JAVA_SR_SIGNUM:-unset} set=${FFRTMP_SR_SIGNUM_SET:-unset}")
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    started.add(p);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, endOf(p), out);
+    assertEquals("sr=unset set=unset", out.trim());
+  }
+
+  /** SIGQUIT is the JVM's thread dump: on stderr, and the wrapper goes on to its one report. */
+  @Test
+  void run_json_sigquit_dumpsThreadsOnStderr_andTheReportStaysAlone() throws Exception {
+    Path out = dir.resolve("quit.json");
+    Path err = dir.resolve("quit.err");
+    List<String> cmd = List.of(cli.toString(), "run", "--json", "--job-id", tag + "quit", "--",
+        "sh", "-c", "sleep 2; exit 5");
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+        .start();
+    started.add(p);
+    for (int i = 0; i < 600 && !Files.readString(err).contains("started pid"); i++) {
+      Thread.sleep(10);
+    }
+    new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor();
+    assertEquals(5, endOf(p), Files.readString(err));
+    assertEquals(5L, ((Number) oneDocument(out).get("exit_code")).longValue());
+    assertTrue(Files.readString(err).contains("Full thread dump"), Files.readString(err));
+  }
+
+  /** A strict refusal is a report too (exit code 125, the refused constraint), and status 125. */
+  @Test
+  void run_json_strictRefusal_printsTheRefusalsReport() throws Exception {
+    Path out = dir.resolve("strict.json");
+    Process p = new ProcessBuilder(cli.toString(), "run", "--json", "--strict", "--strategy",
+        "nice-fallback", "--memory-limit", "64", "--job-id", tag + "strict", "--", "true")
+        .redirectOutput(out.toFile()).start();
+    started.add(p);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(125, endOf(p), err);
+    assertTrue(err.contains("Error: strict mode: not started"), err);
+    Map<String, Object> r = oneDocument(out);
+    assertEquals(125L, ((Number) r.get("exit_code")).longValue(), r.toString());
+    assertEquals("error", r.get("exit_reason"));
+    assertEquals(0L, ((Number) r.get("pid")).longValue());
+    assertEquals(tag + "strict", r.get("job_id"));
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> enforcement = (List<Map<String, Object>>) r.get("enforcement");
+    assertEquals(List.of("memory_limit_mb"), enforcement.stream()
+        .map(e -> e.get("constraint")).toList(), r.toString());
+    assertEquals(false, r.get("platform_sla_compliant"));
+  }
+
   @Test
   void run_json_normalEndAndTimeout_printOneReportEach() throws Exception {
     Path normal = dir.resolve("normal.json");
@@ -158,6 +264,14 @@ class CliEndingsIT {
         "--", "sh", "-c", "(trap '' TERM; exec sleep 42) & wait");
     endOf(t);
     assertEquals("timeout", oneDocument(timeout).get("exit_reason"));
+
+    Path notFound = dir.resolve("not-found.json");
+    Process n = new ProcessBuilder(cli.toString(), "run", "--json", "--job-id",
+        tag + "not-found", "--", "/nonexistent/command").redirectOutput(notFound.toFile())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    started.add(n);
+    assertEquals(127, endOf(n));
+    assertEquals(127L, ((Number) oneDocument(notFound).get("exit_code")).longValue());
   }
 
   @Test

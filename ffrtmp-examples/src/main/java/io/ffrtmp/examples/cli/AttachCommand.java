@@ -67,8 +67,7 @@ final class AttachCommand implements Command {
       Log.of(io).error(e.getMessage());
       return 1;
     } catch (EnforcementException e) {
-      Log.of(io).error(e.getMessage());
-      return 125;
+      return RunCommand.refused(io, e, json);
     }
     // the hook first: a signal right after the start line still gets the wrapper's one report
     Exits exits = Exits.install(io, w, true, json);

@@ -36,8 +36,9 @@ final class Exits {
   }
 
   private void onSignal(boolean attach) {
-    Log.of(io).info("received termination signal: wrapper exiting, workload pid " + w.pid()
-        + " continues (not signalled)");
+    String which = EndingSignals.received();
+    Log.of(io).info("received " + (which == null ? "termination signal" : which)
+        + ": wrapper exiting, workload pid " + w.pid() + " continues (not signalled)");
     if (attach || json) {
       synchronized (this) {
         if (!printed) {

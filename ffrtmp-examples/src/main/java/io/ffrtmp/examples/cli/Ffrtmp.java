@@ -19,6 +19,7 @@ public final class Ffrtmp {
    * @param args the command line
    */
   public static void main(String[] args) {
+    EndingSignals.install();
     System.exit(execute(args));
   }
 

@@ -53,7 +53,9 @@ final class RunCommand implements Command {
 
   @Override
   public int call(Cli.Parsed args, Io io) throws Exception {
-    WorkloadBuilder b = Workload.run(args.operands());
+    ProcessBuilder pb = new ProcessBuilder(args.operands()).inheritIO();
+    EndingSignals.forWorkload(pb.environment());
+    WorkloadBuilder b = Workload.run(pb);
     boolean json = args.has("--json");
     if (json) {
       // stdout belongs to the report: the workload's stdout goes to our stderr
@@ -70,8 +72,7 @@ final class RunCommand implements Command {
     try {
       w = b.start();
     } catch (EnforcementException e) {
-      Log.of(io).error(e.getMessage());
-      return 125;
+      return refused(io, e, json);
     }
     // the hook first: a signal right after the start line still gets the wrapper's one report
     Exits exits = Exits.install(io, w, false, json);
@@ -79,6 +80,23 @@ final class RunCommand implements Command {
     WorkloadReport r = w.awaitReport();
     exits.finished(r);
     return r.exitCode() == null ? 0 : r.exitCode();
+  }
+
+  /**
+   * Strict mode refused the start: the error, and with {@code --json} the refusal's report (a
+   * script reading reports gets one for every start).
+   *
+   * @return 125
+   */
+  static int refused(Io io, EnforcementException e, boolean json) {
+    Log.of(io).error(e.getMessage());
+    if (json) {
+      e.report().ifPresent(r -> {
+        io.out().println(r.toJson());
+        io.out().flush();
+      });
+    }
+    return 125;
   }
 
   static void printEnd(Io io, GovernedWorkload w, WorkloadReport r, boolean json) {
