@@ -1,6 +1,7 @@
 package io.ffrtmp.examples.cli;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -143,6 +144,41 @@ final class Cli {
         // below
       }
       throw usage(spec, "Invalid value for option '" + name + "': '" + v + "' is not " + what);
+    }
+
+    /**
+     * The option's value as a duration, read as GNU {@code timeout} reads one: a number of
+     * seconds, decimals allowed ({@code 1.5}), with an optional unit {@code s}, {@code m},
+     * {@code h} or {@code d}; a usage error naming the option for anything else, a negative
+     * value included.
+     */
+    Duration duration(String name) {
+      String v = String.valueOf(get(name));
+      String number = v;
+      long unit = 1;
+      if (!v.isEmpty() && "smhd".indexOf(v.charAt(v.length() - 1)) >= 0) {
+        unit = switch (v.charAt(v.length() - 1)) {
+          case 'm' -> 60;
+          case 'h' -> 3600;
+          case 'd' -> 86400;
+          default -> 1;
+        };
+        number = v.substring(0, v.length() - 1);
+      }
+      java.math.BigDecimal seconds = null;
+      if (number.matches("[0-9]*\\.?[0-9]+|[0-9]+\\.")) {
+        seconds = new java.math.BigDecimal(number).multiply(java.math.BigDecimal.valueOf(unit));
+      }
+      if (seconds == null) {
+        throw usage(spec, "Invalid value for option '" + name + "': '" + v + "' is not a"
+            + " duration (seconds, zero or more: 10, 1.5, or with a unit: 90s, 5m, 2h, 1d)");
+      }
+      java.math.BigDecimal nanos = seconds.movePointRight(9);
+      if (nanos.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+        throw usage(spec, "Invalid value for option '" + name + "': '" + v + "' is longer than"
+            + " the timer can represent (about 292 years)");
+      }
+      return Duration.ofNanos(nanos.setScale(0, java.math.RoundingMode.CEILING).longValue());
     }
 
     /** The operands, in order. */

@@ -40,9 +40,10 @@ final class RunCommand implements Command {
   private static List<Cli.Option> options() {
     List<Cli.Option> all = new ArrayList<>(ConstraintOptions.OPTIONS);
     all.add(Cli.Option.value("--timeout", "SECONDS", null, "Terminate the whole workload after"
-        + " this many seconds (SIGTERM, then SIGKILL after --grace)."));
+        + " this many seconds (SIGTERM, then SIGKILL after --grace); decimals and the units s,"
+        + " m, h, d as in GNU timeout (1.5, 90s, 2h); 0: no timeout."));
     all.add(Cli.Option.value("--grace", "SECONDS", "10",
-        "Seconds between SIGTERM and SIGKILL for --timeout (default: 10)."));
+        "Seconds between SIGTERM and SIGKILL for --timeout, in the same form (default: 10)."));
     return List.copyOf(all);
   }
 
@@ -53,6 +54,9 @@ final class RunCommand implements Command {
 
   @Override
   public int call(Cli.Parsed args, Io io) throws Exception {
+    if (args.operands().get(0).isEmpty()) {
+      throw Cli.usage(SPEC, "Invalid value for COMMAND: the command's name is empty");
+    }
     ProcessBuilder pb = new ProcessBuilder(args.operands()).inheritIO();
     EndingSignals.forWorkload(pb.environment());
     WorkloadBuilder b = Workload.run(pb);
@@ -62,11 +66,16 @@ final class RunCommand implements Command {
       b.mergeOutputIntoError();
     }
     ConstraintOptions.applyTo(b, args, SPEC);
+    if (args.has("--grace") && !args.has("--timeout")) {
+      throw Cli.usage(SPEC, "Invalid value for --grace: it is the time between SIGTERM and"
+          + " SIGKILL at a --timeout, and there is no --timeout");
+    }
     if (args.has("--timeout")) {
-      long timeout = args.longValue("--timeout");
-      long grace = args.longValue("--grace");
-      ConstraintOptions.set(SPEC, "--timeout",
-          () -> b.withTimeout(Duration.ofSeconds(timeout), Duration.ofSeconds(grace)));
+      Duration timeout = args.duration("--timeout");
+      Duration grace = args.duration("--grace");
+      if (!timeout.isZero()) {
+        b.withTimeout(timeout, grace);
+      }
     }
     GovernedWorkload w;
     try {

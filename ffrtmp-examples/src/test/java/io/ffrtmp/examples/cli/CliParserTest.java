@@ -32,6 +32,41 @@ class CliParserTest {
   }
 
   @Test
+  void timeoutAndGrace_takeSecondsAsGnuTimeoutDoes_andBlameTheRightFlag() {
+    String d = "' is not a duration (seconds, zero or more: 10, 1.5, or with a unit: 90s, 5m,"
+        + " 2h, 1d)";
+    usageError("Invalid value for option '--timeout': '-3" + d, "ffrtmp run", "run",
+        "--timeout", "-3", "--", "true");
+    usageError("Invalid value for option '--grace': '-1" + d, "ffrtmp run", "run",
+        "--timeout", "1", "--grace", "-1", "--", "true");
+    usageError("Invalid value for option '--timeout': '1,5" + d, "ffrtmp run", "run",
+        "--timeout", "1,5", "--", "true");
+    usageError("Invalid value for option '--timeout': '99999999999d' is longer than the timer"
+        + " can represent (about 292 years)", "ffrtmp run", "run", "--timeout", "99999999999d",
+        "--", "true");
+    usageError("Invalid value for --grace: it is the time between SIGTERM and SIGKILL at a"
+        + " --timeout, and there is no --timeout", "ffrtmp run", "run", "--grace", "3", "--",
+        "true");
+    List<java.time.Duration> parsed = new java.util.ArrayList<>();
+    for (String v : List.of("1.5", ".25", "10", "10.", "90s", "1.5m", "2h", "1d", "0")) {
+      List<Cli.Parsed> into = new java.util.ArrayList<>();
+      Cli.parse(RunCommand.SPEC, List.of("--timeout", v, "--", "true"), into);
+      parsed.add(into.get(0).duration("--timeout"));
+    }
+    assertEquals(List.of(java.time.Duration.ofMillis(1500), java.time.Duration.ofMillis(250),
+        java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(10),
+        java.time.Duration.ofSeconds(90), java.time.Duration.ofSeconds(90),
+        java.time.Duration.ofHours(2), java.time.Duration.ofDays(1), java.time.Duration.ZERO),
+        parsed);
+  }
+
+  @Test
+  void run_anEmptyCommandName_isAUsageError() {
+    usageError("Invalid value for COMMAND: the command's name is empty", "ffrtmp run", "run",
+        "--", "");
+  }
+
+  @Test
   void usageErrors_nameTheArgument_andPointToTheCommandsHelp() {
     usageError("Missing subcommand: run, attach, backends, list or wait", "ffrtmp");
     usageError("Unknown command: 'rnu'\nDid you mean: run?", "ffrtmp", "rnu");
