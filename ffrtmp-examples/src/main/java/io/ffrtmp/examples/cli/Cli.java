@@ -143,7 +143,8 @@ final class Cli {
       } catch (NumberFormatException e) {
         // below
       }
-      throw usage(spec, "Invalid value for option '" + name + "': '" + v + "' is not " + what);
+      throw usage(spec, "Invalid value for option '" + name + "': '" + Log.printable(v)
+          + "' is not " + what);
     }
 
     /**
@@ -170,13 +171,14 @@ final class Cli {
         seconds = new java.math.BigDecimal(number).multiply(java.math.BigDecimal.valueOf(unit));
       }
       if (seconds == null) {
-        throw usage(spec, "Invalid value for option '" + name + "': '" + v + "' is not a"
-            + " duration (seconds, zero or more: 10, 1.5, or with a unit: 90s, 5m, 2h, 1d)");
+        throw usage(spec, "Invalid value for option '" + name + "': '" + Log.printable(v)
+            + "' is not a duration (seconds, zero or more: 10, 1.5, or with a unit: 90s, 5m,"
+            + " 2h, 1d)");
       }
       java.math.BigDecimal nanos = seconds.movePointRight(9);
       if (nanos.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-        throw usage(spec, "Invalid value for option '" + name + "': '" + v + "' is longer than"
-            + " the timer can represent (about 292 years)");
+        throw usage(spec, "Invalid value for option '" + name + "': '" + Log.printable(v)
+            + "' is longer than the timer can represent (about 292 years)");
       }
       return Duration.ofNanos(nanos.setScale(0, java.math.RoundingMode.CEILING).longValue());
     }
@@ -230,7 +232,8 @@ final class Cli {
       String name = eq < 0 ? a : a.substring(0, eq);
       Option o = spec.option(name);
       if (o == null || !name.startsWith("--")) {
-        throw usage(spec, "Unknown option: '" + a + "'" + suggestion(spec, name));
+        throw usage(spec, "Unknown option: '" + Log.printable(a) + "'"
+            + suggestion(spec, name));
       }
       String value;
       if (o.label() == null) {

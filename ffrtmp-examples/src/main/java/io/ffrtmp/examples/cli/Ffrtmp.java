@@ -80,8 +80,8 @@ public final class Ffrtmp {
       Command c = command(first);
       if (c == null) {
         throw new Cli.UsageException(where, first.startsWith("-")
-            ? "Unknown option: '" + first + "'"
-            : "Unknown command: '" + first + "'" + nearest(first));
+            ? "Unknown option: '" + Log.printable(first) + "'"
+            : "Unknown command: '" + Log.printable(first) + "'" + nearest(first));
       }
       where = c.spec().qualifiedName();
       List<Cli.Parsed> parsed = new ArrayList<>(1);

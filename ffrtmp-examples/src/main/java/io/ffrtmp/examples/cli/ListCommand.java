@@ -33,10 +33,11 @@ final class ListCommand implements Command {
       out.printf("%-24s %8s %-8s %5s %8s %-13s %s%n", "JOB", "PID", "STATE", "EXIT", "GOVERNOR",
           "STRATEGY", "CGROUP");
       for (Workload.Recoverable r : all) {
-        out.printf("%-24s %8d %-8s %5s %8s %-13s %s%n", r.jobId(), r.pid(), r.state(),
+        out.printf("%-24s %8d %-8s %5s %8s %-13s %s%n", Log.printable(r.jobId()), r.pid(),
+            r.state(),
             r.exitCode() == null ? "-" : r.exitCode().toString(),
             r.governorPid() == 0 ? "-" : Long.toString(r.governorPid()), r.strategy(),
-            r.cgroupPath() == null ? "-" : r.cgroupPath());
+            r.cgroupPath() == null ? "-" : Log.printable(r.cgroupPath()));
       }
     }
     out.flush();

@@ -99,12 +99,13 @@ final class RunCommand implements Command {
    */
   static int refused(Io io, EnforcementException e, boolean json) {
     Log.of(io).error(e.getMessage());
-    if (json) {
-      e.report().ifPresent(r -> {
+    e.report().ifPresent(r -> {
+      if (json) {
         io.out().println(r.toJson());
         io.out().flush();
-      });
-    }
+      }
+      Log.of(io).info(jobLine(r));
+    });
     return 125;
   }
 
@@ -120,6 +121,21 @@ final class RunCommand implements Command {
     } else {
       summary(io, r);
     }
+    Log.of(io).info(jobLine(r));
+  }
+
+  /**
+   * The original wrapper's one grep-able line per job (its {@code LogSummary}), with its keys,
+   * so that an operator's log searches and alerts keep working: {@code JOB <id> | intent=<i> |
+   * sla=COMPLIANT|VIOLATION | reason=<platform SLA reason> | runtime=<whole seconds>s |
+   * exit=<code, -1 when unknown> | pid=<pid>}.
+   */
+  static String jobLine(WorkloadReport r) {
+    return "JOB " + r.jobId() + " | intent=" + r.intent().wireName() + " | sla="
+        + (r.platformSlaCompliant() ? "COMPLIANT" : "VIOLATION") + " | reason="
+        + r.platformSlaReason() + " | runtime="
+        + BigDecimal.valueOf(r.durationSec()).setScale(0, RoundingMode.HALF_EVEN).toPlainString()
+        + "s | exit=" + (r.exitCode() == null ? -1 : r.exitCode()) + " | pid=" + r.pid();
   }
 
   static void printStart(Io io, GovernedWorkload w, String verb) {

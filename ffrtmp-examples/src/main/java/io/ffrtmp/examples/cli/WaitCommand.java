@@ -51,7 +51,7 @@ final class WaitCommand implements Command {
           log.info("job " + jobId + " was reported by its governor");
           return 0;
         }
-        log.error("no workload with job id " + jobId + " here");
+        log.error("no workload with job id " + Log.printable(jobId) + " here");
         return 1;
       }
       if (!announced) {
