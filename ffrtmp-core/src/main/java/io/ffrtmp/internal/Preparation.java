@@ -49,7 +49,7 @@ record Preparation(Governance governance, String strategy, List<String> warnings
       if (strategy instanceof NiceFallbackStrategy) {
         throw e;
       }
-      String reason = reason(e);
+      String reason = reason(e, request);
       if (request.strict()) {
         throw new EnforcementException(strategy.name(), cgroupConstraints(request.constraints(),
             "cannot create cgroup: " + reason));
@@ -65,9 +65,19 @@ record Preparation(Governance governance, String strategy, List<String> warnings
     }
   }
 
-  private static String reason(Exception e) {
+  /**
+   * Why the cgroup could not be made, in words: the file and the error (a {@code
+   * NoSuchFileException} carries only the path), and where a configured parent is missing, that
+   * it must exist.
+   */
+  private static String reason(Exception e, GovernanceRequest request) {
     if (e instanceof AccessDeniedException) {
       return "permission denied";
+    }
+    if (e instanceof java.nio.file.NoSuchFileException f) {
+      String parent = request.cgroupParent();
+      return f.getFile() + ": no such file or directory" + (parent == null ? ""
+          : " (the cgroup parent " + parent + " must exist: create it, or give another)");
     }
     if (e instanceof FileSystemException f && f.getReason() != null) {
       return f.getFile() + ": " + f.getReason();

@@ -121,6 +121,17 @@ class CgroupV1HostTest {
   }
 
   @Test
+  void aCgroupParentThatDoesNotExist_isNamedInTheWarning_withWhatToDo() throws Exception {
+    String parent = "/ffrtmp-no-such-parent-" + prefix;
+    WorkloadReport r = Workload.run("/bin/true").withJobId(job("")).withCgroupParent(parent)
+        .withMemoryLimitMb(64).start().awaitReport();
+    assertEquals("nice-fallback", r.strategy(), r.toJson());
+    assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("Cannot create cgroup (")
+        && w.contains(parent + "/ffrtmp-wrapper-" + job("") + ": no such file or directory")
+        && w.contains("the cgroup parent " + parent + " must exist")), r.warnings().toString());
+  }
+
+  @Test
   void limits_areWrittenAndReadBack_andTheWorkloadIsPlacedBeforeItsFirstInstruction()
       throws Exception {
     GovernedWorkload w =
