@@ -240,8 +240,8 @@ class HardeningTest {
             new ProcessBuilder("true").directory(new File("/nonexistent-ffrtmp-dir")))
         .withStrategy("nice-fallback").withListener(ev -> seen.add(ev.type())).start());
     assertEquals("Cannot run program \"true\" (in directory \"/nonexistent-ffrtmp-dir\"): the"
-        + " working directory does not exist or is not a directory, No such file or directory"
-        + " (errno 2)", e.getMessage());
+        + " working directory does not exist or is not a directory, ENOENT (No such file or"
+        + " directory)", e.getMessage());
     assertEquals(2, e.errno());
     assertEquals(List.of("true"), e.command());
     assertFalse(e.getMessage().contains("ffrtmp-shim"));

@@ -8,6 +8,7 @@ import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.NoSuchProcessException;
 import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.internal.os.Errno;
 import io.ffrtmp.internal.os.ExitWatcher;
 import io.ffrtmp.internal.os.Posix;
 import io.ffrtmp.internal.os.ProcFs;
@@ -323,10 +324,10 @@ final class AttachedWorkload extends WorkloadLifecycle {
           reniced.add(tid);
           int err = Posix.setThreadNice(tid, nice);
           if (err != 0 && err != Posix.ESRCH) {
-            markFailed(enforcement, Set.of(Constraint.NICE), "setpriority(" + tid + ", " + nice + ") failed: errno "
-                + err);
+            markFailed(enforcement, Set.of(Constraint.NICE), "setpriority(" + tid + ", " + nice
+                + ") failed: " + Errno.describe(err));
             warnings.add("Cannot set nice " + nice + " on thread " + tid + " of process " + pid
-                + " (errno " + err + ")");
+                + ": " + Errno.describe(err));
             break;
           }
         }
@@ -338,8 +339,10 @@ final class AttachedWorkload extends WorkloadLifecycle {
             oom.toString().getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE);
       } catch (IOException e) {
         if (ProcFs.stat(pid).isPresent()) {
-          markFailed(enforcement, Set.of(Constraint.OOM_SCORE), "write failed: " + e.getMessage());
-          warnings.add("Cannot set OOM score " + oom + " on process " + pid + ": " + e.getMessage());
+          markFailed(enforcement, Set.of(Constraint.OOM_SCORE), "write of /proc/" + pid
+              + "/oom_score_adj failed: " + Errno.describe(e));
+          warnings.add("Cannot set OOM score " + oom + " on process " + pid + ": "
+              + Errno.describe(e));
         }
       }
     }
@@ -362,7 +365,8 @@ final class AttachedWorkload extends WorkloadLifecycle {
       if (n != null) {
         int err = Posix.setThreadNice(tid, n);
         if (err != 0 && err != Posix.ESRCH) {
-          warnings.add("Cannot restore nice " + n + " on thread " + tid + " (errno " + err + ")");
+          warnings.add("Cannot restore nice " + n + " on thread " + tid + ": "
+              + Errno.describe(err));
         }
       }
     }

@@ -52,6 +52,20 @@ class UnprivilegedCliIT {
     assertTrue(err.contains("strategy nice-fallback"), err);
   }
 
+  /** A failed system call is named with its errno's name and words, not a bare number. */
+  @Test
+  void attach_toAnotherUsersProcess_saysWhyNiceFailed_inWords() throws Exception {
+    Process root = new ProcessBuilder("sleep", "3").start();
+    try {
+      Result r = nobody("ffrtmp attach --pid " + root.pid() + " --nice 5");
+      assertEquals(0, r.exit(), r.toString());
+      assertTrue(r.err().contains("[wrapper] WARNING: Cannot set nice 5 on thread " + root.pid()
+          + " of process " + root.pid() + ": EPERM (Operation not permitted)\n"), r.err());
+    } finally {
+      root.destroyForcibly().waitFor();
+    }
+  }
+
   @Test
   void run_exitCodes() throws Exception {
     assertEquals(0, nobody("ffrtmp run --nice 10 -- true").exit());

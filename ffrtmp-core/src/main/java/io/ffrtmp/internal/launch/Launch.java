@@ -233,7 +233,7 @@ public final class Launch {
   private static IOException inUsersTerms(ProcessBuilder template, int errno,
       @Nullable IOException cause) {
     java.io.File dir = template.directory();
-    String detail = errno != 0 ? describe(Integer.toString(errno)) + " (errno " + errno + ")"
+    String detail = errno != 0 ? io.ffrtmp.internal.os.Errno.describe(errno)
         : String.valueOf(cause == null ? null : cause.getMessage());
     if (dir != null && !dir.isDirectory()) {
       detail = "the working directory does not exist or is not a directory, " + detail;
@@ -270,35 +270,12 @@ public final class Launch {
     return notes;
   }
 
-  /** The shim reports errno numbers; these are the ones it can meet, in the C library's words. */
+  /** The shim reports errno numbers: in words ({@link io.ffrtmp.internal.os.Errno}). */
   static String describe(String errno) {
-    int e;
     try {
-      e = Integer.parseInt(errno.trim());
+      return io.ffrtmp.internal.os.Errno.describe(Integer.parseInt(errno.trim()));
     } catch (NumberFormatException ex) {
       return errno;
-    }
-    switch (e) {
-      case 1: return "Operation not permitted";
-      case 2: return "No such file or directory";
-      case 3: return "No such process";
-      case 5: return "Input/output error";
-      case 7: return "Argument list too long";
-      case 8: return "Exec format error";
-      case 11: return "Resource temporarily unavailable";
-      case 12: return "Cannot allocate memory";
-      case 13: return "Permission denied";
-      case 16: return "Device or resource busy";
-      case 20: return "Not a directory";
-      case 21: return "Is a directory";
-      case 22: return "Invalid argument";
-      case 24: return "Too many open files";
-      case 26: return "Text file busy";
-      case 28: return "No space left on device";
-      case 30: return "Read-only file system";
-      case 36: return "File name too long";
-      case 40: return "Too many levels of symbolic links";
-      default: return "errno " + e;
     }
   }
 }

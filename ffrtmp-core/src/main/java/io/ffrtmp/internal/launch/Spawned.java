@@ -171,7 +171,7 @@ public final class Spawned extends Process {
 
     SpawnException(String program, int errno) {
       super("Cannot run program \"" + program + "\": error=" + errno + ", "
-          + Launch.describe(Integer.toString(errno)));
+          + io.ffrtmp.internal.os.Errno.text(errno));
       this.errno = errno;
     }
 
@@ -203,7 +203,7 @@ public final class Spawned extends Process {
     }
     int fd = Posix.open(cString(f.getPath()), flags, 0666);
     if (fd < 0) {
-      throw new FileNotFoundException(f + " (" + Launch.describe(Integer.toString(-fd)) + ")");
+      throw new FileNotFoundException(f + " (" + io.ffrtmp.internal.os.Errno.text(-fd) + ")");
     }
     return fd;
   }

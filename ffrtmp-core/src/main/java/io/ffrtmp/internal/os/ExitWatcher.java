@@ -64,7 +64,8 @@ public final class ExitWatcher {
     this.wakeFd = Posix.eventfd();
     int err = Posix.epollCtl(epfd, wakeFd, WAKE, true);
     if (err != 0) {
-      throw new IllegalStateException("epoll_ctl of the wake-up eventfd failed: errno " + err);
+      throw new IllegalStateException("epoll_ctl of the wake-up eventfd failed: "
+          + Errno.describe(err));
     }
     synchronized (this) {
       this.thread = startThread();
@@ -185,7 +186,7 @@ public final class ExitWatcher {
     if (err != 0) {
       byId.remove(e.id());
       Posix.close(e.fd());
-      throw new IllegalStateException("epoll_ctl failed: errno " + err);
+      throw new IllegalStateException("epoll_ctl failed: " + Errno.describe(err));
     }
     keepWatching();
   }

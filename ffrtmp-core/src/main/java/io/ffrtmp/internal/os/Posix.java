@@ -94,7 +94,7 @@ public final class Posix {
     try {
       return LibC.eventfd(0, 0x800 | 0x80000);
     } catch (LastErrorException e) {
-      throw new IllegalStateException("eventfd failed: errno " + e.getErrorCode(), e);
+      throw new IllegalStateException("eventfd failed: " + Errno.describe(e.getErrorCode()), e);
     }
   }
 
@@ -169,7 +169,8 @@ public final class Posix {
     try {
       return LibC.epoll_create1(0x80000);
     } catch (LastErrorException e) {
-      throw new IllegalStateException("epoll_create1 failed: errno " + e.getErrorCode(), e);
+      throw new IllegalStateException("epoll_create1 failed: " + Errno.describe(e.getErrorCode()),
+          e);
     }
   }
 
@@ -211,7 +212,7 @@ public final class Posix {
       if (e.getErrorCode() == EINTR) {
         return 0;
       }
-      throw new IllegalStateException("epoll_wait failed: errno " + e.getErrorCode(), e);
+      throw new IllegalStateException("epoll_wait failed: " + Errno.describe(e.getErrorCode()), e);
     }
   }
 
@@ -249,7 +250,7 @@ public final class Posix {
       fds[1] = aboveStdio(fds[1]);
       return fds;
     } catch (LastErrorException e) {
-      throw new java.io.IOException("pipe2 failed: errno " + e.getErrorCode(), e);
+      throw new java.io.IOException("pipe2 failed: " + Errno.describe(e.getErrorCode()), e);
     }
   }
 
