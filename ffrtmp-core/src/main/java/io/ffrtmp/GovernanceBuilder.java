@@ -55,8 +55,10 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
   B withCpuWeight(int weight);
 
   /**
-   * Sets the nice value, -20..19 (default 0). Negative values need root (CAP_SYS_NICE); without
-   * it they degrade to 0 with a warning, or refuse to start in strict mode.
+   * Sets the nice value, -20..19. Without it the workload keeps the nice it inherits (a run-mode
+   * workload the JVM's, an adopted process its own): only a value given is applied. A value below
+   * the inherited one needs root (CAP_SYS_NICE); without it it degrades to the inherited value
+   * with a warning, or refuses to start in strict mode.
    *
    * @param nice the nice value
    * @return this builder
@@ -80,8 +82,9 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
   B withIoWeight(int percent);
 
   /**
-   * Sets the OOM score adjustment, -1000..1000 (default 0). Negative values need root
-   * (CAP_SYS_RESOURCE); without it they degrade to 0 with a warning.
+   * Sets the OOM score adjustment, -1000..1000. Without it the workload keeps the score it
+   * inherits: only a value given is applied. Negative values need root (CAP_SYS_RESOURCE);
+   * without it they degrade to 0 with a warning, or refuse to start in strict mode.
    *
    * @param score the adjustment
    * @return this builder
@@ -106,7 +109,8 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
   B requireEnforcement();
 
   /**
-   * Forces a backend by name ({@code cgroup-v2}, {@code cgroup-v1}, {@code nice-fallback}),
+   * Forces a backend by name ({@code systemd}, {@code cgroup-v2}, {@code cgroup-v1}, {@code
+   * nice-fallback}),
    * overriding the {@systemProperty ffrtmp.strategy} system property and automatic selection.
    *
    * @param name the backend's name

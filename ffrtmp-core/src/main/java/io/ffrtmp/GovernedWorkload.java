@@ -35,7 +35,7 @@ public interface GovernedWorkload {
   /**
    * The backend that governs the workload.
    *
-   * @return {@code cgroup-v2}, {@code cgroup-v1} or {@code nice-fallback}
+   * @return {@code systemd}, {@code cgroup-v2}, {@code cgroup-v1} or {@code nice-fallback}
    */
   String strategy();
 

@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * @param slaEligible whether the job was marked SLA-worthy
  * @param pid the workload's process id
  * @param command the command line (run mode); null in attach mode
- * @param strategy the backend that governed it: {@code cgroup-v2}, {@code cgroup-v1} or {@code
- *     nice-fallback}
+ * @param strategy the backend that governed it: {@code systemd}, {@code cgroup-v2}, {@code
+ *     cgroup-v1} or {@code nice-fallback}
  * @param cgroupPath the workload's cgroup, relative to the hierarchy root (e.g. {@code
  *     /ffrtmp-wrapper-job-1}); null without a cgroup
  * @param startedAt when the launch (or adoption) began, UTC
@@ -89,8 +89,8 @@ public record WorkloadReport(
    * @param slaEligible whether the job was marked SLA-worthy
    * @param pid the workload's process id
    * @param command the command line (run mode); null in attach mode
-   * @param strategy the backend that governed it: {@code cgroup-v2}, {@code cgroup-v1} or {@code
-   *     nice-fallback}
+   * @param strategy the backend that governed it: {@code systemd}, {@code cgroup-v2}, {@code
+   *     cgroup-v1} or {@code nice-fallback}
    * @param cgroupPath the workload's cgroup, relative to the hierarchy root (e.g. {@code
    *     /ffrtmp-wrapper-job-1}); null without a cgroup
    * @param startedAt when the launch (or adoption) began, UTC

@@ -41,11 +41,13 @@ import org.slf4j.LoggerFactory;
  * platform SLA) → <b>release</b> (the cgroup is removed), then the terminal event.
  *
  * <p>The variants — run mode ({@link RunningWorkload}), attach mode ({@link AttachedWorkload})
- * and, later, recovered workloads — differ only in the steps marked abstract: how the process is
+ * and recovered workloads ({@link RecoveredWorkload}) — differ only in the steps marked abstract:
+ * how the process is
  * obtained, how its exit is observed, whether its exit code is known, and what detaching means.
  * Events fire in one order everywhere: {@code STARTING}, then {@code RUNNING} or {@code FAILED};
- * at the end the report's future is completed first and the terminal event ({@code COMPLETED},
- * {@code KILLED} or {@code FAILED}) fires after it, outside any lock.
+ * at the end the terminal event ({@code COMPLETED}, {@code KILLED} or {@code FAILED}), with the
+ * report, reaches every listener first, outside any lock, and the report's future completes after
+ * it: whoever awaits the report finds every listener told.
  */
 public abstract class WorkloadLifecycle implements GovernedWorkload {
   private static final Logger LOG = LoggerFactory.getLogger(WorkloadLifecycle.class);

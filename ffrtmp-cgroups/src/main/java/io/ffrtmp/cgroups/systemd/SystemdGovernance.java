@@ -45,7 +45,7 @@ final class SystemdGovernance implements Governance {
    * How one constraint becomes a unit property and shows in the scope's cgroup.
    *
    * @param constraint the constraint
-   * @param property the unit property (SPEC §6 formulas)
+   * @param property the unit property
    * @param controller the cgroup controller that carries it
    * @param file the control file it is read back from
    * @param value the property's value for a requested value

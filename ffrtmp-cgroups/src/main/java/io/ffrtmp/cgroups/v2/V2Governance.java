@@ -31,7 +31,7 @@ final class V2Governance extends CgroupGovernance {
   static final String OOM_GROUP_PROPERTY = "ffrtmp.cgroup.oomGroup";
 
   /**
-   * The v2 mapping (SPEC §6): {@code cpu.max = "<p * 1000> 100000"}; {@code cpu.weight = w};
+   * The v2 mapping (the table in docs/ARCHITECTURE.md): {@code cpu.max = "<p * 1000> 100000"}; {@code cpu.weight = w};
    * {@code memory.max = m * 1048576}; {@code io.weight = "default <p * 100>"} (else {@code
    * io.bfq.weight = "default <p * 10>"}). Every file is in the workload's one directory.
    */
