@@ -51,6 +51,33 @@ class AttachTest {
     return Integer.parseInt(s.substring(s.lastIndexOf(')') + 2).split(" ")[19 - 3]);
   }
 
+  /**
+   * A run's keeper and its workload are another run's (across JVMs alike: nothing but /proc is
+   * asked): adopting either would move them out of that run's governance.
+   */
+  @Test
+  void attach_theKeeperOrTheWorkloadOfARun_isRefused_namingItsJob() throws Exception {
+    String job = "victim-" + ProcessHandle.current().pid();
+    GovernedWorkload victim = Workload.run("sleep", "30").withJobId(job)
+        .withStrategy("nice-fallback").start();
+    try {
+      long workload = victim.pid();
+      long keeper = ProcessHandle.of(workload).flatMap(ProcessHandle::parent).orElseThrow().pid();
+      AttachException k = assertThrows(AttachException.class, () -> attach(keeper).start());
+      assertEquals("process " + keeper + " is already governed by ffrtmp: it is the launch keeper"
+          + " of job " + job + " (pid " + keeper + "); stop or detach that run first",
+          k.getMessage());
+      AttachException w = assertThrows(AttachException.class, () -> attach(workload).start());
+      assertEquals("process " + workload + " is already governed by ffrtmp: it is the workload"
+          + " of job " + job + " (pid " + keeper + "), under its launch keeper (pid " + keeper
+          + "); stop or detach that run first", w.getMessage());
+      assertTrue(victim.process().orElseThrow().isAlive(), "the run goes on, untouched");
+    } finally {
+      victim.terminate(java.time.Duration.ZERO);
+      victim.awaitReport();
+    }
+  }
+
   @Test
   void attach_missingPid_saysProcessDoesNotExist() throws Exception {
     Process p = spawn("true");

@@ -81,6 +81,11 @@ final class AttachedWorkload extends WorkloadLifecycle {
       throw new AttachException(pid, "process " + pid
           + " is a zombie: it has exited and waits for its parent to collect it");
     }
+    java.util.Optional<String> governed = Governed.why(pid);
+    if (governed.isPresent()) {
+      throw new AttachException(pid, "process " + pid + " is already governed by ffrtmp: it "
+          + governed.get() + "; stop or detach that run first");
+    }
     if (!ATTACHED.add(pid)) {
       throw new AttachException(pid, "process " + pid + " is already governed by this JVM in"
           + " attach mode: detach it first");
@@ -125,6 +130,7 @@ final class AttachedWorkload extends WorkloadLifecycle {
       originals.add(main);
       if (spec.descendants()) {
         Set<Long> done = new LinkedHashSet<>(List.of(pid));
+        java.util.Map<Long, Boolean> governed = new java.util.HashMap<>();
         for (int round = 0; round < MAX_ROUNDS; round++) {
           Set<Long> fresh = new LinkedHashSet<>(ProcFs.descendants(pid));
           if (fresh.contains(ProcessHandle.current().pid())
@@ -141,6 +147,9 @@ final class AttachedWorkload extends WorkloadLifecycle {
           }
           for (long child : fresh) {
             done.add(child);
+            if (underAnotherRun(child, pid, governed, warnings)) {
+              continue;
+            }
             Optional<Original> o = record(child);
             if (o.isPresent()
                 && adoptOne(g, o.get(), nice, plan.oomArg(), enforcement, warnings, false)) {
@@ -202,6 +211,33 @@ final class AttachedWorkload extends WorkloadLifecycle {
       Posix.kill((int) child, signal);
     }
     governance.signalAll(signal);
+  }
+
+  /**
+   * Whether a descendant is, or descends from, a process another run of ffrtmp governs (its
+   * keeper, its workload, a member of its cgroup): that subtree is left out, with a warning for
+   * the process at its top.
+   */
+  private static boolean underAnotherRun(long child, long root,
+      java.util.Map<Long, Boolean> governed, List<String> warnings) {
+    long p = child;
+    for (int depth = 0; depth < 4096 && p > 1 && p != root; depth++) {
+      Boolean known = governed.get(p);
+      if (known == null) {
+        Optional<String> why = Governed.why(p);
+        known = why.isPresent();
+        governed.put(p, known);
+        if (known) {
+          warnings.add("process " + p + " (a descendant of " + root + ") is already governed by"
+              + " ffrtmp: it " + why.get() + "; it and its descendants were left out");
+        }
+      }
+      if (known) {
+        return true;
+      }
+      p = ProcFs.stat(p).map(ProcFs.Stat::ppid).orElse(0L);
+    }
+    return false;
   }
 
   /** A start that could not complete: every adopted process goes back to where it was. */

@@ -103,6 +103,29 @@ class CgroupV1AttachTest {
     assertTrue(r.usage().memoryPeakBytes() != null);
   }
 
+  /** A member of a run's cgroup (the workload's child) is that run's while its keeper lives. */
+  @Test
+  void aMemberOfARunsCgroup_isRefused_namingTheRun() throws Exception {
+    GovernedWorkload run = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "sleep 31 & echo started; wait")).withJobId(prefix).withMemoryLimitMb(64).start();
+    try {
+      assertEquals("started", new BufferedReader(new InputStreamReader(
+          run.process().orElseThrow().getInputStream())).readLine());
+      long member = ProcessHandle.of(run.pid()).orElseThrow().children().findFirst()
+          .orElseThrow().pid();
+      io.ffrtmp.AttachException e = org.junit.jupiter.api.Assertions.assertThrows(
+          io.ffrtmp.AttachException.class, () -> Workload.attach(member).start());
+      assertTrue(e.getMessage().startsWith("process " + member + " is already governed by ffrtmp:"
+          + " it is in the cgroup ") && e.getMessage().contains("/ffrtmp-wrapper-" + prefix
+          + " of job " + prefix + " (pid "), e.getMessage());
+      assertTrue(cgroupOf(member).contains("/ffrtmp-wrapper-" + prefix + "\n"),
+          "still in its run's cgroup: " + cgroupOf(member));
+    } finally {
+      run.terminate(Duration.ZERO);
+      run.awaitReport();
+    }
+  }
+
   @Test
   void memoryHogAdoptedUnderSmallLimit_isReportedOom() throws Exception {
     Process p = spawn("/bin/sh", "-c", "read x; exec dd if=/dev/zero of=/dev/null bs=256M count=1");

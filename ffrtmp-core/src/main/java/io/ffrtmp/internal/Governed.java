@@ -1,0 +1,183 @@
+package io.ffrtmp.internal;
+
+import io.ffrtmp.internal.os.ProcFs;
+import io.ffrtmp.spi.CgroupNames;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Whether a process is already governed by a run of ffrtmp — of this JVM or of any other: the
+ * launch keeper of a run ({@code ffrtmp-shim} with the keeper flag on its command line), its
+ * workload (the keeper's child), or a member of a run's cgroup or scope while that run's keeper
+ * lives. Adopting any of them would move a governed workload (or its keeper) out of the cgroup
+ * whose limits its report says were applied. What is found is read from {@code /proc} and
+ * cgroupfs, readable by every user, so no JVM's memory and no record is needed; the job is named
+ * from the keeper's start record where this user can read it, else by its record name (which
+ * holds the safe job id).
+ */
+final class Governed {
+  private static final String SHIM = "ffrtmp-shim";
+
+  private Governed() {}
+
+  /**
+   * Why {@code pid} may not be adopted, if it is governed already.
+   *
+   * @param pid the process
+   * @return e.g. {@code is the launch keeper of job job-7 (pid 1234)}, or empty
+   */
+  static Optional<String> why(long pid) {
+    Optional<String> keeper = keeperOf(pid);
+    if (keeper.isPresent()) {
+      return Optional.of("is the launch keeper of " + keeper.get());
+    }
+    long parent = ProcFs.stat(pid).map(ProcFs.Stat::ppid).orElse(0L);
+    if (parent > 1) {
+      Optional<String> k = keeperOf(parent);
+      if (k.isPresent()) {
+        return Optional.of("is the workload of " + k.get() + ", under its launch keeper (pid "
+            + parent + ")");
+      }
+    }
+    for (String cgroup : ffrtmpCgroups(pid)) {
+      Optional<String> run = liveRunIn(cgroup);
+      if (run.isPresent()) {
+        return Optional.of("is in the cgroup " + cgroup + " of " + run.get());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The job whose keeper {@code pid} is, when it is one: {@code job <id> (pid <pid>)}. */
+  static Optional<String> keeperOf(long pid) {
+    List<String> argv = argv(pid);
+    if (argv.size() < 3 || !baseName(argv.get(0)).equals(SHIM) || !argv.get(2).startsWith("k")) {
+      return Optional.empty();
+    }
+    return Optional.of(jobOf(argv) + " (pid " + pid + ")");
+  }
+
+  /**
+   * The job of a keeper's command line: {@code <shim> <errfile> <flags> [<dir>] <nice> <oom> <n>
+   * <files...> <exitfile> ...}; the start record lies beside the exit record.
+   */
+  private static String jobOf(List<String> argv) {
+    int at = argv.get(2).contains("d") ? 4 : 3;
+    try {
+      int n = Integer.parseInt(argv.get(at + 2));
+      String exitFile = argv.get(at + 3 + n);
+      if (exitFile.endsWith(".exit")) {
+        String name = baseName(exitFile).substring(0, baseName(exitFile).length() - 5);
+        Path start = Path.of(exitFile).resolveSibling(name + ".start");
+        try {
+          return "job " + Records.read(start).jobId();
+        } catch (IOException | RuntimeException e) {
+          return "the run recorded as " + name;
+        }
+      }
+    } catch (IndexOutOfBoundsException | NumberFormatException e) {
+      // not the layout of this version's keeper
+    }
+    return "an ffrtmp run";
+  }
+
+  /** The cgroup paths of the process (any hierarchy) with a segment of ffrtmp's naming. */
+  private static List<String> ffrtmpCgroups(long pid) {
+    List<String> out = new ArrayList<>();
+    String text;
+    try {
+      text = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
+    } catch (IOException e) {
+      return out;
+    }
+    for (String line : text.split("\n")) {
+      int colon = line.indexOf(':', line.indexOf(':') + 1);
+      if (colon < 0) {
+        continue;
+      }
+      String path = line.substring(colon + 1);
+      for (String segment : path.split("/")) {
+        if (segment.startsWith(CgroupNames.PREFIX)) {
+          out.add(path);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The run that governs a cgroup, while its keeper lives: a member of the cgroup that is a
+   * keeper (cgroup v1: it joins), or whose parent is (v2 and systemd: the workload is born in
+   * it, the keeper stays outside).
+   */
+  private static Optional<String> liveRunIn(String cgroup) {
+    for (long member : members(cgroup)) {
+      Optional<String> k = keeperOf(member);
+      if (k.isPresent()) {
+        return k;
+      }
+      long parent = ProcFs.stat(member).map(ProcFs.Stat::ppid).orElse(0L);
+      if (parent > 1) {
+        k = keeperOf(parent);
+        if (k.isPresent()) {
+          return k;
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The processes in a cgroup of that path, in whichever hierarchy is mounted with it. */
+  private static List<Long> members(String cgroup) {
+    List<Long> out = new ArrayList<>();
+    Path root = Path.of("/sys/fs/cgroup");
+    List<Path> candidates = new ArrayList<>();
+    candidates.add(root.resolve(cgroup.substring(1)));
+    try (var hierarchies = Files.list(root)) {
+      hierarchies.filter(Files::isDirectory).forEach(h -> candidates.add(h.resolve(
+          cgroup.substring(1))));
+    } catch (IOException e) {
+      // only the unified path, then
+    }
+    for (Path dir : candidates) {
+      for (String name : List.of("cgroup.procs", "tasks")) {
+        try {
+          for (String l : Files.readAllLines(dir.resolve(name))) {
+            if (!l.isBlank()) {
+              out.add(Long.parseLong(l.trim()));
+            }
+          }
+          if (!out.isEmpty()) {
+            return out;
+          }
+        } catch (IOException | NumberFormatException e) {
+          // not this hierarchy
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<String> argv(long pid) {
+    try {
+      byte[] b = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+      if (b.length == 0) {
+        return List.of();
+      }
+      return Arrays.asList(new String(b, StandardCharsets.UTF_8).split("\0"));
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  private static String baseName(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+}
