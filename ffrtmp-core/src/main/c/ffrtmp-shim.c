@@ -35,8 +35,8 @@
  *    cgroup.procs file; "0", the calling thread, into a cgroup v1 tasks file. The shim has one
  *    thread, so that moves the whole process, and since Linux 5.2 a move of the writer's own
  *    thread does not take the kernel's global threadgroup lock, whose writers first wait for an
- *    RCU grace period (8-22 ms measured per launch on a host where no other move happened just
- *    before; 0.07 ms without). In keeper mode with one cgroup v2 cgroup.procs the keeper does
+ *    RCU grace period (milliseconds per launch when no other move happened just before:
+ *    PERFORMANCE.md). In keeper mode with one cgroup v2 cgroup.procs the keeper does
  *    not move at all: it forks the workload straight into that cgroup (clone3 with
  *    CLONE_INTO_CGROUP, Linux 5.7+; else it joins and forks, as before),
  * 2. sets its nice (setpriority on itself, inherited by the exec'd program and its children),

@@ -25,10 +25,10 @@ import org.jspecify.annotations.Nullable;
  * method calls with a timeout, and signals delivered to listeners. One reader thread (a daemon)
  * per connection dispatches replies and signals.
  *
- * <p>Why not dbus-java: its connection set-up costs 310–390 ms of a fresh JVM (reflection,
- * proxies, its own thread pools), several times {@code java -version}; this client costs a
- * socket, one thread and a few small messages, and the backend needs only five methods and one
- * signal of systemd's manager.
+ * <p>Why not dbus-java: its connection set-up (reflection, proxies, its own thread pools) costs
+ * a fresh JVM several times {@code java -version} (CHANGELOG, "Dependencies", has the figures);
+ * this client costs a socket, one thread and a few small messages, and the backend needs only
+ * five methods and one signal of systemd's manager.
  */
 final class DBusConnection implements Closeable {
   /** How long a method call waits for its reply by default. */

@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A child started with {@code posix_spawn(3)} instead of {@link ProcessBuilder}: the JDK starts
  * every process through its {@code jspawnhelper}, one more {@code exec} of a dynamically linked
- * program (≈ 0.5 ms here) before the command, and reaps on a thread of its own that the
- * caller's {@code waitFor} then waits for. The launch shim does the helper's work itself (it
+ * program before the command (PERFORMANCE.md has its cost), and reaps on a thread of its own
+ * that the caller's {@code waitFor} then waits for. The launch shim does the helper's work itself (it
  * closes the inherited descriptors and changes directory), so the JVM spawns the shim directly;
  * the exit is seen through a pidfd on the library's one watcher thread, which reaps the child
  * there and then.
@@ -370,8 +370,8 @@ public final class Spawned extends Process {
   /**
    * The child's handle. Taken on the first call, which must come before the child ended and was
    * reaped (the JDK makes handles only of living processes or zombies); a handle taken before
-   * stays valid after the end. Taking one in advance for every child cost 0.06 ms of each
-   * launch (measured), for a call that is rarely made.
+   * stays valid after the end. None is taken in advance: that would cost every launch for a call
+   * that is rarely made.
    *
    * @throws UnsupportedOperationException when first called after the end
    */

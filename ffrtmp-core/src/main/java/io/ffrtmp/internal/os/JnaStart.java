@@ -10,7 +10,7 @@ import java.util.concurrent.locks.ReadWriteLock;
  * {@code Structure.FFIType}, and JNA reads that structure's field order from its
  * {@code @FieldOrder} annotation: the JDK then generates three proxy classes (the annotation and
  * its {@code @Retention} and {@code @Target}), which JDK 17's class-data sharing cannot archive
- * — about 6 ms of every CLI start (PERFORMANCE.md). {@link #prime()} puts the same order into
+ * — a cost on every CLI start (PERFORMANCE.md has the figure). {@link #prime()} puts the same order into
  * JNA's own cache of field orders first, so the annotation is never read. (The other reader of
  * an annotation on JNA's start is {@code Native.register(String)}, which finds its caller
  * through a reflective call, and the JDK looks for {@code @CallerSensitive} on it: ffrtmp's
