@@ -79,7 +79,7 @@ final class ReportJson {
    * @param r the entry
    * @return one line of JSON
    */
-  static String write(Workload.Recoverable r) {
+  static String write(io.ffrtmp.Recoverable r) {
     StringBuilder b = new StringBuilder(256);
     b.append('{');
     field(b, "job_id").append(str(r.jobId())).append(',');

@@ -116,37 +116,6 @@ public final class Workload {
   }
 
   /**
-   * A workload with a start record on this host.
-   *
-   * @param jobId the job id
-   * @param pid the workload's pid
-   * @param state {@code running}, {@code ended} (its exit was recorded) or {@code unknown} (gone
-   *     without a record)
-   * @param exitCode the recorded exit status when ended (128+N for signal N), else null
-   * @param governorPid the JVM governing it, or 0 when none does (then it is recoverable)
-   * @param strategy the backend
-   * @param cgroupPath its cgroup, or null
-   * @param startedAt when it started
-   * @param constraints the requested constraints
-   */
-  public record Recoverable(String jobId, long pid, String state,
-      @org.jspecify.annotations.Nullable Integer exitCode, long governorPid, String strategy,
-      @org.jspecify.annotations.Nullable String cgroupPath, java.time.Instant startedAt,
-      Constraints constraints) {
-
-    /**
-     * This entry as one line of JSON: {@code job_id}, {@code pid}, {@code state}, {@code
-     * exit_code}, {@code governor_pid} (null when none), {@code strategy}, {@code cgroup_path},
-     * {@code started_at} and the {@code constraints} object of the report.
-     *
-     * @return the JSON object
-     */
-    public String toJson() {
-      return ReportJson.write(this);
-    }
-  }
-
-  /**
    * The governance backends found on this host, highest priority first, each with what its
    * probe found: which one a workload would get (honouring {@systemProperty ffrtmp.strategy})
    * and why the others are not used.
@@ -156,16 +125,4 @@ public final class Workload {
   public static List<Backend> backends() {
     return Strategies.backends();
   }
-
-  /**
-   * A governance backend and what its probe found.
-   *
-   * @param name e.g. {@code cgroup-v1}
-   * @param priority its preference among usable backends
-   * @param usable whether it can govern workloads here
-   * @param reason what the probe found, or why it is unusable
-   * @param selected whether workloads get it (automatic selection or {@code ffrtmp.strategy})
-   */
-  public record Backend(String name, int priority, boolean usable, String reason,
-      boolean selected) {}
 }

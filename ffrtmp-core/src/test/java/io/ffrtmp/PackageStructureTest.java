@@ -25,6 +25,13 @@ class PackageStructureTest {
         "only the entry point of the API may reach into io.ffrtmp.internal");
     Map<String, Set<String>> packages = g.packages(c -> c.equals("io.ffrtmp.Workload"));
     assertEquals(List.of(), PackageGraph.cycles(packages), "package cycles in " + packages);
+    // and the edge is one way: nothing of the implementation refers back to the entry point (its
+    // values, Backend and Recoverable, are types of their own)
+    for (String impl : List.of("io.ffrtmp.internal", "io.ffrtmp.internal.os",
+        "io.ffrtmp.internal.launch", "io.ffrtmp.spi")) {
+      assertEquals(Set.of(), g.classesReferencingClass(impl, "io.ffrtmp.Workload"),
+          impl + " refers back to the entry point");
+    }
   }
 
   @Test

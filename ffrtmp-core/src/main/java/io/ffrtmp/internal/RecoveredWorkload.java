@@ -3,6 +3,7 @@ package io.ffrtmp.internal;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Recoverable;
 import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.internal.os.ExitWatcher;
@@ -91,26 +92,26 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
    *
    * @return the entries, oldest first
    */
-  public static List<io.ffrtmp.Workload.Recoverable> list() {
+  public static List<Recoverable> list() {
     Optional<Path> dir = Records.dir();
     if (dir.isEmpty()) {
       return List.of();
     }
     Records.sweep(dir.get());
     List<String> skipped = new ArrayList<>();
-    List<io.ffrtmp.Workload.Recoverable> out = new ArrayList<>();
+    List<Recoverable> out = new ArrayList<>();
     for (Records.Start recorded : Records.readAll(dir.get(), skipped)) {
       Records.Start r = withPids(dir.get(), recorded);
       Optional<Records.Exit> e = Records.readExit(Records.exitFile(dir.get(), r.name()));
       String state = e.isPresent() ? "ended" : alive(r.pid(), r.startTime())
           || alive(r.keeperPid(), r.keeperStartTime()) ? "running" : "unknown";
-      out.add(new io.ffrtmp.Workload.Recoverable(r.jobId(), r.pid(), state,
+      out.add(new Recoverable(r.jobId(), r.pid(), state,
           e.map(Records.Exit::exitValue).orElse(null),
           alive(r.governorPid(), r.governorStartTime()) ? r.governorPid() : 0, r.strategy(),
           r.cgroupPath(), r.startedAt(), r.constraints()));
     }
     skipped.forEach(s -> LOG.warn("recovery: {}", s));
-    out.sort(java.util.Comparator.comparing(io.ffrtmp.Workload.Recoverable::startedAt));
+    out.sort(java.util.Comparator.comparing(Recoverable::startedAt));
     return List.copyOf(out);
   }
 

@@ -1,6 +1,6 @@
 package io.ffrtmp.internal;
 
-import io.ffrtmp.Workload;
+import io.ffrtmp.Backend;
 import io.ffrtmp.spi.Availability;
 import io.ffrtmp.spi.GovernanceStrategy;
 import java.util.ArrayList;
@@ -173,16 +173,16 @@ public final class Strategies {
    *
    * @return one entry per backend, highest priority first
    */
-  public static List<Workload.Backend> backends() {
+  public static List<Backend> backends() {
     String selected;
     try {
       selected = selectFromRegistry(null).chosen().name();
     } catch (IllegalStateException e) {
       selected = "";
     }
-    List<Workload.Backend> out = new ArrayList<>();
+    List<Backend> out = new ArrayList<>();
     for (Probed p : registry()) {
-      out.add(new Workload.Backend(p.strategy().name(), p.strategy().priority(),
+      out.add(new Backend(p.strategy().name(), p.strategy().priority(),
           p.availability().usable(), p.availability().reason(),
           p.strategy().name().equals(selected)));
     }

@@ -135,6 +135,23 @@ public final class PackageGraph {
   }
 
   /**
+   * The classes of one package that reference a class (or a class nested in it).
+   *
+   * @param from the referring package
+   * @param to the referenced class
+   * @return their names (nested classes as their outer class)
+   */
+  public Set<String> classesReferencingClass(String from, String to) {
+    Set<String> out = new TreeSet<>();
+    classDeps.forEach((c, tos) -> {
+      if (pkg(c).equals(from) && tos.stream().anyMatch(t -> outer(t).equals(to))) {
+        out.add(outer(c));
+      }
+    });
+    return out;
+  }
+
+  /**
    * The cycles of a package graph: each strongly connected component of more than one package.
    *
    * @param g the graph

@@ -372,8 +372,8 @@ public final class Benchmarks {
     // the backend's own Governance for a live process: the SPI object the report's usage comes from
     // (public API only: the selected backend's name from Workload.backends(), its provider from
     // the SPI through ServiceLoader)
-    String selected = io.ffrtmp.Workload.backends().stream().filter(io.ffrtmp.Workload.Backend::selected)
-        .map(io.ffrtmp.Workload.Backend::name).findFirst()
+    String selected = io.ffrtmp.Workload.backends().stream().filter(io.ffrtmp.Backend::selected)
+        .map(io.ffrtmp.Backend::name).findFirst()
         .orElseThrow(() -> new IllegalStateException("no usable backend"));
     io.ffrtmp.spi.GovernanceStrategy strategy = java.util.ServiceLoader
         .load(io.ffrtmp.spi.GovernanceStrategy.class).stream()

@@ -1,5 +1,6 @@
 package io.ffrtmp.examples.cli;
 
+import io.ffrtmp.Backend;
 import io.ffrtmp.Workload;
 import java.util.List;
 
@@ -18,7 +19,7 @@ final class BackendsCommand implements Command {
 
   @Override
   public int call(Cli.Parsed args, Io io) {
-    for (Workload.Backend b : Workload.backends()) {
+    for (Backend b : Workload.backends()) {
       io.out().printf("%s %-14s %-9s %s%n", b.selected() ? "*" : " ", b.name(),
           b.usable() ? "usable" : "unusable", b.reason());
     }

@@ -1,5 +1,6 @@
 package io.ffrtmp.examples.cli;
 
+import io.ffrtmp.Recoverable;
 import io.ffrtmp.Workload;
 import java.io.PrintWriter;
 import java.util.List;
@@ -21,18 +22,18 @@ final class ListCommand implements Command {
 
   @Override
   public int call(Cli.Parsed args, Io io) {
-    List<Workload.Recoverable> all = Workload.recoverable();
+    List<Recoverable> all = Workload.recoverable();
     PrintWriter out = io.out();
     if (args.has("--json")) {
       StringBuilder b = new StringBuilder("[");
-      for (Workload.Recoverable r : all) {
+      for (Recoverable r : all) {
         b.append(b.length() > 1 ? "," : "").append(r.toJson());
       }
       out.println(b.append(']'));
     } else {
       out.printf("%-24s %8s %-8s %5s %8s %-13s %s%n", "JOB", "PID", "STATE", "EXIT", "GOVERNOR",
           "STRATEGY", "CGROUP");
-      for (Workload.Recoverable r : all) {
+      for (Recoverable r : all) {
         out.printf("%-24s %8d %-8s %5s %8s %-13s %s%n", Log.printable(r.jobId()), r.pid(),
             r.state(),
             r.exitCode() == null ? "-" : r.exitCode().toString(),

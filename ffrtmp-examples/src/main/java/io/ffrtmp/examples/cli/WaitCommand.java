@@ -1,6 +1,7 @@
 package io.ffrtmp.examples.cli;
 
 import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Recoverable;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
 import java.util.List;
@@ -44,7 +45,7 @@ final class WaitCommand implements Command {
         RunCommand.printEnd(io, w, r, json);
         return r.exitCode() == null ? 0 : r.exitCode();
       }
-      Optional<Workload.Recoverable> governed = Workload.recoverable().stream()
+      Optional<Recoverable> governed = Workload.recoverable().stream()
           .filter(r -> r.jobId().equals(jobId)).findFirst();
       if (governed.isEmpty()) {
         if (announced) {
