@@ -18,8 +18,21 @@ public record MountInfo(List<Mount> mounts) {
    * @param mountPoint where it is mounted (field 5)
    * @param fsType {@code cgroup} or {@code cgroup2}
    * @param superOptions the super options, e.g. {@code rw,cpu,cpuacct}
+   * @param mountOptions the mount's own options (field 6), e.g. {@code ro,nosuid,nodev}: a bind
+   *     mount or a container's {@code /sys/fs/cgroup} may be read-only while its file system is
+   *     not
    */
-  public record Mount(String root, String mountPoint, String fsType, List<String> superOptions) {
+  public record Mount(String root, String mountPoint, String fsType, List<String> superOptions,
+      List<String> mountOptions) {
+
+    /**
+     * Whether this mount, or its file system, is read-only.
+     *
+     * @return true for {@code ro} in either option list
+     */
+    public boolean readOnly() {
+      return mountOptions.contains("ro") || superOptions.contains("ro");
+    }
 
     /**
      * The v1 controllers of this hierarchy (named hierarchies such as {@code name=systemd} have
@@ -67,7 +80,8 @@ public record MountInfo(List<Mount> mounts) {
       if (!type.equals("cgroup") && !type.equals("cgroup2")) {
         continue;
       }
-      out.add(new Mount(unescape(f[3]), unescape(f[4]), type, List.of(f[dash + 3].split(","))));
+      out.add(new Mount(unescape(f[3]), unescape(f[4]), type, List.of(f[dash + 3].split(",")),
+          List.of(f[5].split(","))));
     }
     return new MountInfo(List.copyOf(out));
   }

@@ -110,7 +110,7 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
    * @param mountPoint the cgroup2 mount point
    * @param ownPath the JVM's cgroup path, e.g. {@code /} or {@code /system.slice/x.service}
    */
-  record Layout(Path mountPoint, String ownPath) {
+  record Layout(Path mountPoint, String ownPath, boolean readOnly) {
     Path dirOf(String cgroupPath) {
       String rel = cgroupPath.replaceFirst("^/+", "");
       return rel.isEmpty() ? mountPoint : mountPoint.resolve(rel);
@@ -127,7 +127,7 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
         if (!m.root().equals("/") && own.startsWith(m.root())) {
           own = own.substring(m.root().length());
         }
-        return new Layout(Path.of(m.mountPoint()), own.isEmpty() ? "/" : own);
+        return new Layout(Path.of(m.mountPoint()), own.isEmpty() ? "/" : own, m.readOnly());
       }
     }
     return null;
@@ -168,6 +168,9 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
           + (available.isEmpty() || available.contains("") ? "none" : String.join(" ", available))
           + ")");
     }
+    if (l.readOnly()) {
+      return Availability.unusable(READ_ONLY + " (" + l.mountPoint() + ")");
+    }
     if (!fs.writable(own) || !fs.writable(own.resolve("cgroup.subtree_control"))) {
       return Availability.unusable("permission denied: cannot create cgroups in " + own
           + " (run as root or use a delegated subtree, systemd Delegate=yes)");
@@ -193,7 +196,7 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
         fs.mkdir(p);
       }
       enableControllers(l, parentPath);
-    } else if (l.ownPath().equals("/")) {
+    } else if (l.ownPath().equals("/") && isTheRealRoot(l)) {
       parentPath = "/";
       enableControllers(l, "/");
     } else {
@@ -209,9 +212,25 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
     return g;
   }
 
+  /** The probe's reason on a read-only cgroupfs (the Kubernetes default for containers). */
+  static final String READ_ONLY = "the cgroup2 file system is mounted read-only here, so no"
+      + " cgroup can be created: mount /sys/fs/cgroup read-write in the container (e.g. docker"
+      + " run --cgroupns=private with a writable cgroup mount, or a privileged container)";
+
+  /**
+   * Whether the JVM's {@code /} is the machine's root cgroup, which the no-internal-processes
+   * rule exempts, and not the root of a cgroup namespace (a container's cgroup, which it does
+   * not exempt): only a non-root cgroup has {@code cgroup.type}.
+   */
+  private boolean isTheRealRoot(Layout l) {
+    return !fs.exists(l.mountPoint().resolve("cgroup.type"));
+  }
+
   /**
    * Makes the JVM's own (non-root) cgroup able to hand controllers to children: if they are
-   * not enabled yet, the JVM moves into its leaf {@value #SUPERVISOR_LEAF} first.
+   * not enabled yet, the JVM moves into its leaf {@value #SUPERVISOR_LEAF} first. In a cgroup
+   * namespace (a container) the JVM's cgroup is the namespace's root, {@code /}, and the same
+   * holds: BenchExec and systemd in a container move themselves into a leaf first, too.
    */
   private synchronized void prepareOwnCgroup(Layout l) throws IOException {
     Path own = l.dirOf(l.ownPath());
@@ -222,9 +241,14 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
     String procs = fs.read(own.resolve("cgroup.procs")).trim();
     String me = Long.toString(ProcessHandle.current().pid());
     if (!procs.isEmpty() && !procs.equals(me)) {
+      List<String> others = new ArrayList<>(List.of(procs.split("\\s+")));
+      others.remove(me);
       throw new IOException("cannot enable cpu and memory for children of " + own
-          + ": other processes share this JVM's cgroup (the no-internal-processes rule);"
-          + " configure a parent with -Dffrtmp.cgroup.parent");
+          + ": other processes (pids " + String.join(" ", others) + ") share this JVM's cgroup,"
+          + " and a cgroup with processes cannot hand controllers to children (the"
+          + " no-internal-processes rule); run the JVM as the only process of its cgroup (in a"
+          + " container: exec it from the entrypoint instead of leaving a shell as PID 1), or"
+          + " configure a parent with --cgroup-parent / -Dffrtmp.cgroup.parent");
     }
     Path leaf = own.resolve(SUPERVISOR_LEAF);
     if (!fs.exists(leaf)) {

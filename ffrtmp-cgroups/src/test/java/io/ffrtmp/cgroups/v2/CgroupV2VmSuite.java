@@ -415,4 +415,86 @@ class CgroupV2VmSuite {
     assertTrue(out.contains("\"strategy\":\"nice-fallback\""), out);
     assertTrue(out.contains("\"status\":\"degraded\""), out);
   }
+
+  // ---- an agent in a container: a cgroup namespace whose root is a container's cgroup -------
+
+  /**
+   * Runs {@code LaunchMain} with a 64 MB limit "in a container": in a cgroup {@code /<ctr>} of
+   * its own (controllers handed down by the root), in new mount and cgroup namespaces, so that
+   * {@code /proc/self/cgroup} reads {@code 0::/} and {@code /sys/fs/cgroup} (mounted anew, {@code
+   * ro} if asked) is the container's cgroup — which, unlike the machine's root, is not exempt
+   * from the no-internal-processes rule. The JVM is {@code exec}ed (the container's only
+   * process) unless a shell stays beside it (a shell as PID 1). Returns what it printed.
+   */
+  private String inContainer(Path tmp, String ctr, boolean readOnly, boolean shellBeside)
+      throws Exception {
+    Path dir = ROOT.resolve(ctr);
+    job = ctr;
+    Files.writeString(ROOT.resolve("cgroup.subtree_control"), "+cpu +memory");
+    Files.createDirectory(dir);
+    try {
+      List<String> java = ChildJvm.command(ChildJvm.classpath(), tmp,
+          List.of("-Dffrtmp.test.memoryMb=64", "-Dffrtmp.test.jobId=" + ctr),
+          "io.ffrtmp.testing.LaunchMain", List.of("0", "0", "/bin/true"));
+      String javaLine = String.join(" ", java.stream().map(a -> "'" + a + "'").toList());
+      String inner = "umount -l /sys/fs/cgroup && mount -t cgroup2 " + (readOnly ? "-o ro " : "")
+          + "none /sys/fs/cgroup && cat /proc/self/cgroup && "
+          + (shellBeside ? javaLine + "; echo shell-beside-done" : "exec " + javaLine);
+      String outer = "echo $$ > " + dir.resolve("cgroup.procs") + " && exec unshare --mount"
+          + " --propagation private --cgroup sh -c \"" + inner + "\"";
+      Process p = new ProcessBuilder("sh", "-c", outer).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertTrue(p.waitFor(100, TimeUnit.SECONDS), out);
+      assertEquals(0, p.exitValue(), out);
+      assertTrue(out.startsWith("0::/\n"), "in its own cgroup namespace: " + out);
+      return out;
+    } finally {
+      List<Path> dirs = new ArrayList<>();
+      try (Stream<Path> s = Files.walk(dir)) {
+        s.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder())
+            .forEach(dirs::add);
+      }
+      for (Path d : dirs) {
+        MemberSignals.signalMembers(CgroupFs.REAL, d.resolve("cgroup.procs"), 9, 0);
+      }
+      assertEquals(List.of(), TestCgroups.remove(CgroupFs.REAL, dirs, Duration.ofSeconds(5)),
+          "the container's cgroups removed");
+    }
+  }
+
+  private static String reportOf(String out) {
+    return out.lines().filter(l -> l.startsWith("REPORT ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no report: " + out)).substring(7);
+  }
+
+  /** The JVM alone in the container: it moves into a leaf, and the limits are enforced. */
+  @Test
+  void container_theJvmAlone_enforcesItsLimits(@TempDir Path tmp) throws Exception {
+    String report = reportOf(inContainer(tmp, "ctr-alone", false, false));
+    assertTrue(report.contains("\"strategy\":\"cgroup-v2\""), report);
+    assertTrue(report.contains("\"cgroup_path\":\"/ffrtmp-wrapper-ctr-alone\""), report);
+    assertTrue(report.contains("{\"constraint\":\"memory_limit_mb\",\"status\":\"applied\""),
+        report);
+  }
+
+  /** A shell beside the JVM: honest degradation, and the reason says what to change. */
+  @Test
+  void container_aShellBesideTheJvm_degradesSayingWhatToChange(@TempDir Path tmp)
+      throws Exception {
+    String out = inContainer(tmp, "ctr-shell", false, true);
+    String report = reportOf(out);
+    assertTrue(report.contains("\"strategy\":\"nice-fallback\""), report);
+    assertTrue(out.contains("other processes (pids ") && out.contains("share this JVM's cgroup")
+        && out.contains("exec it from the entrypoint"), out);
+    assertTrue(out.contains("shell-beside-done"), out);
+  }
+
+  /** A read-only cgroupfs (Kubernetes' default): the reason is the read-only mount, as root. */
+  @Test
+  void container_aReadOnlyCgroupfs_saysSo(@TempDir Path tmp) throws Exception {
+    String out = inContainer(tmp, "ctr-ro", true, false);
+    assertTrue(reportOf(out).contains("\"strategy\":\"nice-fallback\""), out);
+    assertTrue(out.contains("the cgroup2 file system is mounted read-only here"), out);
+    assertFalse(out.contains("permission denied"), out);
+  }
 }
