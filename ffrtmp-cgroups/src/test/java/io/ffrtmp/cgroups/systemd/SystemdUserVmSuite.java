@@ -12,17 +12,20 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.spi.Availability;
+import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The systemd backend for a normal user (uid 1600) with a lingering user manager, whose
@@ -144,5 +147,28 @@ class SystemdUserVmSuite {
     } finally {
       p.destroyForcibly().waitFor();
     }
+  }
+
+  /**
+   * An agent as a user service ({@code systemd-run --user}, a lingering user): each workload in
+   * a scope of the user's manager, outside the agent's service, and an OOM kill seen in the
+   * kernel's counter.
+   */
+  @Test
+  void agentAsAUserService_scopesAndOom(TestInfo info, @TempDir Path tmp) throws Exception {
+    String id = job(info);
+    List<String> cmd = new ArrayList<>(List.of("systemd-run", "--user", "--wait", "--pipe",
+        "--collect", "--unit=ffrtmp-user-agent"));
+    cmd.addAll(ChildJvm.command(ChildJvm.classpath(), tmp,
+        List.of("-Dffrtmp.test.memoryMb=64", "-Dffrtmp.test.jobId=" + id),
+        "io.ffrtmp.testing.LaunchMain",
+        List.of("0", "0", "dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1")));
+    String out = SystemdVm.sh(cmd.toArray(new String[0]));
+    String report = out.lines().filter(l -> l.startsWith("REPORT ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no report: " + out));
+    assertTrue(report.contains("\"strategy\":\"systemd\""), report);
+    assertTrue(report.contains("\"cgroup_path\":\"" + MANAGER + "/ffrtmp.slice/ffrtmp-wrapper-"
+        + id + ".scope\""), report);
+    assertTrue(report.contains("\"exit_reason\":\"oom\""), report);
   }
 }

@@ -185,6 +185,63 @@ class SystemdVmSuite {
     }
   }
 
+  /** A hardened unit, as a careful operator writes one: the guide's unit file, as properties. */
+  static final List<String> HARDENED = List.of("-p", "ProtectSystem=strict", "-p",
+      "PrivateTmp=yes", "-p", "NoNewPrivileges=yes", "-p", "ProtectControlGroups=yes", "-p",
+      "ProtectKernelTunables=yes", "-p", "RestrictSUIDSGID=yes", "-p",
+      "StateDirectory=ffrtmp-agent");
+
+  /**
+   * An agent in a hardened service (the operator guide's unit: its records in the unit's
+   * {@code StateDirectory}, which {@code ProtectSystem=strict} leaves writable and a restart
+   * keeps): the limits hold, the workload outlives the service's stop, and the service's next
+   * run recovers it with its real exit status.
+   */
+  @Test
+  void hardenedService_limitsHold_theWorkloadOutlivesItsStop_andTheNextRunRecoversIt(
+      TestInfo info, @TempDir Path tmp) throws Exception {
+    String id = job(info);
+    List<String> jvm = List.of("-Djava.io.tmpdir=/tmp", "-Dffrtmp.state=/var/lib/ffrtmp-agent",
+        "-Dffrtmp.test.memoryMb=64", "-Dffrtmp.test.jobId=" + id);
+    Path out = tmp.resolve("first.out");
+    List<String> first = new ArrayList<>(List.of("systemd-run", "--unit=ffrtmp-hardened-1",
+        "-p", "Type=simple", "-p", "StandardOutput=file:" + out, "--collect"));
+    first.addAll(HARDENED);
+    first.addAll(ChildJvm.command(ChildJvm.classpath(), Path.of("/tmp"), jvm,
+        "io.ffrtmp.testing.LaunchMain", List.of("0", "0", "sh", "-c", "sleep 6; exit 3")));
+    sh(first.toArray(new String[0]));
+    long pid = 0;
+    for (int i = 0; i < 1200 && pid == 0; i++) {
+      if (Files.exists(out)) {
+        for (String line : Files.readAllLines(out)) {
+          if (line.startsWith("PID ")) {
+            pid = Long.parseLong(line.substring(4).trim());
+          }
+        }
+      }
+      Thread.sleep(50);
+    }
+    assertTrue(pid > 0, "the agent started its workload: " + (Files.exists(out)
+        ? Files.readString(out) : "no output"));
+    String scope = "/ffrtmp.slice/ffrtmp-wrapper-" + id + ".scope";
+    assertEquals("0::" + scope, cgroupOf(pid));
+    assertEquals("67108864", read(ROOT.resolve(scope.substring(1)).resolve("memory.max")));
+    sh("systemctl", "stop", "ffrtmp-hardened-1");
+    assertTrue(Host.alive(pid), "the workload outlived its agent's stop");
+    assertTrue(Host.awaitGone(pid, 60_000), "it ends by itself (exit 3), no agent running");
+    Path again = tmp.resolve("second.out");
+    List<String> second = new ArrayList<>(List.of("systemd-run", "--unit=ffrtmp-hardened-2",
+        "--wait", "-p", "StandardOutput=file:" + again, "--collect"));
+    second.addAll(HARDENED);
+    second.addAll(ChildJvm.command(ChildJvm.classpath(), Path.of("/tmp"), jvm,
+        "io.ffrtmp.testing.RecoverMain", List.of(id)));
+    sh(second.toArray(new String[0]));
+    String recovered = Files.readString(again);
+    assertTrue(recovered.contains("RECOVERED 1\n"), recovered);
+    assertTrue(recovered.contains("\"exit_code\":3,") && recovered.contains("\"strategy\":\"systemd\""),
+        recovered);
+  }
+
   /** From a delegated unit (systemd takes processes back into those), detach restores. */
   @Test
   void attach_intoAScope_andDetachWithRestore_movesItBackIntoADelegatedUnit(TestInfo info)
