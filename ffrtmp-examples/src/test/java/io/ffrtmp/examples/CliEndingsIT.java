@@ -87,7 +87,8 @@ class CliEndingsIT {
   private Process cli(Path out, String startLine, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(cli.toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile());
+    ProcessBuilder pb = new ProcessBuilder(Shell.withDefaultSignals(cmd))
+        .redirectOutput(out.toFile());
     // the build's state directory, not the machine's: detached workloads' records land there
     pb.environment().put("FFRTMP_JAVA_OPTS",
         "-Dffrtmp.state=" + Shell.ROOT.resolve("ffrtmp-examples/target/ffrtmp-state"));
@@ -215,8 +216,8 @@ class CliEndingsIT {
     Path err = dir.resolve("quit.err");
     List<String> cmd = List.of(cli.toString(), "run", "--json", "--job-id", tag + "quit", "--",
         "sh", "-c", "sleep 2; exit 5");
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-        .start();
+    Process p = new ProcessBuilder(Shell.withDefaultSignals(cmd)).redirectOutput(out.toFile())
+        .redirectError(err.toFile()).start();
     started.add(p);
     for (int i = 0; i < 600 && !Files.readString(err).contains("started pid"); i++) {
       Thread.sleep(10);

@@ -36,6 +36,19 @@ final class Shell {
     return cli;
   }
 
+  /**
+   * A command that starts with every signal's default action, whatever this JVM inherited: a
+   * build started in the background of a script without job control runs with SIGINT and
+   * SIGQUIT ignored, and a wrapper started from it would keep ignoring them (as it should: that
+   * is what the operator asked for), so the tests of Ctrl-C and SIGQUIT reset them first
+   * (coreutils' {@code env --default-signal}).
+   */
+  static List<String> withDefaultSignals(List<String> command) {
+    List<String> out = new java.util.ArrayList<>(List.of("env", "--default-signal"));
+    out.addAll(command);
+    return out;
+  }
+
   static Result run(Path workDir, String script, int timeoutSec, String... env) throws Exception {
     // captured output goes to the build's own directory, never to the work directory (which may
     // be the repository root), and is deleted once read
@@ -52,7 +65,7 @@ final class Shell {
 
   private static ProcessBuilder pb(Path workDir, String script, Path out, Path err,
       String... env) {
-    ProcessBuilder pb = new ProcessBuilder("/bin/bash", "-c", script)
+    ProcessBuilder pb = new ProcessBuilder(withDefaultSignals(List.of("/bin/bash", "-c", script)))
         .directory(workDir.toFile())
         .redirectOutput(out.toFile())
         .redirectError(err.toFile())
