@@ -185,11 +185,23 @@ class SystemdVmSuite {
     }
   }
 
-  /** A hardened unit, as a careful operator writes one: the guide's unit file, as properties. */
-  static final List<String> HARDENED = List.of("-p", "ProtectSystem=strict", "-p",
-      "PrivateTmp=yes", "-p", "NoNewPrivileges=yes", "-p", "ProtectControlGroups=yes", "-p",
-      "ProtectKernelTunables=yes", "-p", "RestrictSUIDSGID=yes", "-p",
-      "StateDirectory=ffrtmp-agent");
+  /**
+   * A hardened unit, as a careful operator writes one: the guide's unit file, as properties;
+   * and, where the build lies under {@code /tmp} (a clone there), its class path bound into the
+   * unit, whose {@code /tmp} is its own.
+   */
+  static List<String> hardened() {
+    List<String> p = new ArrayList<>(List.of("-p", "ProtectSystem=strict", "-p",
+        "PrivateTmp=yes", "-p", "NoNewPrivileges=yes", "-p", "ProtectControlGroups=yes", "-p",
+        "ProtectKernelTunables=yes", "-p", "RestrictSUIDSGID=yes", "-p",
+        "StateDirectory=ffrtmp-agent"));
+    for (String entry : ChildJvm.classpath().split(":")) {
+      if (entry.startsWith("/tmp/")) {
+        p.addAll(List.of("-p", "BindReadOnlyPaths=" + entry));
+      }
+    }
+    return p;
+  }
 
   /**
    * An agent in a hardened service (the operator guide's unit: its records in the unit's
@@ -206,7 +218,7 @@ class SystemdVmSuite {
     Path out = tmp.resolve("first.out");
     List<String> first = new ArrayList<>(List.of("systemd-run", "--unit=ffrtmp-hardened-1",
         "-p", "Type=simple", "-p", "StandardOutput=file:" + out, "--collect"));
-    first.addAll(HARDENED);
+    first.addAll(hardened());
     first.addAll(ChildJvm.command(ChildJvm.classpath(), Path.of("/tmp"), jvm,
         "io.ffrtmp.testing.LaunchMain", List.of("0", "0", "sh", "-c", "sleep 6; exit 3")));
     sh(first.toArray(new String[0]));
@@ -232,7 +244,7 @@ class SystemdVmSuite {
     Path again = tmp.resolve("second.out");
     List<String> second = new ArrayList<>(List.of("systemd-run", "--unit=ffrtmp-hardened-2",
         "--wait", "-p", "StandardOutput=file:" + again, "--collect"));
-    second.addAll(HARDENED);
+    second.addAll(hardened());
     second.addAll(ChildJvm.command(ChildJvm.classpath(), Path.of("/tmp"), jvm,
         "io.ffrtmp.testing.RecoverMain", List.of(id)));
     sh(second.toArray(new String[0]));
