@@ -26,9 +26,10 @@ import org.jspecify.annotations.Nullable;
 final class V1Governance extends CgroupGovernance {
 
   /**
-   * The v1 mapping (the table in docs/ARCHITECTURE.md): {@code cpu.cfs_period_us = 100000} then {@code cpu.cfs_quota_us =
-   * p * 1000}; {@code cpu.shares = max(2, w * 1024 / 100)}; {@code memory.limit_in_bytes = m *
-   * 1048576}; {@code blkio.weight} (else {@code blkio.bfq.weight}) {@code = p * 10}.
+   * The v1 mapping (the table in docs/ARCHITECTURE.md): {@code cpu.cfs_period_us = 100000}
+   * then {@code cpu.cfs_quota_us = p * 1000}; {@code cpu.shares = max(2, w * 1024 / 100)};
+   * {@code memory.limit_in_bytes = m * 1048576}; {@code blkio.weight} (else {@code
+   * blkio.bfq.weight}) {@code = p * 10}.
    */
   static final LimitTable LIMITS = LimitTable.of(
       LimitRule.of(Constraint.CPU_QUOTA,

@@ -31,8 +31,8 @@ final class V2Governance extends CgroupGovernance {
   static final String OOM_GROUP_PROPERTY = "ffrtmp.cgroup.oomGroup";
 
   /**
-   * The v2 mapping (the table in docs/ARCHITECTURE.md): {@code cpu.max = "<p * 1000> 100000"}; {@code cpu.weight = w};
-   * {@code memory.max = m * 1048576}; {@code io.weight = "default <p * 100>"} (else {@code
+   * The v2 mapping (the table in docs/ARCHITECTURE.md): {@code cpu.max = "<p * 1000>
+   * 100000"}; {@code cpu.weight = w}; {@code memory.max = m * 1048576}; {@code io.weight = "default <p * 100>"} (else {@code
    * io.bfq.weight = "default <p * 10>"}). Every file is in the workload's one directory.
    */
   static final LimitTable LIMITS = LimitTable.of(

@@ -250,8 +250,8 @@ class SystemdVmSuite {
     sh(second.toArray(new String[0]));
     String recovered = Files.readString(again);
     assertTrue(recovered.contains("RECOVERED 1\n"), recovered);
-    assertTrue(recovered.contains("\"exit_code\":3,") && recovered.contains("\"strategy\":\"systemd\""),
-        recovered);
+    assertTrue(recovered.contains("\"exit_code\":3,")
+        && recovered.contains("\"strategy\":\"systemd\""), recovered);
   }
 
   /** From a delegated unit (systemd takes processes back into those), detach restores. */
