@@ -51,36 +51,7 @@ class CliEndingsIT {
       ProcessHandle.of(w).ifPresent(ProcessHandle::destroyForcibly);
     }
     // detached workloads keep their cgroups; their processes are gone now: remove the cgroups
-    List<Path> roots = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
-    try (var s = Files.list(Path.of("/sys/fs/cgroup"))) {
-      s.filter(Files::isDirectory).forEach(roots::add);
-    }
-    for (Path root : roots) {
-      try (var s = Files.walk(root, 4)) {
-        for (Path d : s.filter(p -> p.getFileName().toString()
-            .startsWith("ffrtmp-wrapper-" + tag)).toList()) {
-          // a workload whose report never came (a failed test) still holds its cgroup
-          try {
-            for (String pid : Files.readAllLines(d.resolve("cgroup.procs"))) {
-              ProcessHandle.of(Long.parseLong(pid.trim()))
-                  .ifPresent(ProcessHandle::destroyForcibly);
-            }
-          } catch (java.io.IOException | NumberFormatException e) {
-            // gone, or nothing in it
-          }
-          for (int i = 0; i < 300 && Files.exists(d); i++) {
-            try {
-              Files.delete(d);
-            } catch (java.io.IOException busy) {
-              Thread.sleep(10);
-            }
-          }
-          assertFalse(Files.exists(d), "could not remove " + d);
-        }
-      } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
-        // a hierarchy that vanished or cannot be walked: nothing of ours there
-      }
-    }
+    assertEquals(List.of(), Shell.removeCgroups("ffrtmp-wrapper-" + tag), "could not remove");
   }
 
   /** Starts the CLI; waits for its start line on standard error; stdout goes to a file. */

@@ -36,6 +36,8 @@ class CliGovernedTwiceIT {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly().waitFor();
     }
+    // the wrappers were killed: their cgroups stay (empty) unless removed here
+    assertEquals(List.of(), Shell.removeCgroups("ffrtmp-wrapper-" + tag), "could not remove");
   }
 
   private Process start(List<String> cmd, Path err) throws Exception {

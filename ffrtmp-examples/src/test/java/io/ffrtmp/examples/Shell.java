@@ -49,6 +49,50 @@ final class Shell {
     return out;
   }
 
+  /**
+   * Removes the cgroups, in every hierarchy, whose names start with {@code prefix}: what the
+   * wrappers a test detached or killed left (a later start's stale sweep would, but a test
+   * cleans up after itself). Processes still in them (a failed test's) are killed first.
+   *
+   * @param prefix e.g. {@code ffrtmp-wrapper-<a tag of the test's>}
+   * @return those that could not be removed
+   */
+  static List<Path> removeCgroups(String prefix) throws InterruptedException, IOException {
+    List<Path> roots = new java.util.ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
+    try (var s = Files.list(Path.of("/sys/fs/cgroup"))) {
+      s.filter(Files::isDirectory).forEach(roots::add);
+    }
+    List<Path> left = new java.util.ArrayList<>();
+    for (Path root : roots) {
+      List<Path> ours;
+      try (var s = Files.walk(root, 4)) {
+        ours = s.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+      } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+        continue; // a hierarchy that vanished or cannot be walked: nothing of ours there
+      }
+      for (Path d : ours) {
+        try {
+          for (String pid : Files.readAllLines(d.resolve("cgroup.procs"))) {
+            ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
+          }
+        } catch (IOException | NumberFormatException e) {
+          // gone, or nothing in it
+        }
+        for (int i = 0; i < 300 && Files.exists(d); i++) {
+          try {
+            Files.delete(d);
+          } catch (IOException busy) {
+            Thread.sleep(10);
+          }
+        }
+        if (Files.exists(d)) {
+          left.add(d);
+        }
+      }
+    }
+    return left;
+  }
+
   static Result run(Path workDir, String script, int timeoutSec, String... env) throws Exception {
     // captured output goes to the build's own directory, never to the work directory (which may
     // be the repository root), and is deleted once read
