@@ -33,10 +33,8 @@ final class Governed {
    * @return e.g. {@code is the launch keeper of job job-7 (pid 1234)}, or empty
    */
   static Optional<String> why(long pid) {
-    Optional<String> keeper = keeperOf(pid);
-    if (keeper.isPresent()) {
-      return Optional.of("is the launch keeper of " + keeper.get());
-    }
+    // the parent first: between its fork and its exec the workload still carries the keeper's
+    // command line, and a keeper's own parent is a JVM, never a keeper
     long parent = ProcFs.stat(pid).map(ProcFs.Stat::ppid).orElse(0L);
     if (parent > 1) {
       Optional<String> k = keeperOf(parent);
@@ -44,6 +42,10 @@ final class Governed {
         return Optional.of("is the workload of " + k.get() + ", under its launch keeper (pid "
             + parent + ")");
       }
+    }
+    Optional<String> keeper = keeperOf(pid);
+    if (keeper.isPresent()) {
+      return Optional.of("is the launch keeper of " + keeper.get());
     }
     for (String cgroup : ffrtmpCgroups(pid)) {
       Optional<String> run = liveRunIn(cgroup);
