@@ -151,19 +151,7 @@ class SystemdVmSuite {
           List.of("-Dffrtmp.test.memoryMb=64", "-Dffrtmp.test.jobId=" + id + "-" + how),
           "io.ffrtmp.testing.LaunchMain", List.of("0", "0", "sleep", "301")));
       sh(cmd.toArray(new String[0]));
-      long pid = 0;
-      for (int i = 0; i < 1200 && pid == 0; i++) {
-        if (Files.exists(out)) {
-          for (String line : Files.readAllLines(out)) {
-            if (line.startsWith("PID ")) {
-              pid = Long.parseLong(line.substring(4).trim());
-            }
-          }
-        }
-        Thread.sleep(100);
-      }
-      assertTrue(pid > 0, "the agent started its workload: " + (Files.exists(out)
-          ? Files.readString(out) : "no output"));
+      long pid = awaitWorkloadPid(out);
       String scope = "/ffrtmp.slice/ffrtmp-wrapper-" + id + "-" + how + ".scope";
       assertEquals("0::" + scope, cgroupOf(pid));
       if (how.equals("stop")) {
@@ -222,19 +210,7 @@ class SystemdVmSuite {
     first.addAll(ChildJvm.command(ChildJvm.classpath(), Path.of("/tmp"), jvm,
         "io.ffrtmp.testing.LaunchMain", List.of("0", "0", "sh", "-c", "sleep 6; exit 3")));
     sh(first.toArray(new String[0]));
-    long pid = 0;
-    for (int i = 0; i < 1200 && pid == 0; i++) {
-      if (Files.exists(out)) {
-        for (String line : Files.readAllLines(out)) {
-          if (line.startsWith("PID ")) {
-            pid = Long.parseLong(line.substring(4).trim());
-          }
-        }
-      }
-      Thread.sleep(50);
-    }
-    assertTrue(pid > 0, "the agent started its workload: " + (Files.exists(out)
-        ? Files.readString(out) : "no output"));
+    long pid = awaitWorkloadPid(out);
     String scope = "/ffrtmp.slice/ffrtmp-wrapper-" + id + ".scope";
     assertEquals("0::" + scope, cgroupOf(pid));
     assertEquals("67108864", read(ROOT.resolve(scope.substring(1)).resolve("memory.max")));
@@ -252,6 +228,22 @@ class SystemdVmSuite {
     assertTrue(recovered.contains("RECOVERED 1\n"), recovered);
     assertTrue(recovered.contains("\"exit_code\":3,")
         && recovered.contains("\"strategy\":\"systemd\""), recovered);
+  }
+
+  /** The workload's pid from an agent's {@code PID <pid>} line (LaunchMain), within 120 s. */
+  private static long awaitWorkloadPid(Path out) throws Exception {
+    for (int i = 0; i < 1200; i++) {
+      if (Files.exists(out)) {
+        for (String line : Files.readAllLines(out)) {
+          if (line.startsWith("PID ")) {
+            return Long.parseLong(line.substring(4).trim());
+          }
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the agent started no workload: " + (Files.exists(out)
+        ? Files.readString(out) : "no output"));
   }
 
   /** From a delegated unit (systemd takes processes back into those), detach restores. */

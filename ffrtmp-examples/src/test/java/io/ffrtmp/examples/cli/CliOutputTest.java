@@ -4,27 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What the CLI writes for operators: the job's one grep-able line, and text made printable. */
 class CliOutputTest {
-  private record Out(int code, String out, String err) {}
-
-  private static Out cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Ffrtmp.execute(new PrintWriter(out), new PrintWriter(err), args);
-    return new Out(code, out.toString(), err.toString());
+  private static CliRun cli(String... args) {
+    return CliRun.of(args);
   }
 
   /** The original wrapper's LogSummary line, which its end-to-end suite greps. */
   @Test
   void run_endsWithTheOriginalWrappersJobLine() {
     String id = "test-run-" + ProcessHandle.current().pid();
-    Out o = cli("run", "--strategy", "nice-fallback", "--intent", "test", "--job-id", id, "--",
+    CliRun o = cli("run", "--strategy", "nice-fallback", "--intent", "test", "--job-id", id, "--",
         "sh", "-c", "exit 42");
     assertEquals(42, o.code(), o.toString());
     List<String> jobLines = o.err().lines().filter(l -> l.contains("JOB ")).toList();
@@ -33,7 +26,7 @@ class CliOutputTest {
         + " sla=(COMPLIANT|VIOLATION) \\| reason=[a-z_]+ \\| runtime=[0-9]+s \\| exit=42 \\|"
         + " pid=[1-9][0-9]*"), jobLines.get(0));
 
-    Out json = cli("run", "--json", "--strategy", "nice-fallback", "--job-id", id, "--", "true");
+    CliRun json = cli("run", "--json", "--strategy", "nice-fallback", "--job-id", id, "--", "true");
     assertEquals(0, json.code(), json.toString());
     assertTrue(json.err().contains("[wrapper] JOB " + id + " | intent=production | sla="),
         json.err());
@@ -44,7 +37,7 @@ class CliOutputTest {
   @Test
   void hostileJobId_isPrintedEscaped_everywhere() {
     String id = "x\n[wrapper] job other ended: exit_code=0\u001b[31m\\";
-    Out o = cli("run", "--strategy", "nice-fallback", "--job-id", id, "--", "true");
+    CliRun o = cli("run", "--strategy", "nice-fallback", "--job-id", id, "--", "true");
     assertEquals(0, o.code(), o.toString());
     assertFalse(o.err().contains("\u001b"), o.err());
     assertTrue(o.err().lines().noneMatch(l -> l.startsWith("[wrapper] job other")), o.err());

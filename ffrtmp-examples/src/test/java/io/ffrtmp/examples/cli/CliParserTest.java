@@ -6,25 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.doubles;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /** The CLI's own parser, help and usage errors, through {@link Ffrtmp#execute}. */
 class CliParserTest {
-  private record Out(int code, String out, String err) {}
-
-  private static Out cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Ffrtmp.execute(new PrintWriter(out), new PrintWriter(err), args);
-    return new Out(code, out.toString(), err.toString());
+  private static CliRun cli(String... args) {
+    return CliRun.of(args);
   }
 
   private static void usageError(String expected, String command, String... args) {
-    Out o = cli(args);
+    CliRun o = cli(args);
     assertEquals(2, o.code(), o.toString());
     assertEquals("Error: " + expected + "\nTry '" + command + " --help' for more information.\n",
         o.err(), String.join(" ", args));
@@ -116,7 +109,7 @@ class CliParserTest {
   @Test
   void help_listsEveryOption_inLinesOf80() {
     for (Cli.Spec spec : Ffrtmp.specs()) {
-      Out o = cli(spec.name(), "--help");
+      CliRun o = cli(spec.name(), "--help");
       assertEquals(0, o.code());
       assertEquals("", o.err());
       assertTrue(o.out().startsWith("Usage: ffrtmp " + spec.name() + " [-hV]"), o.out());
@@ -129,12 +122,12 @@ class CliParserTest {
             "line of " + line.length() + ": " + line);
       }
     }
-    Out top = cli("--help");
+    CliRun top = cli("--help");
     assertEquals(0, top.code());
     for (Cli.Spec spec : Ffrtmp.specs()) {
       assertTrue(top.out().contains("\n  " + spec.name() + " "), spec.name() + " in " + top.out());
     }
-    Out version = cli("run", "--version");
+    CliRun version = cli("run", "--version");
     assertEquals(Cli.VERSION + "\n", version.out());
   }
 
