@@ -65,9 +65,28 @@ public interface GovernedWorkload {
   /**
    * Completes with the report when the workload has ended and its cgroup has been cleaned up.
    *
+   * <p>Threads: the future completes on a delivery thread of the library ({@code
+   * ffrtmp-report-N}), after every listener had the terminal event; dependents registered
+   * before that (non-async {@code thenApply}, {@code thenAccept}, ...) run there, one
+   * workload's on its own thread, so a slow one delays no other workload's report (never on
+   * the thread that observes exits). A dependent registered after completion runs on the thread
+   * that registers it. Once they have returned, the report counts as delivered and the
+   * workload's records are deleted: a JVM killed before leaves it to {@link
+   * Workload#recover()}.
+   *
    * @return the future report; never completes exceptionally because of the workload itself
    */
   CompletableFuture<WorkloadReport> onExit();
+
+  /**
+   * Says that the report was taken care of (persisted, say): the workload's records go, and no
+   * later {@link Workload#recover()} reports it again. Needed only for a workload started {@link
+   * WorkloadBuilder#withAcknowledgement() withAcknowledgement()} (or recovered from one); for
+   * any other it does nothing more than delivery already did. Calling it again does nothing.
+   *
+   * @throws IllegalStateException before the workload has been reported
+   */
+  void acknowledge();
 
   /**
    * Stops governing: the process runs on, untouched, and the report is completed with exit

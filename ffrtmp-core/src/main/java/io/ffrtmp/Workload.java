@@ -3,7 +3,7 @@ package io.ffrtmp;
 import static java.util.Objects.requireNonNull;
 
 import io.ffrtmp.internal.AttachBuilderImpl;
-import io.ffrtmp.internal.RecoveredWorkload;
+import io.ffrtmp.internal.RecoveryImpl;
 import io.ffrtmp.internal.RunBuilder;
 import io.ffrtmp.internal.Strategies;
 import java.util.Arrays;
@@ -76,21 +76,23 @@ public final class Workload {
   }
 
   /**
-   * The workloads that earlier governing JVMs of this user on this host started and that have
-   * not been reported: running ones, and ones that ended while no JVM governed them. This JVM
-   * takes each over (another JVM that calls {@code recover} at the same time gets the others):
-   * its {@link GovernedWorkload#onExit()} and {@link GovernedWorkload#awaitReport()} complete
-   * with the real exit status and reason and the final usage (kept by the launch keeper when
-   * the workload ended), a timeout still holds from the original start, and once the report is
-   * built its cgroup and records are removed. A workload that can no longer be accounted for
-   * (its pid gone, no exit record) is reported with exit reason {@code unknown} and the reason
-   * in its warnings, never with an invented code. Records that are not this user's, or cannot
-   * be parsed, are skipped with a logged warning.
+   * The workloads that earlier governing JVMs of this user on this host started (without
+   * {@link WorkloadBuilder#withAgent(String)}) and that have not been reported: running ones,
+   * and ones that ended while no JVM governed them, or before their JVM delivered the report.
+   * This JVM takes each over, and no other JVM gets it (however many call {@code recover} at
+   * the same time): its {@link GovernedWorkload#onExit()} and {@link
+   * GovernedWorkload#awaitReport()} complete with the real exit status and reason, the end time
+   * and the final usage (kept by the launch keeper when the workload ended), a timeout still
+   * holds from the original start, and once the report is delivered its cgroup and records are
+   * removed. A workload that can no longer be accounted for (its keeper killed, no exit record)
+   * is reported with exit reason {@code unknown} and the reason in its warnings, never with an
+   * invented code. Records that are not to be trusted are refused and logged; {@link
+   * #recovery()} also names them ({@link Recovery#warnings()}).
    *
    * @return the recovered workloads (mode {@code run}, {@code process()} empty)
    */
   public static List<GovernedWorkload> recover() {
-    return RecoveredWorkload.recover(null);
+    return recovery().recover();
   }
 
   /**
@@ -101,7 +103,7 @@ public final class Workload {
    */
   public static List<GovernedWorkload> recover(String jobId) {
     requireNonNull(jobId, "jobId");
-    return RecoveredWorkload.recover(jobId);
+    return recovery().recover(jobId);
   }
 
   /**
@@ -112,7 +114,31 @@ public final class Workload {
    * @return one entry per start record, oldest first
    */
   public static List<Recoverable> recoverable() {
-    return RecoveredWorkload.list();
+    return recovery().list();
+  }
+
+  /**
+   * The default records (those of workloads started without {@link
+   * WorkloadBuilder#withAgent(String)}), to recover or list them and to learn which records were
+   * refused.
+   *
+   * @return a new view of them
+   */
+  public static Recovery recovery() {
+    return new RecoveryImpl(null);
+  }
+
+  /**
+   * The records of one agent's workloads (started {@link WorkloadBuilder#withAgent(String)
+   * withAgent(agent)}), kept apart from the default ones and every other agent's.
+   *
+   * @param agent the agent's name
+   * @return a new view of them
+   * @throws IllegalArgumentException for a name {@code withAgent} refuses
+   */
+  public static Recovery recovery(String agent) {
+    requireNonNull(agent, "agent");
+    return new RecoveryImpl(io.ffrtmp.internal.keeper.StateDir.checkAgent(agent));
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.ffrtmp.internal;
 
 import io.ffrtmp.internal.os.ProcFs;
+import io.ffrtmp.internal.keeper.ShimCommand;
+import io.ffrtmp.internal.keeper.StateDir;
 import io.ffrtmp.spi.CgroupNames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -65,28 +67,23 @@ final class Governed {
     return Optional.of(jobOf(argv) + " (pid " + pid + ")");
   }
 
-  /**
-   * The job of a keeper's command line: {@code <shim> <errfile> <flags> [<dir>] <nice> <oom> <n>
-   * <files...> <exitfile> ...}; the start record lies beside the exit record.
-   */
+  /** The job of a keeper's command line: its start record lies beside its exit record. */
   private static String jobOf(List<String> argv) {
-    int at = argv.get(2).contains("d") ? 4 : 3;
-    try {
-      int n = Integer.parseInt(argv.get(at + 2));
-      String exitFile = argv.get(at + 3 + n);
-      if (exitFile.endsWith(".exit")) {
-        String name = baseName(exitFile).substring(0, baseName(exitFile).length() - 5);
-        Path start = Path.of(exitFile).resolveSibling(name + ".start");
-        try {
-          return "job " + Records.read(start).jobId();
-        } catch (IOException | RuntimeException e) {
-          return "the run recorded as " + name;
-        }
-      }
-    } catch (IndexOutOfBoundsException | NumberFormatException e) {
-      // not the layout of this version's keeper
+    Optional<ShimCommand> c = ShimCommand.parse(argv);
+    if (c.isEmpty()) {
+      return "an ffrtmp run"; // not the layout of this version's keeper
     }
-    return "an ffrtmp run";
+    String exitFile = c.get().exitFile().getFileName().toString();
+    if (!exitFile.endsWith(".exit")) {
+      return "an ffrtmp run";
+    }
+    String name = exitFile.substring(0, exitFile.length() - ".exit".length());
+    try {
+      return "job " + StateDir.readStart(c.get().exitFile().resolveSibling(name + ".start"))
+          .jobId();
+    } catch (IOException | RuntimeException e) {
+      return "the run recorded as " + name;
+    }
   }
 
   /** The cgroup paths of the process (any hierarchy) with a segment of ffrtmp's naming. */

@@ -6,17 +6,17 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Recoverable;
 import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.internal.keeper.ExitRecord;
+import io.ffrtmp.internal.keeper.StartRecord;
+import io.ffrtmp.internal.keeper.StateDir;
+import io.ffrtmp.internal.keeper.Trust;
 import io.ffrtmp.internal.os.ExitWatcher;
 import io.ffrtmp.internal.os.Posix;
-import io.ffrtmp.internal.os.ProcFs;
+import io.ffrtmp.spi.CgroupNames;
 import io.ffrtmp.spi.Governance;
 import io.ffrtmp.spi.GovernanceStrategy;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,22 +33,23 @@ import org.slf4j.LoggerFactory;
  * Recovery in the one lifecycle: a run-mode workload an earlier governing JVM of this user
  * started, taken over from its records. Placement was done back then; the exit is watched
  * through the keeper (which outlives the workload by the moment it takes to write the exit
- * record), the exit status and final counters come from the keeper's exit record, and a
- * timeout still holds from the recorded start. Once the report is built, the cgroup and the
- * records are removed.
+ * record) or, when the keeper was killed, through the workload itself; the exit status, its
+ * time and the final counters come from the keeper's exit record, and a timeout still holds
+ * from the recorded start. Once the report is delivered, the cgroup and the records are
+ * removed.
  */
 public final class RecoveredWorkload extends WorkloadLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(RecoveredWorkload.class);
 
-  private final Records.Start record;
-  private final Path stateDir;
+  private final StartRecord record;
+  private final StateDir stateDir;
   private final @Nullable GovernanceStrategy backend;
   private volatile ExitWatcher.@Nullable Watch watch;
   private volatile @Nullable ScheduledFuture<?> timer;
-  private volatile Records.@Nullable Exit exit;
+  private volatile @Nullable ExitRecord exit;
 
-  private RecoveredWorkload(Common common, Prepared prepared, Records.Start record,
-      Path stateDir, @Nullable GovernanceStrategy backend) {
+  private RecoveredWorkload(Common common, Prepared prepared, StartRecord record,
+      StateDir stateDir, @Nullable GovernanceStrategy backend) {
     super(common, prepared, WorkloadReport.Mode.RUN, record.command());
     this.record = record;
     this.stateDir = stateDir;
@@ -56,107 +57,149 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
   }
 
   /**
-   * The unreported workloads of earlier JVMs of this user on this host, taken over by this JVM.
+   * The state directory of an agent, or the default one.
    *
+   * @param agent the agent's name, or null for the default
+   * @param warnings receives why there is none
+   * @return it, or empty
+   */
+  public static Optional<StateDir> stateDir(@Nullable String agent, List<String> warnings) {
+    Optional<StateDir> root = StateDir.current();
+    if (root.isEmpty()) {
+      warnings.addAll(StateDir.problems());
+      return root;
+    }
+    if (agent == null) {
+      return root;
+    }
+    try {
+      return Optional.of(root.get().forAgent(agent));
+    } catch (IOException e) {
+      warnings.add("agent " + agent + ": " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The unreported workloads of earlier JVMs of this user on this host, taken over by this JVM:
+   * each one by exactly one JVM, however many recover at once.
+   *
+   * @param agent the agent whose workloads to take, or null for the default
    * @param jobId only this job id, or null for all
+   * @param warnings receives a line per record refused
    * @return the recovered workloads, each watched
    */
-  public static List<GovernedWorkload> recover(@Nullable String jobId) {
-    Optional<Path> dir = Records.dir();
+  public static List<GovernedWorkload> recover(@Nullable String agent, @Nullable String jobId,
+      List<String> warnings) {
+    Optional<StateDir> dir = stateDir(agent, warnings);
     if (dir.isEmpty()) {
       return List.of();
     }
-    Records.sweep(dir.get());
-    List<String> skipped = new ArrayList<>();
-    List<GovernedWorkload> out = new ArrayList<>();
-    for (Records.Start r : Records.readAll(dir.get(), skipped)) {
+    StateDir d = dir.get();
+    d.sweep();
+    List<String> orphans = new ArrayList<>();
+    for (StartRecord r : d.readAll(warnings)) {
       if (jobId != null && !jobId.equals(r.jobId())) {
         continue;
       }
-      if (alive(r.governorPid(), r.governorStartTime())) {
+      if (Trust.alive(r.governorPid(), r.governorStartTime())) {
         continue; // still governed: by this JVM, or by another one that runs
       }
-      Optional<Records.Start> mine = claim(dir.get(), r);
-      if (mine.isPresent()) {
-        out.add(take(dir.get(), mine.get()));
+      Optional<String> forged = untrusted(r);
+      if (forged.isPresent()) {
+        warnings.add("refusing record " + d.startFile(r.name()) + ": " + forged.get());
+        continue;
       }
+      orphans.add(r.name());
     }
-    for (String s : skipped) {
+    List<GovernedWorkload> out = new ArrayList<>();
+    for (StartRecord r : d.claim(orphans, warnings)) {
+      out.add(take(d, r));
+    }
+    for (String s : warnings) {
       LOG.warn("recovery: {}", s);
     }
     return List.copyOf(out);
   }
 
   /**
-   * Every start record of this user, as {@link io.ffrtmp.Workload#recoverable()} shows them.
+   * Every start record of this user (of an agent, or the default ones), as {@link
+   * io.ffrtmp.Workload#recoverable()} shows them; no process is searched for.
    *
+   * @param agent the agent, or null for the default
+   * @param warnings receives a line per record refused
    * @return the entries, oldest first
    */
-  public static List<Recoverable> list() {
-    Optional<Path> dir = Records.dir();
+  public static List<Recoverable> list(@Nullable String agent, List<String> warnings) {
+    Optional<StateDir> dir = stateDir(agent, warnings);
     if (dir.isEmpty()) {
       return List.of();
     }
-    Records.sweep(dir.get());
-    List<String> skipped = new ArrayList<>();
+    StateDir d = dir.get();
+    d.sweep();
     List<Recoverable> out = new ArrayList<>();
-    for (Records.Start recorded : Records.readAll(dir.get(), skipped)) {
-      Records.Start r = withPids(dir.get(), recorded);
-      Optional<Records.Exit> e = Records.readExit(Records.exitFile(dir.get(), r.name()));
-      String state = e.isPresent() ? "ended" : alive(r.pid(), r.startTime())
-          || alive(r.keeperPid(), r.keeperStartTime()) ? "running" : "unknown";
-      out.add(new Recoverable(r.jobId(), r.pid(), state,
-          e.map(Records.Exit::exitValue).orElse(null),
-          alive(r.governorPid(), r.governorStartTime()) ? r.governorPid() : 0, r.strategy(),
-          r.cgroupPath(), r.startedAt(), r.constraints()));
+    for (StartRecord r : d.readAll(warnings)) {
+      Optional<ExitRecord> e = d.readExit(r.name());
+      boolean governed = Trust.alive(r.governorPid(), r.governorStartTime());
+      String state = e.isPresent() ? "ended"
+          : Trust.keeperAlive(r.pids()) || Trust.workloadAlive(r.pids())
+              || (governed && !r.pids().known()) ? "running" : "unknown";
+      out.add(new Recoverable(r.jobId(), r.pids().pid(), state,
+          e.map(ExitRecord::exitValue).orElse(null), governed ? r.governorPid() : 0,
+          r.strategy(), r.cgroupPath(), r.startedAt(), r.constraints()));
     }
-    skipped.forEach(s -> LOG.warn("recovery: {}", s));
+    warnings.forEach(s -> LOG.warn("recovery: {}", s));
     out.sort(java.util.Comparator.comparing(Recoverable::startedAt));
     return List.copyOf(out);
   }
 
-  static boolean alive(long pid, long startTime) {
-    return pid > 0 && ProcFs.stat(pid).map(s -> s.startTime() == startTime
-        && s.state() != 'Z' && s.state() != 'X').orElse(false);
-  }
-
   /**
-   * Takes a record over: only one JVM wins the atomic rename of the start record; the winner
-   * writes it back with itself as the governor.
+   * Why a record may not be obeyed: every cgroup it names must be one ffrtmp creates ({@code
+   * ffrtmp-wrapper-*}, a systemd scope of that name), an absolute path without {@code ..}.
+   * Recovery signals and removes that cgroup; a record naming any other is forged or broken.
    */
-  private static Optional<Records.Start> claim(Path dir, Records.Start r) {
-    Path start = Records.startFile(dir, r.name());
-    Path claim = dir.resolve(r.name() + ".claim-" + ProcessHandle.current().pid());
-    try {
-      Files.move(start, claim, StandardCopyOption.ATOMIC_MOVE);
-    } catch (NoSuchFileException e) {
-      return Optional.empty(); // another JVM was first
-    } catch (AtomicMoveNotSupportedException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      LOG.warn("recovery: cannot claim {}: {}", start, e.toString());
-      return Optional.empty();
+  static Optional<String> untrusted(StartRecord r) {
+    List<String> paths = new ArrayList<>();
+    if (r.cgroupPath() != null) {
+      paths.add(r.cgroupPath());
     }
-    long self = ProcessHandle.current().pid();
-    Records.Start mine = new Records.Start(r.name(), r.jobId(), r.pid(), r.startTime(),
-        r.keeperPid(), r.keeperStartTime(), self, ProcFs.selfStartTime(), r.strategy(),
-        r.cgroupPath(),
-        r.governance(), r.command(), r.constraints(), r.enforcement(), r.warnings(),
-        r.startedAt(), r.timeout(), r.grace(), r.intent(), r.slaEligible());
-    try {
-      Records.write(dir, mine);
-      Files.deleteIfExists(claim);
-    } catch (IOException e) {
-      LOG.warn("recovery: cannot rewrite {}: {}", start, e.toString());
+    for (Map.Entry<String, String> e : r.governance().entrySet()) {
+      String k = e.getKey();
+      if (k.equals("path") || k.equals("dir") || k.startsWith("dir.")) {
+        paths.add(e.getValue());
+      } else if (k.equals("unit") && !(e.getValue().startsWith(CgroupNames.PREFIX)
+          && e.getValue().endsWith(".scope") && e.getValue().indexOf('/') < 0)) {
+        return Optional.of("unit " + e.getValue() + " is not a scope ffrtmp creates");
+      }
     }
-    return Optional.of(mine);
+    for (String p : paths) {
+      Path path = Path.of(p);
+      String leaf = path.getFileName() == null ? "" : path.getFileName().toString();
+      if (!path.isAbsolute() || !path.normalize().equals(path) || p.contains("/../")
+          || !leaf.startsWith(CgroupNames.PREFIX)) {
+        return Optional.of("cgroup " + p + " is not one ffrtmp creates (ffrtmp-wrapper-*)");
+      }
+    }
+    return Optional.empty();
   }
 
-  private static RecoveredWorkload take(Path dir, Records.Start recorded) {
-    Records.Start r = withPids(dir, recorded);
+  private static RecoveredWorkload take(StateDir dir, StartRecord claimed) {
+    StartRecord r = claimed;
     List<String> warnings = new ArrayList<>(r.warnings());
+    if (!r.pids().known()) {
+      // its JVM died in the millisecond between the record and the launch's end
+      Optional<StartRecord.Pids> found = Trust.findKeeper(dir.exitFile(r.name()));
+      if (found.isPresent()) {
+        r = r.withPids(found.get());
+        try {
+          dir.appendPids(r.name(), r.pids());
+        } catch (IOException e) {
+          LOG.debug("recovery: pids of {} not recorded: {}", r.name(), e.toString());
+        }
+      }
+    }
     GovernanceStrategy backend = Strategies.registry().stream()
-        .map(Strategies.Probed::strategy).filter(s -> s.name().equals(r.strategy()))
+        .map(Strategies.Probed::strategy).filter(s -> s.name().equals(claimed.strategy()))
         .findFirst().orElse(null);
     Governance g;
     try {
@@ -164,8 +207,8 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
         throw new IOException("backend " + r.strategy() + " is not installed");
       }
       g = backend.restore(r.governance(), Map.of());
-      if (alive(r.keeperPid(), r.keeperStartTime())) {
-        g.launched(r.keeperPid()); // a terminate() leaves it to record the end
+      if (Trust.keeperAlive(r.pids())) {
+        g.launched(r.pids().keeperPid()); // a terminate() leaves it to record the end
       }
     } catch (IOException | RuntimeException e) {
       warnings.add("recovered without its governance (" + e.getMessage() + "): usage unknown");
@@ -182,59 +225,6 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     return w;
   }
 
-  /**
-   * The start record is written just before the launch, without pids: the keeper is found by
-   * the path of its exit record on its command line (unique to the launch: no pid reuse can
-   * fool it), the workload as its child; the exit record, once written, names the workload.
-   */
-  private static Records.Start withPids(Path dir, Records.Start r) {
-    if (r.keeperPid() != 0) {
-      return r;
-    }
-    Path exitFile = Records.exitFile(dir, r.name());
-    long keeper = 0;
-    long workload = Records.readExit(exitFile).map(Records.Exit::pid).orElse(0L);
-    if (workload == 0) {
-      byte[] needle = exitFile.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-        for (Path p : procs) {
-          try {
-            byte[] cmdline = Files.readAllBytes(p.resolve("cmdline"));
-            if (contains(cmdline, needle)) {
-              keeper = Long.parseLong(p.getFileName().toString());
-              workload = ProcessHandle.of(keeper).flatMap(h -> h.children().findFirst())
-                  .map(ProcessHandle::pid).orElse(0L);
-              break;
-            }
-          } catch (IOException | NumberFormatException e) {
-            // gone meanwhile
-          }
-        }
-      } catch (IOException e) {
-        LOG.warn("recovery: cannot look for the keeper of {}: {}", r.name(), e.toString());
-      }
-    }
-    long ks = keeper == 0 ? 0 : ProcFs.stat(keeper).map(ProcFs.Stat::startTime).orElse(0L);
-    long ws = workload == 0 ? 0 : ProcFs.stat(workload).map(ProcFs.Stat::startTime).orElse(0L);
-    return new Records.Start(r.name(), r.jobId(), workload, ws, keeper, ks, r.governorPid(),
-        r.governorStartTime(), r.strategy(), r.cgroupPath(), r.governance(), r.command(),
-        r.constraints(), r.enforcement(), r.warnings(), r.startedAt(), r.timeout(), r.grace(),
-        r.intent(), r.slaEligible());
-  }
-
-  private static boolean contains(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
-  }
-
   /** The exit record, the keeper, the workload itself: the first that can say when it ends. */
   @Override
   void watch() {
@@ -244,14 +234,15 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
       timer = Timers.schedule(() -> startPolicy(ExitReason.TIMEOUT, record.grace()),
           Math.max(0, left.toNanos()));
     }
-    Path exitFile = Records.exitFile(stateDir, record.name());
-    if (Files.exists(exitFile)) {
+    StartRecord.Pids p = record.pids();
+    if (stateDir.readExit(record.name()).isPresent()) {
       finish(false);
-    } else if (alive(record.keeperPid(), record.keeperStartTime())) {
-      watch = ExitWatcher.shared().watch(record.keeperPid(), record.keeperStartTime(),
+    } else if (Trust.keeperAlive(p)) {
+      watch = ExitWatcher.shared().watch(p.keeperPid(), p.keeperStartTime(),
           () -> finish(false));
-    } else if (alive(record.pid(), record.startTime())) {
-      watch = ExitWatcher.shared().watch(record.pid(), record.startTime(), () -> finish(false));
+    } else if (Trust.workloadAlive(p)) {
+      // its keeper was killed: the workload itself says when it ends
+      watch = ExitWatcher.shared().watch(p.pid(), p.startTime(), () -> finish(false));
     } else {
       finish(false);
     }
@@ -271,8 +262,8 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
 
   @Override
   void signalWorkload(int signal) {
-    if (alive(record.pid(), record.startTime())) {
-      Posix.killGroupOrProcess((int) record.pid(), signal);
+    if (Trust.workloadAlive(record.pids())) {
+      Posix.killGroupOrProcess((int) record.pids().pid(), signal);
     }
     governance.signalAll(signal);
   }
@@ -282,33 +273,33 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     // nothing was placed by this JVM
   }
 
-  /** The real exit status from the keeper's record; never an invented one. */
+  /** The real exit status and end from the keeper's record; never an invented one. */
   @Override
   Observed observeExit(List<Enforcement> finalEnforcement, List<String> finalWarnings) {
-    Path exitFile = Records.exitFile(stateDir, record.name());
+    StartRecord.Pids p = record.pids();
     // the keeper renames its record into place just before it ends: give it a moment
-    Optional<Records.Exit> e = Records.readExit(exitFile);
-    for (int i = 0; i < 100 && e.isEmpty() && alive(record.keeperPid(),
-        record.keeperStartTime()); i++) {
+    Optional<ExitRecord> e = stateDir.readExit(record.name());
+    for (int i = 0; i < 100 && e.isEmpty() && Trust.keeperAlive(p); i++) {
       pause();
-      e = Records.readExit(exitFile);
+      e = stateDir.readExit(record.name());
     }
     if (e.isPresent()) {
       exit = e.get();
-      return new Observed(e.get().exitValue(), false);
+      return new Observed(e.get().exitValue(), false, e.get().endedAt());
     }
-    finalWarnings.add(record.pid() == 0
+    finalWarnings.add(!p.known()
         ? "no exit record and no keeper: its agent ended while starting it, so it most likely"
             + " never ran; its exit status is unknown"
-        : "no exit record: the workload (pid " + record.pid() + ") ended while its keeper was"
-            + " not there to record it; its exit status is unknown");
+        : "no exit record: its keeper (pid " + p.keeperPid() + ") was killed before the workload"
+            + " (pid " + p.pid() + ") ended, so nothing recorded how it ended; its exit status"
+            + " is unknown");
     return new Observed(null, false);
   }
 
   /** The keeper's copy of the final counters, where it recorded them. */
   @Override
   Usage finalUsage() {
-    Records.Exit e = exit;
+    ExitRecord e = exit;
     if (e != null && backend != null && !e.counters().isEmpty()) {
       try {
         return backend.restore(record.governance(), e.counters()).usage();
@@ -322,21 +313,26 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
   /** Recovered and detached: no longer governed, so its records go; the cgroup stays. */
   @Override
   boolean onDetach(List<String> finalWarnings) {
-    Records.delete(stateDir, record.name());
+    stateDir.delete(record.name());
     return false;
   }
 
-  /** The report is built and the cgroup released: the records go too. */
+  /** The report was delivered: the records go too, unless the report awaits acknowledgement. */
   @Override
-  void afterRelease(boolean detached) {
-    if (!detached) {
-      Records.delete(stateDir, record.name());
+  void afterDelivery() {
+    if (!record.acknowledged()) {
+      stateDir.delete(record.name());
     }
   }
 
   @Override
+  void acknowledged() {
+    stateDir.delete(record.name());
+  }
+
+  @Override
   public long pid() {
-    return record.pid();
+    return record.pids().pid();
   }
 
   @Override

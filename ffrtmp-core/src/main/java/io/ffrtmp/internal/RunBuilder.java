@@ -19,6 +19,8 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   private @Nullable Duration timeout;
   private Duration grace = DEFAULT_GRACE;
   private boolean outputToError;
+  private @Nullable String agent;
+  private boolean acknowledged;
 
   /**
    * Copies the caller's process description.
@@ -78,13 +80,27 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   }
 
   @Override
+  public WorkloadBuilder withAgent(String name) {
+    requireNonNull(name, "agent");
+    this.agent = io.ffrtmp.internal.keeper.StateDir.checkAgent(name);
+    return this;
+  }
+
+  @Override
+  public WorkloadBuilder withAcknowledgement() {
+    this.acknowledged = true;
+    return this;
+  }
+
+  @Override
   public GovernedWorkload start() throws IOException, EnforcementException {
     WorkloadLifecycle.Common common = common();
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);
     ProcessAttributes.Plan plan = ProcessAttributes.ofThisProcess()
         .plan(common.niceRequest(), common.oomRequest());
     return RunningWorkload.start(
-        new RunningWorkload.Spec(common, template, timeout, grace, outputToError),
+        new RunningWorkload.Spec(common, template, timeout, grace, outputToError, agent,
+            acknowledged),
         selection.chosen(),
         selection.warnings(),
         plan);

@@ -7,6 +7,9 @@ import io.ffrtmp.EnforcementException;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.internal.keeper.ExitRecord;
+import io.ffrtmp.internal.keeper.StartRecord;
+import io.ffrtmp.internal.keeper.StateDir;
 import io.ffrtmp.internal.launch.Launch;
 import io.ffrtmp.internal.os.LaunchSteps;
 import io.ffrtmp.internal.os.Posix;
@@ -17,6 +20,7 @@ import io.ffrtmp.spi.GovernanceStrategy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -41,13 +45,17 @@ final class RunningWorkload extends WorkloadLifecycle {
    * @param timeout the timeout, or null
    * @param grace the time between SIGTERM and SIGKILL
    * @param outputToError whether the workload's stdout joins its stderr
+   * @param agent the agent whose records it joins, or null for the default
+   * @param acknowledged whether the records stay after delivery until {@code acknowledge()}
    */
   record Spec(
       Common common,
       ProcessBuilder template,
       @Nullable Duration timeout,
       Duration grace,
-      boolean outputToError) {}
+      boolean outputToError,
+      @Nullable String agent,
+      boolean acknowledged) {}
 
   private final Spec spec;
   /** The JVM's child: the keeper, whose exit status is the workload's. */
@@ -55,14 +63,14 @@ final class RunningWorkload extends WorkloadLifecycle {
   private final Launch.Started started;
   private final KeptProcess process;
   private final Path exitFile;
-  private final @Nullable Path stateDir;
+  private final @Nullable StateDir stateDir;
   private final String recordName;
   private volatile @Nullable ScheduledFuture<?> timer;
   /** The keeper's exit record, once read. */
-  private volatile Records.@Nullable Exit exit;
+  private volatile @Nullable ExitRecord exit;
 
   private RunningWorkload(Spec spec, Prepared prepared, Launch.Started started, Path exitFile,
-      @Nullable Path stateDir, String recordName) {
+      @Nullable StateDir stateDir, String recordName) {
     super(spec.common(), prepared, WorkloadReport.Mode.RUN, spec.template().command());
     this.spec = spec;
     this.started = started;
@@ -81,16 +89,21 @@ final class RunningWorkload extends WorkloadLifecycle {
         prepared -> launch(spec, prepared, plan));
   }
 
-  /** Launches through the keeper, then writes the start record for a later JVM. */
+  /**
+   * Writes the start record, launches through the keeper, and completes the record with the
+   * pids: a later JVM finds the keeper and the workload by pid and start time, never by a scan.
+   */
   private static RunningWorkload launch(Spec spec, Prepared prepared, ProcessAttributes.Plan plan)
       throws IOException, EnforcementException {
-    String name = Records.newName(spec.common().jobId());
-    Path stateDir = Records.dir().orElse(null);
-    Path exitFile = Records.exitFile(stateDir != null ? stateDir
-        : io.ffrtmp.internal.launch.Shim.privateDir(), name);
+    String name = StateDir.newName(spec.common().jobId());
+    List<String> noState = new ArrayList<>();
+    StateDir stateDir = RecoveredWorkload.stateDir(spec.agent(), noState).orElse(null);
+    Path exitFile = stateDir != null ? stateDir.exitFile(name)
+        : io.ffrtmp.internal.launch.Shim.privateDir().resolve(name + ".exit");
+    prepared.warnings().addAll(stateDir == null ? noState : stateDir.caveats());
     // recorded before the launch: no moment in which a started workload has no record
-    boolean recorded = stateDir != null && record(stateDir,
-        startRecord(name, prepared, spec, 0, 0, 0, 0), spec);
+    boolean recorded = stateDir != null && record(stateDir, startRecord(name, prepared, spec),
+        prepared.warnings(), spec);
     LaunchSteps.mark(LaunchSteps.Step.RECORD);
     Governance g = prepared.governance();
     boolean placedAfter = g.placesLaunchedProcess();
@@ -101,7 +114,7 @@ final class RunningWorkload extends WorkloadLifecycle {
           spec.common().strict(), spec.outputToError(), keeper, placedAfter);
     } catch (IOException | RuntimeException e) {
       if (recorded) {
-        Records.delete(stateDir, name);
+        stateDir.delete(name);
       }
       throw e;
     }
@@ -112,7 +125,7 @@ final class RunningWorkload extends WorkloadLifecycle {
         WorkloadLifecycle.placedByBackend(g, prepared.strategy(), prepared.enforcement(),
             prepared.warnings(), spec.common().strict());
         if (recorded) {
-          record(stateDir, startRecord(name, prepared, spec, 0, 0, 0, 0), spec);
+          record(stateDir, startRecord(name, prepared, spec), prepared.warnings(), spec);
         }
         started = Launch.go(started, keeper);
       } catch (IOException | EnforcementException | RuntimeException e) {
@@ -125,37 +138,53 @@ final class RunningWorkload extends WorkloadLifecycle {
         }
         Launch.takeNotes(started.errFile());
         if (recorded) {
-          Records.delete(stateDir, name);
+          stateDir.delete(name);
         }
         throw e;
       }
     }
     g.launched(started.process().pid());
-    // one record, written before the launch: a later JVM finds the keeper (and through it the
-    // workload) by the exit record's path on the keeper's command line, unique to this launch
+    if (recorded) {
+      long keeperPid = started.process().pid();
+      long workloadPid = started.workloadPid();
+      StartRecord.Pids pids = new StartRecord.Pids(workloadPid, startTime(workloadPid),
+          keeperPid, startTime(keeperPid));
+      try {
+        stateDir.appendPids(name, pids);
+      } catch (IOException e) {
+        prepared.warnings().add("its start record " + stateDir.startFile(name) + " could not be"
+            + " completed (" + e.getMessage() + "): a later JVM can recover it only by a search");
+      }
+    }
     return new RunningWorkload(spec, prepared, started, exitFile, recorded ? stateDir : null,
         name);
   }
 
-  private static boolean record(Path stateDir, Records.Start r, Spec spec) {
+  private static long startTime(long pid) {
+    return ProcFs.stat(pid).map(ProcFs.Stat::startTime).orElse(0L);
+  }
+
+  private static boolean record(StateDir stateDir, StartRecord r, List<String> warnings,
+      Spec spec) {
     try {
-      Records.write(stateDir, r);
+      stateDir.write(r);
       return true;
     } catch (IOException | RuntimeException e) {
-      LOG.warn("job {}: no start record ({}): it cannot be recovered after a restart",
-          spec.common().jobId(), e.toString());
+      String why = "no start record (" + e.getMessage() + "): it cannot be recovered after a"
+          + " restart of its agent";
+      LOG.warn("job {}: {}", spec.common().jobId(), why);
+      warnings.add(why);
       return false;
     }
   }
 
-  private static Records.Start startRecord(String name, Prepared prepared, Spec spec, long pid,
-      long pidStart, long keeperPid, long keeperStart) {
+  private static StartRecord startRecord(String name, Prepared prepared, Spec spec) {
     long self = ProcessHandle.current().pid();
-    return new Records.Start(name, spec.common().jobId(), pid, pidStart, keeperPid, keeperStart,
-        self, ProcFs.selfStartTime(), prepared.strategy(), prepared.governance().cgroupPath(),
+    return new StartRecord(name, spec.common().jobId(), StartRecord.Pids.NONE, self,
+        ProcFs.selfStartTime(), prepared.strategy(), prepared.governance().cgroupPath(),
         prepared.governance().state(), spec.template().command(), spec.common().constraints(),
         prepared.enforcement(), prepared.warnings(), prepared.startedAt(), spec.timeout(),
-        spec.grace(), spec.common().intent(), spec.common().slaEligible());
+        spec.grace(), spec.common().intent(), spec.common().slaEligible(), spec.acknowledged());
   }
 
   @Override
@@ -216,10 +245,9 @@ final class RunningWorkload extends WorkloadLifecycle {
   Observed observeExit(List<Enforcement> finalEnforcement, List<String> finalWarnings) {
     // the keeper ends with the workload's status; its record says it even if the keeper was
     // killed (SIGKILL cannot be passed on, e.g. a cgroup-wide kill)
-    Optional<Records.Exit> recordedExit = Records.readExit(exitFile);
+    Optional<ExitRecord> recordedExit = StateDir.readExit(exitFile);
     exit = recordedExit.orElse(null);
-    int exitValue = recordedExit.map(Records.Exit::exitValue).orElse(keeper.exitValue());
-    deleteRecords();
+    int exitValue = recordedExit.map(ExitRecord::exitValue).orElse(keeper.exitValue());
     boolean strictRefusal = spec.common().strict() && exitValue == STRICT_REFUSAL_EXIT;
     boolean launchFailed = false;
     for (Launch.Note n : Launch.takeNotes(started.errFile())) {
@@ -254,13 +282,14 @@ final class RunningWorkload extends WorkloadLifecycle {
           finalWarnings.add("launch: " + n.kind() + " " + n.subject() + " " + n.error());
       }
     }
-    return new Observed(exitValue, launchFailed);
+    return new Observed(exitValue, launchFailed,
+        recordedExit.map(ExitRecord::endedAt).orElse(null));
   }
 
   /** The counters as the keeper copied them when the workload ended, where it did. */
   @Override
   Usage finalUsage() {
-    Records.Exit e = exit;
+    ExitRecord e = exit;
     return e != null ? governance.usage(e.counters()) : governance.usage();
   }
 
@@ -274,9 +303,23 @@ final class RunningWorkload extends WorkloadLifecycle {
     return false;
   }
 
+  /** The report was delivered: the records go (never before, so a JVM killed meanwhile loses none). */
+  @Override
+  void afterDelivery() {
+    if (!spec.acknowledged()) {
+      deleteRecords();
+    }
+  }
+
+  @Override
+  void acknowledged() {
+    deleteRecords();
+  }
+
   private void deleteRecords() {
-    if (stateDir != null) {
-      Records.delete(stateDir, recordName);
+    StateDir d = stateDir;
+    if (d != null) {
+      d.delete(recordName);
     } else {
       try {
         java.nio.file.Files.deleteIfExists(exitFile);

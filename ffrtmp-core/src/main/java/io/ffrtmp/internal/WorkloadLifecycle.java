@@ -120,8 +120,13 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
    *
    * @param exitValue the exit status, or null when it cannot be observed
    * @param launchFailed whether the launch failed rather than the workload running
+   * @param endedAt when it ended, as recorded by its keeper; null for "now"
    */
-  record Observed(@Nullable Integer exitValue, boolean launchFailed) {}
+  record Observed(@Nullable Integer exitValue, boolean launchFailed, @Nullable Instant endedAt) {
+    Observed(@Nullable Integer exitValue, boolean launchFailed) {
+      this(exitValue, launchFailed, null);
+    }
+  }
 
   final Common common;
   final String strategy;
@@ -347,6 +352,27 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
   void afterRelease(boolean detached) {}
 
   /**
+   * Called once the report was delivered: every listener has had the terminal event and every
+   * dependent of the report's future has run. Records go here, never before, so a JVM killed
+   * before the delivery leaves its workload recoverable.
+   */
+  void afterDelivery() {}
+
+  /** The caller acknowledged the report: the records go (when there are any). */
+  void acknowledged() {}
+
+  @Override
+  public final void acknowledge() {
+    synchronized (this) {
+      if (built == null) {
+        throw new IllegalStateException("job " + common.jobId() + " (pid " + pid() + ") has not"
+            + " been reported yet: there is nothing to acknowledge");
+      }
+    }
+    acknowledged();
+  }
+
+  /**
    * The kernel's final counters: the governance's, or (a recovered workload) the keeper's copy.
    *
    * @return the usage
@@ -417,12 +443,23 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
   static final Duration MAX_DELAY = Duration.ofNanos(Long.MAX_VALUE);
 
   /**
-   * Finishes the workload once: builds the report, completes the future, then fires the
-   * terminal event (outside the lock, so a listener may call anything of this workload).
+   * Finishes the workload once: builds the report, fires the terminal event (outside the lock,
+   * so a listener may call anything of this workload), then completes the future. An exit is
+   * finished on a delivery thread ({@link Delivery}), never on the thread that observed it, so
+   * no report, listener or dependent of one workload delays another's; a detach is finished on
+   * the caller's thread, which gets the report.
    *
    * @param detached whether governance is given up rather than the workload having ended
    */
   final void finish(boolean detached) {
+    if (detached) {
+      finishHere(true);
+    } else {
+      Delivery.execute(() -> finishHere(false));
+    }
+  }
+
+  private void finishHere(boolean detached) {
     WorkloadReport r;
     boolean[] launchFailed = new boolean[1];
     synchronized (this) {
@@ -442,21 +479,32 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
       built = r;
     }
     // listeners get the terminal event before the future completes: whoever awaits the report
-    // finds every listener already told
+    // finds every listener already told; once the future's dependents ran, it was delivered
     events.fire(new WorkloadEvent(Outcome.eventType(r.exitReason(), launchFailed[0]),
-        common.jobId(), pid(), r), () -> report.complete(r));
+        common.jobId(), pid(), r), () -> {
+          report.complete(r);
+          try {
+            afterDelivery();
+          } catch (RuntimeException e) {
+            LOG.warn("job {}: after delivery: {}", common.jobId(), e.toString());
+          }
+        });
     LaunchSteps.mark(LaunchSteps.Step.COMPLETE);
   }
 
   private WorkloadReport buildReport(boolean detached, boolean[] launchFailed) {
     stopWatching();
-    Instant endedAt = Instant.now();
+    Instant now = Instant.now();
     List<Enforcement> finalEnforcement = new ArrayList<>(enforcement);
     List<String> finalWarnings = new ArrayList<>(warnings);
     Observed observed = detached
         ? new Observed(null, false)
         : observeExit(finalEnforcement, finalWarnings);
     LaunchSteps.mark(LaunchSteps.Step.OBSERVE);
+    // the keeper's clock when it reaped the workload, where it recorded it: a recovered
+    // workload may be reported long after its end
+    Instant endedAt = observed.endedAt() != null && !observed.endedAt().isBefore(startedAt)
+        && observed.endedAt().isBefore(now) ? observed.endedAt() : now;
     launchFailed[0] = observed.launchFailed();
     Outcome.Policy byPolicy = null;
     ScheduledFuture<?> k = killTimer;

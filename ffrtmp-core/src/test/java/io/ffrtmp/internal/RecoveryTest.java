@@ -12,6 +12,8 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Intent;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.internal.keeper.StartRecord;
+import io.ffrtmp.internal.keeper.StateDir;
 import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
@@ -40,8 +42,12 @@ class RecoveryTest {
     pids.forEach(Host::killQuietly);
   }
 
+  private static StateDir dir() {
+    return StateDir.current().orElseThrow();
+  }
+
   private static Path stateDir() {
-    return Records.dir().orElseThrow();
+    return dir().path();
   }
 
   private String job(String name) {
@@ -112,12 +118,13 @@ class RecoveryTest {
     pids.add(other.pid());
     long start = ProcFs.stat(other.pid()).orElseThrow().startTime();
     String id = job("e");
-    String name = Records.newName(id);
+    String name = StateDir.newName(id);
     // a record of a dead agent whose workload and keeper pids were reused by "other"
-    Records.write(stateDir(), new Records.Start(name, id, other.pid(), start + 5, other.pid(),
-        start + 5, 999_999, 1, "nice-fallback", null, Map.of(), List.of("sleep", "30"),
+    dir().write(new StartRecord(name, id, new StartRecord.Pids(other.pid(), start + 5,
+        other.pid(), start + 5), 999_999, 1, "nice-fallback", null, Map.of(),
+        List.of("sleep", "30"),
         Constraints.DEFAULTS, List.of(), List.of(), Instant.now(), null, Duration.ofSeconds(10),
-        Intent.TEST, false));
+        Intent.TEST, false, false));
     GovernedWorkload w = recoverOne(id);
     WorkloadReport r = w.awaitReport(Duration.ofSeconds(5));
     assertEquals(ExitReason.UNKNOWN, r.exitReason());
@@ -129,9 +136,9 @@ class RecoveryTest {
 
   @Test
   void g_corruptRecords_andRecordsOfOtherUsers_areSkipped() throws Exception {
-    Path corrupt = Records.startFile(stateDir(), Records.newName(job("corrupt")));
+    Path corrupt = dir().startFile(StateDir.newName(job("corrupt")));
     Files.writeString(corrupt, "version=1\npid=not-a-number\n");
-    Path foreign = Records.startFile(stateDir(), Records.newName(job("foreign")));
+    Path foreign = dir().startFile(StateDir.newName(job("foreign")));
     Files.writeString(foreign, "version=1\n");
     try {
       if (Host.isRoot()) {
@@ -139,7 +146,7 @@ class RecoveryTest {
       }
       assertEquals(List.of(), Workload.recover(job("corrupt")));
       List<String> skipped = new ArrayList<>();
-      Records.readAll(stateDir(), skipped);
+      dir().readAll(skipped);
       assertTrue(skipped.stream().anyMatch(s -> s.contains(corrupt.getFileName().toString())
           && s.contains("corrupt")), skipped.toString());
       if (Host.isRoot()) {
@@ -185,21 +192,18 @@ class RecoveryTest {
     Process gone = new ProcessBuilder("true").start();
     gone.waitFor();
     String base = io.ffrtmp.spi.CgroupNames.forJob(job("orphan")) + "." + gone.pid() + ".";
-    Path orphan = Records.exitFile(stateDir(), base + "1");
-    Path claimed = Records.exitFile(stateDir(), base + "2");
-    Path claim = stateDir().resolve(base + "2.claim-1");
-    Path started = Records.exitFile(stateDir(), base + "3");
-    Path start = Records.startFile(stateDir(), base + "3");
+    Path orphan = dir().exitFile(base + "1");
+    Path started = dir().exitFile(base + "3");
+    Path start = dir().startFile(base + "3");
     try {
-      for (Path f : List.of(orphan, claimed, claim, started, start)) {
+      for (Path f : List.of(orphan, started, start)) {
         Files.writeString(f, "x\n");
       }
-      Records.sweep(stateDir());
+      dir().sweep();
       assertFalse(Files.exists(orphan), "its JVM is gone and it has no start record");
-      assertTrue(Files.exists(claimed), "a recovering JVM holds its start record as a claim");
       assertTrue(Files.exists(started), "its start record is there");
     } finally {
-      for (Path f : List.of(orphan, claimed, claim, started, start)) {
+      for (Path f : List.of(orphan, started, start)) {
         Files.deleteIfExists(f);
       }
     }

@@ -10,7 +10,9 @@ import java.util.List;
  * A tiny program that governs one command through the library, for tests that need a separate
  * JVM: {@code LaunchMain <nice> <oomScore> <command...>}; {@code -Dffrtmp.test.memoryMb=N} adds a
  * memory limit, {@code -Dffrtmp.test.cpuQuota=P} a CPU quota, {@code -Dffrtmp.test.jobId=ID} sets
- * the job id (default {@code child-jvm}). Prints {@code PID <pid>}, then each
+ * the job id (default {@code child-jvm}), {@code -Dffrtmp.test.agent=NAME} the agent, {@code
+ * -Dffrtmp.test.reportInListener=true} prints the report from a listener (where the library
+ * counts it delivered) instead of after {@code awaitReport()}. Prints {@code PID <pid>}, then each
  * start-time warning as {@code WARNING <text>}, then {@code REPORT <json>} when the workload
  * ends.
  */
@@ -33,6 +35,20 @@ public final class LaunchMain {
             .withMemoryLimitMb(Long.getLong("ffrtmp.test.memoryMb", 0L))
             .withTimeout(java.time.Duration.ofMillis(
                 Long.getLong("ffrtmp.test.timeoutMs", Long.MAX_VALUE / 1_000_000)));
+    boolean inListener = Boolean.getBoolean("ffrtmp.test.reportInListener");
+    if (inListener) {
+      // the library's point of delivery: the records go only after this listener returned
+      builder.withListener(e -> {
+        if (e.report() != null && e.type() != io.ffrtmp.WorkloadEvent.Type.RUNNING) {
+          System.out.println("REPORT " + e.report().toJson());
+          System.out.flush();
+        }
+      });
+    }
+    String agent = System.getProperty("ffrtmp.test.agent");
+    if (agent != null) {
+      builder.withAgent(agent);
+    }
     Integer quota = Integer.getInteger("ffrtmp.test.cpuQuota");
     if (quota != null) {
       builder.withCpuQuota(quota);
@@ -44,7 +60,9 @@ public final class LaunchMain {
     }
     System.out.flush();
     WorkloadReport r = w.awaitReport();
-    System.out.println("REPORT " + r.toJson());
-    System.out.flush();
+    if (!inListener) {
+      System.out.println("REPORT " + r.toJson());
+      System.out.flush();
+    }
   }
 }

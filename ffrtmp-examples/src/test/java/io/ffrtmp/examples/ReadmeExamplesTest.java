@@ -39,6 +39,10 @@ class ReadmeExamplesTest {
 
       List<GovernedWorkload> mine = Workload.recover("job-001");   // after an agent restart
       assertEquals(List.of(), mine, "job-001 was reported by this JVM: nothing to recover");
+      GovernedWorkload g = Workload.run(cmd).withAgent("transcoder-a").start();          // recorded apart:
+      assertEquals(List.of(), Workload.recovery("transcoder-a").recover(),                   // only this agent takes it
+          "governed by this JVM: not taken");
+      assertEquals(0, g.awaitReport().exitCode());
       kept = keptCgroups(pid);
     } finally {
       sleeper.destroyForcibly().waitFor();

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Recovery after agent crashes, with the host's real cgroups (v1 here; the v2 VM suite has its
  * own): (b) a workload recovered while running and OOM-killed later is {@code oom}; (f) agents
- * SIGKILLed at random moments during start-up and run — every workload that ran is recovered
- * exactly once with its true exit status, nothing is left behind.
+ * SIGKILLed at random moments during start-up, run and delivery — every workload that ran is
+ * reported exactly once (to its agent, or recovered with its true exit status), none lost,
+ * none doubled, nothing left behind.
  */
 class RecoveryCrashTest {
   @TempDir Path tmp;
@@ -107,15 +108,31 @@ class RecoveryCrashTest {
     Random random = new Random(seed);
     String tag = "recovery-crash-" + ProcessHandle.current().pid() + "-";
     Map<String, Integer> expected = new HashMap<>();
+    java.util.Set<String> launched = new java.util.HashSet<>();
+    java.util.Set<String> delivered = new java.util.HashSet<>();
     for (int i = 0; i < kills; i++) {
       String id = tag + i;
       int code = i % 50;
       expected.put(id, code);
-      Process jvm = agent(id, List.of("-Dffrtmp.test.memoryMb=128"), "sh", "-c",
-          "sleep 0." + (2 + random.nextInt(7)) + "; exit " + code);
-      Thread.sleep(random.nextInt(900));
-      jvm.destroyForcibly();
+      int runsMs = 200 + 100 * random.nextInt(7);
+      // the agent takes the report in a listener: where the library counts it delivered
+      Process jvm = agent(id, List.of("-Dffrtmp.test.memoryMb=128",
+          "-Dffrtmp.test.reportInListener=true"), "sh", "-c",
+          "sleep " + runsMs / 1000.0 + "; exit " + code);
+      // every other kill lands around the workload's end (its agent is finishing the report),
+      // the others anywhere in the agent's start-up, launch and run
+      Thread.sleep(i % 2 == 0 ? random.nextInt(900) : Math.max(0, 150 + runsMs
+          + random.nextInt(400) - 200));
+      jvm.toHandle().destroyForcibly(); // (Process.destroyForcibly would close its output)
       assertTrue(jvm.waitFor(20, TimeUnit.SECONDS));
+      String said = new String(jvm.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      if (said.lines().anyMatch(l -> l.startsWith("PID "))) {
+        launched.add(id);
+      }
+      if (said.lines().anyMatch(l -> l.startsWith("REPORT "))) {
+        delivered.add(id); // its agent had the report: no one else may report it again
+      }
     }
     Thread.sleep(1500); // every workload has ended by now, most while no agent governed it
     int recovered = 0;
@@ -124,6 +141,8 @@ class RecoveryCrashTest {
       if (!w.jobId().startsWith(tag)) {
         continue;
       }
+      assertTrue(!delivered.contains(w.jobId()), "doubled: " + w.jobId() + " was delivered to"
+          + " its agent, and recovered too");
       WorkloadReport r = w.awaitReport(Duration.ofSeconds(30));
       if (r.exitCode() == null) {
         assertEquals(ExitReason.UNKNOWN, r.exitReason(), r.toJson());
@@ -138,6 +157,10 @@ class RecoveryCrashTest {
     }
     assertEquals(List.of(), Workload.recover().stream().filter(w -> w.jobId().startsWith(tag))
         .toList(), "each recovered once");
+    delivered.forEach(expected::remove);
+    List<String> lost = launched.stream().filter(expected::containsKey).sorted().toList();
+    assertEquals(List.of(), lost, "lost: launched (the agent said PID), never delivered to it,"
+        + " and not recovered");
     try (Stream<Path> s = Files.list(stateDir())) {
       assertEquals(List.of(), s.filter(p -> p.getFileName().toString().contains(tag)).toList(),
           "no record left");
@@ -159,8 +182,9 @@ class RecoveryCrashTest {
       io.ffrtmp.cgroups.TestCgroups.remove(io.ffrtmp.cgroups.CgroupFs.REAL, List.of(d),
           Duration.ofSeconds(2));
     }
-    System.out.printf("recovery: %d agents SIGKILLed at random moments (seed %d): %d workloads"
-        + " recovered with their true exit status, %d never ran, %d without a record%n", kills,
-        seed, recovered, neverRan, expected.size());
+    System.out.printf("recovery: %d agents SIGKILLed at random moments (seed %d): %d reports"
+        + " delivered to their agent before the kill, %d workloads recovered with their true exit"
+        + " status, %d never ran, %d killed before any record, 0 lost, 0 doubled%n", kills, seed,
+        delivered.size(), recovered, neverRan, expected.size());
   }
 }

@@ -402,7 +402,8 @@ class SystemdVmSuite {
       for (Path f : files.filter(p -> p.toString().endsWith(".start")).toList()) {
         String text = Files.readString(f);
         if (text.contains("job_id=" + id + "-b\n")) {
-          Files.writeString(f, text.replace(scope, "/ffrtmp.slice/wrong.scope"));
+          Files.writeString(f, text.replace(scope,
+              "/ffrtmp.slice/ffrtmp-wrapper-" + id + "-moved.scope"));
           tampered++;
         }
       }
@@ -413,6 +414,37 @@ class SystemdVmSuite {
     assertEquals(scope, b.get(0).cgroupPath().orElseThrow(), "systemd's, not the record's");
     WorkloadReport rb = b.get(0).awaitReport(Duration.ofSeconds(200));
     assertEquals(ExitReason.OOM, rb.exitReason(), rb.toJson());
+  }
+
+  /**
+   * A keeper killed in its scope while no agent runs: the workload, alone in the scope now, is
+   * found by its recorded pid, watched to its end, reported {@code unknown} with the reason, and
+   * the scope goes.
+   */
+  @Test
+  void recovery_aKeeperKilledInItsScope_itsWorkloadIsWatchedToItsEnd_andTheScopeGoes(
+      TestInfo info, @TempDir Path tmp) throws Exception {
+    String id = job(info);
+    Path state = Path.of(System.getProperty("ffrtmp.state"));
+    long pid = ChildJvm.agentKilledAfterStart(tmp, state, id, List.of(), "sleep", "4");
+    long keeper = ProcessHandle.of(pid).orElseThrow().parent().orElseThrow().pid();
+    String unit = "ffrtmp-wrapper-" + id + ".scope";
+    assertTrue(Files.readString(Path.of("/proc/" + keeper + "/cgroup")).contains(unit),
+        "the keeper is in the scope");
+    Host.killQuietly(keeper);
+    assertTrue(Host.awaitGone(keeper, 20_000));
+    List<GovernedWorkload> found = Workload.recover(id);
+    assertEquals(1, found.size());
+    assertEquals(pid, found.get(0).pid(), "the recorded workload");
+    WorkloadReport r = found.get(0).awaitReport(Duration.ofSeconds(100));
+    assertEquals(ExitReason.UNKNOWN, r.exitReason(), r.toJson());
+    assertTrue(r.warnings().stream().anyMatch(w -> w.contains("keeper (pid " + keeper
+        + ") was killed")), r.toJson());
+    assertTrue(r.durationSec() >= 3, "watched to its end: " + r.toJson());
+    for (int i = 0; i < 300 && shAny("systemctl", "is-active", unit).equals("active"); i++) {
+      Thread.sleep(100);
+    }
+    assertFalse(shAny("systemctl", "is-active", unit).equals("active"), unit + " gone");
   }
 
   @Test

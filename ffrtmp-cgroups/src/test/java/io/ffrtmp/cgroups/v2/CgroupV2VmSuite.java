@@ -173,6 +173,30 @@ class CgroupV2VmSuite {
     assertTrue(Host.awaitGoneDir(ROOT.resolve("ffrtmp-wrapper-" + id + "-b"), 20_000));
   }
 
+  /**
+   * A keeper killed while no agent runs: its workload is found by its recorded pid, watched to
+   * its end, reported {@code unknown} with the reason, and its cgroup released.
+   */
+  @Test
+  void recovery_aKilledKeeper_itsWorkloadIsWatchedToItsEnd_andItsCgroupReleased(TestInfo info,
+      @TempDir Path tmp) throws Exception {
+    String id = job(info);
+    long pid = startAndKillTheAgent(tmp, id, List.of("-Dffrtmp.test.memoryMb=64"), "sleep",
+        "3");
+    long keeper = ProcessHandle.of(pid).orElseThrow().parent().orElseThrow().pid();
+    Host.killQuietly(keeper);
+    assertTrue(Host.awaitGone(keeper, 20_000));
+    List<GovernedWorkload> found = Workload.recover(id);
+    assertEquals(1, found.size());
+    assertEquals(pid, found.get(0).pid(), "the recorded workload");
+    WorkloadReport r = found.get(0).awaitReport(Duration.ofSeconds(60));
+    assertEquals(ExitReason.UNKNOWN, r.exitReason(), r.toJson());
+    assertTrue(r.warnings().stream().anyMatch(w -> w.contains("keeper (pid " + keeper
+        + ") was killed")), r.toJson());
+    assertTrue(r.durationSec() >= 2, "watched to its end: " + r.toJson());
+    assertTrue(Host.awaitGoneDir(ROOT.resolve("ffrtmp-wrapper-" + id), 20_000));
+  }
+
   @Test
   void workloadAndItsChildren_areAllInTheCgroup(TestInfo info) throws Exception {
     String id = job(info);

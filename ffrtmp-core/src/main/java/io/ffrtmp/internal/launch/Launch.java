@@ -91,27 +91,9 @@ public final class Launch {
         Shim.privateDir()
             .resolve("launch-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet()
                 + ".err");
-    List<String> cmd = new ArrayList<>(template.command().size() + joinFiles.size() + 9);
-    cmd.add(shim.toString());
-    cmd.add(errFile.toString());
-    cmd.add("kp" + (strict ? "s" : "") + (outputToError ? "o" : "") + (waitForGo ? "w" : "")
-        + (dir != null ? "d" : ""));
-    if (dir != null) {
-      cmd.add(dir.getPath());
-    }
-    cmd.add(nice == null ? "-" : nice.toString());
-    cmd.add(oomScoreAdj == null ? "-" : oomScoreAdj.toString());
-    cmd.add(Integer.toString(joinFiles.size()));
-    for (Path p : joinFiles) {
-      cmd.add(p.toString());
-    }
-    cmd.add(keeper.exitFile().toString());
-    cmd.add(Integer.toString(keeper.counters().size()));
-    for (Path p : keeper.counters()) {
-      cmd.add(p.toString());
-    }
-    cmd.add("--");
-    cmd.addAll(template.command());
+    List<String> cmd = new io.ffrtmp.internal.keeper.ShimCommand(shim, errFile, strict,
+        outputToError, waitForGo, dir == null ? null : dir.getPath(), nice, oomScoreAdj,
+        joinFiles, keeper.exitFile(), keeper.counters(), template.command()).argv();
     Spawned keeperProcess;
     // the keeper writes the workload's pid to its descriptor 3 as soon as it has forked
     int[] pidPipe = Posix.pipe();
@@ -210,19 +192,14 @@ public final class Launch {
   private static java.util.Optional<Long> recordedPid(Process keeper, Path exitFile) {
     try {
       keeper.waitFor();
-      for (String line : Files.readAllLines(exitFile)) {
-        if (line.startsWith("pid ")) {
-          return java.util.Optional.of(Long.parseLong(line.substring(4).trim()));
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      // no record: the keeper could not fork
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return java.util.Optional.empty();
     }
-    return java.util.Optional.empty();
+    // no record: the keeper could not fork
+    return io.ffrtmp.internal.keeper.StateDir.readExit(exitFile)
+        .map(io.ffrtmp.internal.keeper.ExitRecord::pid);
   }
-
 
   /**
    * The program started is the shim; the user knows their own command and directory. The

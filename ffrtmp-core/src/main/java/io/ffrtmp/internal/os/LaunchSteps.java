@@ -22,12 +22,12 @@ public final class LaunchSteps {
     RECORD("start record written"),
     SPAWN("shim spawned (posix_spawn returned: the shim has exec'd)"),
     PID("the workload's pid on the pipe (the shim joined, forked)"),
-    STARTED("start() returns"),
+    STARTED("start record completed with the pids, start() returns"),
     EXIT_SEEN("the workload ran and ended, the keeper recorded it and ended, reaped"),
-    OBSERVE("exit record read, records deleted, shim notes checked"),
+    OBSERVE("exit record read, shim notes checked"),
     USAGE("usage, from the keeper's copy of the counters"),
     RELEASE("cgroup removed"),
-    COMPLETE("report built, terminal event, the caller woken");
+    COMPLETE("report built, terminal event, the caller woken, records deleted");
 
     private final String what;
 

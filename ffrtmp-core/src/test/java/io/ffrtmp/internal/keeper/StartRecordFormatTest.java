@@ -1,4 +1,4 @@
-package io.ffrtmp.internal;
+package io.ffrtmp.internal.keeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The start record's own writer against the JDK's {@link Properties} reader. */
-class RecordsFormatTest {
+class StartRecordFormatTest {
   @Test
   void anyKeyAndValue_readBackUnchanged_byPropertiesLoad() {
     qt().withExamples(20_000)
@@ -34,8 +34,8 @@ class RecordsFormatTest {
             strings().allPossible().ofLengthBetween(0, 80))
         .checkAssert((key, value) -> {
           StringBuilder b = new StringBuilder();
-          Records.put(b, key, value);
-          Records.put(b, "after", "x");
+          StartRecord.put(b, key, value);
+          StartRecord.put(b, "after", "x");
           String text = b.toString();
           for (char c : text.toCharArray()) {
             assertFalse(c > 0x7e || (c < 0x20 && c != '\n'), "plain ASCII lines: " + text);
@@ -52,29 +52,35 @@ class RecordsFormatTest {
     for (String s : new String[] {" lead", "a=b", "a:b", "#c", "!c", "back\\slash", "tab\t",
         "nl\nx", "cr\rx", "ff\fx", "ü€😀", "\u0000", "  two", "end "}) {
       StringBuilder b = new StringBuilder();
-      Records.put(b, s, s);
+      StartRecord.put(b, s, s);
       assertEquals(s, load(b.toString()).getProperty(s), b.toString());
     }
   }
 
   @Test
   void aStartRecord_roundTrips_andIsTheOwnersOnly(@TempDir Path dir) throws IOException {
-    Records.Start s = new Records.Start("job-x.1.1", "job = x: #1 ü", 12, 34, 13, 35, 1, 2,
+    StateDir d = StateDir.at(dir);
+    StartRecord s = new StartRecord("job-x.1.1", "job = x: #1 ü",
+        new StartRecord.Pids(12, 34, 13, 35), 1, 2,
         "cgroup-v1", "/ffrtmp-wrapper-job", Map.of("dirs", "/a b:/c"),
         List.of("/bin/echo", " lead", "ü\n"), Constraints.builder().set(Constraint.CPU_QUOTA, 50)
             .build(),
         List.of(new Enforcement("cpu_quota", EnforcementStatus.APPLIED, "cgroup v1 cpu", "50%")),
         List.of("a warning: yes"), Instant.parse("2026-11-26T17:00:00.123456Z"),
-        Duration.ofSeconds(5), Duration.ofSeconds(10), Intent.TEST, true);
-    Records.write(dir, s);
-    Path file = Records.startFile(dir, s.name());
+        Duration.ofSeconds(5), Duration.ofSeconds(10), Intent.TEST, true, true);
+    d.write(s);
+    Path file = d.startFile(s.name());
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-    assertEquals(s, Records.read(file));
+    assertEquals(s, d.read(s.name()));
     // a temporary file left by a writer that died is replaced, not written through
     Files.writeString(file.resolveSibling(file.getFileName() + ".tmp"), "stale");
-    Records.write(dir, s);
-    assertEquals(s, Records.read(file));
+    d.write(s);
+    assertEquals(s, d.read(s.name()));
     assertFalse(Files.exists(file.resolveSibling(file.getFileName() + ".tmp")));
+    // the pids, once known, are appended: the last value of a key counts
+    StartRecord.Pids later = new StartRecord.Pids(120, 340, 130, 350);
+    d.appendPids(s.name(), later);
+    assertEquals(s.withPids(later), d.read(s.name()));
   }
 
   private static Properties load(String text) {

@@ -1,0 +1,68 @@
+package io.ffrtmp;
+
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The records of one agent's workloads (or the default records), to take over what earlier
+ * JVMs left: {@link Workload#recovery()} for the default, {@link Workload#recovery(String)} for
+ * an agent that started its workloads {@link WorkloadBuilder#withAgent(String) withAgent}.
+ *
+ * <p>Each workload is taken over by exactly one JVM, however many recover at once: claiming
+ * a record is atomic and re-checked under a lock, and a record whose governing JVM (pid and
+ * start time) lives is never taken. A record is deleted only once its report was delivered
+ * (every listener and every dependent of {@link GovernedWorkload#onExit()} returned), so a
+ * JVM killed before that leaves it to be recovered again. Records that are not to be trusted —
+ * another user's, a link, larger than a megabyte, corrupt, or naming a cgroup ffrtmp does not
+ * create — are refused; {@link #warnings()} names each, and they are logged.
+ */
+public interface Recovery {
+  /**
+   * The agent, or null for the default records.
+   *
+   * @return the agent's name
+   */
+  @Nullable String agent();
+
+  /**
+   * Where these records are: the state directory, or an agent's directory in it.
+   *
+   * @return the directory, or empty when this JVM has none (then {@link #warnings()} after a
+   *     call says why)
+   */
+  Optional<java.nio.file.Path> directory();
+
+  /**
+   * Takes over every unreported workload of these records: running ones, and ones that ended
+   * while no JVM governed them. See {@link Workload#recover()}.
+   *
+   * @return the recovered workloads
+   */
+  List<GovernedWorkload> recover();
+
+  /**
+   * Like {@link #recover()}, for one job id.
+   *
+   * @param jobId the job id as given when it was started
+   * @return the recovered workloads of that job id (usually one)
+   */
+  List<GovernedWorkload> recover(String jobId);
+
+  /**
+   * What {@link #recover()} would find, without taking anything over, and the workloads that
+   * running JVMs govern. Costs one read per record; no process is searched for.
+   *
+   * @return one entry per start record, oldest first
+   */
+  List<Recoverable> list();
+
+  /**
+   * What the last {@link #recover()}, {@link #recover(String)} or {@link #list()} of this
+   * object refused or could not do: one line per record refused (naming its file and why), or
+   * why there are no records to read.
+   *
+   * @return the lines; empty when all was well
+   */
+  List<String> warnings();
+}
