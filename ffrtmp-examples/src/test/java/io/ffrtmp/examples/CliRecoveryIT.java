@@ -101,4 +101,95 @@ class CliRecoveryIT {
     assertEquals(1, again.exitValue(), none);
     assertTrue(none.contains("Error: no workload with job id " + job + " here"), none);
   }
+
+  /** Starts a wrapper and returns its workload's pid once it said so; kills it if asked. */
+  private long wrapper(boolean kill, String... args) throws Exception {
+    Process wrapper = cli(args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    started.add(wrapper);
+    BufferedReader err = new BufferedReader(new InputStreamReader(wrapper.getErrorStream(),
+        StandardCharsets.UTF_8));
+    long pid = -1;
+    for (String line; (line = err.readLine()) != null; ) {
+      if (line.contains("started pid ")) {
+        pid = Long.parseLong(line.replaceAll(".*started pid (\\d+).*", "$1"));
+        break;
+      }
+    }
+    assertTrue(pid > 0, "start line");
+    workloads.add(pid);
+    if (kill) {
+      wrapper.destroyForcibly(); // kill -9 of the wrapper: the workload runs on
+      wrapper.waitFor();
+    }
+    return pid;
+  }
+
+  @Test
+  void waitReportsEveryWorkloadOfAJob_asJsonLines_exitingWithTheHighestStatus() throws Exception {
+    String job = "cli-shared-" + ProcessHandle.current().pid();
+    wrapper(true, "run", "--job-id", job, "--", "sh", "-c", "sleep 1; exit 3");
+    wrapper(true, "run", "--job-id", job, "--", "sh", "-c", "sleep 1; exit 5");
+    Process wait = cli("wait", "--job-id", job, "--json").start();
+    String out = all(wait);
+    assertEquals(5, wait.exitValue(), out);
+    List<String> docs = out.lines().toList();
+    assertEquals(2, docs.size(), "one document per workload, one per line: " + out);
+    List<Long> codes = new ArrayList<>();
+    for (String d : docs) {
+      Map<String, Object> r = Json.object(d);
+      assertEquals(job, r.get("job_id"));
+      codes.add(((Number) r.get("exit_code")).longValue());
+    }
+    codes.sort(null);
+    assertEquals(List.of(3L, 5L), codes);
+  }
+
+  @Test
+  void waitJson_onAJobItsLiveWrapperReports_printsADocument() throws Exception {
+    String job = "cli-governed-" + ProcessHandle.current().pid();
+    wrapper(false, "run", "--job-id", job, "--", "sh", "-c", "sleep 1; exit 4");
+    Process wait = cli("wait", "--job-id", job, "--json").start();
+    String out = all(wait);
+    Map<String, Object> doc = Json.object(out.trim());
+    assertEquals(job, doc.get("job_id"));
+    assertEquals("reported", doc.get("state"), out);
+    if (doc.get("exit_code") != null) {
+      assertEquals(4, wait.exitValue(), out);
+    } else {
+      assertEquals(3, wait.exitValue(), "unknown: its governor deleted the records first");
+    }
+  }
+
+  @Test
+  void waitOnAWorkloadGoneWithoutARecord_exitsWithTheUnknownStatus() throws Exception {
+    String job = "cli-unknown-" + ProcessHandle.current().pid();
+    long pid = wrapper(true, "run", "--job-id", job, "--", "sleep", "30");
+    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+    long keeper = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+    new ProcessBuilder("kill", "-KILL", Long.toString(keeper), Long.toString(pid)).start()
+        .waitFor();
+    Process wait = cli("wait", "--job-id", job, "--json").start();
+    String out = all(wait);
+    assertEquals(3, wait.exitValue(), out);
+    Map<String, Object> r = Json.object(out.trim());
+    assertEquals("unknown", r.get("exit_reason"));
+  }
+
+  @Test
+  void listAndWait_sayOnStandardErrorWhichRecordsTheyRefuse() throws Exception {
+    java.nio.file.Path state = dir.resolve("state");
+    java.nio.file.Files.createDirectories(state);
+    java.nio.file.Path corrupt = state.resolve("ffrtmp-wrapper-bad.1.1.start");
+    java.nio.file.Files.writeString(corrupt, "version=1\npid=x\n");
+    Process list = cli("list").start();
+    String err = new String(list.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    all(list);
+    assertTrue(err.contains("[wrapper] WARNING: refusing record " + corrupt) && err.contains(
+        "corrupt"), err);
+    Process wait = cli("wait", "--job-id", "nothing-here").start();
+    String werr = new String(wait.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    all(wait);
+    assertEquals(1, wait.exitValue());
+    assertTrue(werr.contains("refusing record " + corrupt), werr);
+  }
 }

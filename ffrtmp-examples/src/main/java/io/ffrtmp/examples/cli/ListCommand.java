@@ -1,7 +1,7 @@
 package io.ffrtmp.examples.cli;
 
 import io.ffrtmp.Recoverable;
-import io.ffrtmp.Workload;
+import io.ffrtmp.Recovery;
 import java.io.PrintWriter;
 import java.util.List;
 
@@ -12,7 +12,10 @@ final class ListCommand implements Command {
       List.of("List the workloads started on this host by ffrtmp for this user that have not been"
           + " reported yet: running, ended while no wrapper or agent governed them, or governed"
           + " by a running one (GOVERNOR). 'ffrtmp wait --job-id ID' reports one of them."),
-      List.of(Cli.Option.flag("--json", "Print a JSON array on standard output.")),
+      List.of(Cli.Option.value("--agent", "NAME", null,
+              "The agent whose records to list (see 'run --agent'); default: the default"
+                  + " records."),
+          Cli.Option.flag("--json", "Print a JSON array on standard output.")),
       null, "", List.of());
 
   @Override
@@ -22,7 +25,9 @@ final class ListCommand implements Command {
 
   @Override
   public int call(Cli.Parsed args, Io io) {
-    List<Recoverable> all = Workload.recoverable();
+    Recovery records = RunCommand.records(args, SPEC);
+    List<Recoverable> all = records.list();
+    WaitCommand.warn(Log.of(io), records, new java.util.ArrayList<>());
     PrintWriter out = io.out();
     if (args.has("--json")) {
       StringBuilder b = new StringBuilder("[");

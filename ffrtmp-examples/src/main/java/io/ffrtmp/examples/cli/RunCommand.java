@@ -5,6 +5,7 @@ import io.ffrtmp.EnforcementException;
 import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.Recovery;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadBuilder;
 import io.ffrtmp.WorkloadReport;
@@ -44,6 +45,9 @@ final class RunCommand implements Command {
         + " m, h, d as in GNU timeout (1.5, 90s, 2h); 0: no timeout."));
     all.add(Cli.Option.value("--grace", "SECONDS", "10",
         "Seconds between SIGTERM and SIGKILL for --timeout, in the same form (default: 10)."));
+    all.add(Cli.Option.value("--agent", "NAME", null, "Keep the workload's records with this"
+        + " agent's: only 'wait' and 'list' with the same --agent see it (letters, digits, '.',"
+        + " '_', '-'; default: the default records)."));
     return List.copyOf(all);
   }
 
@@ -66,6 +70,13 @@ final class RunCommand implements Command {
       b.mergeOutputIntoError();
     }
     ConstraintOptions.applyTo(b, args, SPEC);
+    if (args.has("--agent")) {
+      try {
+        b.withAgent(String.valueOf(args.get("--agent")));
+      } catch (IllegalArgumentException e) {
+        throw Cli.usage(SPEC, "Invalid value for --agent: " + e.getMessage());
+      }
+    }
     if (args.has("--grace") && !args.has("--timeout")) {
       throw Cli.usage(SPEC, "Invalid value for --grace: it is the time between SIGTERM and"
           + " SIGKILL at a --timeout, and there is no --timeout");
@@ -89,6 +100,22 @@ final class RunCommand implements Command {
     WorkloadReport r = w.awaitReport();
     exits.finished(r);
     return r.exitCode() == null ? 0 : r.exitCode();
+  }
+
+  /**
+   * The records named by {@code --agent}, or the default ones.
+   *
+   * @throws Cli.UsageException for a name the library refuses
+   */
+  static Recovery records(Cli.Parsed args, Cli.Spec spec) {
+    if (!args.has("--agent")) {
+      return Workload.recovery();
+    }
+    try {
+      return Workload.recovery(String.valueOf(args.get("--agent")));
+    } catch (IllegalArgumentException e) {
+      throw Cli.usage(spec, "Invalid value for --agent: " + e.getMessage());
+    }
   }
 
   /**

@@ -2,28 +2,45 @@ package io.ffrtmp.examples.cli;
 
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Recoverable;
+import io.ffrtmp.Recovery;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** {@code ffrtmp wait --job-id <ID> [--json]}: the report of a workload, recovered if need be. */
+/**
+ * {@code ffrtmp wait --job-id <ID> [--agent NAME] [--json]}: the reports of a job's workloads,
+ * recovered if need be.
+ */
 final class WaitCommand implements Command {
+  /** The exit status when a workload's own is unknown (gone without a record). */
+  static final int UNKNOWN = 3;
+
   static final Cli.Spec SPEC = new Cli.Spec("wait",
-      "Wait for one of those workloads and print its report.",
-      List.of("Wait for a workload of this host and user (see 'ffrtmp list') and print its"
-          + " report, as 'run' does: its wrapper or agent is gone, so this command takes it over"
-          + " (it may have ended already: the report then comes at once, with its real exit"
-          + " status). While a running wrapper or agent governs it, wait for that one to end or"
-          + " report."),
+      "Wait for the workloads of a job and print their reports.",
+      List.of("Wait for the workloads of a job on this host and user (see 'ffrtmp list') and"
+          + " print their reports, as 'run' does: their wrapper or agent is gone, so this command"
+          + " takes them over (one that ended already is reported at once, with its real exit"
+          + " status and end). While a running wrapper or agent governs one, wait for that one"
+          + " to report it; then print what its records said (with --json, its 'list' entry"
+          + " with state \"reported\")."
+          + " Several workloads of one job id are all reported, one after the other; with"
+          + " --json each is one JSON document on its own line (jq reads them as a stream,"
+          + " jq -s as an array)."),
       List.of(Cli.Option.required("--job-id", "ID", "The job id."),
-          Cli.Option.flag("--json", "Print the report as one JSON document on standard output.")),
+          Cli.Option.value("--agent", "NAME", null,
+              "The agent whose records to look in (see 'run --agent'); default: the default"
+                  + " records."),
+          Cli.Option.flag("--json", "Print each report as one JSON document on standard"
+              + " output.")),
       null, "",
       List.of("",
           "Exit status:",
           "  N   the workload's exit status (128+N when a signal N ended it), as for run",
-          "  0   unknown exit status (gone without a record), or its governor reported it",
-          "  1   no workload with that job id here"));
+          "      (with several workloads, the highest of theirs)",
+          "  " + UNKNOWN + "   exit status unknown (gone without a record: see the warnings)",
+          "  1   no workload with that job id here (nothing on standard output)"));
 
   @Override
   public Cli.Spec spec() {
@@ -34,33 +51,80 @@ final class WaitCommand implements Command {
   public int call(Cli.Parsed args, Io io) throws Exception {
     String jobId = String.valueOf(args.get("--job-id"));
     boolean json = args.has("--json");
+    Recovery records = RunCommand.records(args, SPEC);
     Log log = Log.of(io);
-    boolean announced = false;
+    List<String> warned = new ArrayList<>();
+    Recoverable governed = null;
+    int status = -1;
     while (true) {
-      List<GovernedWorkload> mine = Workload.recover(jobId);
+      List<GovernedWorkload> mine = records.recover(jobId);
+      warn(log, records, warned);
       if (!mine.isEmpty()) {
-        GovernedWorkload w = mine.get(0);
-        log.info("waiting for pid " + w.pid() + " job " + jobId + " (recovered)");
-        WorkloadReport r = w.awaitReport();
-        RunCommand.printEnd(io, w, r, json);
-        return r.exitCode() == null ? 0 : r.exitCode();
+        for (GovernedWorkload w : mine) {
+          log.info("waiting for pid " + w.pid() + " job " + jobId + " (recovered)");
+        }
+        for (GovernedWorkload w : mine) {
+          WorkloadReport r = w.awaitReport();
+          RunCommand.printEnd(io, w, r, json);
+          status = Math.max(status, r.exitCode() == null ? UNKNOWN : r.exitCode());
+        }
+        continue; // another workload of the job may have lost its governor meanwhile
       }
-      Optional<Recoverable> governed = Workload.recoverable().stream()
-          .filter(r -> r.jobId().equals(jobId)).findFirst();
-      if (governed.isEmpty()) {
-        if (announced) {
-          log.info("job " + jobId + " was reported by its governor");
-          return 0;
+      List<Recoverable> listed = records.list();
+      warn(log, records, warned);
+      Optional<Recoverable> now = listed.stream().filter(r -> r.jobId().equals(jobId))
+          .findFirst();
+      if (now.isEmpty()) {
+        if (governed != null) {
+          status = Math.max(status, reportedElsewhere(io, log, governed, json));
+        }
+        if (status >= 0) {
+          return status;
         }
         log.error("no workload with job id " + Log.printable(jobId) + " here");
         return 1;
       }
-      if (!announced) {
-        log.info("job " + jobId + " (pid " + governed.get().pid() + ") is governed by pid "
-            + governed.get().governorPid() + "; waiting for it to end or report");
-        announced = true;
+      Recoverable g = now.get();
+      if (g.governorPid() == 0) {
+        // no JVM governs it, and recovery did not take it: its record was refused (warned)
+        log.error("job " + Log.printable(jobId) + " (pid " + g.pid() + ") cannot be taken"
+            + " over: its record was refused");
+        return status >= 0 ? status : 1;
       }
-      Thread.sleep(100);
+      if (governed != null && governed.pid() != g.pid()) {
+        // the one watched was reported; another of the job is next
+        status = Math.max(status, reportedElsewhere(io, log, governed, json));
+      }
+      if (governed == null || governed.pid() != g.pid()) {
+        log.info("job " + jobId + " (pid " + g.pid() + ") is governed by pid "
+            + g.governorPid() + "; waiting for it to end and be reported");
+      }
+      governed = g;
+      Thread.sleep(20);
+    }
+  }
+
+  /** Its governor reported it: what its records said last. */
+  private static int reportedElsewhere(Io io, Log log, Recoverable last, boolean json) {
+    log.info("job " + last.jobId() + " (pid " + last.pid() + ") was reported by its governor,"
+        + " pid " + last.governorPid() + (last.exitCode() == null ? ""
+            : "; its exit status was " + last.exitCode()));
+    if (json) {
+      io.out().println(new Recoverable(last.jobId(), last.pid(), "reported", last.exitCode(),
+          last.governorPid(), last.strategy(), last.cgroupPath(), last.startedAt(),
+          last.constraints()).toJson());
+      io.out().flush();
+    }
+    return last.exitCode() == null ? UNKNOWN : last.exitCode();
+  }
+
+  /** Each refused record once, on standard error. */
+  static void warn(Log log, Recovery records, List<String> warned) {
+    for (String w : records.warnings()) {
+      if (!warned.contains(w)) {
+        warned.add(w);
+        log.warning(w);
+      }
     }
   }
 }
