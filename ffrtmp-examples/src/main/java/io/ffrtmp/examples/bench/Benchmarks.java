@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * java -p ffrtmp-examples/target/lib -m io.ffrtmp.examples/io.ffrtmp.examples.bench.Benchmarks \
- *     [launch|exit|scale|usage|cli|all] [--quick]
+ *     [launch|exit|scale|usage|cli|records|all] [--quick]
  * </pre>
  */
 public final class Benchmarks {
@@ -69,6 +69,9 @@ public final class Benchmarks {
     }
     if (scenario.equals("all") || scenario.equals("cli")) {
       failures += b.cli();
+    }
+    if (scenario.equals("all") || scenario.equals("records")) {
+      failures += b.records();
     }
     if (missed > 0) {
       System.out.println();
@@ -360,6 +363,102 @@ public final class Benchmarks {
         + " %s)%n", (double) sj.percentile(50) / Math.max(1, sa.percentile(50)),
         Stats.ms(sa.percentile(99)), goal(sa.percentile(99) <= 5_000_000));
     return 0;
+  }
+
+  // ---- records: list and recover at scale ---------------------------------------------------
+
+  /**
+   * {@code list()} of 10,000 records and {@code recover()} of 1,000, against an empty records
+   * directory in the same run, and with 300 more processes on the host (the old recovery
+   * scanned /proc once per record). The records are copies of a real one (this JVM's start
+   * record of a {@code sleep}), in an agent's directory of their own, whose governor and
+   * keeper are gone and whose exit was recorded: the common case after an agent's restart.
+   */
+  int records() throws Exception {
+    int listed = quick ? 2_000 : 10_000;
+    int recovered = quick ? 200 : 1_000;
+    String agent = "bench-records-" + ProcessHandle.current().pid();
+    System.out.println();
+    System.out.println("[records] Workload.recovery(agent).list() of " + listed
+        + " records and recover() of " + recovered + " (each awaited to its report), against"
+        + " an empty records directory; list again with 300 more processes on the host");
+    io.ffrtmp.Recovery records = Workload.recovery(agent);
+    GovernedWorkload w = Workload.run("sleep", "600").withJobId("bench-records")
+        .withAgent(agent).start();
+    Path dir = records.directory().orElseThrow(() -> new IllegalStateException(
+        "no state directory: " + records.warnings()));
+    Path template;
+    try (var s = Files.list(dir)) {
+      template = s.filter(f -> f.toString().endsWith(".start")).findFirst().orElseThrow();
+    }
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    long deadPid = gone.pid();
+    String text = Files.readString(template, java.nio.charset.StandardCharsets.ISO_8859_1)
+        .replaceAll("(?m)^(governor_pid|pid|keeper_pid)=.*$", "$1=" + deadPid);
+    w.terminate(java.time.Duration.ZERO);
+    w.awaitReport();
+    String exit = "ffrtmp-exit 1\npid " + deadPid + "\nexited 0\nended "
+        + java.time.Instant.now().getEpochSecond() + " 0\nend\n";
+    List<Process> others = new ArrayList<>();
+    try {
+      long empty = medianMillisOf(5, () -> records.list());
+      for (int i = 0; i < listed; i++) {
+        String name = "ffrtmp-wrapper-bench-records-" + i + "." + deadPid + "." + i;
+        Files.writeString(dir.resolve(name + ".start"), text,
+            java.nio.charset.StandardCharsets.ISO_8859_1);
+        Files.writeString(dir.resolve(name + ".exit"), exit);
+      }
+      int[] count = {0};
+      long full = medianMillisOf(5, () -> count[0] = records.list().size());
+      for (int i = 0; i < 300; i++) {
+        others.add(new ProcessBuilder("sleep", "600").start());
+      }
+      long crowded = medianMillisOf(5, () -> records.list());
+      others.forEach(Process::destroyForcibly);
+      System.out.printf(Locale.ROOT, "  list: empty %d ms, %d records %d ms (%d found, %.1f µs"
+          + " per record; goal <= 1000 ms: %s), with 300 more processes %d ms (ratio %.2f)%n",
+          empty, listed, full, count[0], full * 1000.0 / listed, goal(full <= 1000), crowded,
+          (double) crowded / Math.max(1, full));
+      // keep the first `recovered` records, drop the rest
+      for (int i = recovered; i < listed; i++) {
+        String name = "ffrtmp-wrapper-bench-records-" + i + "." + deadPid + "." + i;
+        Files.delete(dir.resolve(name + ".start"));
+        Files.delete(dir.resolve(name + ".exit"));
+      }
+      long t0 = System.nanoTime();
+      List<GovernedWorkload> all = records.recover();
+      long claimed = System.nanoTime();
+      for (GovernedWorkload r : all) {
+        r.awaitReport();
+      }
+      long reported = System.nanoTime();
+      long emptyRecover = medianMillisOf(5, () -> records.recover());
+      System.out.printf(Locale.ROOT, "  recover: %d records claimed in %d ms, all reported in"
+          + " %d ms (%.1f µs per workload); an empty directory %d ms%n", all.size(),
+          (claimed - t0) / 1_000_000, (reported - t0) / 1_000_000,
+          (reported - t0) / 1000.0 / Math.max(1, all.size()), emptyRecover);
+      return all.size() == recovered && count[0] == listed ? 0 : 1;
+    } finally {
+      others.forEach(Process::destroyForcibly);
+      try (var s = Files.list(dir)) {
+        for (Path f : (Iterable<Path>) s::iterator) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static long medianMillisOf(int n, Step step) throws Exception {
+    long[] t = new long[n];
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      step.run();
+      t[i] = System.nanoTime() - t0;
+    }
+    java.util.Arrays.sort(t);
+    return t[n / 2] / 1_000_000;
   }
 
   // ---- 3. usage collection -------------------------------------------------------------------
