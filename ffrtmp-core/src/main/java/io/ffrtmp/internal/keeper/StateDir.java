@@ -233,9 +233,25 @@ public final class StateDir {
    */
   public StateDir forAgent(String agent) throws IOException {
     Path p = path.resolve("agent-" + agent);
-    accept(p);
-    return new StateDir(p, caveats);
+    StateDir known = AGENTS.get(p);
+    if (known != null) {
+      return known;
+    }
+    synchronized (AGENTS) {
+      known = AGENTS.get(p);
+      if (known == null) {
+        // once per JVM: the probe closes a descriptor of the lock file, and closing any
+        // descriptor of a file drops this process's fcntl lock on it (a claim in progress)
+        accept(p);
+        known = new StateDir(p, caveats);
+        AGENTS.put(p, known);
+      }
+      return known;
+    }
   }
+
+  private static final java.util.Map<Path, StateDir> AGENTS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * Checks an agent's name.

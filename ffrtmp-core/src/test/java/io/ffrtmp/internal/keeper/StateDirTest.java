@@ -49,6 +49,20 @@ class StateDirTest {
     assertEquals("rwx------", mode(created), "one it creates is private");
   }
 
+  /**
+   * An agent's directory is checked once per JVM: the check opens and closes the lock file, and
+   * closing any descriptor of a file drops this process's fcntl lock on it — a claim of another
+   * thread in progress would lose its lock to a start of the same agent.
+   */
+  @Test
+  void anAgentsDirectory_isCheckedOncePerJvm() throws Exception {
+    StateDir root = StateDir.at(tmp.resolve("agents"));
+    StateDir a = root.forAgent("a");
+    assertEquals(tmp.resolve("agents").resolve("agent-a"), a.path());
+    assertTrue(a == root.forAgent("a"), "the same, not checked again");
+    assertEquals("rwx------", mode(a.path()));
+  }
+
   @Test
   void aSweep_deletesOnlyFilesFfrtmpNames_andThisUserOwns() throws Exception {
     StateDir d = StateDir.at(tmp.resolve("state"));
@@ -78,6 +92,48 @@ class StateDirTest {
     assertFalse(Files.exists(ourTmp), "a half-written record of a gone JVM");
     if (Host.isRoot()) {
       assertTrue(Files.exists(foreign), "another user's file is never deleted");
+    }
+  }
+
+  /**
+   * A record that cannot be written whole (here the file size limit, as a full disk would)
+   * leaves no empty or half temporary file behind: the write runs in a JVM under {@code prlimit
+   * --fsize=500}.
+   */
+  @Test
+  void aRecordThatCannotBeWritten_leavesNoTemporaryFile() throws Exception {
+    Path state = tmp.resolve("full");
+    StateDir.at(state);
+    List<String> cmd = new java.util.ArrayList<>(List.of("prlimit", "--fsize=500"));
+    cmd.addAll(io.ffrtmp.testing.ChildJvm.command(io.ffrtmp.testing.ChildJvm.classpath(), tmp,
+        "io.ffrtmp.internal.keeper.StateDirTest$WriteOne", List.of(state.toString())));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+    assertTrue(out.contains("FAILED File too large"), out);
+    try (var files = Files.list(state)) {
+      assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".tmp")).toList());
+    }
+  }
+
+  /** Writes one start record of 1 KiB or more; prints {@code FAILED <why>} if it cannot. */
+  static final class WriteOne {
+    private WriteOne() {}
+
+    public static void main(String[] args) throws Exception {
+      StateDir d = StateDir.at(Path.of(args[0]));
+      StartRecord r = new StartRecord(StateDir.newName("full"), "full",
+          StartRecord.Pids.NONE, 1, 1, "nice-fallback", null, java.util.Map.of(),
+          List.of("x".repeat(1024)), io.ffrtmp.Constraints.DEFAULTS, List.of(), List.of(),
+          Instant.now(), null, java.time.Duration.ofSeconds(10), io.ffrtmp.Intent.TEST, false,
+          false);
+      try {
+        d.write(r);
+        System.out.println("WRITTEN");
+      } catch (IOException e) {
+        System.out.println("FAILED " + e.getMessage());
+      }
     }
   }
 }
