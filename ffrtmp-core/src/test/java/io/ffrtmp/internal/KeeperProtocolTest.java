@@ -15,6 +15,7 @@ import io.ffrtmp.internal.keeper.StateDir;
 import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
+import io.ffrtmp.testing.Keepers;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
@@ -101,12 +102,13 @@ class KeeperProtocolTest {
     return ProcFs.stat(pid).orElseThrow().ppid();
   }
 
-  /** Defect 1: 100 workloads, 8 JVMs recovering at the same moment: each reported once. */
-  @Test
+  /** Defect 1: 100 workloads, 2 or 8 JVMs recovering at the same moment: each reported once. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} JVMs")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {2, 8})
   @Timeout(240)
-  void eightJvmsRecoveringTheSameHundredWorkloads_takeEachExactlyOnce() throws Exception {
+  void jvmsRecoveringTheSameHundredWorkloads_takeEachExactlyOnce(int jvmCount) throws Exception {
     Path state = tmp.resolve("claim-state");
-    String prefix = job("claim");
+    String prefix = job("claim-" + jvmCount);
     List<String> stateArg = List.of("-Dffrtmp.state=" + state);
     Process agent = jvm(stateArg, "start", "100", prefix, "sleep", "600");
     until(out(agent), "STARTED", new ArrayList<>());
@@ -114,7 +116,7 @@ class KeeperProtocolTest {
     Path go = tmp.resolve("go");
     List<Process> claimers = new ArrayList<>();
     List<BufferedReader> outs = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < jvmCount; i++) {
       Process p = jvm(stateArg, "claim", go.toString());
       claimers.add(p);
       outs.add(out(p));
@@ -212,20 +214,11 @@ class KeeperProtocolTest {
   void aKilledKeeper_itsWorkloadIsStillFound_watchedToItsEnd_neverNeverRan() throws Exception {
     String id = job("keeper-killed");
     long pid = startAndKillTheAgent(id, List.of(), "sleep", "2");
-    long keeper = keeperOf(pid);
-    Host.killQuietly(keeper);
-    assertTrue(Host.awaitGone(keeper, 5000));
-    GovernedWorkload w = Workload.recover(id).get(0);
-    assertEquals(pid, w.pid());
-    assertThrows(TimeoutException.class, () -> w.awaitReport(Duration.ofMillis(500)),
-        "it still runs: watched, not reported at once");
-    WorkloadReport r = w.awaitReport(Duration.ofSeconds(10));
-    assertEquals(ExitReason.UNKNOWN, r.exitReason(), r.toJson());
-    assertNull(r.exitCode());
-    assertTrue(r.warnings().stream().anyMatch(s -> s.contains("keeper (pid " + keeper
-        + ") was killed")), r.warnings().toString());
-    assertTrue(r.warnings().stream().noneMatch(s -> s.contains("never ran")), r.toJson());
-    assertTrue(r.durationSec() >= 1.5, "reported when it ended: " + r.toJson());
+    long keeper = Keepers.kill(pid);
+    long t0 = System.nanoTime();
+    Keepers.recoverAfterItsKeeperDied(id, pid, keeper, 1.5, Duration.ofSeconds(10));
+    assertTrue(System.nanoTime() - t0 > 500_000_000L, "it still ran: watched, not reported at"
+        + " once");
   }
 
   /**
@@ -242,10 +235,8 @@ class KeeperProtocolTest {
     String exitFile = new String(Files.readAllBytes(Path.of("/proc/" + keeper + "/cmdline")),
         StandardCharsets.UTF_8).lines().flatMap(l -> List.of(l.split("\0")).stream())
         .filter(a -> a.endsWith(".exit")).findFirst().orElseThrow();
-    Host.killQuietly(keeper);
-    assertTrue(Host.awaitGone(keeper, 5000));
-    Process impostor = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534",
-        "--clear-groups", "sh", "-c", "sleep 30", "keeper", exitFile).start();
+    Keepers.kill(pid);
+    Process impostor = Keepers.impostor(exitFile);
     pids.add(impostor.pid());
     Thread.sleep(200);
     assertTrue(impostor.isAlive(), "the impostor runs");
@@ -264,7 +255,7 @@ class KeeperProtocolTest {
    */
   @Test
   @Timeout(60)
-  void aRecordWithoutPids_findsItsKeeperByTheShim_neverAnotherUsersProcess() throws Exception {
+  void aRecordWithoutPids_findsItsKeeperByItsCommandLine_neverAnotherUsersProcess() throws Exception {
     String id = job("no-pids");
     long pid = startAndKillTheAgent(id, List.of(), "sleep", "30");
     long keeper = keeperOf(pid);
@@ -284,8 +275,7 @@ class KeeperProtocolTest {
     Process impostor = null;
     if (Host.isRoot()) {
       String exitFile = record.toString().replaceAll("\\.start$", ".exit");
-      impostor = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534",
-          "--clear-groups", "sh", "-c", "sleep 30", "keeper", exitFile).start();
+      impostor = Keepers.impostor(exitFile);
       pids.add(impostor.pid());
     }
     GovernedWorkload w = Workload.recover(id).get(0);

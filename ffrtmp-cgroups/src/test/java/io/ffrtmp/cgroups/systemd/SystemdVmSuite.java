@@ -431,16 +431,9 @@ class SystemdVmSuite {
     String unit = "ffrtmp-wrapper-" + id + ".scope";
     assertTrue(Files.readString(Path.of("/proc/" + keeper + "/cgroup")).contains(unit),
         "the keeper is in the scope");
-    Host.killQuietly(keeper);
-    assertTrue(Host.awaitGone(keeper, 20_000));
-    List<GovernedWorkload> found = Workload.recover(id);
-    assertEquals(1, found.size());
-    assertEquals(pid, found.get(0).pid(), "the recorded workload");
-    WorkloadReport r = found.get(0).awaitReport(Duration.ofSeconds(100));
-    assertEquals(ExitReason.UNKNOWN, r.exitReason(), r.toJson());
-    assertTrue(r.warnings().stream().anyMatch(w -> w.contains("keeper (pid " + keeper
-        + ") was killed")), r.toJson());
-    assertTrue(r.durationSec() >= 3, "watched to its end: " + r.toJson());
+    io.ffrtmp.testing.Keepers.kill(pid);
+    io.ffrtmp.testing.Keepers.recoverAfterItsKeeperDied(id, pid, keeper, 3,
+        Duration.ofSeconds(100));
     for (int i = 0; i < 300 && shAny("systemctl", "is-active", unit).equals("active"); i++) {
       Thread.sleep(100);
     }

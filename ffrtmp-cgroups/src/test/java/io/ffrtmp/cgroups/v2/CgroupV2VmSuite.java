@@ -183,17 +183,9 @@ class CgroupV2VmSuite {
     String id = job(info);
     long pid = startAndKillTheAgent(tmp, id, List.of("-Dffrtmp.test.memoryMb=64"), "sleep",
         "3");
-    long keeper = ProcessHandle.of(pid).orElseThrow().parent().orElseThrow().pid();
-    Host.killQuietly(keeper);
-    assertTrue(Host.awaitGone(keeper, 20_000));
-    List<GovernedWorkload> found = Workload.recover(id);
-    assertEquals(1, found.size());
-    assertEquals(pid, found.get(0).pid(), "the recorded workload");
-    WorkloadReport r = found.get(0).awaitReport(Duration.ofSeconds(60));
-    assertEquals(ExitReason.UNKNOWN, r.exitReason(), r.toJson());
-    assertTrue(r.warnings().stream().anyMatch(w -> w.contains("keeper (pid " + keeper
-        + ") was killed")), r.toJson());
-    assertTrue(r.durationSec() >= 2, "watched to its end: " + r.toJson());
+    long keeper = io.ffrtmp.testing.Keepers.kill(pid);
+    io.ffrtmp.testing.Keepers.recoverAfterItsKeeperDied(id, pid, keeper, 2,
+        Duration.ofSeconds(60));
     assertTrue(Host.awaitGoneDir(ROOT.resolve("ffrtmp-wrapper-" + id), 20_000));
   }
 
