@@ -73,12 +73,14 @@ class RecoveryTest {
     String id = job("a");
     long pid = startAndKillTheAgent(id, List.of(), "sh", "-c", "sleep 1; exit 7");
     assertTrue(Host.awaitGone(pid, 10_000), "the workload ends while no agent governs it");
-    Thread.sleep(200); // the keeper records the exit and ends
+    Thread.sleep(2000); // recovered well after its end
     GovernedWorkload w = recoverOne(id);
     assertEquals(pid, w.pid());
     assertTrue(w.process().isEmpty());
     WorkloadReport r = w.awaitReport(Duration.ofSeconds(10));
     assertEquals(7, r.exitCode());
+    assertTrue(r.durationSec() < 2.5, "its end as the keeper recorded it, not the recovery's: "
+        + r.toJson());
     assertEquals(ExitReason.ERROR, r.exitReason());
     assertEquals(WorkloadReport.Mode.RUN, r.mode());
     assertEquals(id, r.jobId());
