@@ -161,6 +161,40 @@ class CliRecoveryIT {
   }
 
   @Test
+  void waitOnAJobWhoseWrapperDiesMeanwhile_takesItOver_andReportsItOnce() throws Exception {
+    String job = "cli-takeover-" + ProcessHandle.current().pid();
+    // long enough for both CLIs to start on a busy machine before it ends
+    Process wrapper = cli("run", "--job-id", job, "--", "sh", "-c", "sleep 8; exit 4")
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    started.add(wrapper);
+    BufferedReader err = new BufferedReader(new InputStreamReader(wrapper.getErrorStream(),
+        StandardCharsets.UTF_8));
+    for (String line; (line = err.readLine()) != null; ) {
+      if (line.contains("started pid ")) {
+        workloads.add(Long.parseLong(line.replaceAll(".*started pid (\\d+).*", "$1")));
+        break;
+      }
+    }
+    Process wait = cli("wait", "--job-id", job, "--json").start();
+    started.add(wait);
+    BufferedReader waitErr = new BufferedReader(new InputStreamReader(wait.getErrorStream(),
+        StandardCharsets.UTF_8));
+    boolean watching = false;
+    for (String line; !watching && (line = waitErr.readLine()) != null; ) {
+      watching = line.contains("is governed by pid"); // it watches the live wrapper now
+    }
+    assertTrue(watching, "wait saw the job governed by its wrapper");
+    wrapper.destroyForcibly(); // kill -9 while wait watches it
+    String out = all(wait);
+    List<String> docs = out.lines().toList();
+    assertEquals(1, docs.size(), "one report, the recovered one: " + out);
+    Map<String, Object> r = Json.object(docs.get(0));
+    assertEquals(4L, ((Number) r.get("exit_code")).longValue(), out);
+    assertEquals("error", r.get("exit_reason"), out);
+    assertEquals(4, wait.exitValue());
+  }
+
+  @Test
   void waitOnAWorkloadGoneWithoutARecord_exitsWithTheUnknownStatus() throws Exception {
     String job = "cli-unknown-" + ProcessHandle.current().pid();
     long pid = wrapper(true, "run", "--job-id", job, "--", "sleep", "30");

@@ -60,6 +60,10 @@ final class WaitCommand implements Command {
       List<GovernedWorkload> mine = records.recover(jobId);
       warn(log, records, warned);
       if (!mine.isEmpty()) {
+        final Recoverable watched = governed;
+        if (watched != null && mine.stream().anyMatch(w -> w.pid() == watched.pid())) {
+          governed = null; // its governor died: taken over here, reported below, once
+        }
         for (GovernedWorkload w : mine) {
           log.info("waiting for pid " + w.pid() + " job " + jobId + " (recovered)");
         }
