@@ -13,7 +13,12 @@ import org.jspecify.annotations.Nullable;
  * a record is atomic and re-checked under a lock, and a record whose governing JVM (pid and
  * start time) lives is never taken. A record is deleted only once its report was delivered
  * (every listener and every dependent of {@link GovernedWorkload#onExit()} returned), so a
- * JVM killed before that leaves it to be recovered again. Records that are not to be trusted —
+ * JVM killed before that leaves it to be recovered again. A workload that had already ended is
+ * reported at once, possibly before {@code recover()} returns: a dependent registered after
+ * that may run after its records went, so an agent that must not lose such a result starts its
+ * workloads {@link WorkloadBuilder#withAcknowledgement() withAcknowledgement()} and calls
+ * {@link GovernedWorkload#acknowledge()} once it has kept the report (the flag is recorded, so
+ * the recovered workload keeps it). Records that are not to be trusted —
  * another user's, a link, larger than a megabyte, corrupt, or naming a cgroup ffrtmp does not
  * create — are refused; {@link #warnings()} names each, and they are logged.
  */
