@@ -5,11 +5,9 @@ import io.ffrtmp.internal.keeper.ShimCommand;
 import io.ffrtmp.internal.keeper.StateDir;
 import io.ffrtmp.spi.CgroupNames;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -60,8 +58,8 @@ final class Governed {
 
   /** The job whose keeper {@code pid} is, when it is one: {@code job <id> (pid <pid>)}. */
   static Optional<String> keeperOf(long pid) {
-    List<String> argv = argv(pid);
-    if (argv.size() < 3 || !baseName(argv.get(0)).equals(SHIM) || !argv.get(2).startsWith("k")) {
+    List<String> argv = ProcFs.cmdline(pid);
+    if (argv.isEmpty() || !baseName(argv.get(0)).equals(SHIM) || !ShimCommand.isKeeper(argv)) {
       return Optional.empty();
     }
     return Optional.of(jobOf(argv) + " (pid " + pid + ")");
@@ -162,18 +160,6 @@ final class Governed {
       }
     }
     return out;
-  }
-
-  private static List<String> argv(long pid) {
-    try {
-      byte[] b = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
-      if (b.length == 0) {
-        return List.of();
-      }
-      return Arrays.asList(new String(b, StandardCharsets.UTF_8).split("\0"));
-    } catch (IOException e) {
-      return List.of();
-    }
   }
 
   private static String baseName(String path) {

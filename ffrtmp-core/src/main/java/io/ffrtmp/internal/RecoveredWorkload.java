@@ -141,8 +141,9 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     for (StartRecord r : d.readAll(warnings)) {
       Optional<ExitRecord> e = d.readExit(r.name());
       boolean governed = Trust.alive(r.governorPid(), r.governorStartTime());
+      boolean keeper = e.isEmpty() && Trust.keeperAlive(r.pids());
       String state = e.isPresent() ? "ended"
-          : Trust.keeperAlive(r.pids()) || Trust.workloadAlive(r.pids())
+          : keeper || Trust.workloadAlive(r.pids(), false)
               || (governed && !r.pids().known()) ? "running" : "unknown";
       out.add(new Recoverable(r.jobId(), r.pids().pid(), state,
           e.map(ExitRecord::exitValue).orElse(null), governed ? r.governorPid() : 0,
@@ -240,7 +241,7 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     } else if (Trust.keeperAlive(p)) {
       watch = ExitWatcher.shared().watch(p.keeperPid(), p.keeperStartTime(),
           () -> finish(false));
-    } else if (Trust.workloadAlive(p)) {
+    } else if (Trust.workloadAlive(p, false)) {
       // its keeper was killed: the workload itself says when it ends
       watch = ExitWatcher.shared().watch(p.pid(), p.startTime(), () -> finish(false));
     } else {

@@ -68,17 +68,27 @@ public record ShimCommand(Path shim, Path errFile, boolean strict, boolean outpu
   }
 
   /**
+   * Whether a shim's command line starts it as a keeper (of this layout or another version's).
+   *
+   * @param argv the command line
+   * @return true when its flags are a keeper's
+   */
+  public static boolean isKeeper(List<String> argv) {
+    return argv.size() >= 3 && argv.get(2).startsWith("k");
+  }
+
+  /**
    * Reads a keeper's command line (as {@code /proc/<pid>/cmdline} shows it).
    *
    * @param argv the command line
    * @return the command, or empty when it is not a keeper's of this layout
    */
   public static Optional<ShimCommand> parse(List<String> argv) {
+    if (!isKeeper(argv)) {
+      return Optional.empty();
+    }
     try {
       String flags = argv.get(2);
-      if (!flags.startsWith("k")) {
-        return Optional.empty();
-      }
       int at = 3;
       String dir = flags.contains("d") ? argv.get(at++) : null;
       Integer nice = argv.get(at).equals("-") ? null : Integer.valueOf(argv.get(at));

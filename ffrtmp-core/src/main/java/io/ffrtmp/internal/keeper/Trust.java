@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,8 +29,12 @@ public final class Trust {
    * @return true when it does
    */
   public static boolean alive(long pid, long startTime) {
-    return pid > 0 && ProcFs.stat(pid).map(s -> s.startTime() == startTime
-        && s.state() != 'Z' && s.state() != 'X').orElse(false);
+    return pid > 0 && live(ProcFs.stat(pid), startTime);
+  }
+
+  private static boolean live(Optional<ProcFs.Stat> stat, long startTime) {
+    return stat.map(s -> s.startTime() == startTime && s.state() != 'Z' && s.state() != 'X')
+        .orElse(false);
   }
 
   /**
@@ -50,13 +55,23 @@ public final class Trust {
    * @return true when the workload is alive
    */
   public static boolean workloadAlive(StartRecord.Pids p) {
-    if (!alive(p.pid(), p.startTime())) {
+    return workloadAlive(p, keeperAlive(p));
+  }
+
+  /**
+   * Like {@link #workloadAlive(StartRecord.Pids)}, for a caller that has just asked {@link
+   * #keeperAlive(StartRecord.Pids)}.
+   *
+   * @param p the recorded pids
+   * @param keeperAlive whether the keeper lives
+   * @return true when the workload is alive
+   */
+  public static boolean workloadAlive(StartRecord.Pids p, boolean keeperAlive) {
+    if (p.pid() <= 0) {
       return false;
     }
-    if (keeperAlive(p)) {
-      return ProcFs.stat(p.pid()).map(s -> s.ppid() == p.keeperPid()).orElse(false);
-    }
-    return true;
+    Optional<ProcFs.Stat> stat = ProcFs.stat(p.pid());
+    return live(stat, p.startTime()) && (!keeperAlive || stat.get().ppid() == p.keeperPid());
   }
 
   /**
@@ -85,8 +100,6 @@ public final class Trust {
    * @return the keeper's and its child's pids
    */
   public static Optional<StartRecord.Pids> findKeeper(Path exitFile) {
-    byte[] needle = (exitFile.toString() + "\0").getBytes(
-        java.nio.charset.StandardCharsets.UTF_8);
     try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
       for (Path p : procs) {
         try {
@@ -94,8 +107,8 @@ public final class Trust {
           if (owner(pid) != UID) {
             continue;
           }
-          byte[] cmdline = Files.readAllBytes(p.resolve("cmdline"));
-          if (!contains(cmdline, needle) || !ShimCommand.parse(argv(cmdline))
+          List<String> argv = ProcFs.cmdline(pid);
+          if (!argv.contains(exitFile.toString()) || !ShimCommand.parse(argv)
               .map(c -> c.exitFile().equals(exitFile)).orElse(false)) {
             continue;
           }
@@ -105,7 +118,7 @@ public final class Trust {
           long childStart = child == 0 ? 0
               : ProcFs.stat(child).map(ProcFs.Stat::startTime).orElse(0L);
           return Optional.of(new StartRecord.Pids(child, childStart, pid, keeperStart));
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
           // gone meanwhile, or not readable
         }
       }
@@ -113,30 +126,5 @@ public final class Trust {
       return Optional.empty();
     }
     return Optional.empty();
-  }
-
-  private static java.util.List<String> argv(byte[] cmdline) {
-    java.util.List<String> out = new java.util.ArrayList<>();
-    int from = 0;
-    for (int i = 0; i < cmdline.length; i++) {
-      if (cmdline[i] == 0) {
-        out.add(new String(cmdline, from, i - from, java.nio.charset.StandardCharsets.UTF_8));
-        from = i + 1;
-      }
-    }
-    return out;
-  }
-
-  private static boolean contains(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 }

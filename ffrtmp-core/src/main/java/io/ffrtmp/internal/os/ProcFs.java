@@ -80,6 +80,24 @@ public final class ProcFs {
   }
 
   /**
+   * A process's command line, {@code /proc/<pid>/cmdline} split at its NUL bytes.
+   *
+   * @param pid the process
+   * @return its arguments; empty when it is gone, unreadable, or a kernel thread
+   */
+  public static List<String> cmdline(long pid) {
+    try {
+      byte[] b = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+      if (b.length == 0) {
+        return List.of();
+      }
+      return java.util.Arrays.asList(new String(b, StandardCharsets.UTF_8).split("\0"));
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /**
    * The fields of {@code /proc/<pid>/stat} after the command name: index 0 is field 3 (state).
    *
    * @param stat the whole stat line
