@@ -14,7 +14,9 @@
  * "d" change to the working directory <dir> first, "p" (keeper mode) descriptor 3 is a pipe
  * to the JVM: the keeper writes the workload's pid there ("<pid>\n") as soon as it has forked,
  * and closes it (the JVM waits on it instead of polling; an end of file without a pid means
- * that no workload was started).
+ * that no workload was started). The workload's copy is close-on-exec: the pipe's end of
+ * file comes when the exec succeeded, and a failed exec writes "e<errno>\n" first (before or
+ * after the pid line), so the JVM knows before start() returns whether the command ran.
  *
  * 0. closes every inherited file descriptor above 2 (3 with "p"; the JVM's are not all
  *    close-on-exec) and,
@@ -75,7 +77,7 @@ enum { NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_rt_sigaction = 1
        NR_execve = 59, NR_wait4 = 61, NR_kill = 62, NR_setpgid = 109, NR_getppid = 110, NR_setsid = 112,
        NR_rt_sigtimedwait = 128, NR_setpriority = 141, NR_prctl = 157,
        NR_clock_gettime = 228, NR_exit_group = 231, NR_renameat = 264, NR_prlimit64 = 302,
-       NR_chdir = 80, NR_getdents64 = 217, NR_getrusage = 98 };
+       NR_chdir = 80, NR_getdents64 = 217, NR_getrusage = 98, NR_fcntl = 72 };
 static long sys6(long n, long a, long b, long c, long d) {
   long r;
   register long r10 __asm__("r10") = d;
@@ -92,7 +94,7 @@ enum { NR_read = 63, NR_write = 64, NR_openat = 56, NR_close = 57, NR_rt_sigacti
        NR_getppid = 173,
        NR_setsid = 157, NR_rt_sigtimedwait = 137, NR_setpriority = 140, NR_prctl = 167,
        NR_clock_gettime = 113, NR_exit_group = 94, NR_renameat = 38, NR_prlimit64 = 261,
-       NR_chdir = 49, NR_getdents64 = 61, NR_getrusage = 165 };
+       NR_chdir = 49, NR_getdents64 = 61, NR_getrusage = 165, NR_fcntl = 25 };
 static long sys6(long n, long a, long b, long c, long d) {
   register long x8 __asm__("x8") = n;
   register long x0 __asm__("x0") = a;
@@ -202,6 +204,7 @@ static long sys_chdir(const char *dir) { return sys6(NR_chdir, (long)dir, 0, 0, 
 /* close_range (436 on every architecture, Linux 5.9+) */
 static long sys_close_from(int fd) { return sys6(436, fd, ~0L & 0xffffffffL, 0, 0); }
 static long sys_getdents64(int fd, void *buf, size_t n) { return sys6(NR_getdents64, fd, (long)buf, (long)n, 0); }
+static long sys_cloexec(int fd) { return sys6(NR_fcntl, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */, 0); }
 /* getrusage(RUSAGE_CHILDREN): user and system time of the reaped children, in microseconds */
 static void sys_children_cpu(long *user_us, long *sys_us) {
   long ru[18] = {0}; /* struct rusage: two struct timeval, then 14 longs */
@@ -255,6 +258,7 @@ static long sys_rename(const char *from, const char *to) { return rename(from, t
 static long sys_chdir(const char *dir) { return chdir(dir) < 0 ? -errno : 0; }
 static long sys_close_from(int fd) { long r = syscall(436, fd, ~0U, 0); return r < 0 ? -errno : r; }
 static long sys_getdents64(int fd, void *buf, size_t n) { long r = syscall(SYS_getdents64, fd, buf, n); return r < 0 ? -errno : r; }
+static long sys_cloexec(int fd) { return fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ? -errno : 0; }
 static void sys_children_cpu(long *user_us, long *sys_us) {
   struct rusage ru;
   int r = getrusage(RUSAGE_CHILDREN, &ru);
@@ -604,7 +608,8 @@ static int keep(char **cmd, char **envp, int out_to_err, const char *exitfile, c
     return 125;
   }
   if (child == 0) {
-    if (pid_pipe) sys_close(3); /* the workload does not inherit the JVM's pipe */
+    /* the JVM's pipe stays open until the exec: its end of file says the exec happened */
+    if (pid_pipe && FAILED(sys_cloexec(3))) { sys_close(3); pid_pipe = 0; }
     sys_setpgid_self(); /* its own group: kill(-pid) reaches the workload and its children */
     if (out_to_err) {
       long d = sys_dup_out_to_err();
@@ -613,6 +618,13 @@ static int keep(char **cmd, char **envp, int out_to_err, const char *exitfile, c
     sys_unblock_all();
     int err = exec_path(cmd, envp);
     note(err == ENOENT || err == ENOTDIR ? "not-found" : "not-executable", cmd[0], err);
+    if (pid_pipe) { /* "e<errno>\n": the exec failed */
+      char buf[24];
+      char *e = put(buf, buf + sizeof buf, "e");
+      e = putnum(e, buf + sizeof buf - 1, err);
+      *e++ = '\n';
+      sys_write(3, buf, (size_t)(e - buf));
+    }
     sys_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
   }
   tell_pid(child);

@@ -153,3 +153,5 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
    */
   GovernedWorkload start() throws IOException, EnforcementException;
 }
+   * @throws LaunchException in run mode, when the command was not found or is not executable,
+   *     or could not be launched at all (nothing of it ran; {@link LaunchException#report()})

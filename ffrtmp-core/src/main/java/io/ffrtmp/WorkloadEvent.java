@@ -21,7 +21,12 @@ public record WorkloadEvent(Type type, String jobId, long pid, @Nullable Workloa
     RUNNING,
     /** Ended by itself with an exit status (zero or not), or was detached. */
     COMPLETED,
-    /** Could not be launched (command not found, not executable, placement refused). */
+    /**
+     * Could not be started: the command was not found or is not executable, or its placement
+     * was refused (right after {@code STARTING}, without a report: {@code start()} throws, and
+     * the exception has it); or its keeper refused it in strict mode after the launch, or an
+     * exec that outlasted {@code start()}'s wait failed (with the report).
+     */
     FAILED,
     /** Ended by a signal: the OOM killer, the timeout policy or anyone else. */
     KILLED

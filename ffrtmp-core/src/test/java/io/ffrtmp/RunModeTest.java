@@ -50,28 +50,43 @@ class RunModeTest {
   }
 
   @Test
-  void commandNotFound_exits127WithWarningAndFailedEvent() throws Exception {
+  void commandNotFound_failsTheStartLikeProcessBuilder_withTheReportOfIt() throws Exception {
     List<WorkloadEvent.Type> events = new CopyOnWriteArrayList<>();
-    WorkloadReport r =
-        Workload.run("ffrtmp-no-such-command-xyz", "arg")
+    LaunchException e = org.junit.jupiter.api.Assertions.assertThrows(LaunchException.class,
+        () -> Workload.run("ffrtmp-no-such-command-xyz", "arg")
             .withStrategy("nice-fallback")
-            .withListener(e -> events.add(e.type()))
-            .start()
-            .awaitReport();
+            .withListener(ev -> events.add(ev.type()))
+            .start());
+    assertEquals(2, e.errno());
+    assertEquals(127, e.exitCode());
+    assertEquals("Cannot run program \"ffrtmp-no-such-command-xyz\": ENOENT (No such file or"
+        + " directory)", e.getMessage());
+    // it never ran: no RUNNING, and a report for the caller that keeps one per job
+    assertEquals(List.of(WorkloadEvent.Type.STARTING, WorkloadEvent.Type.FAILED), events);
+    WorkloadReport r = e.report().orElseThrow();
     assertEquals(127, r.exitCode());
     assertEquals(ExitReason.ERROR, r.exitReason());
-    assertTrue(r.warnings().contains("command not found: ffrtmp-no-such-command-xyz"), r.warnings().toString());
-    assertEquals(
-        List.of(WorkloadEvent.Type.STARTING, WorkloadEvent.Type.RUNNING, WorkloadEvent.Type.FAILED),
-        events);
+    assertEquals(0, r.pid());
+    assertTrue(r.warnings().contains(e.getMessage()), r.warnings().toString());
   }
 
   @Test
-  void notExecutable_exits126(@TempDir Path dir) throws Exception {
+  void notExecutable_failsTheStartWith126(@TempDir Path dir) throws Exception {
     Path f = Files.writeString(dir.resolve("script"), "#!/bin/sh\nexit 0\n");
-    WorkloadReport r = Workload.run(f.toString()).withStrategy("nice-fallback").start().awaitReport();
-    assertEquals(126, r.exitCode());
-    assertEquals(ExitReason.ERROR, r.exitReason());
+    LaunchException e = org.junit.jupiter.api.Assertions.assertThrows(LaunchException.class,
+        () -> Workload.run(f.toString()).withStrategy("nice-fallback").start());
+    assertEquals(13, e.errno());
+    assertEquals(126, e.exitCode());
+    assertEquals(126, e.report().orElseThrow().exitCode());
+  }
+
+  @Test
+  void aCommandThatRuns_isStartedWhateverItDoesAtOnce() throws Exception {
+    // the exec is what start() waits for, not the workload: one that ends at once with 127
+    // itself (a shell whose own command was not found) is a started workload with its report
+    WorkloadReport r = sh("exit 127").withStrategy("nice-fallback").start().awaitReport();
+    assertEquals(127, r.exitCode());
+    assertTrue(r.pid() > 0);
   }
 
   @Test

@@ -155,6 +155,23 @@ final class RunningWorkload extends WorkloadLifecycle {
         prepared.warnings().add("its start record " + stateDir.startFile(name) + " could not be"
             + " completed (" + e.getMessage() + "): a later JVM can recover it only by a search");
       }
+    // last, so that the record's writing overlaps the exec: did the command run at all?
+    int execErrno = Launch.awaitExec(started);
+    LaunchSteps.mark(LaunchSteps.Step.EXEC);
+    if (execErrno != 0) {
+      try {
+        started.process().waitFor(5, TimeUnit.SECONDS); // the keeper ends at once, recorded
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      Launch.takeNotes(started.errFile());
+      if (recorded) {
+        stateDir.delete(name);
+      } else {
+        java.nio.file.Files.deleteIfExists(exitFile);
+      }
+      throw Launch.execFailed(spec.template(), execErrno);
+    }
     }
     return new RunningWorkload(spec, prepared, started, exitFile, recorded ? stateDir : null,
         name);

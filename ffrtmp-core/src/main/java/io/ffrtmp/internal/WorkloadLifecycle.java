@@ -7,6 +7,7 @@ import io.ffrtmp.EnforcementException;
 import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.LaunchException;
 import io.ffrtmp.Intent;
 import io.ffrtmp.Usage;
 import io.ffrtmp.WorkloadEvent;
@@ -181,28 +182,38 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
       return startOrRefuse(common, strategy, selectionWarnings, plan, pid, command, placement);
     } catch (EnforcementException e) {
       EnforcementException refused = new EnforcementException(e.strategy(), e.unenforced(),
-          refusal(common, e, pid, command, begun, selectionWarnings));
+          notStarted(common, e.strategy(), e.getMessage(), STRICT_REFUSAL_EXIT, e.unenforced(),
+              pid, command, begun, selectionWarnings));
       refused.setStackTrace(e.getStackTrace());
       throw refused;
+    } catch (LaunchException e) {
+      LaunchException failed = new LaunchException(String.valueOf(e.getMessage()), e.errno(),
+          e.exitCode(), e.command(), e.directory(), e.getCause(),
+          notStarted(common, strategy.name(), String.valueOf(e.getMessage()), e.exitCode(),
+              List.of(), pid, command, begun, selectionWarnings));
+      failed.setStackTrace(e.getStackTrace());
+      throw failed;
     }
   }
 
   /**
-   * The report of a start that strict mode refused: nothing ran (in attach mode the process
-   * runs on, ungoverned), exit code 125 and reason {@code error}, as a refusal by the launch
-   * keeper after the launch reports.
+   * The report of a start that did not happen — strict mode refused it, or the command could
+   * not be executed: nothing ran (in attach mode the process runs on, ungoverned), reason
+   * {@code error}, the exit code given (125 for a refusal, as a refusal by the launch keeper
+   * after the launch reports; 127 or 126 for a command not found or not executable).
    */
-  private static WorkloadReport refusal(Common common, EnforcementException e, long pid,
-      List<String> command, Instant begun, List<String> selectionWarnings) {
+  private static WorkloadReport notStarted(Common common, String strategy, String why,
+      int exitCode, List<Enforcement> unenforced, long pid, List<String> command, Instant begun,
+      List<String> selectionWarnings) {
     Instant now = Instant.now();
     List<String> warnings = new ArrayList<>(selectionWarnings);
-    warnings.add(e.getMessage());
-    Outcome.Sla sla = Outcome.sla(common.slaEligible(), ExitReason.ERROR, e.unenforced());
+    warnings.add(why);
+    Outcome.Sla sla = Outcome.sla(common.slaEligible(), ExitReason.ERROR, unenforced);
     return new WorkloadReport(common.jobId(),
         command.isEmpty() ? WorkloadReport.Mode.ATTACH : WorkloadReport.Mode.RUN,
         common.intent(), common.slaEligible(), pid, command.isEmpty() ? null : command,
-        e.strategy(), null, begun, now, Duration.between(begun, now).toNanos() / 1e9,
-        STRICT_REFUSAL_EXIT, ExitReason.ERROR, null, common.constraints(), e.unenforced(),
+        strategy, null, begun, now, Duration.between(begun, now).toNanos() / 1e9,
+        exitCode, ExitReason.ERROR, null, common.constraints(), unenforced,
         Usage.UNKNOWN, warnings, sla.compliant(), sla.reason());
   }
 

@@ -1,6 +1,7 @@
 package io.ffrtmp.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ffrtmp.examples.Shell.Result;
@@ -360,6 +361,12 @@ class GuideParityIT {
         + " (relative weight), got 0\nTry 'ffrtmp run --help' for more information.\n", r.err());
     Result nf = sh("ffrtmp run -- no-such-command-ffrtmp");
     assertEquals(127, nf.exit(), nf.toString());
+    // nothing ran: no "started" line, the error, the job line
+    assertEquals("Error: Cannot run program \"no-such-command-ffrtmp\": ENOENT (No such file or"
+        + " directory)\n", nf.err().lines().filter(l -> !l.startsWith("[wrapper] JOB "))
+        .map(l -> l + "\n").findFirst().orElse(""), nf.toString());
+    assertFalse(nf.err().contains("started pid"), nf.toString());
+    assertTrue(nf.err().contains("| exit=127 | pid=0\n"), nf.toString());
     Result sig = sh("ffrtmp run -- sh -c 'kill -TERM $$'");
     assertEquals(143, sig.exit(), sig.toString());
     assertTrue(sig.err().contains("exit_reason=signal signal=SIGTERM"), sig.toString());

@@ -32,9 +32,12 @@ public final class Launch {
    *     the workload's
    * @param errFile where the shim writes problems, only when there are any
    * @param workloadPid the workload's own pid (the keeper's child)
-   * @param pidPipe where the keeper writes the workload's pid, until it was read (then -1)
+   * @param pidPipe where the keeper writes the workload's pid and the workload a failed exec's
+   *     errno, until {@link #awaitExec} read it (then -1)
+   * @param execErrno the errno of a failed exec already read from the pipe, else 0
    */
-  public record Started(Spawned process, Path errFile, long workloadPid, int pidPipe) {}
+  public record Started(Spawned process, Path errFile, long workloadPid, int pidPipe,
+      int execErrno) {}
 
   /**
    * Where the keeper records the exit, and which kernel counters it copies into the record.
@@ -113,18 +116,19 @@ public final class Launch {
       Posix.close(pidPipe[1]);
     }
     LaunchSteps.mark(LaunchSteps.Step.SPAWN);
-    Started started = new Started(keeperProcess, errFile, 0, pidPipe[0]);
+    Started started = new Started(keeperProcess, errFile, 0, pidPipe[0], 0);
     if (waitForGo) {
       return started;
     }
-    long workloadPid = childOf(started, keeper.exitFile());
+    Started withPid = childOf(started, keeper.exitFile());
     LaunchSteps.mark(LaunchSteps.Step.PID);
-    return new Started(keeperProcess, errFile, workloadPid, -1);
+    return withPid;
   }
 
   /**
    * Lets go of a start that will not go on (a shim started with {@code waitForGo} whose
-   * placement failed): closes the pid pipe. The caller kills the shim.
+   * placement failed, or a launch whose record could not be completed): closes the pid pipe.
+   * The caller kills the shim.
    *
    * @param started the start
    */
@@ -154,7 +158,77 @@ public final class Launch {
       java.util.concurrent.locks.LockSupport.parkNanos(50_000L);
     }
     Posix.kill((int) pid, Signals.SIGURG);
-    return new Started(p, started.errFile(), childOf(started, keeper.exitFile()), -1);
+    return childOf(started, keeper.exitFile());
+  }
+
+  /**
+   * Waits until the workload's exec is done: the pipe's end of file (its copy of the pipe is
+   * close-on-exec) says that the command runs; a failed exec writes its errno first. This is
+   * the JDK's own rule — a command that cannot be executed fails the start — at the cost of
+   * the exec's first part (the kernel's loading of the program; its dynamic linking comes
+   * after). Closes the pipe.
+   *
+   * @param started the start, as {@link #start} or {@link #go} returned it
+   * @return the errno of the failed exec, or 0 when the command runs (or when that could not
+   *     be known within 10 s: the shim's notes tell at the exit, as before)
+   */
+  public static int awaitExec(Started started) {
+    int pipe = started.pidPipe();
+    if (pipe < 0) {
+      return started.execErrno();
+    }
+    try {
+      if (started.execErrno() != 0) {
+        return started.execErrno();
+      }
+      Lines lines = new Lines();
+      while (Posix.awaitReadable(pipe, 10_000)) {
+        if (!lines.readFrom(pipe)) {
+          break; // end of file: the exec happened
+        }
+        if (lines.execErrno != 0) {
+          return lines.execErrno;
+        }
+      }
+      return lines.execErrno;
+    } finally {
+      Posix.close(pipe);
+    }
+  }
+
+  /** The pipe's lines: {@code <pid>\n} from the keeper, {@code e<errno>\n} from a failed exec. */
+  private static final class Lines {
+    private final StringBuilder partial = new StringBuilder();
+    long pid = -1;
+    int execErrno;
+
+    /** Reads once; false at the end of file (or an error). */
+    boolean readFrom(int fd) {
+      byte[] buf = new byte[64];
+      int n = Posix.read(fd, buf);
+      if (n <= 0) {
+        return false;
+      }
+      for (int i = 0; i < n; i++) {
+        char c = (char) buf[i];
+        if (c != '\n') {
+          partial.append(c);
+          continue;
+        }
+        String line = partial.toString();
+        partial.setLength(0);
+        try {
+          if (line.startsWith("e")) {
+            execErrno = Integer.parseInt(line.substring(1));
+          } else {
+            pid = Long.parseLong(line);
+          }
+        } catch (NumberFormatException e) {
+          // not the keeper's: ignored
+        }
+      }
+      return true;
+    }
   }
 
   /**
@@ -163,29 +237,32 @@ public final class Launch {
    * — no polling. A pipe closed without a pid means that the keeper ended without starting the
    * workload, or before it could say so: a workload that ended at once is named by the
    * keeper's exit record; when the keeper could not even fork, its own pid stands for the
-   * workload. The pipe is closed here.
+   * workload. The pipe stays open for {@link #awaitExec} when the pid came.
    */
-  private static long childOf(Started started, Path exitFile) throws IOException {
-    Process keeper = started.process();
+  private static Started childOf(Started started, Path exitFile) throws IOException {
+    Spawned keeper = started.process();
     int pipe = started.pidPipe();
+    boolean keepOpen = false;
     try {
-      if (!Posix.awaitReadable(pipe, 10_000)) {
-        throw new IOException("the launch shim (pid " + keeper.pid()
-            + ") did not start the workload");
+      Lines lines = new Lines();
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (lines.pid < 0) {
+        int left = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+        if (!Posix.awaitReadable(pipe, left)) {
+          throw new IOException("the launch shim (pid " + keeper.pid()
+              + ") did not start the workload");
+        }
+        if (!lines.readFrom(pipe)) {
+          long pid = recordedPid(keeper, exitFile).orElse(keeper.pid());
+          return new Started(keeper, started.errFile(), pid, -1, lines.execErrno);
+        }
       }
-      byte[] buf = new byte[24];
-      int n = Posix.read(pipe, buf);
-      long pid = 0;
-      int i = 0;
-      while (i < n && buf[i] >= '0' && buf[i] <= '9') {
-        pid = pid * 10 + (buf[i++] - '0');
-      }
-      if (i > 0 && i < n && buf[i] == '\n') {
-        return pid;
-      }
-      return recordedPid(keeper, exitFile).orElse(keeper.pid());
+      keepOpen = true;
+      return new Started(keeper, started.errFile(), lines.pid, pipe, lines.execErrno);
     } finally {
-      Posix.close(pipe);
+      if (!keepOpen) {
+        Posix.close(pipe);
+      }
     }
   }
 
@@ -209,6 +286,25 @@ public final class Launch {
    */
   private static IOException inUsersTerms(ProcessBuilder template, int errno,
       @Nullable IOException cause) {
+    return inUsersTerms(template, errno, io.ffrtmp.LaunchException.LAUNCH_FAILED, cause);
+  }
+
+  /**
+   * The exec of the command failed ({@link #awaitExec}): as the JDK says it, with the exit
+   * status of a shell (127 not found, 126 not executable).
+   *
+   * @param template the caller's process
+   * @param errno the exec's errno
+   * @return the exception to throw
+   */
+  public static IOException execFailed(ProcessBuilder template, int errno) {
+    boolean notFound = errno == 2 /* ENOENT */ || errno == 20 /* ENOTDIR */;
+    return inUsersTerms(template, errno, notFound ? io.ffrtmp.LaunchException.NOT_FOUND
+        : io.ffrtmp.LaunchException.NOT_EXECUTABLE, null);
+  }
+
+  private static IOException inUsersTerms(ProcessBuilder template, int errno, int exitCode,
+      @Nullable IOException cause) {
     java.io.File dir = template.directory();
     String detail = errno != 0 ? io.ffrtmp.internal.os.Errno.describe(errno)
         : String.valueOf(cause == null ? null : cause.getMessage());
@@ -217,7 +313,7 @@ public final class Launch {
     }
     return new io.ffrtmp.LaunchException("Cannot run program \"" + template.command().get(0)
         + "\"" + (dir == null ? "" : " (in directory \"" + dir + "\")") + ": " + detail, errno,
-        template.command(), dir == null ? null : dir.toPath(), cause);
+        exitCode, template.command(), dir == null ? null : dir.toPath(), cause, null);
   }
 
   /**

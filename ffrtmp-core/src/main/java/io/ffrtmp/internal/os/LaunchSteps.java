@@ -22,7 +22,9 @@ public final class LaunchSteps {
     RECORD("start record written"),
     SPAWN("shim spawned (posix_spawn returned: the shim has exec'd)"),
     PID("the workload's pid on the pipe (the shim joined, forked)"),
-    STARTED("start record completed with the pids, start() returns"),
+    EXEC("start record completed with the pids; the command's exec done (its end of the pid"
+        + " pipe closed)"),
+    STARTED("RUNNING fired, the exit watched, start() returns"),
     EXIT_SEEN("the workload ran and ended, the keeper recorded it and ended, reaped"),
     OBSERVE("exit record read, shim notes checked"),
     USAGE("usage, from the keeper's copy of the counters"),

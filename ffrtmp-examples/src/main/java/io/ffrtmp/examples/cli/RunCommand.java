@@ -6,6 +6,7 @@ import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Recovery;
+import io.ffrtmp.LaunchException;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadBuilder;
 import io.ffrtmp.WorkloadReport;
@@ -91,6 +92,11 @@ final class RunCommand implements Command {
     GovernedWorkload w;
     try {
       w = b.start();
+    } catch (LaunchException e) {
+      // nothing ran: no "started" line, the error, and the report of the failed start
+      Log.of(io).error(String.valueOf(e.getMessage()));
+      e.report().ifPresent(r -> ended(io, r, json));
+      return e.exitCode();
     } catch (EnforcementException e) {
       return refused(io, e, json);
     }
@@ -126,13 +132,7 @@ final class RunCommand implements Command {
    */
   static int refused(Io io, EnforcementException e, boolean json) {
     Log.of(io).error(e.getMessage());
-    e.report().ifPresent(r -> {
-      if (json) {
-        io.out().println(r.toJson());
-        io.out().flush();
-      }
-      Log.of(io).info(jobLine(r));
-    });
+    e.report().ifPresent(r -> ended(io, r, json));
     return 125;
   }
 
@@ -145,6 +145,15 @@ final class RunCommand implements Command {
     if (json) {
       io.out().println(r.toJson());
       io.out().flush();
+  /** A start that did not happen: its report with {@code --json}, and the job line. */
+  private static void ended(Io io, WorkloadReport r, boolean json) {
+    if (json) {
+      io.out().println(r.toJson());
+      io.out().flush();
+    }
+    Log.of(io).info(jobLine(r));
+  }
+
     } else {
       summary(io, r);
     }
