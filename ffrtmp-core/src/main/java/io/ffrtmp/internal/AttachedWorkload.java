@@ -210,7 +210,7 @@ final class AttachedWorkload extends WorkloadLifecycle {
     for (long child : tree) {
       Posix.kill((int) child, signal);
     }
-    governance.signalAll(signal);
+    governance.signalAll(signal, 0); // no keeper: every member
   }
 
   /**

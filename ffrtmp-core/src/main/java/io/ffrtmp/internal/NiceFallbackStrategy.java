@@ -95,7 +95,7 @@ public final class NiceFallbackStrategy implements GovernanceStrategy {
     }
 
     @Override
-    public void signalAll(int signal) {
+    public void signalAll(int signal, long spared) {
       // no cgroup: the core signals the process group
     }
 

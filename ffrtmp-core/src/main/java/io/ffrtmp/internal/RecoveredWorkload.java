@@ -208,9 +208,6 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
         throw new IOException("backend " + r.strategy() + " is not installed");
       }
       g = backend.restore(r.governance(), Map.of());
-      if (Trust.keeperAlive(r.pids())) {
-        g.launched(r.pids().keeperPid()); // a terminate() leaves it to record the end
-      }
     } catch (IOException | RuntimeException e) {
       warnings.add("recovered without its governance (" + e.getMessage() + "): usage unknown");
       g = new NiceFallbackStrategy().restore(Map.of(), Map.of());
@@ -266,7 +263,9 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     if (Trust.workloadAlive(record.pids())) {
       Posix.killGroupOrProcess((int) record.pids().pid(), signal);
     }
-    governance.signalAll(signal);
+    // a living keeper is spared: a terminate() leaves it to record the end
+    StartRecord.Pids p = record.pids();
+    governance.signalAll(signal, Trust.keeperAlive(p) ? p.keeperPid() : 0);
   }
 
   @Override

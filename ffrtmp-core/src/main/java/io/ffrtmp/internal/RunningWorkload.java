@@ -143,7 +143,6 @@ final class RunningWorkload extends WorkloadLifecycle {
         throw e;
       }
     }
-    g.launched(started.process().pid());
     if (recorded) {
       long keeperPid = started.process().pid();
       long workloadPid = started.workloadPid();
@@ -155,6 +154,7 @@ final class RunningWorkload extends WorkloadLifecycle {
         prepared.warnings().add("its start record " + stateDir.startFile(name) + " could not be"
             + " completed (" + e.getMessage() + "): a later JVM can recover it only by a search");
       }
+    }
     // last, so that the record's writing overlaps the exec: did the command run at all?
     int execErrno = Launch.awaitExec(started);
     LaunchSteps.mark(LaunchSteps.Step.EXEC);
@@ -171,7 +171,6 @@ final class RunningWorkload extends WorkloadLifecycle {
         java.nio.file.Files.deleteIfExists(exitFile);
       }
       throw Launch.execFailed(spec.template(), execErrno);
-    }
     }
     return new RunningWorkload(spec, prepared, started, exitFile, recorded ? stateDir : null,
         name);
@@ -221,11 +220,14 @@ final class RunningWorkload extends WorkloadLifecycle {
     }
   }
 
-  /** The workload's process group (it is the leader: the shim called setsid) and its cgroup. */
+  /**
+   * The workload's process group (it is the leader: the shim called setsid) and its cgroup,
+   * but not the keeper: it forwards what it gets to the workload and records the end.
+   */
   @Override
   void signalWorkload(int signal) {
     Posix.killGroupOrProcess((int) started.workloadPid(), signal);
-    governance.signalAll(signal);
+    governance.signalAll(signal, keeper.pid());
   }
 
   /** A start that could not complete: the launched workload is killed, whole. */

@@ -79,23 +79,11 @@ public interface Governance {
   }
 
   /**
-   * The launch keeper of a run-mode workload runs (after it joined {@link #joinFiles()}; for a
-   * recovered workload, once found again): the workload's parent, which reaps it and records its
-   * end and final counters. Where the keeper is itself a member of the workload's cgroup (cgroup
-   * v1, where it joins before it forks the workload), {@link #signalAll(int)} must not signal it
-   * — it forwards what it gets to the workload, and a keeper killed with the workload would
-   * leave no exit record.
-   *
-   * @param keeperPid the keeper's pid (the JVM's child, or a recovered one's)
-   */
-  default void launched(long keeperPid) {}
-
-  /**
    * Places the launch keeper of a run-mode workload (only when {@link
    * #placesLaunchedProcess()}): the workload has not started yet, and starts once this returned
    * and the core has checked strict mode. Afterwards {@link #enforcement()}, {@link
    * #cgroupPath()} and {@link #state()} are complete. The keeper stays in the workload's group
-   * until it has recorded the end, and is not signalled by {@link #signalAll(int)}.
+   * until it has recorded the end (the core spares it: {@link #signalAll(int, long)}).
    *
    * @param keeperPid the keeper's pid
    * @throws IOException when placement fails (the core then kills the keeper)
@@ -140,12 +128,21 @@ public interface Governance {
   }
 
   /**
-   * Sends a signal to every process in the workload's cgroup. The core also signals the
-   * workload's process group; a backend without cgroups does nothing here.
+   * Sends a signal to every process in the workload's cgroup but {@code spared}. The core also
+   * signals the workload's process group; a backend without cgroups does nothing here.
+   *
+   * <p>{@code spared} is a run-mode workload's launch keeper, which the core knows (it started
+   * it, or found it again in the records): the workload's parent, which forwards what it gets
+   * to the workload and, once it reaped it, records the end and the final counters — a keeper
+   * killed with the workload would leave no exit record. Where the keeper is a member of the
+   * cgroup (cgroup v1, where it joins before it forks; a systemd scope, where it was placed),
+   * it must not be signalled; where it is not (cgroup v2, the workload cloned into the
+   * cgroup), nothing changes. Backends keep no keeper pid of their own.
    *
    * @param signal the signal number (15 = SIGTERM, 9 = SIGKILL)
+   * @param spared the pid not to signal, or 0 for none
    */
-  void signalAll(int signal);
+  void signalAll(int signal, long spared);
 
   /**
    * Reads the kernel's counters. Called once, after the workload's main process ended and

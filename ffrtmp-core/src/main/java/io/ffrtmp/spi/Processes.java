@@ -8,7 +8,7 @@ import io.ffrtmp.internal.os.Signals;
  * What a backend needs to know of and do to processes, so that it needs nothing but {@code
  * io.ffrtmp.spi}: signalling one process, telling a living process from a zombie, and the names
  * of signals. The core itself signals the workload's process group; a backend signals the
- * members of its cgroup (see {@link Governance#signalAll(int)}).
+ * members of its cgroup (see {@link Governance#signalAll(int, long)}).
  */
 public final class Processes {
   /** SIGTERM, the polite request to end (15). */

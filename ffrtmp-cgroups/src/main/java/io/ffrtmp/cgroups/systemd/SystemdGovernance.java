@@ -82,8 +82,6 @@ final class SystemdGovernance implements Governance {
   private volatile @Nullable String unit;
   private volatile @Nullable String cgroupPath;
   private volatile @Nullable Path dir;
-  /** The launch keeper (run mode): not signalled, it forwards signals and records the end. */
-  private volatile long keeper;
 
   SystemdGovernance(@Nullable SystemdBus bus, CgroupFs fs, Path mount, GovernanceRequest request,
       String slice) {
@@ -123,7 +121,6 @@ final class SystemdGovernance implements Governance {
     g.unit = unit;
     g.cgroupPath = path;
     g.dir = Path.of(dir);
-    g.keeper = Long.parseLong(state.getOrDefault("keeper", "0"));
     String copiedFrom = copiedCounters.stream().filter(f -> f.endsWith("/cpu.stat")
         || f.endsWith("/memory.events")).map(f -> f.substring(0, f.lastIndexOf('/')))
         .findFirst().orElse(null);
@@ -176,7 +173,6 @@ final class SystemdGovernance implements Governance {
 
   @Override
   public void placeLaunched(long keeperPid) throws IOException {
-    keeper = keeperPid;
     createScope(keeperPid);
   }
 
@@ -392,7 +388,7 @@ final class SystemdGovernance implements Governance {
       return Map.of();
     }
     return Map.of("unit", u, "path", p, "dir", d.toString(), "mount", mount.toString(),
-        "slice", slice, "keeper", Long.toString(keeper));
+        "slice", slice);
   }
 
   /**
@@ -401,10 +397,10 @@ final class SystemdGovernance implements Governance {
    * appear. Signals are sent with kill(2): nothing of systemd's is written.
    */
   @Override
-  public void signalAll(int signal) {
+  public void signalAll(int signal, long spared) {
     for (int round = 0; round < 10; round++) {
       List<Long> targets = members();
-      targets.remove(Long.valueOf(keeper));
+      targets.remove(Long.valueOf(spared));
       if (targets.isEmpty()) {
         return;
       }
@@ -448,8 +444,7 @@ final class SystemdGovernance implements Governance {
       return List.of();
     }
     IN_USE.remove(u);
-    List<Long> left = members();
-    left.remove(Long.valueOf(keeper));
+    List<Long> left = members(); // the keeper has ended: it outlives nothing
     if (left.isEmpty()) {
       return List.of();
     }

@@ -195,29 +195,22 @@ final class V1Governance extends CgroupGovernance {
     return out;
   }
 
-  /** The launch keeper (run mode), a member of the cgroup since it joined before its fork. */
-  private volatile long keeper;
-
-  @Override
-  public void launched(long keeperPid) {
-    keeper = keeperPid;
-  }
-
   /**
-   * Every member but the launch keeper, which forwards signals to the workload and, once it
-   * reaped it, records the end and final counters (a keeper killed with the workload would leave
-   * no exit record, and its CPU time and IO would be unknown).
+   * Every member but the launch keeper (a member: it joined before its fork), which forwards
+   * signals to the workload and, once it reaped it, records the end and final counters (a
+   * keeper killed with the workload would leave no exit record, and its CPU time and IO would
+   * be unknown).
    */
   @Override
-  public void signalAll(int signal) {
+  public void signalAll(int signal, long spared) {
     Path freezer = dirs.get("freezer");
     Path procs = dirs.get("cpu").resolve("cgroup.procs");
     if (signal == Processes.SIGKILL && freezer != null) {
       Path state = freezer.resolve("freezer.state");
       MemberSignals.signalFrozen(fs, new MemberSignals.Freezer(state, "FROZEN", "THAWED",
-          () -> fs.read(state).trim().equals("FROZEN")), procs, signal, keeper);
+          () -> fs.read(state).trim().equals("FROZEN")), procs, signal, spared);
     } else {
-      MemberSignals.signalMembers(fs, procs, signal, keeper);
+      MemberSignals.signalMembers(fs, procs, signal, spared);
     }
   }
 

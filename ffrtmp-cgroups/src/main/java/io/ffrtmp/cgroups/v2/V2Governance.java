@@ -142,14 +142,6 @@ final class V2Governance extends CgroupGovernance {
         mountPoint.toString());
   }
 
-  /** The launch keeper (run mode): outside the cgroup unless {@code clone3} was refused. */
-  private volatile long keeper;
-
-  @Override
-  public void launched(long keeperPid) {
-    keeper = keeperPid;
-  }
-
   /**
    * Every member: {@code cgroup.kill} where the kernel has it, else while frozen. The launch
    * keeper is normally outside the cgroup (the workload was cloned into it); where it had to
@@ -157,12 +149,11 @@ final class V2Governance extends CgroupGovernance {
    * do) it is spared — {@code cgroup.kill} is then not used — so that it records the end.
    */
   @Override
-  public void signalAll(int signal) {
+  public void signalAll(int signal, long keeper) {
     Path procs = dir.resolve("cgroup.procs");
     long spared = 0;
-    long k = keeper;
     try {
-      spared = k != 0 && ControlFiles.pids(fs, procs).contains(k) ? k : 0;
+      spared = keeper != 0 && ControlFiles.pids(fs, procs).contains(keeper) ? keeper : 0;
     } catch (IllegalArgumentException e) {
       LOG.debug("cannot read the members of {}: {}", dir, e.toString());
     }

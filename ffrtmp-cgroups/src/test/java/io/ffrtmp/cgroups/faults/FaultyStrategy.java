@@ -195,8 +195,7 @@ public final class FaultyStrategy implements GovernanceStrategy {
       @Override public List<String> warnings() { return g.warnings(); }
       @Override public void adopt(long pid) throws IOException { g.adopt(pid); }
       @Override public void moveBack(long pid, String o) throws IOException { g.moveBack(pid, o); }
-      @Override public void launched(long keeperPid) { g.launched(keeperPid); }
-      @Override public void signalAll(int signal) { g.signalAll(signal); }
+      @Override public void signalAll(int signal, long spared) { g.signalAll(signal, spared); }
       @Override public Usage usage() { return g.usage(); }
       @Override public List<String> release() { return g.release(); }
     };
@@ -219,8 +218,7 @@ public final class FaultyStrategy implements GovernanceStrategy {
         return g.finalCounters().stream().filter(p -> !p.endsWith(file)).toList();
       }
       @Override public java.util.Map<String, String> state() { return g.state(); }
-      @Override public void launched(long keeperPid) { g.launched(keeperPid); }
-      @Override public void signalAll(int signal) { g.signalAll(signal); }
+      @Override public void signalAll(int signal, long spared) { g.signalAll(signal, spared); }
       @Override public Usage usage() { return g.usage(); }
       @Override public Usage usage(java.util.Map<String, String> counters) {
         return g.usage(counters);

@@ -99,7 +99,7 @@ class SystemdMappingTest {
         "usage_usec 2000\nuser_usec 1500\nsystem_usec 500\n");
     Map<String, String> state = Map.of("unit", "ffrtmp-wrapper-j.scope", "path",
         "/ffrtmp.slice/wrong.scope", "dir", "/sys/fs/cgroup/ffrtmp.slice/wrong.scope", "mount",
-        "/sys/fs/cgroup", "keeper", "0");
+        "/sys/fs/cgroup");
     SystemdGovernance g = SystemdGovernance.restored(null,
         new io.ffrtmp.cgroups.RecordedFs(CgroupFs.REAL, counters), state, counters.keySet());
     assertEquals("/ffrtmp.slice/ffrtmp-wrapper-j.scope", g.cgroupPath());

@@ -284,7 +284,7 @@ class CgroupV2FixtureTest {
     g.moveBack(4242, "0::/\n");
     assertEquals("4242", fs.read(root.resolve("cgroup.procs")));
     assertEquals("", fs.read(leaf.resolve("cgroup.procs")));
-    g.signalAll(Processes.SIGKILL);
+    g.signalAll(Processes.SIGKILL, 0);
     assertTrue(fs.writes.contains("ffrtmp-wrapper-job-1/cgroup.kill=1"), "cgroup.kill used");
     assertEquals(List.of(), g.release());
     assertFalse(Files.exists(leaf));
@@ -302,14 +302,13 @@ class CgroupV2FixtureTest {
     Process keeper = new ProcessBuilder("sleep", "30").start();
     Process member = new ProcessBuilder("sleep", "30").start();
     try {
-      g.launched(keeper.pid());
       fs.put(leaf.resolve("cgroup.procs"), keeper.pid() + "\n" + member.pid() + "\n");
-      g.signalAll(Processes.SIGKILL);
+      g.signalAll(Processes.SIGKILL, keeper.pid());
       assertTrue(member.waitFor(5, java.util.concurrent.TimeUnit.SECONDS), "the member killed");
       assertTrue(keeper.isAlive(), "the keeper spared");
       assertFalse(fs.writes.contains("ffrtmp-wrapper-job-1/cgroup.kill=1"), fs.writes.toString());
       fs.put(leaf.resolve("cgroup.procs"), "");
-      g.signalAll(Processes.SIGKILL);
+      g.signalAll(Processes.SIGKILL, keeper.pid());
       assertTrue(fs.writes.contains("ffrtmp-wrapper-job-1/cgroup.kill=1"), "outside: cgroup.kill");
     } finally {
       keeper.destroyForcibly().waitFor();
