@@ -142,6 +142,33 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
   B withListener(WorkloadListener listener);
 
   /**
+   * Keeps this workload's records (run and attach mode alike) with those of one agent: {@link Workload#recovery(String)}
+   * of the same name takes it over after a restart, and no other recovery does (neither {@link
+   * Workload#recover()} nor another agent's). For agents, or test suites, of one user on one
+   * host that must not take each other's workloads. Without it, a workload joins the default
+   * records that {@link Workload#recover()} takes.
+   *
+   * @param agent the agent's name: 1 to 64 of {@code [A-Za-z0-9._-]}, not starting with
+   *     {@code .}
+   * @return this builder
+   * @throws IllegalArgumentException for another name
+   */
+  B withAgent(String agent);
+
+  /**
+   * Keeps this workload's records after its report was delivered, until {@link
+   * GovernedWorkload#acknowledge()}: for an agent that persists results itself. Should the JVM
+   * die after the report reached it but before it acknowledged, the next {@link
+   * Workload#recover()} (or {@link Workload#recovery(String)}) reports the workload again, with
+   * its true status — the agent keys on ({@code job_id}, {@code pid}, {@code started_at}) to
+   * see it once. Without it the records go once every listener and every dependent of {@link
+   * GovernedWorkload#onExit()} has returned.
+   *
+   * @return this builder
+   */
+  B withAcknowledgement();
+
+  /**
    * Validates the combination, prepares governance and starts (or adopts) the workload.
    *
    * @return the governed workload
@@ -149,9 +176,9 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
    *     refusal: not an {@code IOException}); nothing was started or left behind
    * @throws NoSuchProcessException in attach mode, when the process does not exist
    * @throws AttachException in attach mode, when the process cannot be adopted
+   * @throws LaunchException in run mode, when the command was not found or is not executable,
+   *     or could not be launched at all (nothing of it ran; {@link LaunchException#report()})
    * @throws IOException when the backend, the launch or the adoption fails on this host
    */
   GovernedWorkload start() throws IOException, EnforcementException;
 }
-   * @throws LaunchException in run mode, when the command was not found or is not executable,
-   *     or could not be launched at all (nothing of it ran; {@link LaunchException#report()})

@@ -81,7 +81,7 @@ public interface GovernedWorkload {
   /**
    * Says that the report was taken care of (persisted, say): the workload's records go, and no
    * later {@link Workload#recover()} reports it again. Needed only for a workload started {@link
-   * WorkloadBuilder#withAcknowledgement() withAcknowledgement()} (or recovered from one); for
+   * GovernanceBuilder#withAcknowledgement() withAcknowledgement()} (or recovered from one); for
    * any other it does nothing more than delivery already did. Calling it again does nothing.
    *
    * @throws IllegalStateException before the workload has been reported

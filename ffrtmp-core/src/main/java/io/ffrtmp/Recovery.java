@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The records of one agent's workloads (or the default records), to take over what earlier
  * JVMs left: {@link Workload#recovery()} for the default, {@link Workload#recovery(String)} for
- * an agent that started its workloads {@link WorkloadBuilder#withAgent(String) withAgent}.
+ * an agent that started its workloads {@link GovernanceBuilder#withAgent(String) withAgent}.
  *
  * <p>Each workload is taken over by exactly one JVM, however many recover at once: claiming
  * a record is atomic and re-checked under a lock, and a record whose governing JVM (pid and
@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * JVM killed before that leaves it to be recovered again. A workload that had already ended is
  * reported at once, possibly before {@code recover()} returns: a dependent registered after
  * that may run after its records went, so an agent that must not lose such a result starts its
- * workloads {@link WorkloadBuilder#withAcknowledgement() withAcknowledgement()} and calls
+ * workloads {@link GovernanceBuilder#withAcknowledgement() withAcknowledgement()} and calls
  * {@link GovernedWorkload#acknowledge()} once it has kept the report (the flag is recorded, so
  * the recovered workload keeps it). Records that are not to be trusted —
  * another user's, a link, larger than a megabyte, corrupt, or naming a cgroup ffrtmp does not

@@ -77,7 +77,7 @@ public final class Workload {
 
   /**
    * The workloads that earlier governing JVMs of this user on this host started (without
-   * {@link WorkloadBuilder#withAgent(String)}) and that have not been reported: running ones,
+   * {@link GovernanceBuilder#withAgent(String)}) and that have not been reported: running ones,
    * and ones that ended while no JVM governed them, or before their JVM delivered the report.
    * This JVM takes each over, and no other JVM gets it (however many call {@code recover} at
    * the same time): its {@link GovernedWorkload#onExit()} and {@link
@@ -119,7 +119,7 @@ public final class Workload {
 
   /**
    * The default records (those of workloads started without {@link
-   * WorkloadBuilder#withAgent(String)}), to recover or list them and to learn which records were
+   * GovernanceBuilder#withAgent(String)}), to recover or list them and to learn which records were
    * refused.
    *
    * @return a new view of them
@@ -129,7 +129,7 @@ public final class Workload {
   }
 
   /**
-   * The records of one agent's workloads (started {@link WorkloadBuilder#withAgent(String)
+   * The records of one agent's workloads (started {@link GovernanceBuilder#withAgent(String)
    * withAgent(agent)}), kept apart from the default ones and every other agent's.
    *
    * @param agent the agent's name

@@ -39,31 +39,4 @@ public interface WorkloadBuilder extends GovernanceBuilder<WorkloadBuilder> {
    * @return this builder
    */
   WorkloadBuilder mergeOutputIntoError();
-
-  /**
-   * Keeps this workload's records with those of one agent: {@link Workload#recovery(String)}
-   * of the same name takes it over after a restart, and no other recovery does (neither {@link
-   * Workload#recover()} nor another agent's). For agents, or test suites, of one user on one
-   * host that must not take each other's workloads. Without it, a workload joins the default
-   * records that {@link Workload#recover()} takes.
-   *
-   * @param agent the agent's name: 1 to 64 of {@code [A-Za-z0-9._-]}, not starting with
-   *     {@code .}
-   * @return this builder
-   * @throws IllegalArgumentException for another name
-   */
-  WorkloadBuilder withAgent(String agent);
-
-  /**
-   * Keeps this workload's records after its report was delivered, until {@link
-   * GovernedWorkload#acknowledge()}: for an agent that persists results itself. Should the JVM
-   * die after the report reached it but before it acknowledged, the next {@link
-   * Workload#recover()} (or {@link Workload#recovery(String)}) reports the workload again, with
-   * its true status — the agent keys on ({@code job_id}, {@code pid}, {@code started_at}) to
-   * see it once. Without it the records go once every listener and every dependent of {@link
-   * GovernedWorkload#onExit()} has returned.
-   *
-   * @return this builder
-   */
-  WorkloadBuilder withAcknowledgement();
 }

@@ -32,8 +32,25 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   @Nullable String strategy;
   private @Nullable String cgroupParent;
   final List<WorkloadListener> listeners = new ArrayList<>(1);
+  /** The agent whose records the workload joins, or null for the default ones. */
+  @Nullable String agent;
+  /** Whether its records stay after delivery until {@code acknowledge()}. */
+  boolean acknowledged;
 
   abstract B self();
+
+  @Override
+  public B withAgent(String name) {
+    requireNonNull(name, "agent");
+    this.agent = io.ffrtmp.internal.keeper.StateDir.checkAgent(name);
+    return self();
+  }
+
+  @Override
+  public B withAcknowledgement() {
+    this.acknowledged = true;
+    return self();
+  }
 
   @Override
   public B withJobId(String id) {

@@ -53,7 +53,7 @@ public final class AttachBuilderImpl extends AbstractBuilder<AttachBuilder>
   public GovernedWorkload start() throws IOException, EnforcementException {
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);
     return AttachedWorkload.adopt(
-        new AttachedWorkload.Spec(common(), pid, descendants, restore),
+        new AttachedWorkload.Spec(common(), pid, descendants, restore, agent, acknowledged),
         selection.chosen(),
         selection.warnings());
   }

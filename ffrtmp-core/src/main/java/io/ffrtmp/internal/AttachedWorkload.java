@@ -8,6 +8,8 @@ import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.NoSuchProcessException;
 import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.internal.keeper.StartRecord;
+import io.ffrtmp.internal.keeper.StateDir;
 import io.ffrtmp.internal.os.Errno;
 import io.ffrtmp.internal.os.ExitWatcher;
 import io.ffrtmp.internal.os.Posix;
@@ -37,6 +39,9 @@ import org.jspecify.annotations.Nullable;
  * changed.
  */
 final class AttachedWorkload extends WorkloadLifecycle {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(AttachedWorkload.class);
+
   /** Adoption repeats at most this often while new children keep appearing. */
   private static final int MAX_ROUNDS = 20;
 
@@ -47,8 +52,11 @@ final class AttachedWorkload extends WorkloadLifecycle {
    * @param pid the process to adopt
    * @param descendants whether its existing descendants follow
    * @param restoreOnDetach whether detach puts back what adoption changed
+   * @param agent the agent whose records it joins, or null for the default
+   * @param acknowledged whether the records stay after delivery until {@code acknowledge()}
    */
-  record Spec(Common common, long pid, boolean descendants, boolean restoreOnDetach) {}
+  record Spec(Common common, long pid, boolean descendants, boolean restoreOnDetach,
+      @Nullable String agent, boolean acknowledged) {}
 
   /** The processes this JVM governs in attach mode: a second attach to one is refused. */
   private static final Set<Long> ATTACHED = ConcurrentHashMap.newKeySet();
@@ -60,14 +68,19 @@ final class AttachedWorkload extends WorkloadLifecycle {
   private final Spec spec;
   private final long startTime;
   private final List<Original> originals;
+  /** Where its start record is (another JVM sees the adoption; a later one recovers it). */
+  private final @Nullable StateDir stateDir;
+  private final String recordName;
   private volatile ExitWatcher.@Nullable Watch watch;
 
   private AttachedWorkload(Spec spec, Prepared prepared, long startTime,
-      List<Original> originals) {
+      List<Original> originals, @Nullable StateDir stateDir, String recordName) {
     super(spec.common(), prepared, WorkloadReport.Mode.ATTACH, null);
     this.spec = spec;
     this.startTime = startTime;
     this.originals = originals;
+    this.stateDir = stateDir;
+    this.recordName = recordName;
   }
 
   static GovernedWorkload adopt(Spec spec, GovernanceStrategy strategy,
@@ -81,16 +94,16 @@ final class AttachedWorkload extends WorkloadLifecycle {
       throw new AttachException(pid, "process " + pid
           + " is a zombie: it has exited and waits for its parent to collect it");
     }
-    java.util.Optional<String> governed = Governed.why(pid);
-    if (governed.isPresent()) {
-      throw new AttachException(pid, "process " + pid + " is already governed by ffrtmp: it "
-          + governed.get() + "; stop or detach that run first");
-    }
     if (!ATTACHED.add(pid)) {
       throw new AttachException(pid, "process " + pid + " is already governed by this JVM in"
           + " attach mode: detach it first");
     }
     try {
+      java.util.Optional<String> governed = Governed.why(pid);
+      if (governed.isPresent()) {
+        throw new AttachException(pid, "process " + pid + " is already governed by ffrtmp: it "
+            + governed.get() + "; stop or detach that run first");
+      }
       return adoptRegistered(spec, strategy, selectionWarnings, stat);
     } catch (IOException | EnforcementException | RuntimeException | Error e) {
       ATTACHED.remove(pid);
@@ -173,8 +186,34 @@ final class AttachedWorkload extends WorkloadLifecycle {
       }
       throw e;
     }
+    // adopted: recorded before it is watched, so that no report is delivered before its record
+    String name = StateDir.newName(spec.common().jobId());
+    List<String> noState = new ArrayList<>();
+    StateDir dir = RecoveredWorkload.stateDir(spec.agent(), noState).orElse(null);
+    warnings.addAll(dir == null ? noState : dir.caveats());
+    if (dir != null && !writeRecord(dir, new StartRecord(name, spec.common().jobId(),
+        new StartRecord.Pids(pid, startTime, 0, 0), ProcessHandle.current().pid(),
+        ProcFs.selfStartTime(), prepared.strategy(), g.cgroupPath(), g.state(), List.of(),
+        spec.common().constraints(), enforcement, warnings, prepared.startedAt(), null,
+        java.time.Duration.ZERO, spec.common().intent(), spec.common().slaEligible(),
+        spec.acknowledged()), warnings, spec)) {
+      dir = null;
+    }
     return new AttachedWorkload(spec, new Prepared(g, prepared.strategy(), enforcement, warnings,
-        prepared.startedAt(), prepared.events()), startTime, List.copyOf(originals));
+        prepared.startedAt(), prepared.events()), startTime, List.copyOf(originals), dir, name);
+  }
+
+  private static boolean writeRecord(StateDir dir, StartRecord r, List<String> warnings, Spec spec) {
+    try {
+      dir.write(r);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      String why = "no start record (" + e.getMessage() + "): another JVM cannot see that it is"
+          + " governed, and it cannot be recovered after a restart of its agent";
+      LOG.warn("job {}: {}", spec.common().jobId(), why);
+      warnings.add(why);
+      return false;
+    }
   }
 
   /**
@@ -247,6 +286,7 @@ final class AttachedWorkload extends WorkloadLifecycle {
     for (Original o : originals) {
       restore(governance, o, ignored);
     }
+    deleteRecord();
   }
 
   /** A non-child's exit status cannot be observed. */
@@ -255,8 +295,30 @@ final class AttachedWorkload extends WorkloadLifecycle {
     return new Observed(null, false);
   }
 
+  /** The report was delivered: the record goes (never before: a JVM killed meanwhile loses none). */
+  @Override
+  void afterDelivery() {
+    if (!spec.acknowledged()) {
+      deleteRecord();
+    }
+  }
+
+  @Override
+  void acknowledged() {
+    deleteRecord();
+  }
+
+  private void deleteRecord() {
+    StateDir d = stateDir;
+    if (d != null) {
+      d.delete(recordName);
+    }
+  }
+
+  /** Detached: no longer governed, so its record goes; restored too where asked. */
   @Override
   boolean onDetach(List<String> finalWarnings) {
+    deleteRecord();
     if (!spec.restoreOnDetach()) {
       return false;
     }

@@ -2,7 +2,9 @@ package io.ffrtmp.internal;
 
 import io.ffrtmp.internal.os.ProcFs;
 import io.ffrtmp.internal.keeper.ShimCommand;
+import io.ffrtmp.internal.keeper.StartRecord;
 import io.ffrtmp.internal.keeper.StateDir;
+import io.ffrtmp.internal.keeper.Trust;
 import io.ffrtmp.spi.CgroupNames;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,11 +49,42 @@ final class Governed {
     if (keeper.isPresent()) {
       return Optional.of("is the launch keeper of " + keeper.get());
     }
-    for (String cgroup : ffrtmpCgroups(pid)) {
+    List<String> cgroups = ffrtmpCgroups(pid);
+    for (String cgroup : cgroups) {
       Optional<String> run = liveRunIn(cgroup);
       if (run.isPresent()) {
         return Optional.of("is in the cgroup " + cgroup + " of " + run.get());
       }
+    }
+    return recorded(pid, cgroups);
+  }
+
+  /**
+   * What no keeper says — a process adopted in attach mode (it has none), a workload whose
+   * keeper was killed — this user's start records do: a record of the process itself (pid and
+   * start time) or of a cgroup it is in. Its governor may live (in another JVM) or have ended
+   * (then the record awaits a recovery, which taking the process would spoil). Records of
+   * another user are not readable: such an adoption is recognised by its keeper only.
+   */
+  private static Optional<String> recorded(long pid, List<String> cgroups) {
+    Optional<StateDir> dir = StateDir.current();
+    long start = ProcFs.stat(pid).map(ProcFs.Stat::startTime).orElse(-1L);
+    if (dir.isEmpty() || start < 0) {
+      return Optional.empty();
+    }
+    for (StartRecord r : dir.get().readAllAgents(new ArrayList<>())) {
+      boolean itself = r.pids().pid() == pid && r.pids().startTime() == start;
+      String cgroup = r.cgroupPath();
+      if (!itself && (cgroup == null || !cgroups.contains(cgroup))) {
+        continue;
+      }
+      String what = itself ? (r.attached() ? "was adopted as" : "is the workload of")
+          : "is in the cgroup " + cgroup + " of";
+      String by = Trust.alive(r.governorPid(), r.governorStartTime())
+          ? "governed by the JVM pid " + r.governorPid()
+          : "whose governing JVM ended: it awaits a recovery (Workload.recover, ffrtmp wait)";
+      return Optional.of(what + " job " + r.jobId() + " (" + (r.attached() ? "attach" : "run")
+          + " mode), " + by);
     }
     return Optional.empty();
   }

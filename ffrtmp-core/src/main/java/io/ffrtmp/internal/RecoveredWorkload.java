@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Recovery in the one lifecycle: a run-mode workload an earlier governing JVM of this user
- * started, taken over from its records. Placement was done back then; the exit is watched
+ * started (or a process it adopted in attach mode: watched through the process itself, its
+ * exit status unknown as it was to its governor), taken over from its records. Placement was done back then; the exit is watched
  * through the keeper (which outlives the workload by the moment it takes to write the exit
  * record) or, when the keeper was killed, through the workload itself; the exit status, its
  * time and the final counters come from the keeper's exit record, and a timeout still holds
@@ -50,7 +51,8 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
 
   private RecoveredWorkload(Common common, Prepared prepared, StartRecord record,
       StateDir stateDir, @Nullable GovernanceStrategy backend) {
-    super(common, prepared, WorkloadReport.Mode.RUN, record.command());
+    super(common, prepared, record.attached() ? WorkloadReport.Mode.ATTACH
+        : WorkloadReport.Mode.RUN, record.attached() ? null : record.command());
     this.record = record;
     this.stateDir = stateDir;
     this.backend = backend;
@@ -187,7 +189,7 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
   private static RecoveredWorkload take(StateDir dir, StartRecord claimed) {
     StartRecord r = claimed;
     List<String> warnings = new ArrayList<>(r.warnings());
-    if (!r.pids().known()) {
+    if (!r.attached() && !r.pids().known()) {
       // its JVM died in the millisecond between the record and the launch's end
       Optional<StartRecord.Pids> found = Trust.findKeeper(dir.exitFile(r.name()));
       if (found.isPresent()) {
@@ -260,7 +262,12 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
 
   @Override
   void signalWorkload(int signal) {
-    if (Trust.workloadAlive(record.pids())) {
+    if (record.attached()) {
+      // an adopted process: itself, as its governor signalled it (and its cgroup below)
+      if (Trust.alive(record.pids().pid(), record.pids().startTime())) {
+        Posix.kill((int) record.pids().pid(), signal);
+      }
+    } else if (Trust.workloadAlive(record.pids())) {
       Posix.killGroupOrProcess((int) record.pids().pid(), signal);
     }
     // a living keeper is spared: a terminate() leaves it to record the end
@@ -301,6 +308,9 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
   Usage finalUsage() {
     ExitRecord e = exit;
     if (e != null && backend != null && !e.counters().isEmpty()) {
+    if (record.attached()) {
+      return new Observed(null, false); // a non-child's exit status: never known, as live
+    }
       try {
         return backend.restore(record.governance(), e.counters()).usage();
       } catch (IOException | RuntimeException ex) {

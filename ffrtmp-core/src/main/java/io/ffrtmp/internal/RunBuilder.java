@@ -19,8 +19,6 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   private @Nullable Duration timeout;
   private Duration grace = DEFAULT_GRACE;
   private boolean outputToError;
-  private @Nullable String agent;
-  private boolean acknowledged;
 
   /**
    * Copies the caller's process description.
@@ -76,19 +74,6 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   @Override
   public WorkloadBuilder mergeOutputIntoError() {
     this.outputToError = true;
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withAgent(String name) {
-    requireNonNull(name, "agent");
-    this.agent = io.ffrtmp.internal.keeper.StateDir.checkAgent(name);
-    return this;
-  }
-
-  @Override
-  public WorkloadBuilder withAcknowledgement() {
-    this.acknowledged = true;
     return this;
   }
 

@@ -114,4 +114,53 @@ class CliGovernedTwiceIT {
     attacher.destroy(); // SIGTERM: detach
     assertTrue(attacher.waitFor(60, TimeUnit.SECONDS));
   }
+  @Test
+  void attach_toAProcessAnotherAttachAdopted_isRefused_andTakenOverOnceThatJvmDied()
+      throws Exception {
+    Process sleeper = new ProcessBuilder("sleep", "36").start();
+    started.add(sleeper);
+    String pid = Long.toString(sleeper.pid());
+    String job = tag + "-adopted";
+    Path firstErr = dir.resolve("first.err");
+    Process first = start(List.of(cli.toString(), "attach", "--pid", pid, "--job-id", job),
+        firstErr);
+    awaitLine(firstErr, "attached to pid " + pid);
+
+    // another JVM: the adoption is seen through the first one's record, named
+    Path secondErr = dir.resolve("second.err");
+    Process second = start(List.of(cli.toString(), "attach", "--pid", pid, "--job-id",
+        tag + "-second"), secondErr);
+    assertTrue(second.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(1, second.exitValue(), Files.readString(secondErr));
+    assertEquals("Error: process " + pid + " is already governed by ffrtmp: it was adopted as job "
+        + job + " (attach mode), governed by the JVM pid " + first.pid() + "; stop or detach"
+        + " that run first\n", Files.readString(secondErr));
+
+    // its JVM dies: the process stays adopted (refused still), and 'wait' takes it over
+    first.destroyForcibly().waitFor();
+    Process third = start(List.of(cli.toString(), "attach", "--pid", pid), dir.resolve("3.err"));
+    assertTrue(third.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(1, third.exitValue());
+    assertTrue(Files.readString(dir.resolve("3.err")).contains("it was adopted as job " + job
+        + " (attach mode), whose governing JVM ended: it awaits a recovery"),
+        Files.readString(dir.resolve("3.err")));
+    Path report = dir.resolve("wait.json");
+    ProcessBuilder pb = new ProcessBuilder(cli.toString(), "wait", "--job-id", job, "--json")
+        .redirectOutput(report.toFile()).redirectError(dir.resolve("wait.err").toFile());
+    pb.environment().put("FFRTMP_JAVA_OPTS",
+        "-Dffrtmp.state=" + Shell.ROOT.resolve("ffrtmp-examples/target/ffrtmp-state"));
+    Process wait = pb.start();
+    started.add(wait);
+    awaitLine(dir.resolve("wait.err"), "waiting for pid " + pid + " job " + job
+        + " (recovered)");
+    sleeper.destroy();
+    assertTrue(wait.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(3, wait.exitValue(), "exit status unknown: " + Files.readString(
+        dir.resolve("wait.err")));
+    String doc = Files.readString(report);
+    assertTrue(doc.contains("\"job_id\":\"" + job + "\"") && doc.contains("\"mode\":\"attach\"")
+        && doc.contains("\"pid\":" + pid + ",") && doc.contains("\"exit_reason\":\"unknown\""),
+        doc);
+    assertEquals(1, doc.lines().count(), doc);
+  }
 }

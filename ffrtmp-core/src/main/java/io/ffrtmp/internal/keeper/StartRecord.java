@@ -37,7 +37,8 @@ import org.jspecify.annotations.Nullable;
  * @param strategy the backend
  * @param cgroupPath the cgroup, or null
  * @param governance the backend's state, to restore its governance
- * @param command the command
+ * @param command the command; empty for a process adopted in attach mode (it has no keeper:
+ *     {@link #attached()})
  * @param constraints the requested constraints
  * @param enforcement what became of them at the start
  * @param warnings the start's warnings
@@ -79,6 +80,16 @@ public record StartRecord(String name, String jobId, Pids pids, long governorPid
   }
 
   /**
+   * Whether the record is of a process adopted in attach mode: it has no keeper (its pids are
+   * the process's, the keeper's are 0) and no exit record; its exit status is never known.
+   *
+   * @return true for attach mode
+   */
+  public boolean attached() {
+    return command.isEmpty();
+  }
+
+  /**
    * The same record, governed by another JVM.
    *
    * @param pid the new governor's pid
@@ -111,6 +122,7 @@ public record StartRecord(String name, String jobId, Pids pids, long governorPid
   byte[] format() {
     StringBuilder p = new StringBuilder(1024);
     put(p, "version", "1");
+    put(p, "mode", attached() ? "attach" : "run"); // for a reader: the command says it
     put(p, "job_id", jobId);
     p.append(pidLines(pids));
     put(p, "governor_pid", Long.toString(governorPid));

@@ -481,6 +481,32 @@ public final class StateDir {
   }
 
   /**
+   * Every record of this user's default directory and of each agent's ({@code agent-*}): for
+   * a question about the host (is this process governed?), not a recovery.
+   *
+   * @param warnings receives a line per refused record
+   * @return the records
+   */
+  public List<StartRecord> readAllAgents(List<String> warnings) {
+    List<StartRecord> out = readAll(warnings);
+    try (DirectoryStream<Path> agents = Files.newDirectoryStream(path, "agent-*")) {
+      for (Path a : agents) {
+        if (Files.isDirectory(a, LinkOption.NOFOLLOW_LINKS)) {
+          try {
+            out.addAll(forAgent(a.getFileName().toString().substring("agent-".length()))
+                .readAll(warnings));
+          } catch (IOException e) {
+            warnings.add("agent directory " + a + ": " + e.getMessage());
+          }
+        }
+      }
+    } catch (IOException e) {
+      warnings.add("cannot read the state directory " + path + ": " + e.getMessage());
+    }
+    return out;
+  }
+
+  /**
    * Reads an exit record, if the keeper wrote one.
    *
    * @param name the record's name

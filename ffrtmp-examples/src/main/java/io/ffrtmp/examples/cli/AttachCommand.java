@@ -39,6 +39,7 @@ final class AttachCommand implements Command {
         "Adopt only the process, not its existing descendants."));
     all.add(Cli.Option.flag("--restore-on-detach",
         "On detach, put back the original cgroups, nice values and OOM score."));
+    all.add(RunCommand.AGENT);
     return List.copyOf(all);
   }
 
@@ -57,6 +58,7 @@ final class AttachCommand implements Command {
       throw Cli.usage(SPEC, "Invalid value for --pid: " + e.getMessage());
     }
     ConstraintOptions.applyTo(b, args, SPEC);
+    RunCommand.withAgent(b, args, SPEC);
     b.withDescendants(!args.has("--no-descendants"))
         .restoreOnDetach(args.has("--restore-on-detach"));
     boolean json = args.has("--json");

@@ -4,9 +4,10 @@ import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementException;
 import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.ExitReason;
+import io.ffrtmp.GovernanceBuilder;
 import io.ffrtmp.GovernedWorkload;
-import io.ffrtmp.Recovery;
 import io.ffrtmp.LaunchException;
+import io.ffrtmp.Recovery;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadBuilder;
 import io.ffrtmp.WorkloadReport;
@@ -19,6 +20,11 @@ import org.jspecify.annotations.Nullable;
 
 /** {@code ffrtmp run [flags] -- <command> [args...]}. */
 final class RunCommand implements Command {
+  /** {@code --agent} of run and attach (before SPEC, which uses it). */
+  static final Cli.Option AGENT = Cli.Option.value("--agent", "NAME", null, "Keep the"
+      + " workload's records with this agent's: only 'wait' and 'list' with the same --agent see"
+      + " it (letters, digits, '.', '_', '-'; default: the default records).");
+
   static final Cli.Spec SPEC = new Cli.Spec("run",
       "Run a command under constraints.",
       List.of("Run mode: spawn a new process under constraints.",
@@ -46,9 +52,7 @@ final class RunCommand implements Command {
         + " m, h, d as in GNU timeout (1.5, 90s, 2h); 0: no timeout."));
     all.add(Cli.Option.value("--grace", "SECONDS", "10",
         "Seconds between SIGTERM and SIGKILL for --timeout, in the same form (default: 10)."));
-    all.add(Cli.Option.value("--agent", "NAME", null, "Keep the workload's records with this"
-        + " agent's: only 'wait' and 'list' with the same --agent see it (letters, digits, '.',"
-        + " '_', '-'; default: the default records)."));
+    all.add(AGENT);
     return List.copyOf(all);
   }
 
@@ -71,13 +75,7 @@ final class RunCommand implements Command {
       b.mergeOutputIntoError();
     }
     ConstraintOptions.applyTo(b, args, SPEC);
-    if (args.has("--agent")) {
-      try {
-        b.withAgent(String.valueOf(args.get("--agent")));
-      } catch (IllegalArgumentException e) {
-        throw Cli.usage(SPEC, "Invalid value for --agent: " + e.getMessage());
-      }
-    }
+    withAgent(b, args, SPEC);
     if (args.has("--grace") && !args.has("--timeout")) {
       throw Cli.usage(SPEC, "Invalid value for --grace: it is the time between SIGTERM and"
           + " SIGKILL at a --timeout, and there is no --timeout");
@@ -92,13 +90,13 @@ final class RunCommand implements Command {
     GovernedWorkload w;
     try {
       w = b.start();
+    } catch (EnforcementException e) {
+      return refused(io, e, json);
     } catch (LaunchException e) {
       // nothing ran: no "started" line, the error, and the report of the failed start
       Log.of(io).error(String.valueOf(e.getMessage()));
       e.report().ifPresent(r -> ended(io, r, json));
       return e.exitCode();
-    } catch (EnforcementException e) {
-      return refused(io, e, json);
     }
     // the hook first: a signal right after the start line still gets the wrapper's one report
     Exits exits = Exits.install(io, w, false, json);
@@ -106,6 +104,17 @@ final class RunCommand implements Command {
     WorkloadReport r = w.awaitReport();
     exits.finished(r);
     return r.exitCode() == null ? 0 : r.exitCode();
+  }
+
+  /** Applies {@code --agent}, if given. */
+  static void withAgent(GovernanceBuilder<?> b, Cli.Parsed args, Cli.Spec spec) {
+    if (args.has("--agent")) {
+      try {
+        b.withAgent(String.valueOf(args.get("--agent")));
+      } catch (IllegalArgumentException e) {
+        throw Cli.usage(spec, "Invalid value for --agent: " + e.getMessage());
+      }
+    }
   }
 
   /**
@@ -136,15 +145,6 @@ final class RunCommand implements Command {
     return 125;
   }
 
-  static void printEnd(Io io, GovernedWorkload w, WorkloadReport r, boolean json) {
-    for (String warning : r.warnings()) {
-      if (!w.warnings().contains(warning)) {
-        Log.of(io).warning(warning);
-      }
-    }
-    if (json) {
-      io.out().println(r.toJson());
-      io.out().flush();
   /** A start that did not happen: its report with {@code --json}, and the job line. */
   private static void ended(Io io, WorkloadReport r, boolean json) {
     if (json) {
@@ -154,6 +154,15 @@ final class RunCommand implements Command {
     Log.of(io).info(jobLine(r));
   }
 
+  static void printEnd(Io io, GovernedWorkload w, WorkloadReport r, boolean json) {
+    for (String warning : r.warnings()) {
+      if (!w.warnings().contains(warning)) {
+        Log.of(io).warning(warning);
+      }
+    }
+    if (json) {
+      io.out().println(r.toJson());
+      io.out().flush();
     } else {
       summary(io, r);
     }

@@ -39,7 +39,8 @@ final class WaitCommand implements Command {
           "Exit status:",
           "  N   the workload's exit status (128+N when a signal N ended it), as for run",
           "      (with several workloads, the highest of theirs)",
-          "  " + UNKNOWN + "   exit status unknown (gone without a record: see the warnings)",
+          "  " + UNKNOWN + "   exit status unknown: a process adopted by 'attach' (never known), or",
+          "      one gone without a record (see the warnings)",
           "  1   no workload with that job id here (nothing on standard output)"));
 
   @Override
