@@ -158,8 +158,11 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
 
   /**
    * Why a record may not be obeyed: every cgroup it names must be one ffrtmp creates ({@code
-   * ffrtmp-wrapper-*}, a systemd scope of that name), an absolute path without {@code ..}.
-   * Recovery signals and removes that cgroup; a record naming any other is forged or broken.
+   * ffrtmp-wrapper-*}, a systemd scope of that name), an absolute path without {@code ..}, and
+   * a cgroup directory that exists must be this user's (ffrtmp created it as this user, or
+   * this user's systemd manager did). Recovery signals and removes that cgroup; a record naming
+   * any other is forged or broken, and one whose cgroup another user now owns (removed, then
+   * made again by a user with a delegated subtree) names processes that are not ours.
    */
   static Optional<String> untrusted(StartRecord r) {
     List<String> paths = new ArrayList<>();
@@ -168,6 +171,12 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     }
     for (Map.Entry<String, String> e : r.governance().entrySet()) {
       String k = e.getKey();
+      if (k.equals("dir") || k.startsWith("dir.")) {
+        Optional<String> foreign = foreignOwner(e.getValue());
+        if (foreign.isPresent()) {
+          return foreign;
+        }
+      }
       if (k.equals("path") || k.equals("dir") || k.startsWith("dir.")) {
         paths.add(e.getValue());
       } else if (k.equals("unit") && !(e.getValue().startsWith(CgroupNames.PREFIX)
@@ -182,6 +191,22 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
           || !leaf.startsWith(CgroupNames.PREFIX)) {
         return Optional.of("cgroup " + p + " is not one ffrtmp creates (ffrtmp-wrapper-*)");
       }
+    }
+    return Optional.empty();
+  }
+
+  /** Why a cgroup directory is not this user's, when it exists and is not. */
+  private static Optional<String> foreignOwner(String dir) {
+    try {
+      Object uid = java.nio.file.Files.getAttribute(Path.of(dir), "unix:uid",
+          java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      long self = io.ffrtmp.internal.os.ProcFs.uid();
+      if (uid instanceof Integer u && u != self) {
+        return Optional.of("cgroup " + dir + " belongs to uid " + u + ", not to this user (uid "
+            + self + "): not the one ffrtmp created");
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone (removed once empty) or unreadable: nothing of it will be signalled
     }
     return Optional.empty();
   }
@@ -283,6 +308,9 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
   /** The real exit status and end from the keeper's record; never an invented one. */
   @Override
   Observed observeExit(List<Enforcement> finalEnforcement, List<String> finalWarnings) {
+    if (record.attached()) {
+      return new Observed(null, false); // a non-child's exit status: never known, as live
+    }
     StartRecord.Pids p = record.pids();
     // the keeper renames its record into place just before it ends: give it a moment
     Optional<ExitRecord> e = stateDir.readExit(record.name());
@@ -308,9 +336,6 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
   Usage finalUsage() {
     ExitRecord e = exit;
     if (e != null && backend != null && !e.counters().isEmpty()) {
-    if (record.attached()) {
-      return new Observed(null, false); // a non-child's exit status: never known, as live
-    }
       try {
         return backend.restore(record.governance(), e.counters()).usage();
       } catch (IOException | RuntimeException ex) {

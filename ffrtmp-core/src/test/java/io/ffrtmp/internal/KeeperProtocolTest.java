@@ -321,6 +321,54 @@ class KeeperProtocolTest {
     assertTrue(Files.exists(record), "the record stays, for its owner to look at");
   }
 
+  /**
+   * A record whose cgroup has ffrtmp's name but another user's ownership (removed once empty,
+   * then made again by a user with a delegated subtree): its members are not ours.
+   */
+  @Test
+  void aRecordWhoseCgroupAnotherUserOwns_isRefused_andItsMembersLeftAlone() throws Exception {
+    Path cpu = Path.of("/sys/fs/cgroup/cpu");
+    Host.require(Host.isRoot() && Files.isWritable(cpu.resolve("cgroup.procs")),
+        "needs root and a cgroup v1 cpu hierarchy to make a cgroup of another user");
+    long self = ProcessHandle.current().pid();
+    String leaf = "ffrtmp-wrapper-test-foreign-" + self;
+    Path cgroup = Files.createDirectory(cpu.resolve(leaf));
+    Process victim = new ProcessBuilder("sleep", "30").start();
+    pids.add(victim.pid());
+    try {
+      Files.setAttribute(cgroup, "unix:uid", 65534);
+      Files.writeString(cgroup.resolve("cgroup.procs"), Long.toString(victim.pid()));
+      String id = job("foreign");
+      Path record = dir().startFile(StateDir.newName(id));
+      cleanUp.add(record);
+      Files.writeString(record, String.join("\n",
+          "version=1", "job_id=" + id, "pid=" + victim.pid(), "start_time="
+              + ProcFs.stat(victim.pid()).orElseThrow().startTime(), "keeper_pid=0",
+          "keeper_start_time=0", "governor_pid=" + (self + 1_000_000), "governor_start_time=1",
+          "strategy=cgroup-v1", "cgroup_path=/" + leaf, "governance.path=/" + leaf,
+          "governance.dir.cpu=" + cgroup, "constraint.cpu_quota=0", "constraint.cpu_weight=100",
+          "constraint.nice=0", "constraint.memory_limit_mb=0", "constraint.io_weight=0",
+          "constraint.oom_score=0", "started_at=2026-01-01T00:00:00Z", "timeout=PT0.1S",
+          "grace=PT0.1S", "intent=TEST", "sla_eligible=false", ""));
+      Recovery recovery = Workload.recovery();
+      assertEquals(List.of(), recovery.recover(id), "refused");
+      assertTrue(recovery.warnings().stream().anyMatch(s -> s.contains(record.toString())
+          && s.contains("cgroup " + cgroup + " belongs to uid 65534, not to this user")),
+          recovery.warnings().toString());
+      Thread.sleep(300);
+      assertTrue(victim.isAlive(), "its member is left alone");
+    } finally {
+      victim.destroyForcibly().waitFor();
+      for (int i = 0; i < 100 && Files.exists(cgroup); i++) {
+        try {
+          Files.delete(cgroup);
+        } catch (java.io.IOException e) {
+          Thread.sleep(20); // the killed member leaves the cgroup a moment after its death
+        }
+      }
+    }
+  }
+
   /** Defect 8: agents of one user keep their workloads apart. */
   @Test
   @Timeout(60)
