@@ -66,6 +66,27 @@ class UnprivilegedCliIT {
     }
   }
 
+  /** A state directory that cannot be written is said so at once: no wait that never ends. */
+  @Test
+  void waitAndList_withAStateDirectoryTheUserCannotWrite_endAtOnce_sayingWhy() throws Exception {
+    Path ro = Files.createDirectory(dir.resolve("ro-state"));
+    Path record = Files.writeString(ro.resolve("ro-job.1.1.start"), "version=1\njob_id=ro-job\n");
+    for (Path p : new Path[] {record, ro}) {
+      Files.setAttribute(p, "unix:uid", 65534);
+    }
+    Files.setPosixFilePermissions(ro, java.nio.file.attribute.PosixFilePermissions.fromString(
+        "r-x------"));
+    String state = "FFRTMP_JAVA_OPTS=\"$FFRTMP_JAVA_OPTS -Dffrtmp.state=" + ro + "\" timeout 60 ";
+    Result w = nobody(state + "ffrtmp wait --job-id ro-job");
+    assertEquals(1, w.exit(), w.toString());
+    assertTrue(w.err().contains("[wrapper] WARNING: no state directory: " + ro
+        + ": permission denied"), w.toString());
+    assertTrue(w.err().contains("Error: no workload with job id ro-job here\n"), w.toString());
+    Result l = nobody(state + "ffrtmp list");
+    assertEquals(0, l.exit(), l.toString());
+    assertTrue(l.err().contains("[wrapper] WARNING: no state directory: " + ro), l.toString());
+  }
+
   @Test
   void run_exitCodes() throws Exception {
     assertEquals(0, nobody("ffrtmp run --nice 10 -- true").exit());
