@@ -15,10 +15,10 @@ import org.jspecify.annotations.Nullable;
  * (every listener and every dependent of {@link GovernedWorkload#onExit()} returned), so a
  * JVM killed before that leaves it to be recovered again. A workload that had already ended is
  * reported at once, possibly before {@code recover()} returns: a dependent registered after
- * that may run after its records went, so an agent that must not lose such a result starts its
- * workloads {@link GovernanceBuilder#withAcknowledgement() withAcknowledgement()} and calls
- * {@link GovernedWorkload#acknowledge()} once it has kept the report (the flag is recorded, so
- * the recovered workload keeps it). Records that are not to be trusted —
+ * that may run after its records went, so an agent that must not lose such a result recovers
+ * through {@link #withAcknowledgement()} (or started its workloads {@link
+ * GovernanceBuilder#withAcknowledgement() withAcknowledgement()}: the flag is recorded) and
+ * calls {@link GovernedWorkload#acknowledge()} once it has kept the report. Records that are not to be trusted —
  * another user's, a link, larger than a megabyte, corrupt, or naming a cgroup ffrtmp does not
  * create — are refused; {@link #warnings()} names each, and they are logged.
  */
@@ -61,6 +61,17 @@ public interface Recovery {
    * @return one entry per start record, oldest first
    */
   List<Recoverable> list();
+
+  /**
+   * The same records, recovered so that each workload's records stay after its report was
+   * delivered until {@link GovernedWorkload#acknowledge()}, whether or not it was started
+   * {@link GovernanceBuilder#withAcknowledgement() withAcknowledgement()}: for an agent (or a
+   * command such as {@code ffrtmp wait}) that must have kept a report before it may go — one
+   * killed in between gets it again from the next recovery.
+   *
+   * @return a view of the same records that recovers so
+   */
+  Recovery withAcknowledgement();
 
   /**
    * What the last {@link #recover()}, {@link #recover(String)} or {@link #list()} of this

@@ -44,17 +44,20 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
 
   private final StartRecord record;
   private final StateDir stateDir;
+  /** Whether the records stay after delivery until {@code acknowledge()}. */
+  private final boolean acknowledged;
   private final @Nullable GovernanceStrategy backend;
   private volatile ExitWatcher.@Nullable Watch watch;
   private volatile @Nullable ScheduledFuture<?> timer;
   private volatile @Nullable ExitRecord exit;
 
   private RecoveredWorkload(Common common, Prepared prepared, StartRecord record,
-      StateDir stateDir, @Nullable GovernanceStrategy backend) {
+      StateDir stateDir, @Nullable GovernanceStrategy backend, boolean acknowledged) {
     super(common, prepared, record.attached() ? WorkloadReport.Mode.ATTACH
         : WorkloadReport.Mode.RUN, record.attached() ? null : record.command());
     this.record = record;
     this.stateDir = stateDir;
+    this.acknowledged = acknowledged || record.acknowledged();
     this.backend = backend;
   }
 
@@ -89,10 +92,12 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
    * @param agent the agent whose workloads to take, or null for the default
    * @param jobId only this job id, or null for all
    * @param warnings receives a line per record refused
+   * @param acknowledged whether every recovered workload's records stay after delivery until
+   *     {@code acknowledge()} (else only those started so)
    * @return the recovered workloads, each watched
    */
   public static List<GovernedWorkload> recover(@Nullable String agent, @Nullable String jobId,
-      List<String> warnings) {
+      List<String> warnings, boolean acknowledged) {
     Optional<StateDir> dir = stateDir(agent, warnings);
     if (dir.isEmpty()) {
       return List.of();
@@ -116,7 +121,7 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     }
     List<GovernedWorkload> out = new ArrayList<>();
     for (StartRecord r : d.claim(orphans, warnings)) {
-      out.add(take(d, r));
+      out.add(take(d, r, acknowledged));
     }
     for (String s : warnings) {
       LOG.warn("recovery: {}", s);
@@ -211,7 +216,8 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     return Optional.empty();
   }
 
-  private static RecoveredWorkload take(StateDir dir, StartRecord claimed) {
+  private static RecoveredWorkload take(StateDir dir, StartRecord claimed,
+      boolean acknowledged) {
     StartRecord r = claimed;
     List<String> warnings = new ArrayList<>(r.warnings());
     if (!r.attached() && !r.pids().known()) {
@@ -245,7 +251,8 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
         null, List.of(), Set.of());
     Prepared prepared = new Prepared(g, r.strategy(), r.enforcement(), warnings, r.startedAt(),
         new Events(List.of()));
-    RecoveredWorkload w = new RecoveredWorkload(common, prepared, r, dir, backend);
+    RecoveredWorkload w = new RecoveredWorkload(common, prepared, r, dir, backend,
+        acknowledged);
     w.watch();
     return w;
   }
@@ -355,7 +362,7 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
   /** The report was delivered: the records go too, unless the report awaits acknowledgement. */
   @Override
   void afterDelivery() {
-    if (!record.acknowledged()) {
+    if (!acknowledged) {
       stateDir.delete(record.name());
     }
   }

@@ -11,6 +11,7 @@ import org.jspecify.annotations.Nullable;
 /** {@link Recovery} over {@link RecoveredWorkload}. */
 public final class RecoveryImpl implements Recovery {
   private final @Nullable String agent;
+  private final boolean acknowledged;
   private volatile List<String> warnings = List.of();
 
   /**
@@ -19,7 +20,17 @@ public final class RecoveryImpl implements Recovery {
    * @param agent the agent (checked), or null for the default records
    */
   public RecoveryImpl(@Nullable String agent) {
+    this(agent, false);
+  }
+
+  private RecoveryImpl(@Nullable String agent, boolean acknowledged) {
     this.agent = agent;
+    this.acknowledged = acknowledged;
+  }
+
+  @Override
+  public Recovery withAcknowledgement() {
+    return new RecoveryImpl(agent, true);
   }
 
   @Override
@@ -36,7 +47,7 @@ public final class RecoveryImpl implements Recovery {
   @Override
   public List<GovernedWorkload> recover() {
     List<String> w = new ArrayList<>();
-    List<GovernedWorkload> out = RecoveredWorkload.recover(agent, null, w);
+    List<GovernedWorkload> out = RecoveredWorkload.recover(agent, null, w, acknowledged);
     warnings = List.copyOf(w);
     return out;
   }
@@ -45,7 +56,7 @@ public final class RecoveryImpl implements Recovery {
   public List<GovernedWorkload> recover(String jobId) {
     Objects.requireNonNull(jobId, "jobId");
     List<String> w = new ArrayList<>();
-    List<GovernedWorkload> out = RecoveredWorkload.recover(agent, jobId, w);
+    List<GovernedWorkload> out = RecoveredWorkload.recover(agent, jobId, w, acknowledged);
     warnings = List.copyOf(w);
     return out;
   }

@@ -208,6 +208,31 @@ class KeeperProtocolTest {
     running.acknowledge(); // without withAcknowledgement: harmless
   }
 
+  /**
+   * Point 3, the recovering side: an agent that recovers an ended workload through {@code
+   * Recovery.withAcknowledgement()} and dies before it kept the report (a {@code wait} killed
+   * before it printed) leaves it to the next recovery. (Plain {@code recover()} deletes the
+   * records at delivery: {@code -Dffrtmp.test.recoverMode=plain} shows that loss.)
+   */
+  @Test
+  @Timeout(60)
+  void recoveryWithAcknowledgement_anAgentKilledBeforeItKeptTheReport_losesNothing()
+      throws Exception {
+    String state = "-Dffrtmp.state=" + dir().path();
+    String id = job("recover-ack");
+    long pid = startAndKillTheAgent(id, List.of(), "sh", "-c", "exit 9");
+    assertTrue(Host.awaitGone(pid, 10_000));
+    Process agent = jvm(List.of(state), "recover", System.getProperty(
+        "ffrtmp.test.recoverMode", "ack"), id);
+    assertEquals("REPORTED 9", until(out(agent), "REPORTED", new ArrayList<>()));
+    agent.destroyForcibly().waitFor(); // before it kept the report anywhere
+    List<GovernedWorkload> again = Workload.recover(id);
+    assertEquals(1, again.size(), "kept until acknowledged: reported again");
+    assertEquals(9, again.get(0).awaitReport(Duration.ofSeconds(10)).exitCode());
+    again.get(0).acknowledge();
+    assertEquals(List.of(), Workload.recover(id), "acknowledged now");
+  }
+
   /** Defect 3: a keeper killed while no agent runs; its workload is found and watched. */
   @Test
   @Timeout(60)

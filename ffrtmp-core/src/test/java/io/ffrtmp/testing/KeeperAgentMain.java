@@ -20,6 +20,10 @@ import java.util.List;
  *   <li>{@code ack <yes|no> <job id> <command...>}: starts one {@code withAcknowledgement()},
  *       awaits its report, acknowledges it or not, prints {@code REPORTED <exit code>} and waits
  *       to be killed;
+ *   <li>{@code recover <ack|plain> <job id>}: recovers the job's workloads through {@code
+ *       Workload.recovery().withAcknowledgement()} or {@code Workload.recovery()}, awaits each
+ *       report and prints {@code REPORTED <exit code>} without acknowledging (it has not kept
+ *       it yet), then waits to be killed;
  *   <li>{@code claim <go file>}: prints {@code READY}, waits until the go file exists,
  *       recovers every workload, prints {@code RECOVERED <job id> <pid>} for each and {@code
  *       CLAIMED <n>}, then {@code REPORT <job id>} as each is reported, and {@code DONE}.
@@ -92,6 +96,15 @@ public final class KeeperAgentMain {
           w.acknowledge();
         }
         System.out.println("REPORTED " + code);
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+      }
+      case "recover" -> {
+        io.ffrtmp.Recovery r = rest.get(0).equals("ack")
+            ? Workload.recovery().withAcknowledgement() : Workload.recovery();
+        for (GovernedWorkload w : r.recover(rest.get(1))) {
+          System.out.println("REPORTED " + w.awaitReport().exitCode());
+        }
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);
       }

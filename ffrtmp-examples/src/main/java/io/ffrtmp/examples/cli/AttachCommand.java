@@ -59,6 +59,7 @@ final class AttachCommand implements Command {
     }
     ConstraintOptions.applyTo(b, args, SPEC);
     RunCommand.withAgent(b, args, SPEC);
+    b.withAcknowledgement(); // its record stays until the report is printed: Exits.finished
     b.withDescendants(!args.has("--no-descendants"))
         .restoreOnDetach(args.has("--restore-on-detach"));
     boolean json = args.has("--json");

@@ -55,7 +55,8 @@ final class Exits {
   }
 
   /**
-   * The normal end: prints the report unless the hook already has, and removes the hook.
+   * The normal end: prints the report unless the hook already has, acknowledges it (the
+   * workload was started {@code withAcknowledgement()}) and removes the hook.
    *
    * @param r the report
    */
@@ -67,6 +68,10 @@ final class Exits {
       printed = true;
       RunCommand.printEnd(io, w, r, json);
     }
+    io.out().flush();
+    io.err().flush();
+    // printed: only now may the records go (a wrapper killed before leaves them to 'wait')
+    w.acknowledge();
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {

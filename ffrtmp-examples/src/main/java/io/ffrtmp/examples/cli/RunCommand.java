@@ -68,7 +68,8 @@ final class RunCommand implements Command {
     }
     ProcessBuilder pb = new ProcessBuilder(args.operands()).inheritIO();
     EndingSignals.forWorkload(pb.environment());
-    WorkloadBuilder b = Workload.run(pb);
+    // its records stay until the report is printed: see Exits.finished
+    WorkloadBuilder b = Workload.run(pb).withAcknowledgement();
     boolean json = args.has("--json");
     if (json) {
       // stdout belongs to the report: the workload's stdout goes to our stderr

@@ -52,7 +52,8 @@ final class WaitCommand implements Command {
   public int call(Cli.Parsed args, Io io) throws Exception {
     String jobId = String.valueOf(args.get("--job-id"));
     boolean json = args.has("--json");
-    Recovery records = RunCommand.records(args, SPEC);
+    // a report's records go only once it is printed: a wait killed before leaves them
+    Recovery records = RunCommand.records(args, SPEC).withAcknowledgement();
     Log log = Log.of(io);
     List<String> warned = new ArrayList<>();
     Recoverable governed = null;
@@ -71,6 +72,9 @@ final class WaitCommand implements Command {
         for (GovernedWorkload w : mine) {
           WorkloadReport r = w.awaitReport();
           RunCommand.printEnd(io, w, r, json);
+          io.out().flush();
+          io.err().flush();
+          w.acknowledge();
           status = Math.max(status, r.exitCode() == null ? UNKNOWN : r.exitCode());
         }
         continue; // another workload of the job may have lost its governor meanwhile
