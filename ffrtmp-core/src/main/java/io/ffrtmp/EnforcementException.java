@@ -59,6 +59,33 @@ public final class EnforcementException extends Exception {
   }
 
   /**
+   * The exception of an update that strict mode refused ({@link GovernedWorkload#update}):
+   * every change was put back.
+   *
+   * @param strategy the backend
+   * @param unenforced the changes not in force, with the reasons
+   * @return the exception
+   */
+  public static EnforcementException updateRefused(String strategy,
+      List<Enforcement> unenforced) {
+    return new EnforcementException("strict mode: not updated, " + strategy
+        + " cannot enforce " + describe(unenforced) + "; the previous limits hold", strategy,
+        unenforced);
+  }
+
+  private EnforcementException(String message, String strategy, List<Enforcement> unenforced) {
+    super(message);
+    this.strategy = strategy;
+    this.unenforced = List.copyOf(unenforced);
+    this.report = null;
+  }
+
+  private static String describe(List<Enforcement> unenforced) {
+    return unenforced.stream().map(e -> e.constraint() + " (" + e.detail() + ")")
+        .collect(Collectors.joining(", "));
+  }
+
+  /**
    * The backend that could not enforce the constraints.
    *
    * @return its name, e.g. {@code cgroup-v1}

@@ -79,6 +79,32 @@ public interface GovernedWorkload {
   CompletableFuture<WorkloadReport> onExit();
 
   /**
+   * Changes constraints of the running workload — raise or lower a CPU quota, lift a memory
+   * limit ({@code 0} = unlimited), renice it — as at its start: each cgroup limit written and
+   * read back (a systemd scope's unit properties set at runtime and read back from its files),
+   * nice on every thread and the OOM score of each of its processes. A change that does not
+   * take is put back to what it was and reported {@code failed}; one the backend cannot make
+   * is {@code degraded}. The update is kept in the report's {@code updates}, and so is one
+   * made by {@code ffrtmp update} from another process. A memory limit below the workload's
+   * current usage is refused unless {@link ConstraintChanges#allowMemoryBelowUsage()}.
+   *
+   * <pre>{@code
+   * w.update(c -> c.cpuQuota(400));          // two more cores for a live transcode
+   * w.update(c -> c.memoryLimitMb(0));       // lift the memory limit
+   * }</pre>
+   *
+   * @param changes sets the constraints to change (at least one)
+   * @return what was asked and what became of it
+   * @throws EnforcementException in strict mode ({@link GovernanceBuilder#requireEnforcement()})
+   *     when a change is not in force: every change was put back, the old limits hold
+   * @throws IllegalStateException once the workload has ended or was detached
+   * @throws IllegalArgumentException when no constraint is changed, or for a value out of its
+   *     range (naming it)
+   */
+  WorkloadUpdate update(java.util.function.Consumer<ConstraintChanges> changes)
+      throws EnforcementException;
+
+  /**
    * Says that the report was taken care of (persisted, say): the workload's records go, and no
    * later {@link Workload#recover()} reports it again. Needed only for a workload started {@link
    * GovernanceBuilder#withAcknowledgement() withAcknowledgement()} (or recovered from one); for

@@ -63,6 +63,24 @@ public interface Recovery {
   List<Recoverable> list();
 
   /**
+   * Changes the constraints of the running workloads of a job, whichever process governs them
+   * (this JVM, another one, or none): through their records, as {@link GovernedWorkload#update}
+   * does it — the same writes, read-back and put-back — and kept with the records, so that the
+   * governing JVM's report lists the update. This is {@code ffrtmp update}. Nothing is claimed:
+   * the workloads stay with their governors.
+   *
+   * @param jobId the job id
+   * @param changes sets the constraints to change (at least one)
+   * @param strict whether a change not in force puts every change back (then the update's
+   *     entries say so; nothing is thrown)
+   * @return one update per running workload of the job (none when there is none: {@link
+   *     #warnings()} says why where a record was found)
+   * @throws IllegalArgumentException when no constraint is changed, or for a value out of range
+   */
+  List<WorkloadUpdate> update(String jobId,
+      java.util.function.Consumer<ConstraintChanges> changes, boolean strict);
+
+  /**
    * The same records, recovered so that each workload's records stay after its report was
    * delivered until {@link GovernedWorkload#acknowledge()}, whether or not it was started
    * {@link GovernanceBuilder#withAcknowledgement() withAcknowledgement()}: for an agent (or a

@@ -44,14 +44,10 @@ final class ReportJson {
     field(b, "exit_reason").append(str(r.exitReason().wireName())).append(',');
     field(b, "signal").append(str(r.signal())).append(',');
     constraints(b, r.constraints()).append(',');
-    field(b, "enforcement").append('[');
-    for (int i = 0; i < r.enforcement().size(); i++) {
-      Enforcement e = r.enforcement().get(i);
-      b.append(i == 0 ? "{" : ",{");
-      field(b, "constraint").append(str(e.constraint())).append(',');
-      field(b, "status").append(str(e.status().wireName())).append(',');
-      field(b, "mechanism").append(str(e.mechanism())).append(',');
-      field(b, "detail").append(str(e.detail())).append('}');
+    enforcement(b, r.enforcement()).append(',');
+    field(b, "updates").append('[');
+    for (int i = 0; i < r.updates().size(); i++) {
+      update(b.append(i == 0 ? "" : ","), r.updates().get(i));
     }
     b.append("],");
     Usage u = r.usage();
@@ -71,6 +67,46 @@ final class ReportJson {
     field(b, "platform_sla_compliant").append(r.platformSlaCompliant()).append(',');
     field(b, "platform_sla_reason").append(str(r.platformSlaReason()));
     return b.append('}').toString();
+  }
+
+  /** An {@code enforcement} array with its key. */
+  private static StringBuilder enforcement(StringBuilder b, List<Enforcement> entries) {
+    field(b, "enforcement").append('[');
+    for (int i = 0; i < entries.size(); i++) {
+      Enforcement e = entries.get(i);
+      b.append(i == 0 ? "{" : ",{");
+      field(b, "constraint").append(str(e.constraint())).append(',');
+      field(b, "status").append(str(e.status().wireName())).append(',');
+      field(b, "mechanism").append(str(e.mechanism())).append(',');
+      field(b, "detail").append(str(e.detail())).append('}');
+    }
+    return b.append(']');
+  }
+
+  /** One element of {@code updates}. */
+  private static StringBuilder update(StringBuilder b, WorkloadUpdate u) {
+    b.append('{');
+    field(b, "at").append(str(u.at().toString())).append(',');
+    field(b, "by").append(u.by()).append(',');
+    field(b, "requested").append('{');
+    boolean first = true;
+    for (java.util.Map.Entry<Constraint, Long> e : u.requested().entrySet()) {
+      b.append(first ? "" : ",");
+      field(b, e.getKey().key()).append(e.getValue());
+      first = false;
+    }
+    b.append("},");
+    return enforcement(b, u.enforcement()).append('}');
+  }
+
+  /**
+   * Renders an update.
+   *
+   * @param u the update
+   * @return one line of JSON
+   */
+  static String write(WorkloadUpdate u) {
+    return update(new StringBuilder(256), u).toString();
   }
 
   /**

@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * was detached). {@link #toJson()} renders it with exactly the keys of the specification's
  * report, in this order: {@code job_id, mode, intent, sla_eligible, pid, command, strategy,
  * cgroup_path, started_at, ended_at, duration_sec, exit_code, exit_reason, signal, constraints,
- * enforcement, usage, warnings, platform_sla_compliant, platform_sla_reason}.
+ * enforcement, updates, usage, warnings, platform_sla_compliant, platform_sla_reason}.
  *
  * @param jobId the job id as given (never rewritten; {@code unknown} when none or empty)
  * @param mode run or attach
@@ -32,7 +32,9 @@ import org.jspecify.annotations.Nullable;
  * @param exitReason how it ended
  * @param signal the name of the killing signal (e.g. {@code SIGKILL}), or null
  * @param constraints the requested values
- * @param enforcement what was done about each requested constraint
+ * @param enforcement what was done about each requested constraint at the start
+ * @param updates every change of the constraints while it ran, in the order made ({@link
+ *     WorkloadUpdate}); {@code constraints} and {@code enforcement} stay those of the start
  * @param usage resource usage from the kernel's counters
  * @param warnings every degradation and problem, in the order met
  * @param platformSlaCompliant whether the platform (not the workload) kept its side of the SLA
@@ -58,6 +60,7 @@ public record WorkloadReport(
     @Nullable String signal,
     Constraints constraints,
     List<Enforcement> enforcement,
+    List<WorkloadUpdate> updates,
     Usage usage,
     List<String> warnings,
     boolean platformSlaCompliant,
@@ -101,7 +104,8 @@ public record WorkloadReport(
    * @param exitReason how it ended
    * @param signal the name of the killing signal (e.g. {@code SIGKILL}), or null
    * @param constraints the requested values
-   * @param enforcement what was done about each requested constraint
+   * @param enforcement what was done about each requested constraint at the start
+   * @param updates every change of the constraints while it ran, in the order made
    * @param usage resource usage from the kernel's counters
    * @param warnings every degradation and problem, in the order met
    * @param platformSlaCompliant whether the platform (not the workload) kept its side of the SLA
@@ -121,6 +125,7 @@ public record WorkloadReport(
     requireNonNull(exitReason, "exitReason");
     requireNonNull(constraints, "constraints");
     enforcement = List.copyOf(enforcement);
+    updates = List.copyOf(updates);
     requireNonNull(usage, "usage");
     warnings = List.copyOf(warnings);
     requireNonNull(platformSlaReason, "platformSlaReason");

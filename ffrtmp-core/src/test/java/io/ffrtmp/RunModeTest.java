@@ -81,6 +81,46 @@ class RunModeTest {
   }
 
   @Test
+  void update_withoutCgroups_renicesEveryThread_andSaysACgroupLimitCannotChange()
+      throws Exception {
+    GovernedWorkload w = Workload.run("sleep", "30").withStrategy("nice-fallback").start();
+    try {
+      WorkloadUpdate u = w.update(c -> c.nice(6).cpuQuota(50));
+      assertEquals(List.of("cpu_quota", "nice"),
+          u.enforcement().stream().map(Enforcement::constraint).toList());
+      assertEquals(EnforcementStatus.DEGRADED, u.enforcement().get(0).status());
+      assertEquals(EnforcementStatus.APPLIED, u.enforcement().get(1).status(), u.toString());
+      String stat = Files.readString(Path.of("/proc/" + w.pid() + "/stat"));
+      assertEquals("6", stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> w.update(c -> { }), "nothing to change");
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> w.update(c -> c.cpuQuota(-1)), "out of range");
+    } finally {
+      w.terminate(Duration.ZERO);
+    }
+    WorkloadReport r = w.awaitReport(Duration.ofSeconds(10));
+    assertEquals(1, r.updates().size(), r.toJson());
+  }
+
+  @Test
+  void update_inStrictMode_putsTheNiceBack_whenACgroupLimitCannotChange() throws Exception {
+    GovernedWorkload w = Workload.run("sleep", "30").withStrategy("nice-fallback").withNice(2)
+        .requireEnforcement().start();
+    try {
+      EnforcementException e = org.junit.jupiter.api.Assertions.assertThrows(
+          EnforcementException.class, () -> w.update(c -> c.nice(9).memoryLimitMb(64)));
+      assertEquals(List.of("memory_limit_mb"),
+          e.unenforced().stream().map(Enforcement::constraint).toList(), e.getMessage());
+      String stat = Files.readString(Path.of("/proc/" + w.pid() + "/stat"));
+      assertEquals("2", stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16],
+          "the nice changed with it was put back");
+    } finally {
+      w.terminate(Duration.ZERO);
+    }
+  }
+
+  @Test
   void aCommandThatRuns_isStartedWhateverItDoesAtOnce() throws Exception {
     // the exec is what start() waits for, not the workload: one that ends at once with 127
     // itself (a shell whose own command was not found) is a started workload with its report
@@ -237,7 +277,7 @@ class RunModeTest {
     assertEquals(
         List.of("job_id", "mode", "intent", "sla_eligible", "pid", "command", "strategy",
             "cgroup_path", "started_at", "ended_at", "duration_sec", "exit_code", "exit_reason",
-            "signal", "constraints", "enforcement", "usage", "warnings",
+            "signal", "constraints", "enforcement", "updates", "usage", "warnings",
             "platform_sla_compliant", "platform_sla_reason"),
         List.copyOf(json.keySet()));
     assertEquals("unknown", json.get("job_id"));
@@ -252,6 +292,7 @@ class RunModeTest {
             "oom_kills", "io_read_bytes", "io_write_bytes"),
         List.copyOf(((Map<?, ?>) json.get("usage")).keySet()));
     assertTrue(((Map<?, ?>) json.get("usage")).values().stream().allMatch(v -> v == null));
+    assertEquals(List.of(), json.get("updates"));
     // cpu quota cannot be enforced without cgroups: degraded, warned, not SLA-compliant
     Enforcement quota = find(r, "cpu_quota");
     assertEquals(EnforcementStatus.DEGRADED, quota.status());

@@ -1,6 +1,7 @@
 package io.ffrtmp.cgroups;
 
 import io.ffrtmp.Constraint;
+import io.ffrtmp.ConstraintChanges;
 import io.ffrtmp.Constraints;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementStatus;
@@ -136,7 +137,32 @@ public abstract class CgroupGovernance implements Governance {
           c.defaultMeaning());
     }
     long value = constraints.get(c);
-    List<ControlWrite> chosen = null;
+    Choice choice = choose(rule);
+    if (choice.writes() == null) {
+      return java.util.Objects.requireNonNull(choice.refusal());
+    }
+    Enforcement result = null;
+    for (ControlWrite w : choice.writes()) {
+      String content = w.content(value);
+      result = ControlFiles.write(fs, c.key(), file(w), content, w.kernelDefault(),
+          back -> w.accepted(back, content));
+      if (result.status() != EnforcementStatus.APPLIED) {
+        break;
+      }
+    }
+    return java.util.Objects.requireNonNull(result);
+  }
+
+  /**
+   * The alternative of a rule that this cgroup can carry, or the entry saying why none can.
+   *
+   * @param writes the writes to make, or null
+   * @param refusal the {@code degraded} entry when there are none
+   */
+  private record Choice(@Nullable List<ControlWrite> writes, @Nullable Enforcement refusal) {}
+
+  private Choice choose(LimitRule rule) {
+    Constraint c = rule.constraint();
     boolean anyMounted = false;
     Enforcement ineffective = null;
     for (List<ControlWrite> alternative : rule.alternatives()) {
@@ -154,33 +180,111 @@ public abstract class CgroupGovernance implements Governance {
           }
         }
         if (why == null) {
-          chosen = alternative;
-          break;
+          return new Choice(alternative, null);
         }
         if (ineffective == null) {
           ineffective = new Enforcement(c.key(), EnforcementStatus.DEGRADED, which.file(), why);
         }
       }
     }
-    if (chosen == null) {
-      if (ineffective != null) {
-        return ineffective;
-      }
-      String why = anyMounted
-          ? String.valueOf(rule.unavailable())
-          : "no " + rule.alternatives().get(0).get(0).controller() + " hierarchy mounted";
-      return new Enforcement(c.key(), EnforcementStatus.DEGRADED, rule.mechanism(), why);
+    if (ineffective != null) {
+      return new Choice(null, ineffective);
     }
-    Enforcement result = null;
-    for (ControlWrite w : chosen) {
-      String content = w.content(value);
-      result = ControlFiles.write(fs, c.key(), file(w), content, w.kernelDefault(),
-          back -> w.accepted(back, content));
-      if (result.status() != EnforcementStatus.APPLIED) {
-        break;
+    String why = anyMounted
+        ? String.valueOf(rule.unavailable())
+        : "no " + rule.alternatives().get(0).get(0).controller() + " hierarchy mounted";
+    return new Choice(null, new Enforcement(c.key(), EnforcementStatus.DEGRADED,
+        rule.mechanism(), why));
+  }
+
+  /**
+   * The bytes of memory the workload's cgroup uses now ({@code memory.current}, {@code
+   * memory.usage_in_bytes}), or null when unknown: a memory limit below it is refused unless
+   * allowed.
+   *
+   * @return the bytes, or null
+   */
+  protected @Nullable Long memoryInUse() {
+    return null;
+  }
+
+  /** A file's content before an update changed it. */
+  private record Previous(Path file, String content) {}
+
+  /**
+   * Changes the cgroup constraints among {@code changes} as {@link Governance#update} says:
+   * the same choice of files as at the start, each write read back, a write that does not take
+   * put back to the previous value; in strict mode every change is put back when one is not in
+   * force.
+   */
+  @Override
+  public final synchronized List<Enforcement> update(ConstraintChanges changes, boolean strict) {
+    List<Enforcement> out = new ArrayList<>();
+    List<Previous> changed = new ArrayList<>();
+    List<Integer> appliedAt = new ArrayList<>();
+    for (Map.Entry<Constraint, Long> e : changes.values().entrySet()) {
+      Constraint c = e.getKey();
+      if (!c.isCgroupConstraint()) {
+        continue;
+      }
+      LimitRule rule = table.rule(c);
+      Choice choice = choose(rule);
+      if (choice.writes() == null) {
+        out.add(java.util.Objects.requireNonNull(choice.refusal()));
+        continue;
+      }
+      long value = e.getValue();
+      boolean lift = value == c.defaultValue();
+      if (c == Constraint.MEMORY_LIMIT_MB && !lift && !changes.memoryBelowUsageAllowed()) {
+        Long used = memoryInUse();
+        long bytes = value * 1048576L;
+        if (used != null && used > bytes) {
+          out.add(new Enforcement(c.key(), EnforcementStatus.FAILED,
+              choice.writes().get(choice.writes().size() - 1).file(), "not lowered: the"
+                  + " workload uses " + used + " bytes, more than the new limit of " + bytes
+                  + " (the kernel would reclaim or OOM-kill it; allowMemoryBelowUsage, or"
+                  + " --memory-below-usage, lets it)"));
+          continue;
+        }
+      }
+      Enforcement result = null;
+      List<Previous> mine = new ArrayList<>();
+      for (ControlWrite w : choice.writes()) {
+        Path f = file(w);
+        String before = ControlFiles.readText(fs, f);
+        String previous = before == null ? w.kernelDefault() : w.restorable(before);
+        String content = lift ? w.kernelDefault() : w.content(value);
+        result = ControlFiles.change(fs, c.key(), f, content, previous,
+            back -> lift ? w.acceptedDefault(back) : w.accepted(back, content));
+        if (result.status() != EnforcementStatus.APPLIED) {
+          break;
+        }
+        mine.add(new Previous(f, previous));
+      }
+      Enforcement r = java.util.Objects.requireNonNull(result);
+      if (r.status() == EnforcementStatus.APPLIED) {
+        changed.addAll(mine);
+        appliedAt.add(out.size());
+        out.add(lift ? r.with(EnforcementStatus.APPLIED, r.detail() + " (lifted: "
+            + c.defaultMeaning() + ")") : r);
+      } else {
+        // an earlier write of the same constraint (v1's period) goes back too
+        for (int i = mine.size() - 1; i >= 0; i--) {
+          ControlFiles.putBack(fs, mine.get(i).file(), mine.get(i).content());
+        }
+        out.add(r);
       }
     }
-    return java.util.Objects.requireNonNull(result);
+    if (strict && out.stream().anyMatch(x -> !x.enforced())) {
+      for (int i = changed.size() - 1; i >= 0; i--) {
+        ControlFiles.putBack(fs, changed.get(i).file(), changed.get(i).content());
+      }
+      for (int i : appliedAt) {
+        Enforcement a = out.get(i);
+        out.set(i, a.with(EnforcementStatus.FAILED, Governance.NOT_CHANGED));
+      }
+    }
+    return List.copyOf(out);
   }
 
   private Path file(ControlWrite w) {

@@ -31,6 +31,16 @@ public final class ControlFiles {
    */
   public static Enforcement write(CgroupFs fs, String constraint, Path file, String value,
       @Nullable String defaultValue, Predicate<String> accepted) {
+    return writeAndRead(fs, constraint, file, value, accepted,
+        () -> resetToDefault(fs, file, defaultValue));
+  }
+
+  /**
+   * The write and its read-back, written once: on a refusal or a read-back that does not show
+   * the value, {@code undo} puts something back and says what, for the entry's detail.
+   */
+  private static Enforcement writeAndRead(CgroupFs fs, String constraint, Path file,
+      String value, Predicate<String> accepted, java.util.function.Supplier<String> undo) {
     String name = file.getFileName().toString();
     String problem;
     try {
@@ -43,8 +53,45 @@ public final class ControlFiles {
     } catch (IOException e) {
       problem = "writing " + value + " failed: " + CgroupFs.reason(e);
     }
-    return new Enforcement(constraint, EnforcementStatus.FAILED, name,
-        problem + resetToDefault(fs, file, defaultValue));
+    return new Enforcement(constraint, EnforcementStatus.FAILED, name, problem + undo.get());
+  }
+
+  /**
+   * Changes a limit of a running workload and reads it back. When the kernel refuses it or reads
+   * back something else, the previous content is written back — the workload keeps the limit
+   * it had — and the constraint is recorded as failed.
+   *
+   * @param fs the cgroupfs
+   * @param constraint the report key
+   * @param file the control file
+   * @param value what to write
+   * @param previous what the file held, in writable form
+   * @param accepted whether the file's content after the write shows the value
+   * @return the enforcement entry
+   */
+  public static Enforcement change(CgroupFs fs, String constraint, Path file, String value,
+      String previous, Predicate<String> accepted) {
+    return writeAndRead(fs, constraint, file, value, accepted,
+        () -> putBack(fs, file, previous));
+  }
+
+  /**
+   * Writes a file's previous content back.
+   *
+   * @param fs the cgroupfs
+   * @param file the file
+   * @param previous its previous content
+   * @return the words for an entry's detail: {@code ; the previous value X kept}, or why not
+   */
+  public static String putBack(CgroupFs fs, Path file, String previous) {
+    try {
+      fs.write(file, previous);
+      return "; the previous value " + previous + " kept";
+    } catch (IOException e) {
+      LOG.warn("could not put {} back to {}: {}", file, previous, CgroupFs.reason(e));
+      return "; could not put back the previous value " + previous + " ("
+          + CgroupFs.reason(e) + ")";
+    }
   }
 
   /**

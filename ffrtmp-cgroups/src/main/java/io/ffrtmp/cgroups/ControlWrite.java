@@ -89,4 +89,41 @@ public record ControlWrite(
         ? readBack.lines().anyMatch(l -> l.trim().equals(written))
         : readBack.trim().equals(written);
   }
+
+  /**
+   * Whether the file, read back after the kernel's default was written (a limit lifted), shows
+   * the default: as written, or, for cgroup v1's {@code -1} of a byte limit, as the largest
+   * page-aligned value the kernel shows for "unlimited" (9223372036854771712 with 4 KiB pages).
+   *
+   * @param readBack the file's content after the write
+   * @return true if the limit is lifted
+   */
+  public boolean acceptedDefault(String readBack) {
+    if (accepted(readBack, kernelDefault)) {
+      return true;
+    }
+    if (kernelDefault.equals("-1")) {
+      try {
+        return Long.parseLong(readBack.trim()) >= Long.MAX_VALUE - 65535; // 64 KiB pages too
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * What the file holds now in the form it is written: a keyed file's {@code default} line,
+   * another's whole content; to put back after a change that did not take.
+   *
+   * @param current the file's content
+   * @return what to write to restore it
+   */
+  public String restorable(String current) {
+    if (keyed) {
+      return current.lines().map(String::trim).filter(l -> l.startsWith("default "))
+          .findFirst().orElse(kernelDefault);
+    }
+    return current.trim();
+  }
 }

@@ -308,6 +308,17 @@ final class AttachedWorkload extends WorkloadLifecycle {
     deleteRecord();
   }
 
+  @Override
+  @Nullable StateDir recordsDir() {
+    return stateDir;
+  }
+
+  @Override
+  String recordName() {
+    return recordName;
+  }
+
+
   private void deleteRecord() {
     StateDir d = stateDir;
     if (d != null) {

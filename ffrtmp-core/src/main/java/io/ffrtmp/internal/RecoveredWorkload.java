@@ -232,15 +232,10 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
         }
       }
     }
-    GovernanceStrategy backend = Strategies.registry().stream()
-        .map(Strategies.Probed::strategy).filter(s -> s.name().equals(claimed.strategy()))
-        .findFirst().orElse(null);
+    GovernanceStrategy backend = backendOf(claimed);
     Governance g;
     try {
-      if (backend == null) {
-        throw new IOException("backend " + r.strategy() + " is not installed");
-      }
-      g = backend.restore(r.governance(), Map.of());
+      g = restore(r, backend);
     } catch (IOException | RuntimeException e) {
       warnings.add("recovered without its governance (" + e.getMessage() + "): usage unknown");
       g = new NiceFallbackStrategy().restore(Map.of(), Map.of());
@@ -255,6 +250,79 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
         acknowledged);
     w.watch();
     return w;
+  }
+
+  private static @Nullable GovernanceStrategy backendOf(StartRecord r) {
+    return Strategies.registry().stream().map(Strategies.Probed::strategy)
+        .filter(s -> s.name().equals(r.strategy())).findFirst().orElse(null);
+  }
+
+  private static Governance restore(StartRecord r, @Nullable GovernanceStrategy backend)
+      throws IOException {
+    if (backend == null) {
+      throw new IOException("backend " + r.strategy() + " is not installed");
+    }
+    return backend.restore(r.governance(), Map.of());
+  }
+
+  /**
+   * Changes the constraints of a job's running workloads through their records, whichever JVM
+   * governs them (or none): the governance is rebuilt from the start record as for a recovery,
+   * the update made as {@link io.ffrtmp.GovernedWorkload#update} makes it, and appended to the
+   * workload's records, where its governor's report finds it. Nothing is claimed.
+   *
+   * @param agent the agent, or null for the default records
+   * @param jobId the job id
+   * @param changes the new values
+   * @param strict whether a change not in force puts every change back
+   * @param warnings receives why a workload of the job was not updated
+   * @return one update per running workload of the job
+   */
+  public static List<io.ffrtmp.WorkloadUpdate> update(@Nullable String agent, String jobId,
+      io.ffrtmp.ConstraintChanges changes, boolean strict, List<String> warnings) {
+    Optional<StateDir> dir = stateDir(agent, warnings);
+    if (dir.isEmpty()) {
+      return List.of();
+    }
+    StateDir d = dir.get();
+    List<io.ffrtmp.WorkloadUpdate> out = new ArrayList<>();
+    for (StartRecord r : d.readAll(warnings)) {
+      if (!jobId.equals(r.jobId())) {
+        continue;
+      }
+      Optional<String> forged = untrusted(r);
+      if (forged.isPresent()) {
+        warnings.add("refusing record " + d.startFile(r.name()) + ": " + forged.get());
+        continue;
+      }
+      StartRecord.Pids p = r.pids();
+      boolean keeper = !r.attached() && Trust.keeperAlive(p);
+      boolean running = d.readExit(r.name()).isEmpty() && (r.attached()
+          ? Trust.alive(p.pid(), p.startTime()) : Trust.workloadAlive(p, keeper));
+      if (!running) {
+        warnings.add("job " + r.jobId() + " (pid " + p.pid() + ") is not running: not updated");
+        continue;
+      }
+      Governance g;
+      try {
+        g = restore(r, backendOf(r));
+      } catch (IOException | RuntimeException e) {
+        warnings.add("job " + r.jobId() + " (pid " + p.pid() + "): its governance cannot be"
+            + " rebuilt (" + e.getMessage() + "): not updated");
+        continue;
+      }
+      io.ffrtmp.WorkloadUpdate u = Updates.apply(g, changes, strict,
+          Updates.processes(g, p.pid(), keeper ? p.keeperPid() : 0));
+      try {
+        d.appendUpdate(r.name(), u);
+      } catch (IOException e) {
+        warnings.add("job " + r.jobId() + " (pid " + p.pid() + "): the update could not be"
+            + " recorded (" + e.getMessage() + "): its report will not list it");
+      }
+      out.add(u);
+    }
+    warnings.forEach(s -> LOG.warn("update: {}", s));
+    return List.copyOf(out);
   }
 
   /** The exit record, the keeper, the workload itself: the first that can say when it ends. */
@@ -371,6 +439,23 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
   void acknowledged() {
     stateDir.delete(record.name());
   }
+
+  @Override
+  long keeperPid() {
+    StartRecord.Pids p = record.pids();
+    return Trust.keeperAlive(p) ? p.keeperPid() : 0;
+  }
+
+  @Override
+  StateDir recordsDir() {
+    return stateDir;
+  }
+
+  @Override
+  String recordName() {
+    return record.name();
+  }
+
 
   @Override
   public long pid() {

@@ -29,6 +29,21 @@ public final class RecoveryImpl implements Recovery {
   }
 
   @Override
+  public List<io.ffrtmp.WorkloadUpdate> update(String jobId,
+      java.util.function.Consumer<io.ffrtmp.ConstraintChanges> changes, boolean strict) {
+    Objects.requireNonNull(jobId, "jobId");
+    io.ffrtmp.ConstraintChanges c = new io.ffrtmp.ConstraintChanges();
+    Objects.requireNonNull(changes, "changes").accept(c);
+    if (c.values().isEmpty()) {
+      throw new IllegalArgumentException("update: no constraint to change was given");
+    }
+    List<String> w = new ArrayList<>();
+    List<io.ffrtmp.WorkloadUpdate> out = RecoveredWorkload.update(agent, jobId, c, strict, w);
+    warnings = List.copyOf(w);
+    return out;
+  }
+
+  @Override
   public Recovery withAcknowledgement() {
     return new RecoveryImpl(agent, true);
   }

@@ -335,6 +335,22 @@ final class RunningWorkload extends WorkloadLifecycle {
     deleteRecords();
   }
 
+  @Override
+  long keeperPid() {
+    return keeper.pid();
+  }
+
+  @Override
+  @Nullable StateDir recordsDir() {
+    return stateDir;
+  }
+
+  @Override
+  String recordName() {
+    return recordName;
+  }
+
+
   private void deleteRecords() {
     StateDir d = stateDir;
     if (d != null) {

@@ -146,6 +146,8 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
   private @Nullable ExitReason policy;
   private volatile int lastSignal;
   private volatile @Nullable ScheduledFuture<?> killTimer;
+  /** The updates this JVM made, in order; guarded by this. */
+  private final List<io.ffrtmp.WorkloadUpdate> updates = new ArrayList<>();
 
   WorkloadLifecycle(Common common, Prepared prepared, WorkloadReport.Mode mode,
       @Nullable List<String> command) {
@@ -213,7 +215,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
         command.isEmpty() ? WorkloadReport.Mode.ATTACH : WorkloadReport.Mode.RUN,
         common.intent(), common.slaEligible(), pid, command.isEmpty() ? null : command,
         strategy, null, begun, now, Duration.between(begun, now).toNanos() / 1e9,
-        exitCode, ExitReason.ERROR, null, common.constraints(), unenforced,
+        exitCode, ExitReason.ERROR, null, common.constraints(), unenforced, List.of(),
         Usage.UNKNOWN, warnings, sla.compliant(), sla.reason());
   }
 
@@ -453,6 +455,111 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
   /** The longest delay the timer represents: Long.MAX_VALUE nanoseconds (about 292 years). */
   static final Duration MAX_DELAY = Duration.ofNanos(Long.MAX_VALUE);
 
+  @Override
+  public final io.ffrtmp.WorkloadUpdate update(
+      java.util.function.Consumer<io.ffrtmp.ConstraintChanges> spec) throws EnforcementException {
+    io.ffrtmp.ConstraintChanges changes = new io.ffrtmp.ConstraintChanges();
+    java.util.Objects.requireNonNull(spec, "changes").accept(changes);
+    if (changes.values().isEmpty()) {
+      throw new IllegalArgumentException("update: no constraint to change was given");
+    }
+    io.ffrtmp.WorkloadUpdate u;
+    synchronized (this) {
+      if (built != null || buildFailure != null) {
+        throw new IllegalStateException("job " + common.jobId() + " has ended or was detached:"
+            + " nothing to update");
+      }
+      u = Updates.apply(governance, changes, common.strict(),
+          Updates.processes(governance, pid(), keeperPid()));
+      updates.add(u);
+      recordUpdate(u);
+    }
+    for (Enforcement e : u.enforcement()) {
+      if (!e.enforced() && !e.detail().equals(Governance.NOT_CHANGED)) {
+        LOG.warn("job {}: update: cannot enforce {}: {}", common.jobId(), e.constraint(),
+            e.detail());
+      }
+    }
+    if (common.strict() && !u.enforced()) {
+      // the causes: not what was put back because of them
+      List<Enforcement> causes = u.enforcement().stream().filter(e -> !e.enforced()
+          && !e.detail().equals(Governance.NOT_CHANGED)).toList();
+      throw EnforcementException.updateRefused(strategy, causes.isEmpty()
+          ? u.enforcement().stream().filter(e -> !e.enforced()).toList() : causes);
+    }
+    return u;
+  }
+
+  /**
+   * The keeper of a run-mode workload (not one of its processes: not reniced), or 0.
+   *
+   * @return its pid
+   */
+  long keeperPid() {
+    return 0;
+  }
+
+  /**
+   * Where the workload's records are, if it has any.
+   *
+   * @return the state directory, or null
+   */
+  io.ffrtmp.internal.keeper.@Nullable StateDir recordsDir() {
+    return null;
+  }
+
+  /**
+   * The name of its records (meaningful when {@link #recordsDir()} is not null).
+   *
+   * @return the name
+   */
+  String recordName() {
+    return "";
+  }
+
+  /** Keeps an update with the workload's records, so that a later JVM's report lists it too. */
+  private void recordUpdate(io.ffrtmp.WorkloadUpdate u) {
+    io.ffrtmp.internal.keeper.StateDir d = recordsDir();
+    if (d != null) {
+      try {
+        d.appendUpdate(recordName(), u);
+      } catch (IOException e) {
+        LOG.warn("job {}: the update could not be recorded ({}): a later JVM's report will not"
+            + " list it", common.jobId(), e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * The updates its records hold: those of this JVM and those another process made ({@code
+   * ffrtmp update}), oldest first.
+   */
+  private List<io.ffrtmp.WorkloadUpdate> recordedUpdates() {
+    io.ffrtmp.internal.keeper.StateDir d = recordsDir();
+    return d == null ? List.of() : d.readUpdates(recordName());
+  }
+
+  /** This JVM's updates and the recorded ones, each once, oldest first. */
+  private List<io.ffrtmp.WorkloadUpdate> allUpdates() {
+    java.util.Map<String, io.ffrtmp.WorkloadUpdate> byId = new java.util.LinkedHashMap<>();
+    List<io.ffrtmp.WorkloadUpdate> recorded;
+    try {
+      recorded = recordedUpdates();
+    } catch (RuntimeException e) {
+      LOG.warn("job {}: recorded updates unreadable: {}", common.jobId(), e.toString());
+      recorded = List.of();
+    }
+    for (io.ffrtmp.WorkloadUpdate u : recorded) {
+      byId.put(u.at() + "/" + u.by(), u);
+    }
+    for (io.ffrtmp.WorkloadUpdate u : updates) {
+      byId.putIfAbsent(u.at() + "/" + u.by(), u);
+    }
+    List<io.ffrtmp.WorkloadUpdate> out = new ArrayList<>(byId.values());
+    out.sort(java.util.Comparator.comparing(io.ffrtmp.WorkloadUpdate::at));
+    return out;
+  }
+
   /**
    * Finishes the workload once: builds the report, fires the terminal event (outside the lock,
    * so a listener may call anything of this workload), then completes the future. An exit is
@@ -565,6 +672,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
         outcome.signal(),
         common.constraints(),
         finalEnforcement,
+        allUpdates(),
         usage,
         finalWarnings,
         sla.compliant(),

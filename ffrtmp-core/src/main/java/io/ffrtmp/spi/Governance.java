@@ -1,6 +1,9 @@
 package io.ffrtmp.spi;
 
+import io.ffrtmp.Constraint;
+import io.ffrtmp.ConstraintChanges;
 import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.Usage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,6 +18,12 @@ import org.jspecify.annotations.Nullable;
  * end calls {@link #usage()} and then {@link #release()}.
  */
 public interface Governance {
+  /**
+   * How the detail of an update's entry begins when strict mode put the change back because
+   * another constraint of the update was not in force: such an entry is not a cause.
+   */
+  String NOT_CHANGED = "not changed: strict mode refused the update, as another constraint of"
+      + " it is not in force; the previous value put back";
 
   /**
    * The cgroup, relative to the hierarchy root, or null without one.
@@ -125,6 +134,32 @@ public interface Governance {
    */
   default java.util.Map<String, String> state() {
     return java.util.Map.of();
+  }
+
+  /**
+   * Changes limits of the running workload: the cgroup constraints among {@code changes} (the
+   * core applies nice and the OOM score itself). Each is written as at the start, read back,
+   * and, where it does not take, put back to its previous value (not the kernel's default: the
+   * workload keeps the limits it had); a value equal to the constraint's default lifts it
+   * ({@code max}). A memory limit below the workload's current usage is refused ({@code
+   * failed}, the old one kept) unless {@link ConstraintChanges#memoryBelowUsageAllowed()}. In
+   * strict mode, when one of them is not in force, every one changed is put back and the
+   * entries say so; the core then refuses the update. A backend without cgroups reports each
+   * {@code degraded}.
+   *
+   * @param changes the new values
+   * @param strict whether the update must be all or nothing
+   * @return one entry per changed cgroup constraint, in {@link Constraint} order
+   */
+  default List<Enforcement> update(ConstraintChanges changes, boolean strict) {
+    List<Enforcement> out = new java.util.ArrayList<>();
+    for (Constraint c : changes.values().keySet()) {
+      if (c.isCgroupConstraint()) {
+        out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, "-",
+            "no cgroup: this backend cannot change " + c.key() + " of a running workload"));
+      }
+    }
+    return out;
   }
 
   /**

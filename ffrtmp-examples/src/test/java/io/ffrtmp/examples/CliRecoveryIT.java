@@ -226,4 +226,51 @@ class CliRecoveryIT {
     assertEquals(1, wait.exitValue());
     assertTrue(werr.contains("refusing record " + corrupt), werr);
   }
+  @Test
+  @SuppressWarnings("unchecked")
+  void update_changesAJobAnotherWrapperGoverns_andThatWrappersReportListsTheUpdate()
+      throws Exception {
+    String job = "cli-update-" + ProcessHandle.current().pid();
+    Process wrapper = cli("run", "--json", "--job-id", job, "--cpu-quota", "20", "--", "sleep",
+        "30").start();
+    started.add(wrapper);
+    BufferedReader err = new BufferedReader(new InputStreamReader(wrapper.getErrorStream(),
+        StandardCharsets.UTF_8));
+    long pid = -1;
+    String strategy = "";
+    for (String line; (line = err.readLine()) != null; ) {
+      if (line.contains("started pid ")) {
+        pid = Long.parseLong(line.replaceAll(".*started pid (\\d+).*", "$1"));
+        strategy = line.replaceAll(".* strategy (\\S+).*", "$1");
+        break;
+      }
+    }
+    assertTrue(pid > 0, "start line");
+    workloads.add(pid);
+
+    Process update = cli("update", "--job-id", job, "--cpu-quota", "300", "--json").start();
+    String out = all(update);
+    assertEquals(0, update.exitValue(), out);
+    Map<String, Object> u = Json.object(out.trim());
+    assertEquals(Map.of("cpu_quota", 300L), u.get("requested"));
+    Map<String, Object> entry = ((List<Map<String, Object>>) u.get("enforcement")).get(0);
+    assertEquals(strategy.startsWith("cgroup") || strategy.equals("systemd") ? "applied"
+        : "degraded", entry.get("status"), out);
+
+    Process none = cli("update", "--job-id", job + "-none", "--nice", "5")
+        .redirectErrorStream(true).start();
+    String said = all(none);
+    assertEquals(1, none.exitValue(), said);
+    assertTrue(said.contains("Error: no running workload with job id " + job + "-none here"),
+        said);
+    Process usage = cli("update", "--job-id", job).redirectErrorStream(true).start();
+    assertEquals(2, usage.waitFor(), all(usage));
+
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+    String report = all(wrapper);
+    Map<String, Object> r = Json.object(report.trim());
+    List<Map<String, Object>> updates = (List<Map<String, Object>>) r.get("updates");
+    assertEquals(1, updates.size(), report);
+    assertEquals(u, updates.get(0), "the governing wrapper's report lists the update");
+  }
 }

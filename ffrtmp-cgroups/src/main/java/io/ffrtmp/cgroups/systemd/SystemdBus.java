@@ -127,6 +127,19 @@ final class SystemdBus {
   }
 
   /**
+   * Changes properties of a running unit ({@code SetUnitProperties}, runtime only: nothing is
+   * written to {@code /etc}, and the scope is gone with its workload anyway).
+   *
+   * @param unit the unit
+   * @param properties (name, variant) pairs
+   * @throws IOException when systemd refuses (a {@link DBusConnection.DBusException})
+   */
+  void setUnitProperties(String unit, List<Object> properties) throws IOException {
+    connection.call(DESTINATION, PATH, MANAGER, "SetUnitProperties", "sba(sv)", unit, true,
+        properties);
+  }
+
+  /**
    * Moves processes into a running unit (systemd 238 and later).
    *
    * @param unit the unit

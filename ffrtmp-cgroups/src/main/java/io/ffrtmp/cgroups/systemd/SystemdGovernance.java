@@ -329,6 +329,206 @@ final class SystemdGovernance implements Governance {
   }
 
   /**
+   * The property value that lifts a constraint (its default): {@code infinity} ({@code
+   * UINT64_MAX}) for the CPU quota and the memory limit, 100 for the weights.
+   */
+  private static long liftValue(Mapping m) {
+    Constraint c = m.constraint();
+    return c == Constraint.CPU_QUOTA || c == Constraint.MEMORY_LIMIT_MB ? -1L
+        : m.value().applyAsLong(c == Constraint.IO_WEIGHT ? 1 : c.defaultValue());
+  }
+
+  /** What the control file holds once a constraint is lifted. */
+  private static String liftExpected(Mapping m) {
+    switch (m.constraint()) {
+      case CPU_QUOTA:
+        return "max 100000";
+      case MEMORY_LIMIT_MB:
+        return "max";
+      case IO_WEIGHT:
+        return "default 100";
+      default:
+        return m.expected().apply(m.constraint().defaultValue());
+    }
+  }
+
+  /**
+   * The property value a control file's first line stands for: what to set again to put a
+   * constraint back as it was (the files are what knows, also for a recovered scope).
+   */
+  private static @Nullable Long propertyOf(Mapping m, String first) {
+    try {
+      switch (m.constraint()) {
+        case CPU_QUOTA: {
+          String[] f = first.split(" ");
+          return f[0].equals("max") ? -1L
+              : Long.parseLong(f[0]) * 1_000_000L / Long.parseLong(f[1]);
+        }
+        case MEMORY_LIMIT_MB:
+          return first.equals("max") ? -1L : Long.parseLong(first);
+        case IO_WEIGHT:
+          return Long.parseLong(first.replaceFirst("^default ", ""));
+        default:
+          return Long.parseLong(first);
+      }
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Changes the scope's limits with {@code SetUnitProperties} (runtime), then reads each back
+   * from the scope's control files, as at its creation; a change that does not show is put
+   * back to the value the file held before (and so is every change, in strict mode, when one
+   * is not in force).
+   */
+  @Override
+  public synchronized List<Enforcement> update(io.ffrtmp.ConstraintChanges changes,
+      boolean strict) {
+    Map<Constraint, Long> wanted = changes.values();
+    List<Enforcement> out = new ArrayList<>();
+    String u = unit;
+    Path d = dir;
+    List<Mapping> touched = new ArrayList<>();
+    List<Object> props = new ArrayList<>();
+    List<Object> before = new ArrayList<>();
+    for (Mapping m : MAPPINGS) {
+      Constraint c = m.constraint();
+      Long value = wanted.get(c);
+      if (value == null) {
+        continue;
+      }
+      String mechanism = "systemd " + m.property();
+      if (u == null || d == null || bus == null) {
+        out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, mechanism, u == null
+            ? "no scope" : "systemd's manager is not reachable on D-Bus"));
+        continue;
+      }
+      String now = ControlFiles.readText(fs, d.resolve(m.file()));
+      Long old = now == null ? null : propertyOf(m, now.split("\n", 2)[0].trim());
+      if (old == null) {
+        out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, mechanism, "the scope has"
+            + " no readable " + m.file() + ": the " + m.controller() + " controller is not"
+            + " available to this systemd manager"));
+        continue;
+      }
+      boolean lift = value == c.defaultValue();
+      if (c == Constraint.MEMORY_LIMIT_MB && !lift && !changes.memoryBelowUsageAllowed()) {
+        Long used = ControlFiles.readLong(fs, d.resolve("memory.current"));
+        if (used != null && used > value * 1048576L) {
+          out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism, "not lowered:"
+              + " the workload uses " + used + " bytes, more than the new limit of "
+              + value * 1048576L + " (the kernel would reclaim or OOM-kill it;"
+              + " allowMemoryBelowUsage, or --memory-below-usage, lets it)"));
+          continue;
+        }
+      }
+      touched.add(m);
+      props.add(List.of(m.property(), new Variant("t",
+          lift ? liftValue(m) : m.value().applyAsLong(value))));
+      before.add(List.of(m.property(), new Variant("t", old)));
+    }
+    if (touched.isEmpty()) {
+      return List.copyOf(out);
+    }
+    Long lifted = wanted.get(Constraint.CPU_QUOTA);
+    if (lifted != null && lifted == 0 && !wanted.containsKey(Constraint.CPU_WEIGHT)) {
+      // a unit with neither quota nor weight drops the cpu controller from its mask, and
+      // systemd then never writes cpu.max back to "max" (systemd#14917): the weight it has
+      // keeps the controller, and changes nothing
+      String w = ControlFiles.readText(fs, java.util.Objects.requireNonNull(d)
+          .resolve("cpu.weight"));
+      if (w != null) {
+        props.add(List.of("CPUWeight", new Variant("t", Long.parseLong(w.trim()))));
+      }
+    }
+    String refused = null;
+    try {
+      java.util.Objects.requireNonNull(bus).setUnitProperties(java.util.Objects.requireNonNull(u),
+          props);
+    } catch (IOException e) {
+      refused = e.getMessage();
+    }
+    List<Integer> applied = new ArrayList<>();
+    List<Object> putBack = new ArrayList<>();
+    for (int i = 0; i < touched.size(); i++) {
+      Mapping m = touched.get(i);
+      Constraint c = m.constraint();
+      long value = wanted.get(c);
+      boolean lift = value == c.defaultValue();
+      String mechanism = "systemd " + m.property();
+      Object setTo = ((Variant) ((List<?>) props.get(i)).get(1)).value();
+      if (refused != null) {
+        out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
+            "systemd refused the change: " + refused + "; the previous value kept"));
+        continue;
+      }
+      String expected = lift ? liftExpected(m) : m.expected().apply(value);
+      String first = shown(java.util.Objects.requireNonNull(d).resolve(m.file()), expected);
+      if (!first.equals(expected)) {
+        putBack.add(before.get(i));
+        out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism, m.property()
+            + "=" + setTo + " set, but " + m.file() + " reads " + first + " (expected "
+            + expected + "); the previous value put back"));
+        continue;
+      }
+      applied.add(out.size());
+      putBack.add(before.get(i));
+      out.add(new Enforcement(c.key(), EnforcementStatus.APPLIED, mechanism, m.property() + "="
+          + (lift ? "infinity" : setTo) + " (" + m.file() + " = " + first + ")"
+          + (lift ? " (lifted: " + c.defaultMeaning() + ")" : "")));
+    }
+    boolean refuse = strict && out.stream().anyMatch(x -> !x.enforced());
+    if (refused == null && (refuse || applied.size() < touched.size())) {
+      List<Object> restore = refuse ? putBack : new ArrayList<>();
+      if (!refuse) {
+        // only those that did not show
+        for (int i = 0; i < touched.size(); i++) {
+          int at = out.size() - touched.size() + i;
+          if (!out.get(at).enforced()) {
+            restore.add(before.get(i));
+          }
+        }
+      }
+      try {
+        java.util.Objects.requireNonNull(bus).setUnitProperties(
+            java.util.Objects.requireNonNull(u), restore);
+      } catch (IOException e) {
+        LOG.warn("scope {}: the previous limits could not be put back: {}", u, e.getMessage());
+      }
+      if (refuse) {
+        for (int i : applied) {
+          out.set(i, out.get(i).with(EnforcementStatus.FAILED, Governance.NOT_CHANGED));
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * A control file's first line once it shows {@code expected}, or as it is after a second:
+   * systemd writes a unit's new properties to its cgroup from its event loop, which may come
+   * after {@code SetUnitProperties} has answered.
+   */
+  private String shown(Path file, String expected) {
+    String first = "(unreadable)";
+    for (int i = 0; i < 50; i++) {
+      String back = ControlFiles.readText(fs, file);
+      first = back == null ? "(unreadable)" : back.split("\n", 2)[0].trim();
+      if (first.equals(expected)) {
+        break;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return first;
+  }
+
+  /**
    * Moves a process back into the unit it came from, through systemd ({@code
    * AttachProcessesToUnit}). systemd takes processes only into delegated units; from any other
    * the process stays in its scope, with its limits, and the exception says so — systemd's own

@@ -215,6 +215,13 @@ final class V1Governance extends CgroupGovernance {
   }
 
   @Override
+  protected @Nullable Long memoryInUse() {
+    Path memory = dirs.get("memory");
+    return memory == null ? null
+        : ControlFiles.readLong(fs, memory.resolve("memory.usage_in_bytes"));
+  }
+
+  @Override
   protected Usage usage(CgroupFs fs) {
     Path cpu = dirs.get("cpu");
     Path acct = dirs.get("cpuacct");

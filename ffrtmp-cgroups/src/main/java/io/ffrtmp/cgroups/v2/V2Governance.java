@@ -176,6 +176,11 @@ final class V2Governance extends CgroupGovernance {
   }
 
   @Override
+  protected @Nullable Long memoryInUse() {
+    return ControlFiles.readLong(fs, dir.resolve("memory.current"));
+  }
+
+  @Override
   protected Usage usage(CgroupFs from) {
     return UnifiedCounters.read(from, dir);
   }

@@ -111,6 +111,35 @@ class SystemdVmSuite {
   }
 
   @Test
+  void update_setsTheScopesPropertiesAtRuntime_readBackFromItsFiles_andLiftsThem(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run("sleep", "120").withJobId(id).withCpuQuota(20)
+        .withMemoryLimitMb(64).start();
+    String unit = "ffrtmp-wrapper-" + id + ".scope";
+    Path d = Path.of("/sys/fs/cgroup/ffrtmp.slice", unit);
+    io.ffrtmp.WorkloadUpdate up = w.update(c -> c.cpuQuota(300).memoryLimitMb(128));
+    assertTrue(up.enforced(), up.toString());
+    assertEquals("300000 100000", Files.readString(d.resolve("cpu.max")).trim());
+    assertEquals(Long.toString(128L << 20), Files.readString(d.resolve("memory.max")).trim());
+    assertEquals(java.util.Set.of("CPUQuotaPerSecUSec=3s", "MemoryMax=134217728"),
+        java.util.Set.copyOf(SystemdVm.sh(SystemdVm.systemctl(false, "show", "-p",
+            "CPUQuotaPerSecUSec", "-p", "MemoryMax", unit)).lines().toList()),
+        "systemd knows them: a daemon-reload or its own writes keep them");
+    assertFalse(Files.exists(Path.of("/etc/systemd/system.control", unit + ".d")),
+        "runtime only: nothing persisted under /etc");
+    io.ffrtmp.WorkloadUpdate lift = w.update(c -> c.cpuQuota(0).memoryLimitMb(0));
+    assertTrue(lift.enforced(), lift.toString());
+    assertEquals("max 100000", Files.readString(d.resolve("cpu.max")).trim());
+    assertEquals("max", Files.readString(d.resolve("memory.max")).trim());
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.onExit().get(120, TimeUnit.SECONDS);
+    assertEquals(List.of(up, lift), r.updates(), r.toJson());
+    assertEquals("systemd CPUQuotaPerSecUSec", r.updates().get(0).enforcement().get(0)
+        .mechanism());
+  }
+
+  @Test
   void oomKill_isReported_fromTheKernelsCounter_afterTheScopeIsGone(TestInfo info)
       throws Exception {
     WorkloadReport r = Workload.run("dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1")

@@ -3,6 +3,7 @@ package io.ffrtmp.cgroups.v1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ffrtmp.Enforcement;
@@ -243,6 +244,113 @@ class CgroupV1HostTest {
         "CPU " + cpu + " s vs expected " + expected + " s (-10 %, +15 %)");
     assertEquals(ExitReason.TIMEOUT, r.exitReason());
     assertTrue(r.usage().cpuThrottledSec() > 0);
+  }
+
+  /** CPU time of a process so far (utime + stime, clock ticks of 10 ms), in seconds. */
+  private static double cpuSeconds(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+  }
+
+  @Test
+  void update_raisesTheQuotaWhileItRuns_measured_thenLiftsIt_andTheReportListsEach()
+      throws Exception {
+    GovernedWorkload w = Workload.run("/bin/sh", "-c", "while :; do :; done").withJobId(job(""))
+        .withCpuQuota(20).withMemoryLimitMb(256).start();
+    pids.add(w.pid());
+    Path cpu = parents.get("cpu").dirOf(w.cgroupPath().orElseThrow());
+    Thread.sleep(300);
+    double a = cpuSeconds(w.pid());
+    Thread.sleep(1500);
+    double under20 = cpuSeconds(w.pid()) - a;
+    io.ffrtmp.WorkloadUpdate up = w.update(c -> c.cpuQuota(100));
+    assertEquals(List.of(new Enforcement("cpu_quota", EnforcementStatus.APPLIED,
+        "cpu.cfs_quota_us", "100000")), up.enforcement());
+    assertEquals("100000", Files.readString(cpu.resolve("cpu.cfs_quota_us")).trim());
+    double b = cpuSeconds(w.pid());
+    Thread.sleep(1500);
+    double under100 = cpuSeconds(w.pid()) - b;
+    System.out.printf("1.5 s under quota 20: %.2f s of CPU; under 100 after the update: %.2f s%n",
+        under20, under100);
+    // 0.3 s against 1.5 s expected; a busy machine lowers the second, never raises the first
+    assertTrue(under20 <= 0.5, "quota 20 held: " + under20);
+    assertTrue(under100 >= 2.5 * under20 && under100 >= 0.75, "quota 100 took effect: "
+        + under100 + " s against " + under20 + " s");
+
+    io.ffrtmp.WorkloadUpdate lift = w.update(c -> c.cpuQuota(0).memoryLimitMb(0));
+    assertTrue(lift.enforced(), lift.toString());
+    assertEquals("-1", Files.readString(cpu.resolve("cpu.cfs_quota_us")).trim());
+    Path memory = parents.get("memory").dir().resolve("ffrtmp-wrapper-" + job(""));
+    assertTrue(Long.parseLong(Files.readString(memory.resolve("memory.limit_in_bytes")).trim())
+        > Long.MAX_VALUE / 2, "memory limit lifted");
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.awaitReport(Duration.ofSeconds(10));
+    assertEquals(List.of(up, lift), r.updates());
+    assertEquals(20L, r.constraints().cpuQuota(), "constraints stay those of the start");
+    assertTrue(r.toJson().contains("\"updates\":[{\"at\":\"" + up.at() + "\",\"by\":"
+        + ProcessHandle.current().pid() + ",\"requested\":{\"cpu_quota\":100},"
+        + "\"enforcement\":[{\"constraint\":\"cpu_quota\",\"status\":\"applied\""), r.toJson());
+    assertThrows(IllegalStateException.class, () -> w.update(c -> c.cpuQuota(50)),
+        "ended: nothing to update");
+  }
+
+  @Test
+  void update_memoryBelowUsage_isRefusedUnlessAllowed_andStrictModePutsEverythingBack()
+      throws Exception {
+    Path dir = blockIoDir();
+    // 32 MiB of page cache charged to the workload's memory cgroup, then it waits
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c", "dd if=/dev/zero of="
+        + dir + "/cache bs=1M count=32 status=none; echo written; exec sleep 30"))
+        .withJobId(job(""))
+        .withCpuQuota(50).withMemoryLimitMb(512).requireEnforcement().start();
+    pids.add(w.pid());
+    assertEquals("written", new java.io.BufferedReader(new java.io.InputStreamReader(
+        w.process().orElseThrow().getInputStream())).readLine());
+    Path cpu = parents.get("cpu").dirOf(w.cgroupPath().orElseThrow());
+    Path memory = parents.get("memory").dir().resolve("ffrtmp-wrapper-" + job(""));
+    io.ffrtmp.EnforcementException e = assertThrows(io.ffrtmp.EnforcementException.class,
+        () -> w.update(c -> c.cpuQuota(150).memoryLimitMb(4)));
+    assertTrue(e.getMessage().startsWith("strict mode: not updated, cgroup-v1 cannot enforce"
+        + " memory_limit_mb (not lowered: the workload uses "), e.getMessage());
+    assertEquals(List.of("memory_limit_mb"), e.unenforced().stream()
+        .map(Enforcement::constraint).toList(), "the cause, not what was put back for it");
+    assertEquals("50000", Files.readString(cpu.resolve("cpu.cfs_quota_us")).trim(),
+        "strict: the quota changed with it was put back");
+    assertEquals(Long.toString(512L << 20),
+        Files.readString(memory.resolve("memory.limit_in_bytes")).trim());
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.awaitReport(Duration.ofSeconds(10));
+    assertEquals(1, r.updates().size(), "a refused update is listed too");
+    assertEquals(List.of(EnforcementStatus.FAILED, EnforcementStatus.FAILED),
+        r.updates().get(0).enforcement().stream().map(Enforcement::status).toList());
+  }
+
+  @Test
+  void update_niceAndOomScore_reachEveryProcessOfTheWorkload_notItsKeeper() throws Exception {
+    GovernedWorkload w = Workload.run("/bin/sh", "-c", "sleep 30 & sleep 30 & wait")
+        .withJobId(job("")).withCpuQuota(50).start();
+    pids.add(w.pid());
+    long keeper = ProcessHandle.of(w.pid()).flatMap(ProcessHandle::parent).orElseThrow().pid();
+    for (int i = 0; i < 200 && ProcessHandle.of(w.pid()).orElseThrow().children().count() < 2;
+        i++) {
+      Thread.sleep(10);
+    }
+    io.ffrtmp.WorkloadUpdate u = w.update(c -> c.nice(7).oomScore(300));
+    assertTrue(u.enforced(), u.toString());
+    List<Long> members = new ArrayList<>(List.of(w.pid()));
+    ProcessHandle.of(w.pid()).orElseThrow().children().forEach(h -> members.add(h.pid()));
+    assertEquals(3, members.size(), members.toString());
+    for (long pid : members) {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      assertEquals("7", stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16],
+          "nice of " + pid);
+      assertEquals("300", Files.readString(Path.of("/proc/" + pid + "/oom_score_adj")).trim());
+    }
+    assertEquals("0", Files.readString(Path.of("/proc/" + keeper + "/oom_score_adj")).trim(),
+        "the keeper is not the workload");
+    w.terminate(Duration.ZERO);
+    w.awaitReport(Duration.ofSeconds(10));
   }
 
   @Test

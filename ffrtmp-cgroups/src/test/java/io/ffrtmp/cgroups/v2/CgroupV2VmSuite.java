@@ -104,6 +104,38 @@ class CgroupV2VmSuite {
   }
 
   @Test
+  void update_raisesAndLiftsCpuMaxAndMemoryMax_readBack_belowUsageOnlyWhenAllowed(
+      TestInfo info) throws Exception {
+    String id = job(info);
+    // 16 MB of anonymous memory held by the shell (a variable), then it waits
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "x=$(head -c 16000000 /dev/zero | tr '\\0' a); echo held; sleep 60"))
+        .withJobId(id).withCpuQuota(20).withMemoryLimitMb(64).start();
+    assertEquals("held", new BufferedReader(new InputStreamReader(
+        w.process().orElseThrow().getInputStream())).readLine());
+    Path d = ROOT.resolve("ffrtmp-wrapper-" + id);
+    io.ffrtmp.WorkloadUpdate up = w.update(c -> c.cpuQuota(300).memoryLimitMb(128));
+    assertTrue(up.enforced(), up.toString());
+    assertEquals("300000 100000", Files.readString(d.resolve("cpu.max")).trim());
+    assertEquals(Long.toString(128L << 20), Files.readString(d.resolve("memory.max")).trim());
+    io.ffrtmp.WorkloadUpdate lift = w.update(c -> c.cpuQuota(0).memoryLimitMb(0));
+    assertTrue(lift.enforced(), lift.toString());
+    assertEquals("max 100000", Files.readString(d.resolve("cpu.max")).trim());
+    assertEquals("max", Files.readString(d.resolve("memory.max")).trim());
+    // below what it uses: refused, the limit kept — unless asked for, then the kernel OOM-kills
+    io.ffrtmp.WorkloadUpdate refused = w.update(c -> c.memoryLimitMb(4));
+    assertEquals(EnforcementStatus.FAILED, refused.enforcement().get(0).status(),
+        refused.toString());
+    assertTrue(refused.enforcement().get(0).detail().startsWith("not lowered: the workload"
+        + " uses "), refused.toString());
+    assertEquals("max", Files.readString(d.resolve("memory.max")).trim());
+    io.ffrtmp.WorkloadUpdate allowed = w.update(c -> c.memoryLimitMb(4).allowMemoryBelowUsage());
+    WorkloadReport r = w.onExit().get(30, TimeUnit.SECONDS);
+    assertEquals(ExitReason.OOM, r.exitReason(), "the choice made: " + allowed + " " + r.toJson());
+    assertEquals(List.of(up, lift, refused, allowed), r.updates(), r.toJson());
+  }
+
+  @Test
   void timeout_mainDiesFirst_theEscapedMemberIgnoringSigtermIsKilledToo(TestInfo info)
       throws Exception {
     String id = job(info);

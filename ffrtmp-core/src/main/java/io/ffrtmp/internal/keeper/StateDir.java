@@ -60,7 +60,7 @@ public final class StateDir {
 
   /** Every file name ffrtmp gives in a state directory, and no other. */
   private static final Pattern OURS = Pattern.compile(
-      "ffrtmp-wrapper-[A-Za-z0-9._-]+\\.[0-9]+\\.[0-9]+\\.(start|exit)(\\.tmp)?");
+      "ffrtmp-wrapper-[A-Za-z0-9._-]+\\.[0-9]+\\.[0-9]+\\.(start|exit|updates)(\\.tmp)?");
 
   private static final FileAttribute<?> OWNER_ONLY_FILE =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
@@ -317,6 +317,54 @@ public final class StateDir {
    */
   public Path exitFile(String name) {
     return path.resolve(name + ".exit");
+  }
+
+  /**
+   * The updates' path: whoever changes the workload's constraints appends there.
+   *
+   * @param name the record's name
+   * @return the path
+   */
+  public Path updatesFile(String name) {
+    return path.resolve(name + ".updates");
+  }
+
+  /**
+   * Appends an update of the workload's constraints, in one write ({@link UpdateRecord}).
+   *
+   * @param name the record's name
+   * @param u the update
+   * @throws IOException when it cannot be written
+   */
+  public void appendUpdate(String name, io.ffrtmp.WorkloadUpdate u) throws IOException {
+    byte[] b = UpdateRecord.format(u);
+    try (SeekableByteChannel ch = Files.newByteChannel(updatesFile(name),
+        Set.<OpenOption>of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
+            StandardOpenOption.CREATE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY_FILE)) {
+      ByteBuffer buf = ByteBuffer.wrap(b);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+    }
+  }
+
+  /**
+   * The updates of a workload, oldest first; none when there are none or the file is refused
+   * (logged).
+   *
+   * @param name the record's name
+   * @return the updates
+   */
+  public List<io.ffrtmp.WorkloadUpdate> readUpdates(String name) {
+    Path f = updatesFile(name);
+    try {
+      return UpdateRecord.parse(readRecord(f));
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      LOG.warn("refusing updates {}: {}", f, e.getMessage());
+      return List.of();
+    }
   }
 
   /**
@@ -588,7 +636,7 @@ public final class StateDir {
    * @param name the record's name
    */
   public void delete(String name) {
-    for (Path f : List.of(startFile(name), exitFile(name))) {
+    for (Path f : List.of(startFile(name), exitFile(name), updatesFile(name))) {
       try {
         Files.deleteIfExists(f);
       } catch (IOException e) {
@@ -601,13 +649,14 @@ public final class StateDir {
    * Removes what no reader will ever want, and only files ffrtmp names and this user owns:
    * half-written records (a start record's temporary file whose JVM, its pid in the name, is
    * gone, and any temporary file untouched for a minute: a living writer renames within
-   * milliseconds), and exit records without a start record whose JVM is gone or that are a
-   * minute old. Those are written by the keeper of a workload that its JVM detached (which
-   * deleted the start record) when the workload ends later.
+   * milliseconds), and exit (and update) records without a start record whose JVM is gone or
+   * that are a minute old: the keeper of a workload that its JVM detached writes its exit
+   * record when the workload ends later, and an {@code ffrtmp update} racing the end may append
+   * an update after the start record went.
    */
   public void sweep() {
     Instant aMinuteAgo = Instant.now().minusSeconds(60);
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(path, "*.{tmp,exit}")) {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(path, "*.{tmp,exit,updates}")) {
       for (Path f : files) {
         String n = f.getFileName().toString();
         if (!OURS.matcher(n).matches()) {
@@ -625,8 +674,8 @@ public final class StateDir {
           boolean deadWriter;
           if (n.endsWith(".start.tmp")) {
             deadWriter = writerGone(n.substring(0, n.length() - ".start.tmp".length()));
-          } else if (n.endsWith(".exit")) {
-            String name = n.substring(0, n.length() - ".exit".length());
+          } else if (n.endsWith(".exit") || n.endsWith(".updates")) {
+            String name = n.substring(0, n.lastIndexOf('.'));
             if (Files.exists(startFile(name), LinkOption.NOFOLLOW_LINKS)) {
               continue; // a workload's record: its governor or a recovery reads and deletes it
             }

@@ -33,10 +33,10 @@ public final class Ffrtmp {
     return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
   }
 
-  /** The five commands' specifications, in help order. */
+  /** The six commands' specifications, in help order. */
   static List<Cli.Spec> specs() {
     return List.of(RunCommand.SPEC, AttachCommand.SPEC, BackendsCommand.SPEC, ListCommand.SPEC,
-        WaitCommand.SPEC);
+        WaitCommand.SPEC, UpdateCommand.SPEC);
   }
 
   private static @Nullable Command command(String name) {
@@ -46,6 +46,7 @@ public final class Ffrtmp {
       case "backends": return new BackendsCommand();
       case "list": return new ListCommand();
       case "wait": return new WaitCommand();
+      case "update": return new UpdateCommand();
       default: return null;
     }
   }
@@ -64,8 +65,8 @@ public final class Ffrtmp {
     String where = "ffrtmp";
     try {
       if (args.length == 0) {
-        throw new Cli.UsageException(where, "Missing subcommand: run, attach, backends, list or"
-            + " wait");
+        throw new Cli.UsageException(where, "Missing subcommand: run, attach, backends, list,"
+            + " wait or update");
       }
       String first = args[0];
       if (first.equals("-h") || first.equals("--help")) {
@@ -117,6 +118,6 @@ public final class Ffrtmp {
         return "\nDid you mean: " + s.name() + "?";
       }
     }
-    return " (commands: run, attach, backends, list, wait)";
+    return " (commands: run, attach, backends, list, wait, update)";
   }
 }
