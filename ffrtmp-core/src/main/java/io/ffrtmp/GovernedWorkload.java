@@ -79,6 +79,20 @@ public interface GovernedWorkload {
   CompletableFuture<WorkloadReport> onExit();
 
   /**
+   * The workload's resource usage now: a snapshot read from its cgroup — CPU time, throttling,
+   * memory now and at its peak, swap, tasks, IO, OOM kills so far and, on cgroup v2 and
+   * systemd, its pressure stall information — each null where the host cannot say. Where the
+   * backend has no live CPU counter (cgroup v1 in run mode, whose CPU time comes from the
+   * keeper at the end; no cgroup at all) the CPU time is summed from {@code /proc} over the
+   * workload's processes and the children they reaped. A few file reads, cheap enough to poll
+   * every second for many workloads (PERFORMANCE.md). Once the workload has been reported, the
+   * report's usage.
+   *
+   * @return the usage
+   */
+  Usage usage();
+
+  /**
    * Changes constraints of the running workload — raise or lower a CPU quota, lift a memory
    * limit ({@code 0} = unlimited), renice it — as at its start: each cgroup limit written and
    * read back (a systemd scope's unit properties set at runtime and read back from its files),

@@ -81,6 +81,16 @@ public interface Recovery {
       java.util.function.Consumer<ConstraintChanges> changes, boolean strict);
 
   /**
+   * The usage now of the running workloads of these records — of one job, or all — whichever
+   * process governs them, read from their cgroups as {@link GovernedWorkload#usage()} reads it.
+   * This is {@code ffrtmp stats}. Nothing is claimed.
+   *
+   * @param jobId only this job id, or null for every running workload
+   * @return one entry per running workload, oldest first
+   */
+  List<WorkloadUsage> usage(@org.jspecify.annotations.Nullable String jobId);
+
+  /**
    * The same records, recovered so that each workload's records stay after its report was
    * delivered until {@link GovernedWorkload#acknowledge()}, whether or not it was started
    * {@link GovernanceBuilder#withAcknowledgement() withAcknowledgement()}: for an agent (or a

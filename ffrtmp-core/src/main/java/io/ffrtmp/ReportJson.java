@@ -50,15 +50,7 @@ final class ReportJson {
       update(b.append(i == 0 ? "" : ","), r.updates().get(i));
     }
     b.append("],");
-    Usage u = r.usage();
-    field(b, "usage").append('{');
-    field(b, "cpu_user_sec").append(num(u.cpuUserSec())).append(',');
-    field(b, "cpu_system_sec").append(num(u.cpuSystemSec())).append(',');
-    field(b, "cpu_throttled_sec").append(num(u.cpuThrottledSec())).append(',');
-    field(b, "memory_peak_bytes").append(u.memoryPeakBytes()).append(',');
-    field(b, "oom_kills").append(u.oomKills()).append(',');
-    field(b, "io_read_bytes").append(u.ioReadBytes()).append(',');
-    field(b, "io_write_bytes").append(u.ioWriteBytes()).append("},");
+    usage(b, r.usage()).append(',');
     field(b, "warnings").append('[');
     for (int i = 0; i < r.warnings().size(); i++) {
       b.append(i == 0 ? "" : ",").append(str(r.warnings().get(i)));
@@ -67,6 +59,62 @@ final class ReportJson {
     field(b, "platform_sla_compliant").append(r.platformSlaCompliant()).append(',');
     field(b, "platform_sla_reason").append(str(r.platformSlaReason()));
     return b.append('}').toString();
+  }
+
+  /** The {@code usage} object with its key. */
+  private static StringBuilder usage(StringBuilder b, Usage u) {
+    field(b, "usage").append('{');
+    field(b, "cpu_user_sec").append(num(u.cpuUserSec())).append(',');
+    field(b, "cpu_system_sec").append(num(u.cpuSystemSec())).append(',');
+    field(b, "cpu_throttled_sec").append(num(u.cpuThrottledSec())).append(',');
+    field(b, "memory_peak_bytes").append(u.memoryPeakBytes()).append(',');
+    field(b, "oom_kills").append(u.oomKills()).append(',');
+    field(b, "io_read_bytes").append(u.ioReadBytes()).append(',');
+    field(b, "io_write_bytes").append(u.ioWriteBytes()).append(',');
+    field(b, "memory_current_bytes").append(u.memoryCurrentBytes()).append(',');
+    field(b, "swap_current_bytes").append(u.swapCurrentBytes()).append(',');
+    field(b, "pids_current").append(u.pidsCurrent()).append(',');
+    field(b, "pressure");
+    Pressure p = u.pressure();
+    if (p == null) {
+      b.append("null");
+    } else {
+      b.append('{');
+      resource(b, "cpu", p.cpuSome(), p.cpuFull()).append(',');
+      resource(b, "memory", p.memorySome(), p.memoryFull()).append(',');
+      resource(b, "io", p.ioSome(), p.ioFull()).append('}');
+    }
+    return b.append('}');
+  }
+
+  private static StringBuilder resource(StringBuilder b, String name,
+      Pressure.@Nullable Stall some, Pressure.@Nullable Stall full) {
+    field(b, name).append('{');
+    stall(b, "some", some).append(',');
+    return stall(b, "full", full).append('}');
+  }
+
+  private static StringBuilder stall(StringBuilder b, String kind, Pressure.@Nullable Stall s) {
+    field(b, kind);
+    if (s == null) {
+      return b.append("null");
+    }
+    b.append('{');
+    field(b, "avg10").append(num(s.avg10())).append(',');
+    field(b, "avg60").append(num(s.avg60())).append(',');
+    field(b, "avg300").append(num(s.avg300())).append(',');
+    return field(b, "total_usec").append(s.totalUsec()).append('}');
+  }
+
+  /**
+   * Renders a usage snapshot.
+   *
+   * @param u the usage
+   * @return one line of JSON: the report's {@code usage} object
+   */
+  static String write(Usage u) {
+    StringBuilder b = usage(new StringBuilder(256), u);
+    return b.substring(b.indexOf("{"));
   }
 
   /** An {@code enforcement} array with its key. */

@@ -17,6 +17,12 @@ import org.jspecify.annotations.Nullable;
  * @param ioWriteBytes bytes written to block devices (cgroup v1, run mode: the {@code
  *     write_bytes} of the workload's process tree less {@code cancelled_write_bytes}: buffered
  *     writes count when their pages are dirtied)
+ * @param memoryCurrentBytes the memory it uses now ({@code memory.current}, v1 {@code
+ *     memory.usage_in_bytes}); in a final report, what it used when it ended
+ * @param swapCurrentBytes the swap it uses now ({@code memory.swap.current}; v1: {@code
+ *     memory.memsw.usage_in_bytes} less the memory, where swap accounting is on)
+ * @param pidsCurrent how many tasks (threads) it has now ({@code pids.current})
+ * @param pressure its pressure stall information (cgroup v2 and systemd), or null
  */
 public record Usage(
     @Nullable Double cpuUserSec,
@@ -25,8 +31,40 @@ public record Usage(
     @Nullable Long memoryPeakBytes,
     @Nullable Long oomKills,
     @Nullable Long ioReadBytes,
-    @Nullable Long ioWriteBytes) {
+    @Nullable Long ioWriteBytes,
+    @Nullable Long memoryCurrentBytes,
+    @Nullable Long swapCurrentBytes,
+    @Nullable Long pidsCurrent,
+    @Nullable Pressure pressure) {
 
   /** Usage of which nothing is known. */
   public static final Usage UNKNOWN = new Usage(null, null, null, null, null, null, null);
+
+  /**
+   * The counters of a final report without the live ones (current memory, swap, tasks and
+   * pressure unknown).
+   *
+   * @param cpuUserSec CPU time in user mode, seconds
+   * @param cpuSystemSec CPU time in kernel mode, seconds
+   * @param cpuThrottledSec time held back by the CPU quota, seconds
+   * @param memoryPeakBytes the highest memory use seen, bytes
+   * @param oomKills processes killed by the OOM killer
+   * @param ioReadBytes bytes read from block devices
+   * @param ioWriteBytes bytes written to block devices
+   */
+  public Usage(@Nullable Double cpuUserSec, @Nullable Double cpuSystemSec,
+      @Nullable Double cpuThrottledSec, @Nullable Long memoryPeakBytes, @Nullable Long oomKills,
+      @Nullable Long ioReadBytes, @Nullable Long ioWriteBytes) {
+    this(cpuUserSec, cpuSystemSec, cpuThrottledSec, memoryPeakBytes, oomKills, ioReadBytes,
+        ioWriteBytes, null, null, null, null);
+  }
+
+  /**
+   * The usage as JSON, with the keys of the report's {@code usage} object.
+   *
+   * @return one line of JSON
+   */
+  public String toJson() {
+    return ReportJson.write(this);
+  }
 }

@@ -289,7 +289,8 @@ class RunModeTest {
         List.copyOf(((Map<?, ?>) json.get("constraints")).keySet()));
     assertEquals(
         List.of("cpu_user_sec", "cpu_system_sec", "cpu_throttled_sec", "memory_peak_bytes",
-            "oom_kills", "io_read_bytes", "io_write_bytes"),
+            "oom_kills", "io_read_bytes", "io_write_bytes", "memory_current_bytes",
+            "swap_current_bytes", "pids_current", "pressure"),
         List.copyOf(((Map<?, ?>) json.get("usage")).keySet()));
     assertTrue(((Map<?, ?>) json.get("usage")).values().stream().allMatch(v -> v == null));
     assertEquals(List.of(), json.get("updates"));

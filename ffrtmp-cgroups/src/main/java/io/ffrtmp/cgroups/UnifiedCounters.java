@@ -1,5 +1,6 @@
 package io.ffrtmp.cgroups;
 
+import io.ffrtmp.Pressure;
 import io.ffrtmp.Usage;
 import java.nio.file.Path;
 import java.util.List;
@@ -7,7 +8,9 @@ import java.util.List;
 /**
  * The usage counters of a cgroup in the unified (v2) hierarchy, read the same way by the {@code
  * cgroup-v2} and the {@code systemd} backends: {@code cpu.stat}, {@code memory.peak} (else
- * {@code memory.current}), {@code memory.events} {@code oom_kill} and {@code io.stat}.
+ * {@code memory.current}), {@code memory.events} {@code oom_kill}, {@code io.stat}, and the
+ * live ones: {@code memory.current}, {@code memory.swap.current}, {@code pids.current} and the
+ * three pressure files.
  */
 public final class UnifiedCounters {
   private UnifiedCounters() {}
@@ -21,7 +24,8 @@ public final class UnifiedCounters {
    */
   public static List<Path> files(Path dir) {
     return List.of(dir.resolve("cpu.stat"), dir.resolve("memory.peak"),
-        dir.resolve("memory.current"), dir.resolve("memory.events"), dir.resolve("io.stat"));
+        dir.resolve("memory.current"), dir.resolve("memory.events"), dir.resolve("io.stat"),
+        dir.resolve("cpu.pressure"), dir.resolve("memory.pressure"), dir.resolve("io.pressure"));
   }
 
   /**
@@ -64,6 +68,16 @@ public final class UnifiedCounters {
       read = r;
       written = w;
     }
-    return new Usage(user, sys, throttled, peak, oomKills, read, written);
+    String cpuP = ControlFiles.readText(fs, dir.resolve("cpu.pressure"));
+    String memP = ControlFiles.readText(fs, dir.resolve("memory.pressure"));
+    String ioP = ControlFiles.readText(fs, dir.resolve("io.pressure"));
+    Pressure pressure = cpuP == null && memP == null && ioP == null ? null
+        : new Pressure(Pressure.parse(cpuP, "some"), Pressure.parse(cpuP, "full"),
+            Pressure.parse(memP, "some"), Pressure.parse(memP, "full"),
+            Pressure.parse(ioP, "some"), Pressure.parse(ioP, "full"));
+    return new Usage(user, sys, throttled, peak, oomKills, read, written,
+        ControlFiles.readLong(fs, dir.resolve("memory.current")),
+        ControlFiles.readLong(fs, dir.resolve("memory.swap.current")),
+        ControlFiles.readLong(fs, dir.resolve("pids.current")), pressure);
   }
 }

@@ -280,14 +280,70 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
    */
   public static List<io.ffrtmp.WorkloadUpdate> update(@Nullable String agent, String jobId,
       io.ffrtmp.ConstraintChanges changes, boolean strict, List<String> warnings) {
+    List<io.ffrtmp.WorkloadUpdate> out = new ArrayList<>();
+    forEachRunning(agent, jobId, warnings, "not updated", (d, r, g, processes) -> {
+      io.ffrtmp.WorkloadUpdate u = Updates.apply(g, changes, strict, processes);
+      try {
+        d.appendUpdate(r.name(), u);
+      } catch (IOException e) {
+        warnings.add("job " + r.jobId() + " (pid " + r.pids().pid() + "): the update could not"
+            + " be recorded (" + e.getMessage() + "): its report will not list it");
+      }
+      out.add(u);
+    });
+    warnings.forEach(s -> LOG.warn("update: {}", s));
+    return List.copyOf(out);
+  }
+
+  /**
+   * The usage now of the running workloads of this user's records (of a job, or all), whichever
+   * JVM governs them: {@code ffrtmp stats}. Read from their cgroups as {@link
+   * io.ffrtmp.GovernedWorkload#usage()} reads it; nothing is claimed.
+   *
+   * @param agent the agent, or null for the default records
+   * @param jobId only this job id, or null for all
+   * @param warnings receives why a workload was left out
+   * @return one entry per running workload, oldest first
+   */
+  public static List<io.ffrtmp.WorkloadUsage> usage(@Nullable String agent,
+      @Nullable String jobId, List<String> warnings) {
+    List<io.ffrtmp.WorkloadUsage> out = new ArrayList<>();
+    forEachRunning(agent, jobId, warnings, null, (d, r, g, processes) -> {
+      Usage u = g.usage();
+      if (u.cpuUserSec() == null) {
+        double[] cpu = LiveUsage.cpuSeconds(processes);
+        u = new Usage(cpu[0], cpu[1], u.cpuThrottledSec(), u.memoryPeakBytes(), u.oomKills(),
+            u.ioReadBytes(), u.ioWriteBytes(), u.memoryCurrentBytes(), u.swapCurrentBytes(),
+            u.pidsCurrent(), u.pressure());
+      }
+      out.add(new io.ffrtmp.WorkloadUsage(r.jobId(), r.pids().pid(), r.strategy(),
+          g.cgroupPath(), r.startedAt(), u));
+    });
+    out.sort(java.util.Comparator.comparing(io.ffrtmp.WorkloadUsage::startedAt));
+    return List.copyOf(out);
+  }
+
+  /** What to do with one running workload of the records. */
+  @FunctionalInterface
+  private interface Running {
+    void accept(StateDir dir, StartRecord r, Governance g, List<Long> processes);
+  }
+
+  /**
+   * Each running workload of the records (of a job, or all) with its governance rebuilt from
+   * its start record, as a recovery rebuilds it; records not to be trusted, ended workloads
+   * and governances that cannot be rebuilt are left out (said in {@code warnings} when {@code
+   * notDone} names what was not done to them, the records of a job asked for).
+   */
+  private static void forEachRunning(@Nullable String agent, @Nullable String jobId,
+      List<String> warnings, @Nullable String notDone, Running action) {
     Optional<StateDir> dir = stateDir(agent, warnings);
     if (dir.isEmpty()) {
-      return List.of();
+      return;
     }
     StateDir d = dir.get();
-    List<io.ffrtmp.WorkloadUpdate> out = new ArrayList<>();
     for (StartRecord r : d.readAll(warnings)) {
-      if (!jobId.equals(r.jobId())) {
+      if (jobId != null && !jobId.equals(r.jobId())) {
         continue;
       }
       Optional<String> forged = untrusted(r);
@@ -300,7 +356,10 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
       boolean running = d.readExit(r.name()).isEmpty() && (r.attached()
           ? Trust.alive(p.pid(), p.startTime()) : Trust.workloadAlive(p, keeper));
       if (!running) {
-        warnings.add("job " + r.jobId() + " (pid " + p.pid() + ") is not running: not updated");
+        if (notDone != null) {
+          warnings.add("job " + r.jobId() + " (pid " + p.pid() + ") is not running: "
+              + notDone);
+        }
         continue;
       }
       Governance g;
@@ -308,21 +367,11 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
         g = restore(r, backendOf(r));
       } catch (IOException | RuntimeException e) {
         warnings.add("job " + r.jobId() + " (pid " + p.pid() + "): its governance cannot be"
-            + " rebuilt (" + e.getMessage() + "): not updated");
+            + " rebuilt (" + e.getMessage() + ")" + (notDone == null ? "" : ": " + notDone));
         continue;
       }
-      io.ffrtmp.WorkloadUpdate u = Updates.apply(g, changes, strict,
-          Updates.processes(g, p.pid(), keeper ? p.keeperPid() : 0));
-      try {
-        d.appendUpdate(r.name(), u);
-      } catch (IOException e) {
-        warnings.add("job " + r.jobId() + " (pid " + p.pid() + "): the update could not be"
-            + " recorded (" + e.getMessage() + "): its report will not list it");
-      }
-      out.add(u);
+      action.accept(d, r, g, Updates.processes(g, p.pid(), keeper ? p.keeperPid() : 0));
     }
-    warnings.forEach(s -> LOG.warn("update: {}", s));
-    return List.copyOf(out);
   }
 
   /** The exit record, the keeper, the workload itself: the first that can say when it ends. */

@@ -44,6 +44,14 @@ public final class RecoveryImpl implements Recovery {
   }
 
   @Override
+  public List<io.ffrtmp.WorkloadUsage> usage(@Nullable String jobId) {
+    List<String> w = new ArrayList<>();
+    List<io.ffrtmp.WorkloadUsage> out = RecoveredWorkload.usage(agent, jobId, w);
+    warnings = List.copyOf(w);
+    return out;
+  }
+
+  @Override
   public Recovery withAcknowledgement() {
     return new RecoveryImpl(agent, true);
   }

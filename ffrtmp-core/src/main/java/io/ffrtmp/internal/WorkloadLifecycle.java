@@ -456,6 +456,23 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
   static final Duration MAX_DELAY = Duration.ofNanos(Long.MAX_VALUE);
 
   @Override
+  public final Usage usage() {
+    synchronized (this) {
+      if (built != null) {
+        return built.usage();
+      }
+    }
+    Usage u = governance.usage();
+    if (u.cpuUserSec() != null) {
+      return u;
+    }
+    double[] cpu = LiveUsage.cpuSeconds(Updates.processes(governance, pid(), keeperPid()));
+    return new Usage(cpu[0], cpu[1], u.cpuThrottledSec(), u.memoryPeakBytes(), u.oomKills(),
+        u.ioReadBytes(), u.ioWriteBytes(), u.memoryCurrentBytes(), u.swapCurrentBytes(),
+        u.pidsCurrent(), u.pressure());
+  }
+
+  @Override
   public final io.ffrtmp.WorkloadUpdate update(
       java.util.function.Consumer<io.ffrtmp.ConstraintChanges> spec) throws EnforcementException {
     io.ffrtmp.ConstraintChanges changes = new io.ffrtmp.ConstraintChanges();

@@ -49,6 +49,18 @@ class CliRecoveryIT {
     return pb;
   }
 
+  /** The wrapper's "[wrapper] started pid N job ... strategy S ..." line, from its stderr. */
+  private static String startLine(Process wrapper) throws Exception {
+    BufferedReader err = new BufferedReader(new InputStreamReader(wrapper.getErrorStream(),
+        StandardCharsets.UTF_8));
+    for (String line; (line = err.readLine()) != null; ) {
+      if (line.contains("started pid ")) {
+        return line;
+      }
+    }
+    throw new AssertionError("the wrapper printed no start line");
+  }
+
   private static String all(Process p) throws Exception {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -106,16 +118,7 @@ class CliRecoveryIT {
   private long wrapper(boolean kill, String... args) throws Exception {
     Process wrapper = cli(args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     started.add(wrapper);
-    BufferedReader err = new BufferedReader(new InputStreamReader(wrapper.getErrorStream(),
-        StandardCharsets.UTF_8));
-    long pid = -1;
-    for (String line; (line = err.readLine()) != null; ) {
-      if (line.contains("started pid ")) {
-        pid = Long.parseLong(line.replaceAll(".*started pid (\\d+).*", "$1"));
-        break;
-      }
-    }
-    assertTrue(pid > 0, "start line");
+    long pid = Long.parseLong(startLine(wrapper).replaceAll(".*started pid (\\d+).*", "$1"));
     workloads.add(pid);
     if (kill) {
       wrapper.destroyForcibly(); // kill -9 of the wrapper: the workload runs on
@@ -234,18 +237,9 @@ class CliRecoveryIT {
     Process wrapper = cli("run", "--json", "--job-id", job, "--cpu-quota", "20", "--", "sleep",
         "30").start();
     started.add(wrapper);
-    BufferedReader err = new BufferedReader(new InputStreamReader(wrapper.getErrorStream(),
-        StandardCharsets.UTF_8));
-    long pid = -1;
-    String strategy = "";
-    for (String line; (line = err.readLine()) != null; ) {
-      if (line.contains("started pid ")) {
-        pid = Long.parseLong(line.replaceAll(".*started pid (\\d+).*", "$1"));
-        strategy = line.replaceAll(".* strategy (\\S+).*", "$1");
-        break;
-      }
-    }
-    assertTrue(pid > 0, "start line");
+    String start = startLine(wrapper);
+    long pid = Long.parseLong(start.replaceAll(".*started pid (\\d+).*", "$1"));
+    String strategy = start.replaceAll(".* strategy (\\S+).*", "$1");
     workloads.add(pid);
 
     Process update = cli("update", "--job-id", job, "--cpu-quota", "300", "--json").start();
@@ -272,5 +266,35 @@ class CliRecoveryIT {
     List<Map<String, Object>> updates = (List<Map<String, Object>>) r.get("updates");
     assertEquals(1, updates.size(), report);
     assertEquals(u, updates.get(0), "the governing wrapper's report lists the update");
+  }
+  @Test
+  @SuppressWarnings("unchecked")
+  void stats_showsTheUsageNowOfAJobAnotherWrapperGoverns() throws Exception {
+    String job = "cli-stats-" + ProcessHandle.current().pid();
+    Process wrapper = cli("run", "--job-id", job, "--memory-limit", "64", "--", "sleep", "30")
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    started.add(wrapper);
+    long pid = Long.parseLong(startLine(wrapper).replaceAll(".*started pid (\\d+).*", "$1"));
+    workloads.add(pid);
+
+    Process json = cli("stats", "--job-id", job, "--json").start();
+    String out = all(json);
+    assertEquals(0, json.exitValue(), out);
+    Map<String, Object> doc = Json.object(out.trim());
+    assertEquals(pid, ((Number) doc.get("pid")).longValue());
+    Map<String, Object> usage = (Map<String, Object>) doc.get("usage");
+    assertTrue(usage.containsKey("memory_current_bytes") && usage.containsKey("pressure")
+        && usage.containsKey("pids_current"), out);
+
+    Process table = cli("stats").start();
+    String text = all(table);
+    assertEquals(0, table.exitValue(), text);
+    assertTrue(text.startsWith("JOB "), text);
+    String finalPid = Long.toString(pid);
+    assertTrue(text.lines().anyMatch(l -> l.startsWith(job) && l.contains(" " + finalPid + " ")),
+        text);
+    Process none = cli("stats", "--job-id", job + "-none").start();
+    all(none);
+    assertEquals(1, none.exitValue());
   }
 }

@@ -275,6 +275,11 @@ final class V1Governance extends CgroupGovernance {
       read = counted ? r : null;
       written = counted ? w : null;
     }
-    return new Usage(user, sys, throttled, peak, oomKills, read, written);
+    Long current = ControlFiles.readLong(fs, mem.resolve("memory.usage_in_bytes"));
+    Long memsw = ControlFiles.readLong(fs, mem.resolve("memory.memsw.usage_in_bytes"));
+    Path pids = dirs.get("pids");
+    return new Usage(user, sys, throttled, peak, oomKills, read, written, current,
+        current == null || memsw == null ? null : Math.max(0, memsw - current),
+        pids == null ? null : ControlFiles.readLong(fs, pids.resolve("pids.current")), null);
   }
 }

@@ -128,6 +128,10 @@ class SystemdVmSuite {
         "systemd knows them: a daemon-reload or its own writes keep them");
     assertFalse(Files.exists(Path.of("/etc/systemd/system.control", unit + ".d")),
         "runtime only: nothing persisted under /etc");
+    io.ffrtmp.Usage live = w.usage();
+    assertTrue(live.memoryCurrentBytes() != null && live.memoryCurrentBytes() > 0
+        && live.pressure() != null && live.pressure().memorySome() != null,
+        "live usage from the scope's files: " + live.toJson());
     io.ffrtmp.WorkloadUpdate lift = w.update(c -> c.cpuQuota(0).memoryLimitMb(0));
     assertTrue(lift.enforced(), lift.toString());
     assertEquals("max 100000", Files.readString(d.resolve("cpu.max")).trim());

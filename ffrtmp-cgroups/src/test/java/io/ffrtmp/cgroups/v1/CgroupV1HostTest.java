@@ -354,6 +354,34 @@ class CgroupV1HostTest {
   }
 
   @Test
+  void usage_whileItRuns_isASnapshotOfItsCgroup_andItsRecordsGiveItToAnyProcess()
+      throws Exception {
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "x=$(head -c 8000000 /dev/zero | tr '\\0' a); echo held; while :; do :; done"))
+        .withJobId(job("")).withCpuQuota(30).withMemoryLimitMb(128).start();
+    pids.add(w.pid());
+    assertEquals("held", new java.io.BufferedReader(new java.io.InputStreamReader(
+        w.process().orElseThrow().getInputStream())).readLine());
+    Thread.sleep(1500);
+    io.ffrtmp.Usage u = w.usage();
+    double cpu = u.cpuUserSec() + u.cpuSystemSec();
+    System.out.printf("live usage after 1.5 s under quota 30: cpu %.2f s, throttled %.2f s,"
+        + " memory %d bytes%n", cpu, u.cpuThrottledSec(), u.memoryCurrentBytes());
+    assertTrue(cpu > 0.1 && cpu < 1.0, "about 30 % of the time so far: " + u);
+    assertTrue(u.cpuThrottledSec() > 0, u.toString());
+    assertTrue(u.memoryCurrentBytes() >= 8_000_000L, "the 8 MB it holds: " + u);
+    List<io.ffrtmp.WorkloadUsage> seen = Workload.recovery().usage(job(""));
+    assertEquals(1, seen.size(), seen.toString());
+    assertEquals(w.pid(), seen.get(0).pid());
+    assertTrue(seen.get(0).usage().memoryCurrentBytes() >= 8_000_000L, seen.toString());
+    assertTrue(seen.get(0).toJson().contains("\"memory_current_bytes\":"), seen.get(0).toJson());
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.awaitReport(Duration.ofSeconds(10));
+    assertEquals(r.usage(), w.usage(), "reported: the report's usage");
+    assertTrue(r.usage().memoryPeakBytes() >= 8_000_000L, r.toJson());
+  }
+
+  @Test
   void weights200and50_onOneCore_splitRoughly4to1() throws Exception {
     Host.require(Files.isExecutable(Path.of("/usr/bin/taskset")), "needs taskset");
     GovernedWorkload heavy =

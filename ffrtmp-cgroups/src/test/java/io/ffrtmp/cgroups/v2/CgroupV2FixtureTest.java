@@ -262,7 +262,17 @@ class CgroupV2FixtureTest {
         + "oom_group_kill 1\n");
     fs.put(leaf.resolve("io.stat"), "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
         + "8:16 rbytes=1 wbytes=2 rios=1 wios=1 dbytes=0 dios=0\n");
-    assertEquals(new Usage(2.5, 1.0, 0.75, 123456789L, 1L, 4097L, 8194L), g.usage());
+    fs.put(leaf.resolve("memory.current"), "4096000\n");
+    fs.put(leaf.resolve("memory.swap.current"), "8192\n");
+    fs.put(leaf.resolve("pids.current"), "3\n");
+    fs.put(leaf.resolve("cpu.pressure"), "some avg10=12.50 avg60=3.00 avg300=1.00 total=999\n"
+        + "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+    fs.put(leaf.resolve("memory.pressure"), "some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n"
+        + "full avg10=0.00 avg60=0.00 avg300=0.00 total=4\n");
+    assertEquals(new Usage(2.5, 1.0, 0.75, 123456789L, 1L, 4097L, 8194L, 4096000L, 8192L, 3L,
+        new io.ffrtmp.Pressure(new io.ffrtmp.Pressure.Stall(12.5, 3, 1, 999),
+            new io.ffrtmp.Pressure.Stall(0, 0, 0, 0), new io.ffrtmp.Pressure.Stall(0, 0, 0, 5),
+            new io.ffrtmp.Pressure.Stall(0, 0, 0, 4), null, null)), g.usage());
   }
 
   @Test

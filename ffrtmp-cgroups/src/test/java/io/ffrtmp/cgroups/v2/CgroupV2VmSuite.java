@@ -136,6 +136,34 @@ class CgroupV2VmSuite {
   }
 
   @Test
+  void usage_live_carriesPressure_risingForFourLoopsUnderOneCore(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run("/bin/sh", "-c",
+            "for i in 1 2 3 4; do (while :; do :; done) & done; wait")
+        .withJobId(id).withCpuQuota(100).start();
+    Thread.sleep(1500);
+    io.ffrtmp.Usage a = w.usage();
+    Thread.sleep(1500);
+    io.ffrtmp.Usage b = w.usage();
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+    assertTrue(a.pressure() != null && a.pressure().cpuSome() != null, a.toJson());
+    io.ffrtmp.Pressure.Stall first = a.pressure().cpuSome();
+    io.ffrtmp.Pressure.Stall later = b.pressure().cpuSome();
+    assertTrue(later.totalUsec() > first.totalUsec() + 500_000, "four loops on one core's"
+        + " worth stall most of the time: " + a.toJson() + " then " + b.toJson());
+    assertTrue(later.avg10() > 10, b.toJson());
+    assertTrue(b.cpuThrottledSec() > 0, b.toJson());
+    assertTrue(b.memoryCurrentBytes() > 0, b.toJson());
+    assertTrue(b.pidsCurrent() == null || b.pidsCurrent() >= 5, "the shell and its four loops"
+        + " (where the pids controller is on): " + b.toJson());
+    assertTrue(r.usage().pressure() != null && r.usage().pressure().cpuSome() != null
+        && r.usage().pressure().cpuSome().totalUsec() >= later.totalUsec(),
+        "the final report's pressure, from the keeper's copy: " + r.toJson());
+  }
+
+  @Test
   void timeout_mainDiesFirst_theEscapedMemberIgnoringSigtermIsKilledToo(TestInfo info)
       throws Exception {
     String id = job(info);

@@ -33,10 +33,10 @@ public final class Ffrtmp {
     return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
   }
 
-  /** The six commands' specifications, in help order. */
+  /** The seven commands' specifications, in help order. */
   static List<Cli.Spec> specs() {
     return List.of(RunCommand.SPEC, AttachCommand.SPEC, BackendsCommand.SPEC, ListCommand.SPEC,
-        WaitCommand.SPEC, UpdateCommand.SPEC);
+        WaitCommand.SPEC, UpdateCommand.SPEC, StatsCommand.SPEC);
   }
 
   private static @Nullable Command command(String name) {
@@ -47,6 +47,7 @@ public final class Ffrtmp {
       case "list": return new ListCommand();
       case "wait": return new WaitCommand();
       case "update": return new UpdateCommand();
+      case "stats": return new StatsCommand();
       default: return null;
     }
   }
@@ -66,7 +67,7 @@ public final class Ffrtmp {
     try {
       if (args.length == 0) {
         throw new Cli.UsageException(where, "Missing subcommand: run, attach, backends, list,"
-            + " wait or update");
+            + " wait, update or stats");
       }
       String first = args[0];
       if (first.equals("-h") || first.equals("--help")) {
@@ -118,6 +119,6 @@ public final class Ffrtmp {
         return "\nDid you mean: " + s.name() + "?";
       }
     }
-    return " (commands: run, attach, backends, list, wait, update)";
+    return " (commands: run, attach, backends, list, wait, update, stats)";
   }
 }
