@@ -8,17 +8,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The threads that finish workloads: build a report, deliver the terminal event to the
  * listeners and complete the report's future (whose dependents run there). Daemon threads,
- * created as needed and ended after a minute idle: a listener that blocks holds its own
- * thread, never the exit watcher's and never another workload's report.
+ * at most {@value #THREADS}, each ended after {@value #IDLE_SECONDS} s idle: a listener that
+ * blocks holds its own thread, never the exit watcher's and never another workload's report
+ * — until {@value #THREADS} block at once; beyond that many ends at one moment (a thousand
+ * adopted processes killed together), reports wait their turn instead of a thread each.
  */
 final class Delivery {
+  /** The most delivery threads at once. */
+  static final int THREADS = 64;
+
+  private static final int IDLE_SECONDS = 10;
   private static final AtomicInteger COUNT = new AtomicInteger();
-  private static final ExecutorService EXECUTOR = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
-      60, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
-        Thread t = new Thread(r, "ffrtmp-report-" + COUNT.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
+  private static final ExecutorService EXECUTOR;
+
+  static {
+    ThreadPoolExecutor e = new ThreadPoolExecutor(THREADS, THREADS, IDLE_SECONDS,
+        TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "ffrtmp-report-" + COUNT.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    e.allowCoreThreadTimeOut(true);
+    EXECUTOR = e;
+  }
 
   private Delivery() {}
 
