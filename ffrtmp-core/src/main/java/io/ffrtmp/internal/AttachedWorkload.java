@@ -187,7 +187,7 @@ final class AttachedWorkload extends WorkloadLifecycle {
       throw e;
     }
     // adopted: recorded before it is watched, so that no report is delivered before its record
-    String name = StateDir.newName(spec.common().jobId());
+    String name = StateDir.newAttachName(spec.common().jobId(), pid, startTime);
     List<String> noState = new ArrayList<>();
     StateDir dir = RecoveredWorkload.stateDir(spec.agent(), noState).orElse(null);
     warnings.addAll(dir == null ? noState : dir.caveats());
@@ -205,7 +205,7 @@ final class AttachedWorkload extends WorkloadLifecycle {
 
   private static boolean writeRecord(StateDir dir, StartRecord r, List<String> warnings, Spec spec) {
     try {
-      dir.write(r);
+      dir.writeAdoption(r);
       return true;
     } catch (IOException | RuntimeException e) {
       String why = "no start record (" + e.getMessage() + "): another JVM cannot see that it is"

@@ -72,7 +72,11 @@ final class Governed {
     if (dir.isEmpty() || start < 0) {
       return Optional.empty();
     }
-    for (StartRecord r : dir.get().readAllAgents(new ArrayList<>())) {
+    // a process in no cgroup of ffrtmp's: only an adoption names it, in its record's name; a
+    // member of one: any record naming that cgroup (read all: rare, and refused either way)
+    List<StartRecord> records = cgroups.isEmpty() ? dir.get().adoptionsOf(pid, start)
+        : dir.get().readAllAgents(new ArrayList<>());
+    for (StartRecord r : records) {
       boolean itself = r.pids().pid() == pid && r.pids().startTime() == start;
       String cgroup = r.cgroupPath();
       if (!itself && (cgroup == null || !cgroups.contains(cgroup))) {

@@ -95,7 +95,7 @@ class AttachRecordTest {
     StartRecord r = recordOf(id).orElseThrow();
     mine.detach(); // its record goes: written again below as another JVM's
     long otherStart = ProcFs.stat(otherJvm.pid()).orElseThrow().startTime();
-    dir().write(r.governedBy(otherJvm.pid(), otherStart));
+    dir().writeAdoption(r.governedBy(otherJvm.pid(), otherStart)); // as that JVM writes it
 
     AttachException e = assertThrows(AttachException.class,
         () -> Workload.attach(p.pid()).withJobId(job("second")).withStrategy("nice-fallback")

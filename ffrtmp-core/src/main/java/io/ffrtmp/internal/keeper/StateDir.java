@@ -62,6 +62,13 @@ public final class StateDir {
   private static final Pattern OURS = Pattern.compile(
       "ffrtmp-wrapper-[A-Za-z0-9._-]+\\.[0-9]+\\.[0-9]+\\.(start|exit|updates)(\\.tmp)?");
 
+  /** The adopted process's pid and start time in an adoption's record name. */
+  private static final Pattern ADOPTION =
+      Pattern.compile("\\.a([0-9]+)-([0-9]+)\\.[0-9]+\\.[0-9]+$");
+
+  /** An adoption's marker. */
+  private static final Pattern MARKER = Pattern.compile("a([0-9]+)-([0-9]+)\\.adopted");
+
   private static final FileAttribute<?> OWNER_ONLY_FILE =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
   private static final FileAttribute<?> OWNER_ONLY_DIR =
@@ -78,9 +85,17 @@ public final class StateDir {
   /** Why a start's record may not survive what it should (said in every start's warnings). */
   private final List<String> caveats;
 
+  /** The state directory this one is in (itself, unless an agent's): adoption markers go there. */
+  private final Path root;
+
   private StateDir(Path path, List<String> caveats) {
+    this(path, caveats, path);
+  }
+
+  private StateDir(Path path, List<String> caveats, Path root) {
     this.path = path;
     this.caveats = List.copyOf(caveats);
+    this.root = root;
   }
 
   /**
@@ -243,7 +258,7 @@ public final class StateDir {
         // once per JVM: the probe closes a descriptor of the lock file, and closing any
         // descriptor of a file drops this process's fcntl lock on it (a claim in progress)
         accept(p);
-        known = new StateDir(p, caveats);
+        known = new StateDir(p, caveats, root);
         AGENTS.put(p, known);
       }
       return known;
@@ -297,6 +312,98 @@ public final class StateDir {
   public static String newName(String jobId) {
     return io.ffrtmp.spi.CgroupNames.forJob(jobId) + "." + ProcessHandle.current().pid() + "."
         + COUNTER.incrementAndGet();
+  }
+
+  /**
+   * A new record name for a process adopted in attach mode: {@link #newName(String)} with the
+   * process's pid and start time in it ({@code <safe job id>.a<pid>-<start time>.<JVM pid>.<n>}),
+   * so that whether a process is adopted is found from the names alone ({@link
+   * #adoptionsOf(long, long)}), without reading every record.
+   *
+   * @param jobId the job id
+   * @param pid the adopted process
+   * @param startTime its start time
+   * @return the name
+   */
+  public static String newAttachName(String jobId, long pid, long startTime) {
+    return io.ffrtmp.spi.CgroupNames.forJob(jobId) + "." + adoptionMark(pid, startTime)
+        + ProcessHandle.current().pid() + "." + COUNTER.incrementAndGet();
+  }
+
+  private static String adoptionMark(long pid, long startTime) {
+    return "a" + pid + "-" + startTime + ".";
+  }
+
+  /**
+   * The marker of an adoption: an empty file {@code a<pid>-<start time>.adopted} beside the
+   * records of the root directory, made with the adoption's record and deleted with it ({@link
+   * #delete(String)} knows it from the record's name), so that a process no adoption names is
+   * told by one {@code stat}.
+   */
+  private Path adoptedMarker(long pid, long startTime) {
+    return root.resolve("a" + pid + "-" + startTime + ".adopted");
+  }
+
+  /**
+   * Writes an adoption's start record ({@link #newAttachName}) and its marker.
+   *
+   * @param r the record
+   * @throws IOException when it cannot be written
+   */
+  public void writeAdoption(StartRecord r) throws IOException {
+    write(r);
+    try {
+      Files.newByteChannel(adoptedMarker(r.pids().pid(), r.pids().startTime()),
+          Set.<OpenOption>of(StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+              LinkOption.NOFOLLOW_LINKS), OWNER_ONLY_FILE).close();
+    } catch (IOException e) {
+      delete(r.name());
+      throw e;
+    }
+  }
+
+  /**
+   * The start records of this directory and its agents' whose names say they adopted this
+   * process ({@link #newAttachName}), read; each is still to be checked against its pids.
+   * Costs one {@code stat} for a process that no adoption names.
+   *
+   * @param pid the process
+   * @param startTime its start time
+   * @return the records
+   */
+  public List<StartRecord> adoptionsOf(long pid, long startTime) {
+    if (!Files.exists(adoptedMarker(pid, startTime), LinkOption.NOFOLLOW_LINKS)) {
+      return List.of();
+    }
+    String mark = "." + adoptionMark(pid, startTime);
+    List<StartRecord> out = new ArrayList<>();
+    List<StateDir> dirs = new ArrayList<>(List.of(this));
+    try (DirectoryStream<Path> agents = Files.newDirectoryStream(path, "agent-*")) {
+      for (Path a : agents) {
+        if (Files.isDirectory(a, LinkOption.NOFOLLOW_LINKS)) {
+          dirs.add(forAgent(a.getFileName().toString().substring("agent-".length())));
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("cannot list the agents of {}: {}", path, e.toString());
+    }
+    for (StateDir d : dirs) {
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(d.path, "*.start")) {
+        for (Path f : files) {
+          String n = f.getFileName().toString();
+          if (n.contains(mark)) {
+            try {
+              out.add(d.read(n.substring(0, n.length() - ".start".length())));
+            } catch (IOException e) {
+              // gone meanwhile, or refused: not an adoption to respect
+            }
+          }
+        }
+      } catch (IOException e) {
+        LOG.debug("cannot list {}: {}", d.path, e.toString());
+      }
+    }
+    return out;
   }
 
   /**
@@ -636,7 +743,13 @@ public final class StateDir {
    * @param name the record's name
    */
   public void delete(String name) {
-    for (Path f : List.of(startFile(name), exitFile(name), updatesFile(name))) {
+    java.util.regex.Matcher m = ADOPTION.matcher(name);
+    List<Path> files = new ArrayList<>(List.of(startFile(name), exitFile(name),
+        updatesFile(name)));
+    if (m.find()) {
+      files.add(root.resolve("a" + m.group(1) + "-" + m.group(2) + ".adopted"));
+    }
+    for (Path f : files) {
       try {
         Files.deleteIfExists(f);
       } catch (IOException e) {
@@ -656,6 +769,19 @@ public final class StateDir {
    */
   public void sweep() {
     Instant aMinuteAgo = Instant.now().minusSeconds(60);
+    // an adoption's marker outlives its record only if deleting failed: once its process is
+    // gone it names nothing
+    try (DirectoryStream<Path> markers = Files.newDirectoryStream(path, "*.adopted")) {
+      for (Path f : markers) {
+        java.util.regex.Matcher m = MARKER.matcher(f.getFileName().toString());
+        if (m.matches() && !Trust.alive(Long.parseLong(m.group(1)),
+            Long.parseLong(m.group(2)))) {
+          Files.deleteIfExists(f);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("cannot sweep the adoption markers of {}: {}", path, e.toString());
+    }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(path, "*.{tmp,exit,updates}")) {
       for (Path f : files) {
         String n = f.getFileName().toString();

@@ -100,6 +100,42 @@ class StateDirTest {
    * leaves no empty or half temporary file behind: the write runs in a JVM under {@code prlimit
    * --fsize=500}.
    */
+  /** An attach-mode start record of a process, as an adoption writes it. */
+  private static StartRecord adoption(String name, long pid, long start) {
+    return new StartRecord(name, "job", new StartRecord.Pids(pid, start, 0, 0),
+        ProcessHandle.current().pid(), 1, "nice-fallback", null, java.util.Map.of(), List.of(),
+        io.ffrtmp.Constraints.DEFAULTS, List.of(), List.of(), Instant.now(), null,
+        java.time.Duration.ZERO, io.ffrtmp.Intent.TEST, false, false);
+  }
+
+  @Test
+  void anAdoptionsMarker_goesWithItsRecord_andASweepTakesOneWhoseProcessIsGone()
+      throws Exception {
+    StateDir d = StateDir.at(tmp.resolve("markers"));
+    Process p = new ProcessBuilder("sleep", "30").start();
+    try {
+      long start = io.ffrtmp.internal.os.ProcFs.stat(p.pid()).orElseThrow().startTime();
+      String name = StateDir.newAttachName("job", p.pid(), start);
+      Path marker = d.path().resolve("a" + p.pid() + "-" + start + ".adopted");
+      d.writeAdoption(adoption(name, p.pid(), start));
+      assertTrue(Files.exists(marker));
+      assertEquals(1, d.adoptionsOf(p.pid(), start).size());
+      assertEquals(List.of(), d.adoptionsOf(p.pid(), start + 1), "another start time");
+      d.delete(name);
+      assertFalse(Files.exists(marker), "deleted with the record");
+      assertEquals(List.of(), d.adoptionsOf(p.pid(), start));
+
+      Path stale = d.path().resolve("a1-1.adopted"); // no process 1 started at tick 1
+      Files.createFile(stale);
+      d.writeAdoption(adoption(name, p.pid(), start));
+      d.sweep();
+      assertFalse(Files.exists(stale), "its process is gone: swept");
+      assertTrue(Files.exists(marker), "its process lives: kept");
+    } finally {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
   @Test
   void aRecordThatCannotBeWritten_leavesNoTemporaryFile() throws Exception {
     Path state = tmp.resolve("full");
