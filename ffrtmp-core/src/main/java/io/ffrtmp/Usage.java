@@ -18,10 +18,10 @@ import org.jspecify.annotations.Nullable;
  *     write_bytes} of the workload's process tree less {@code cancelled_write_bytes}: buffered
  *     writes count when their pages are dirtied)
  * @param memoryCurrentBytes the memory it uses now ({@code memory.current}, v1 {@code
- *     memory.usage_in_bytes}); in a final report, what it used when it ended
+ *     memory.usage_in_bytes}); live usage only, null in a final report
  * @param swapCurrentBytes the swap it uses now ({@code memory.swap.current}; v1: {@code
- *     memory.memsw.usage_in_bytes} less the memory, where swap accounting is on)
- * @param pidsCurrent how many tasks (threads) it has now ({@code pids.current})
+ *     memory.memsw.usage_in_bytes} less the memory, where swap accounting is on); live only
+ * @param pidsCurrent how many tasks (threads) it has now ({@code pids.current}); live only
  * @param pressure its pressure stall information (cgroup v2 and systemd), or null
  */
 public record Usage(

@@ -26,6 +26,17 @@ public final class RecordedFs implements CgroupFs {
     this.recorded = Map.copyOf(recorded);
   }
 
+  /**
+   * Whether this is a copy of final counters, taken when a workload ended (a restored
+   * governance may wrap the kernel with an empty copy: it reads the live files).
+   *
+   * @param fs a cgroupfs
+   * @return true for a non-empty copy
+   */
+  public static boolean isFinalCopy(CgroupFs fs) {
+    return fs instanceof RecordedFs r && !r.recorded.isEmpty();
+  }
+
   @Override
   public String read(Path file) throws IOException {
     String r = recorded.get(file.toString());

@@ -75,6 +75,11 @@ public final class UnifiedCounters {
         : new Pressure(Pressure.parse(cpuP, "some"), Pressure.parse(cpuP, "full"),
             Pressure.parse(memP, "some"), Pressure.parse(memP, "full"),
             Pressure.parse(ioP, "some"), Pressure.parse(ioP, "full"));
+    if (RecordedFs.isFinalCopy(fs)) {
+      // a final report: the stall totals were copied; what it uses now means nothing any more
+      return new Usage(user, sys, throttled, peak, oomKills, read, written, null, null, null,
+          pressure);
+    }
     return new Usage(user, sys, throttled, peak, oomKills, read, written,
         ControlFiles.readLong(fs, dir.resolve("memory.current")),
         ControlFiles.readLong(fs, dir.resolve("memory.swap.current")),

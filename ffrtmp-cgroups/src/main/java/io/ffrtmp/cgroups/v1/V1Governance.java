@@ -275,6 +275,10 @@ final class V1Governance extends CgroupGovernance {
       read = counted ? r : null;
       written = counted ? w : null;
     }
+    if (RecordedFs.isFinalCopy(fs)) {
+      // a final report: what it uses now means nothing once it has ended
+      return new Usage(user, sys, throttled, peak, oomKills, read, written);
+    }
     Long current = ControlFiles.readLong(fs, mem.resolve("memory.usage_in_bytes"));
     Long memsw = ControlFiles.readLong(fs, mem.resolve("memory.memsw.usage_in_bytes"));
     Path pids = dirs.get("pids");
