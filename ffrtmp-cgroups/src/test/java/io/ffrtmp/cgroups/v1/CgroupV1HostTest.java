@@ -296,6 +296,23 @@ class CgroupV1HostTest {
   }
 
   @Test
+  void update_ofAnAdoptedProcess_changesItsCgroup_andTheReportSaysSo() throws Exception {
+    Process p = new ProcessBuilder("sleep", "30").start();
+    pids.add(p.pid());
+    GovernedWorkload w = Workload.attach(p.pid()).withJobId(job("")).withCpuQuota(20).start();
+    Path cpu = parents.get("cpu").dirOf(w.cgroupPath().orElseThrow());
+    io.ffrtmp.WorkloadUpdate u = w.update(c -> c.cpuQuota(60).nice(4));
+    assertTrue(u.enforced(), u.toString());
+    assertEquals("60000", Files.readString(cpu.resolve("cpu.cfs_quota_us")).trim());
+    String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+    assertEquals("4", stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+    p.destroy();
+    WorkloadReport r = w.awaitReport(Duration.ofSeconds(10));
+    assertEquals(WorkloadReport.Mode.ATTACH, r.mode());
+    assertEquals(List.of(u), r.updates());
+  }
+
+  @Test
   void update_memoryBelowUsage_isRefusedUnlessAllowed_andStrictModePutsEverythingBack()
       throws Exception {
     Path dir = blockIoDir();
