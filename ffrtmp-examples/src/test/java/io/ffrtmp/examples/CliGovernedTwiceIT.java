@@ -24,6 +24,8 @@ class CliGovernedTwiceIT {
   private Path cli;
   private final List<Process> started = new ArrayList<>();
   private final String tag = "twice-" + ProcessHandle.current().pid();
+  /** The state directory of the CLIs this test starts. */
+  private static final Path STATE = Shell.ROOT.resolve("ffrtmp-examples/target/ffrtmp-state");
 
   @BeforeEach
   void needsTheLauncher() {
@@ -36,15 +38,22 @@ class CliGovernedTwiceIT {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly().waitFor();
     }
-    // the wrappers were killed: their cgroups stay (empty) unless removed here
+    // the wrappers were killed: their cgroups stay (empty) unless removed here, and their
+    // records until a recovery: this test's own, by its tag
     assertEquals(List.of(), Shell.removeCgroups("ffrtmp-wrapper-" + tag), "could not remove");
+    try (java.util.stream.Stream<Path> records = Files.list(STATE)) {
+      for (Path r : (Iterable<Path>) records::iterator) {
+        if (r.getFileName().toString().startsWith("ffrtmp-wrapper-" + tag)) {
+          Files.deleteIfExists(r);
+        }
+      }
+    }
   }
 
   private Process start(List<String> cmd, Path err) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(err.toFile());
-    pb.environment().put("FFRTMP_JAVA_OPTS",
-        "-Dffrtmp.state=" + Shell.ROOT.resolve("ffrtmp-examples/target/ffrtmp-state"));
+    pb.environment().put("FFRTMP_JAVA_OPTS", "-Dffrtmp.state=" + STATE);
     Process p = pb.start();
     started.add(p);
     return p;
@@ -148,7 +157,7 @@ class CliGovernedTwiceIT {
     ProcessBuilder pb = new ProcessBuilder(cli.toString(), "wait", "--job-id", job, "--json")
         .redirectOutput(report.toFile()).redirectError(dir.resolve("wait.err").toFile());
     pb.environment().put("FFRTMP_JAVA_OPTS",
-        "-Dffrtmp.state=" + Shell.ROOT.resolve("ffrtmp-examples/target/ffrtmp-state"));
+        "-Dffrtmp.state=" + STATE);
     Process wait = pb.start();
     started.add(wait);
     awaitLine(dir.resolve("wait.err"), "waiting for pid " + pid + " job " + job

@@ -197,8 +197,10 @@ class GuideParityIT {
   }
 
   /**
-   * Shell lines that kill the workload W, wait for it, and remove the cgroups it was left in (its
-   * wrapper is dead, so nobody else would before a later start's stale cleanup).
+   * Shell lines that kill the workload W, wait for it, remove the cgroups it was left in (its
+   * wrapper is dead, so nobody else would before a later start's stale cleanup), and take its
+   * records over with {@code ffrtmp wait} (the job named in wrapper.log's start line), so that
+   * nothing of the test is left in the state directory either.
    */
   private static final String KILL_W_AND_CLEAN =
       "CG=$(cat /proc/$W/cgroup)\nkill $W\nwhile kill -0 $W 2>/dev/null; do sleep 0.05; done\n"
@@ -207,7 +209,9 @@ class GuideParityIT {
           + " elif [ -e /sys/fs/cgroup/cgroup.controllers ]; then d=/sys/fs/cgroup$p;"
           + " else d=/sys/fs/cgroup/unified$p; fi\n"
           + "  for i in 1 2 3 4 5 6 7 8 9 10; do rmdir \"$d\" 2>/dev/null && break; sleep 0.1; done\n"
-          + "done\n";
+          + "done\n"
+          + "J=$(sed -n 's/.*started pid [0-9]* job \\([^ ]*\\) .*/\\1/p' wrapper.log)\n"
+          + "ffrtmp wait --job-id \"$J\" >/dev/null 2>&1\n";
 
   @Test
   void troubleshooting_wrapperExitsButWorkloadContinues() throws Exception {
