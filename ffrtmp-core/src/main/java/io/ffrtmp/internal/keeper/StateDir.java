@@ -795,17 +795,18 @@ public final class StateDir {
               || !Boolean.TRUE.equals(a.get("isRegularFile"))) {
             continue;
           }
-          boolean old = a.get("lastModifiedTime") instanceof java.nio.file.attribute.FileTime t
-              && t.toInstant().isBefore(aMinuteAgo);
+          Instant when = a.get("lastModifiedTime") instanceof java.nio.file.attribute.FileTime t
+              ? t.toInstant() : null;
+          boolean old = when != null && when.isBefore(aMinuteAgo);
           boolean deadWriter;
           if (n.endsWith(".start.tmp")) {
-            deadWriter = writerGone(n.substring(0, n.length() - ".start.tmp".length()));
+            deadWriter = writerGone(n.substring(0, n.length() - ".start.tmp".length()), when);
           } else if (n.endsWith(".exit") || n.endsWith(".updates")) {
             String name = n.substring(0, n.lastIndexOf('.'));
             if (Files.exists(startFile(name), LinkOption.NOFOLLOW_LINKS)) {
               continue; // a workload's record: its governor or a recovery reads and deletes it
             }
-            deadWriter = writerGone(name);
+            deadWriter = writerGone(name, when);
           } else {
             deadWriter = false;
           }
@@ -822,17 +823,31 @@ public final class StateDir {
   }
 
   /** Whether the JVM that named a record ({@code <job>.<pid>.<counter>}) is gone. */
-  private static boolean writerGone(String name) {
+  private static boolean writerGone(String name, @Nullable Instant written) {
     String[] parts = name.split("\\.");
     if (parts.length < 3) {
       return false;
     }
     try {
       long writer = Long.parseLong(parts[parts.length - 2]);
-      return ProcessHandle.of(writer).map(h -> !h.isAlive()).orElse(true);
+      return ProcessHandle.of(writer).map(h -> !h.isAlive() || reused(h, written))
+          .orElse(true);
     } catch (NumberFormatException e) {
       return false;
     }
+  }
+
+  /**
+   * Whether the process now under a writer's pid started after the file was written: the
+   * writer is gone and its pid was given to another process (pids cycle within minutes on a
+   * busy host with a pid_max of 32768). A start time is known to about a second (the boot
+   * time's precision), hence the slack.
+   */
+  private static boolean reused(ProcessHandle h, @Nullable Instant written) {
+    if (written == null) {
+      return false;
+    }
+    return h.info().startInstant().map(s -> s.isAfter(written.plusSeconds(1))).orElse(false);
   }
 
   @Override

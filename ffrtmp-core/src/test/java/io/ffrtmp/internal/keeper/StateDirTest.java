@@ -100,6 +100,31 @@ class StateDirTest {
    * leaves no empty or half temporary file behind: the write runs in a JVM under {@code prlimit
    * --fsize=500}.
    */
+  /**
+   * An exit record left without its start record (its writer was killed while deleting them)
+   * names its writer by pid; when that pid now belongs to a process that started after the
+   * record was written, the writer is gone all the same, and the sweep takes the record.
+   */
+  @Test
+  void aSweep_takesALeftoverRecord_whoseWritersPidWasReused() throws Exception {
+    StateDir d = StateDir.at(tmp.resolve("reused"));
+    Process stranger = new ProcessBuilder("sleep", "30").start();
+    try {
+      Path left = Files.writeString(d.path().resolve("ffrtmp-wrapper-job."
+          + stranger.pid() + ".1.exit"), "ffrtmp-exit 1\n");
+      // written 30 s before the process now under that pid started: another writer's
+      Files.setLastModifiedTime(left, FileTime.from(stranger.info().startInstant().orElseThrow()
+          .minusSeconds(30)));
+      Path ownWriter = Files.writeString(d.path().resolve("ffrtmp-wrapper-job."
+          + stranger.pid() + ".2.exit"), "ffrtmp-exit 1\n"); // written after it started
+      d.sweep();
+      assertFalse(Files.exists(left), "its writer is gone: the pid was reused");
+      assertTrue(Files.exists(ownWriter), "written by the living process: kept");
+    } finally {
+      stranger.destroyForcibly().waitFor();
+    }
+  }
+
   /** An attach-mode start record of a process, as an adoption writes it. */
   private static StartRecord adoption(String name, long pid, long start) {
     return new StartRecord(name, "job", new StartRecord.Pids(pid, start, 0, 0),
