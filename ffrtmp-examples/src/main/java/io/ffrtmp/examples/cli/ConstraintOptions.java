@@ -37,6 +37,11 @@ final class ConstraintOptions {
           + " workload keeps the nice it inherits, 0 for a wrapper at nice 0)."),
       Cli.Option.value("--memory-limit", "MB", "0",
           "Memory limit MB (0 = unlimited; default: 0)."),
+      Cli.Option.value("--cpu-max", "'QUOTA PERIOD'", null, "The original wrapper's spelling"
+          + " of --cpu-quota, as cgroup v2's cpu.max: e.g. '50000 100000' (50 %), 'max'"
+          + " (unlimited); a whole percent of one core."),
+      Cli.Option.value("--memory-max", "BYTES", null, "The original wrapper's spelling of"
+          + " --memory-limit, in bytes (whole MiB), or 'max' (unlimited)."),
       Cli.Option.value("--io-weight", "PERCENT", "0",
           "IO weight % (0-100, 0 = unset; default: 0)."),
       Cli.Option.value("--oom-score", "SCORE", "0", "OOM score (-1000 to 1000; default: not"
@@ -59,8 +64,9 @@ final class ConstraintOptions {
     b.slaEligible(p.has("--sla-eligible"));
     String intent = String.valueOf(p.get("--intent"));
     set(spec, "--intent", () -> b.withIntent(Intent.parse(intent)));
-    int quota = p.intValue(FLAGS.get(Constraint.CPU_QUOTA));
-    set(spec, FLAGS.get(Constraint.CPU_QUOTA), () -> b.withCpuQuota(quota));
+    int quota = p.has("--cpu-max") ? cpuMax(p, spec) : p.intValue(FLAGS.get(Constraint.CPU_QUOTA));
+    set(spec, p.has("--cpu-max") ? "--cpu-max" : FLAGS.get(Constraint.CPU_QUOTA),
+        () -> b.withCpuQuota(quota));
     int weight = p.intValue(FLAGS.get(Constraint.CPU_WEIGHT));
     set(spec, FLAGS.get(Constraint.CPU_WEIGHT), () -> b.withCpuWeight(weight));
     // nothing requested, nothing changed: nice and OOM score only when given
@@ -68,8 +74,10 @@ final class ConstraintOptions {
       int nice = p.intValue(FLAGS.get(Constraint.NICE));
       set(spec, FLAGS.get(Constraint.NICE), () -> b.withNice(nice));
     }
-    long memory = p.longValue(FLAGS.get(Constraint.MEMORY_LIMIT_MB));
-    set(spec, FLAGS.get(Constraint.MEMORY_LIMIT_MB), () -> b.withMemoryLimitMb(memory));
+    long memory = p.has("--memory-max") ? memoryMax(p, spec)
+        : p.longValue(FLAGS.get(Constraint.MEMORY_LIMIT_MB));
+    set(spec, p.has("--memory-max") ? "--memory-max" : FLAGS.get(Constraint.MEMORY_LIMIT_MB),
+        () -> b.withMemoryLimitMb(memory));
     int io = p.intValue(FLAGS.get(Constraint.IO_WEIGHT));
     set(spec, FLAGS.get(Constraint.IO_WEIGHT), () -> b.withIoWeight(io));
     if (p.has(FLAGS.get(Constraint.OOM_SCORE))) {
@@ -86,6 +94,63 @@ final class ConstraintOptions {
     }
     if (p.has("--strict")) {
       b.requireEnforcement();
+    }
+  }
+
+  /**
+   * {@code --cpu-max 'QUOTA PERIOD'} (cgroup v2's {@code cpu.max}, the original wrapper's flag)
+   * as a percent of one core; {@code max} is unlimited (0).
+   */
+  private static int cpuMax(Cli.Parsed p, Cli.Spec spec) {
+    if (p.has(FLAGS.get(Constraint.CPU_QUOTA))) {
+      throw Cli.usage(spec, "Invalid value for --cpu-max: give --cpu-max or --cpu-quota, not"
+          + " both");
+    }
+    String v = String.valueOf(p.get("--cpu-max")).trim();
+    String[] f = v.split("\\s+");
+    if (f[0].equals("max") && (f.length == 1 || (f.length == 2 && f[1].matches("[0-9]+")))) {
+      return 0;
+    }
+    try {
+      if (f.length != 2) {
+        throw new NumberFormatException();
+      }
+      long quota = Long.parseLong(f[0]);
+      long period = Long.parseLong(f[1]);
+      if (quota <= 0 || period <= 0 || Math.multiplyExact(quota, 100L) % period != 0) {
+        throw Cli.usage(spec, "Invalid value for --cpu-max: '" + Log.printable(v) + "' is not"
+            + " a whole percent of one core (QUOTA × 100 / PERIOD must be a whole number > 0;"
+            + " or use --cpu-quota PERCENT)");
+      }
+      long percent = quota * 100 / period;
+      return (int) Math.min(Integer.MAX_VALUE, percent);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw Cli.usage(spec, "Invalid value for --cpu-max: '" + Log.printable(v) + "' is not"
+          + " 'QUOTA PERIOD' in microseconds (e.g. '50000 100000') or 'max'");
+    }
+  }
+
+  /** {@code --memory-max BYTES} (the original wrapper's flag) in MiB; {@code max} is 0. */
+  private static long memoryMax(Cli.Parsed p, Cli.Spec spec) {
+    if (p.has(FLAGS.get(Constraint.MEMORY_LIMIT_MB))) {
+      throw Cli.usage(spec, "Invalid value for --memory-max: give --memory-max or"
+          + " --memory-limit, not both");
+    }
+    String v = String.valueOf(p.get("--memory-max")).trim();
+    if (v.equals("max")) {
+      return 0;
+    }
+    try {
+      long bytes = Long.parseLong(v);
+      if (bytes <= 0 || bytes % 1048576L != 0) {
+        throw Cli.usage(spec, "Invalid value for --memory-max: " + bytes + " bytes is not a"
+            + " whole number of MiB (1 MiB = 1048576 bytes; ffrtmp's limit is in MiB: e.g. "
+            + Math.max(1, (bytes + 1048575L) / 1048576L) * 1048576L + ", or --memory-limit MB)");
+      }
+      return bytes / 1048576L;
+    } catch (NumberFormatException e) {
+      throw Cli.usage(spec, "Invalid value for --memory-max: '" + Log.printable(v) + "' is not"
+          + " a number of bytes or 'max'");
     }
   }
 

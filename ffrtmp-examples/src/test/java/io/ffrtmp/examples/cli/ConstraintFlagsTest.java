@@ -42,4 +42,34 @@ class ConstraintFlagsTest {
           + " and " + c.max() + " (" + c.unit() + "), got " + bad), err.toString());
     }
   }
+
+  /** The original wrapper's --cpu-max and --memory-max, as spellings of the same constraints. */
+  @Test
+  void theOriginalsCpuMaxAndMemoryMax_areSpellingsOfTheQuotaAndTheLimit() {
+    StringWriter out = new StringWriter();
+    assertEquals(0, Ffrtmp.execute(new PrintWriter(out), new PrintWriter(new StringWriter()),
+        "run", "--json", "--strategy", "nice-fallback", "--cpu-max", "150000 100000",
+        "--memory-max", "268435456", "--", "/bin/true"));
+    assertTrue(out.toString().contains("\"constraints\":{\"cpu_quota\":150,\"cpu_weight\":100,"
+        + "\"nice\":0,\"memory_limit_mb\":256,"), out.toString());
+    StringWriter max = new StringWriter();
+    assertEquals(0, Ffrtmp.execute(new PrintWriter(max), new PrintWriter(new StringWriter()),
+        "run", "--json", "--strategy", "nice-fallback", "--cpu-max", "max 100000",
+        "--memory-max", "max", "--", "/bin/true"));
+    assertTrue(max.toString().contains("\"cpu_quota\":0,") && max.toString().contains(
+        "\"memory_limit_mb\":0,"), max.toString());
+    for (String[] bad : new String[][] {{"--cpu-max", "33333 100000"}, {"--cpu-max", "50"},
+        {"--memory-max", "1000"}, {"--memory-max", "lots"},
+        {"--cpu-max", "50000 100000", "--cpu-quota", "50"}}) {
+      java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run",
+          "--strategy", "nice-fallback"));
+      args.addAll(java.util.List.of(bad));
+      args.addAll(java.util.List.of("--", "/bin/true"));
+      StringWriter err = new StringWriter();
+      assertEquals(2, Ffrtmp.execute(new PrintWriter(new StringWriter()), new PrintWriter(err),
+          args.toArray(new String[0])), String.join(" ", bad));
+      assertTrue(err.toString().startsWith("Error: Invalid value for " + bad[0] + ": "),
+          err.toString());
+    }
+  }
 }
