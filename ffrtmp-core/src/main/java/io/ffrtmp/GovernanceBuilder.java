@@ -13,11 +13,13 @@ import java.io.IOException;
 public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
   /**
    * Sets the job id, used in the report and in the cgroup name {@code ffrtmp-wrapper-<id>}. Any
-   * text is accepted; it is made safe for the cgroup name, and the report keeps it as given. An
-   * empty id becomes {@code unknown}.
+   * non-empty text is accepted; it is made safe for the cgroup name, and the report keeps it as
+   * given. Without one the job id is {@code unknown}.
    *
    * @param jobId the job id
    * @return this builder
+   * @throws IllegalArgumentException for an empty job id (a caller's bug more often than a
+   *     choice: it said which job, and gave nothing)
    */
   B withJobId(String jobId);
 

@@ -46,6 +46,11 @@ public final class Workload {
    */
   public static WorkloadBuilder run(List<String> command) {
     requireNonNull(command, "command");
+    for (int i = 0; i < command.size(); i++) {
+      if (command.get(i) == null) {
+        throw new NullPointerException("command[" + i + "] is null");
+      }
+    }
     return run(new ProcessBuilder(List.copyOf(command)).inheritIO());
   }
 

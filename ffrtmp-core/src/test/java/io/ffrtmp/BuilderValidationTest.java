@@ -145,10 +145,27 @@ class BuilderValidationTest {
   }
 
   @Test
-  void withJobId_empty_becomesUnknown_andNullIsRejected() throws Exception {
-    assertNotNull(builder().withJobId(""));
+  void withJobId_emptyIsRefusedSayingWhy_andNullIsRejected() throws Exception {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> builder().withJobId(""));
+    assertTrue(e.getMessage().startsWith("jobId must not be empty"), e.getMessage());
     org.junit.jupiter.api.Assertions.assertThrows(
         NullPointerException.class, () -> builder().withJobId(null));
+  }
+
+  @Test
+  void aNullInTheCommand_isNamedByItsIndex() {
+    NullPointerException e = org.junit.jupiter.api.Assertions.assertThrows(
+        NullPointerException.class, () -> Workload.run("echo", null));
+    assertEquals("command[1] is null", e.getMessage());
+    e = org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class,
+        () -> Workload.run(java.util.Arrays.asList("echo", "a", null)));
+    assertEquals("command[2] is null", e.getMessage());
+    ProcessBuilder pb = new ProcessBuilder("echo");
+    pb.command().add(null);
+    e = org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class,
+        () -> Workload.run(pb));
+    assertEquals("command[1] is null", e.getMessage());
   }
 
   @Test

@@ -121,6 +121,18 @@ class RunModeTest {
   }
 
   @Test
+  void aCgroupLimitWithoutTheBackendModule_saysWhichModuleIsMissing() throws Exception {
+    // this module's tests run without ffrtmp-cgroups: nice-fallback is the only backend
+    WorkloadReport r = Workload.run("/bin/true").withCpuQuota(50).start().awaitReport();
+    assertEquals("nice-fallback", r.strategy());
+    assertTrue(r.warnings().contains("Cannot enforce cpu_quota without cgroups, continuing"
+        + " without it"), r.warnings().toString());
+    assertTrue(r.warnings().contains("No cgroup backend on the class or module path: add"
+        + " io.ffrtmp:ffrtmp-cgroups (the systemd, cgroup-v2 and cgroup-v1 backends)"),
+        r.warnings().toString());
+  }
+
+  @Test
   void aCommandThatRuns_isStartedWhateverItDoesAtOnce() throws Exception {
     // the exec is what start() waits for, not the workload: one that ends at once with 127
     // itself (a shell whose own command was not found) is a started workload with its report
@@ -266,7 +278,6 @@ class RunModeTest {
   void report_hasEveryKeyOfTheSpec_inOrder_andParsesAsJson() throws Exception {
     WorkloadReport r =
         Workload.run("/bin/true")
-            .withJobId("")
             .withCpuQuota(150)
             .withIntent(Intent.SOAK)
             .slaEligible(true)

@@ -55,7 +55,11 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   @Override
   public B withJobId(String id) {
     requireNonNull(id, "jobId");
-    this.jobId = id.isEmpty() ? "unknown" : id;
+    if (id.isEmpty()) {
+      throw new IllegalArgumentException("jobId must not be empty: any other text is taken as"
+          + " given (the cgroup's name is made safe from it); leave it out for \"unknown\"");
+    }
+    this.jobId = id;
     return self();
   }
 

@@ -41,6 +41,10 @@ public final class NiceFallbackStrategy implements GovernanceStrategy {
     return Availability.usable("always available: nice and oom_score_adj only, no cgroup");
   }
 
+  /** Said when a cgroup constraint is asked for and no cgroup backend is installed at all. */
+  static final String MODULE_MISSING = "No cgroup backend on the class or module path: add"
+      + " io.ffrtmp:ffrtmp-cgroups (the systemd, cgroup-v2 and cgroup-v1 backends)";
+
   /**
    * Records every requested cgroup constraint {@code degraded} (strict mode is the core's: it
    * refuses such a start).
@@ -61,6 +65,11 @@ public final class NiceFallbackStrategy implements GovernanceStrategy {
       } else {
         out.add(new Enforcement(k.key(), EnforcementStatus.SKIPPED, "none", k.defaultMeaning()));
       }
+    }
+    if (!warnings.isEmpty() && Strategies.registry().stream()
+        .allMatch(p -> p.strategy().name().equals(NAME))) {
+      // not a host without cgroups: an application without the backends
+      warnings.add(MODULE_MISSING);
     }
     return new NoCgroup(out, warnings);
   }

@@ -26,6 +26,11 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
    * @param source the caller's process builder
    */
   public RunBuilder(ProcessBuilder source) {
+    for (int i = 0; i < source.command().size(); i++) {
+      if (source.command().get(i) == null) {
+        throw new NullPointerException("command[" + i + "] is null");
+      }
+    }
     List<String> command = List.copyOf(source.command());
     if (command.isEmpty()) {
       throw new IllegalArgumentException("command must not be empty");

@@ -86,15 +86,17 @@ class HostileJobIdTest {
 
   @Test
   void hostileJobIds_surviveIntoTheReportUnchanged() throws Exception {
+    // an empty one is refused at the builder (it said which job, and gave nothing)
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Workload.run("/bin/true").withJobId(""));
     for (String id : List.of("../../etc", "a/b/c", "x\0y", "line\nbreak", "\u0007bell", "ü漢字🙂",
-        "..", ".", "", "x".repeat(10_000))) {
+        "..", ".", "x".repeat(10_000))) {
       WorkloadReport r = Workload.run("/bin/true").withJobId(id).start().awaitReport();
-      assertEquals(id.isEmpty() ? "unknown" : id, r.jobId());
+      assertEquals(id, r.jobId());
       assertEquals("cgroup-v1", r.strategy());
       String leaf = r.cgroupPath().substring(r.cgroupPath().lastIndexOf('/') + 1);
       assertTrue(leaf.startsWith("ffrtmp-wrapper-") && leaf.matches("[A-Za-z0-9._-]+"), leaf);
-      assertEquals(id.isEmpty() ? "unknown" : id,
-          io.ffrtmp.testing.Json.object(r.toJson()).get("job_id"));
+      assertEquals(id, io.ffrtmp.testing.Json.object(r.toJson()).get("job_id"));
     }
   }
 
