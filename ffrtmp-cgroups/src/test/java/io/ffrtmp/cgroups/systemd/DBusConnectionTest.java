@@ -38,6 +38,18 @@ class DBusConnectionTest {
       Thread.sleep(10);
     }
     assertTrue(Files.exists(socket), "dbus-daemon did not create " + socket);
+    // the socket file exists from its bind(), a connect succeeds from its listen(): wait for that
+    java.net.UnixDomainSocketAddress at = java.net.UnixDomainSocketAddress.of(socket);
+    boolean listening = false;
+    for (int i = 0; i < 500 && !listening; i++) {
+      try (java.nio.channels.SocketChannel probe =
+          java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+        listening = probe.connect(at);
+      } catch (java.io.IOException e) {
+        Thread.sleep(10);
+      }
+    }
+    assertTrue(listening, "dbus-daemon does not accept connections on " + socket);
     address = "unix:path=" + socket;
   }
 
