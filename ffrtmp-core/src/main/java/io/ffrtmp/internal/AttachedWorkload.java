@@ -318,7 +318,6 @@ final class AttachedWorkload extends WorkloadLifecycle {
     return recordName;
   }
 
-
   private void deleteRecord() {
     StateDir d = stateDir;
     if (d != null) {

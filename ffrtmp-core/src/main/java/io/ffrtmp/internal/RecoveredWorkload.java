@@ -505,7 +505,6 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     return record.name();
   }
 
-
   @Override
   public long pid() {
     return record.pids().pid();

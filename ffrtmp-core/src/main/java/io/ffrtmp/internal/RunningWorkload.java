@@ -350,7 +350,6 @@ final class RunningWorkload extends WorkloadLifecycle {
     return recordName;
   }
 
-
   private void deleteRecords() {
     StateDir d = stateDir;
     if (d != null) {
