@@ -70,7 +70,8 @@ class CliFlagsPropertyTest {
       int code = cli("--intent", s);
       boolean valid = s.trim().matches("(?i)production|test|experiment|soak");
       assertEquals(valid ? 0 : 2, code, "--intent=" + s);
-      assertEquals(0, cli("--job-id", s), "--job-id=" + s);
+      // any job id but an empty one, which is a usage error
+      assertEquals(s.isEmpty() ? 2 : 0, cli("--job-id", s), "--job-id=" + s);
     });
   }
 }
