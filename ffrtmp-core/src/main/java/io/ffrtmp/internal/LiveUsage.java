@@ -13,13 +13,31 @@ final class LiveUsage {
   private LiveUsage() {}
 
   /**
+   * A backend's live usage, with the CPU time from {@code /proc} where the backend has no live
+   * counter for it (cgroup v1 in run mode, no cgroup).
+   *
+   * @param u the backend's usage
+   * @param pids the workload's processes
+   * @return the usage, with the CPU time filled in where it was unknown
+   */
+  static io.ffrtmp.Usage withCpu(io.ffrtmp.Usage u, List<Long> pids) {
+    if (u.cpuUserSec() != null) {
+      return u;
+    }
+    double[] cpu = cpuSeconds(pids);
+    return new io.ffrtmp.Usage(cpu[0], cpu[1], u.cpuThrottledSec(), u.memoryPeakBytes(),
+        u.oomKills(), u.ioReadBytes(), u.ioWriteBytes(), u.memoryCurrentBytes(),
+        u.swapCurrentBytes(), u.pidsCurrent(), u.pressure());
+  }
+
+  /**
    * The user and system CPU seconds of the processes and of the children they reaped (stat
    * fields 14–17).
    *
    * @param pids the workload's processes
    * @return {user, system}
    */
-  static double[] cpuSeconds(List<Long> pids) {
+  private static double[] cpuSeconds(List<Long> pids) {
     long user = 0;
     long sys = 0;
     for (long pid : pids) {

@@ -309,13 +309,7 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
       @Nullable String jobId, List<String> warnings) {
     List<io.ffrtmp.WorkloadUsage> out = new ArrayList<>();
     forEachRunning(agent, jobId, warnings, null, (d, r, g, processes) -> {
-      Usage u = g.usage();
-      if (u.cpuUserSec() == null) {
-        double[] cpu = LiveUsage.cpuSeconds(processes);
-        u = new Usage(cpu[0], cpu[1], u.cpuThrottledSec(), u.memoryPeakBytes(), u.oomKills(),
-            u.ioReadBytes(), u.ioWriteBytes(), u.memoryCurrentBytes(), u.swapCurrentBytes(),
-            u.pidsCurrent(), u.pressure());
-      }
+      Usage u = LiveUsage.withCpu(g.usage(), processes);
       out.add(new io.ffrtmp.WorkloadUsage(r.jobId(), r.pids().pid(), r.strategy(),
           g.cgroupPath(), r.startedAt(), u));
     });

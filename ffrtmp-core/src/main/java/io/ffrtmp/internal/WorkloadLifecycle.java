@@ -463,13 +463,9 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
       }
     }
     Usage u = governance.usage();
-    if (u.cpuUserSec() != null) {
-      return u;
-    }
-    double[] cpu = LiveUsage.cpuSeconds(Updates.processes(governance, pid(), keeperPid()));
-    return new Usage(cpu[0], cpu[1], u.cpuThrottledSec(), u.memoryPeakBytes(), u.oomKills(),
-        u.ioReadBytes(), u.ioWriteBytes(), u.memoryCurrentBytes(), u.swapCurrentBytes(),
-        u.pidsCurrent(), u.pressure());
+    // the processes are listed only where the CPU time must come from /proc
+    return u.cpuUserSec() != null ? u
+        : LiveUsage.withCpu(u, Updates.processes(governance, pid(), keeperPid()));
   }
 
   @Override
