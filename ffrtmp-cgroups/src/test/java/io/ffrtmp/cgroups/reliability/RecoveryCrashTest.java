@@ -161,10 +161,19 @@ class RecoveryCrashTest {
     List<String> lost = launched.stream().filter(expected::containsKey).sorted().toList();
     assertEquals(List.of(), lost, "lost: launched (the agent said PID), never delivered to it,"
         + " and not recovered");
-    try (Stream<Path> s = Files.list(stateDir())) {
-      assertEquals(List.of(), s.filter(p -> p.getFileName().toString().contains(tag)).toList(),
-          "no record left");
+    // the records go once the report was delivered, after awaitReport's future completed
+    // (on the delivering thread, which a busy machine can hold back): wait for them, bounded
+    List<Path> records = List.of();
+    for (int i = 0; i < 1000; i++) {
+      try (Stream<Path> s = Files.list(stateDir())) {
+        records = s.filter(p -> p.getFileName().toString().contains(tag)).toList();
+      }
+      if (records.isEmpty()) {
+        break;
+      }
+      Thread.sleep(10);
     }
+    assertEquals(List.of(), records, "no record left");
     // an agent killed between creating the cgroup and writing the record leaves an empty
     // cgroup and no record: the stale sweep of a later start collects it (here, the test does)
     List<Path> left = new ArrayList<>();
