@@ -91,7 +91,8 @@ chmod 777 "$results"
 cp "$busybox" "$ramfs/bin/busybox"
 for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev \
     drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci fs/netfs/netfs \
-    fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/overlay; do
+    fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/overlay \
+    mm/zsmalloc drivers/block/zram/zram; do
   f="$mods/$m.ko"
   if [ -f "$f" ]; then cp "$f" "$ramfs/modules/"; fi
 done
@@ -126,9 +127,17 @@ mkdir -p /proc /sys /dev /host /tmp
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay; do
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay zsmalloc zram; do
   [ -f /modules/\$m.ko ] && insmod /modules/\$m.ko 2>/dev/null
 done
+# a swap device for the swap-limit tests, prepared but off (a test switches it on and off):
+# zram, 256 MiB of compressed RAM
+if [ -e /sys/block/zram0/disksize ] && echo 256M > /sys/block/zram0/disksize \
+    && mkswap /dev/zram0 >/dev/null 2>&1; then
+  echo "VM: /dev/zram0 prepared as swap (off)"
+else
+  echo "VM: no zram swap device"
+fi
 INIT
 if [ "$mode" = v2 ]; then
   cat >> "$ramfs/init" <<INIT

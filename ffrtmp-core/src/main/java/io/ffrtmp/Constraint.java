@@ -12,28 +12,43 @@ package io.ffrtmp;
  */
 public enum Constraint {
   /** CPU time in percent of one core (100 = one core); 0 = unlimited. A cgroup constraint. */
-  CPU_QUOTA("cpu_quota", 0, Constraints.CPU_QUOTA_MAX, 0, "percent of one core, 0 = unlimited", true, "unlimited"),
+  CPU_QUOTA("cpu_quota", 0, 102_400, 0, "percent of one core, 0 = unlimited", true, "unlimited"),
   /** Relative CPU weight, 1..10000, default 100. A cgroup constraint. */
-  CPU_WEIGHT(
-      "cpu_weight",
-      Constraints.CPU_WEIGHT_MIN,
-      Constraints.CPU_WEIGHT_MAX,
-      Constraints.CPU_WEIGHT_DEFAULT, "relative weight", true, "default weight 100"),
+  CPU_WEIGHT("cpu_weight", 1, 10_000, 100, "relative weight", true, "weight 100"),
   /** Scheduling priority, -20..19; a process attribute applied under every backend. */
-  NICE("nice", Constraints.NICE_MIN, Constraints.NICE_MAX, 0, "scheduling priority", false, "inherited"),
-  /** Memory limit in MiB (1 MiB = 1048576 bytes); 0 = unlimited. A cgroup constraint. */
-  MEMORY_LIMIT_MB(
-      "memory_limit_mb",
-      0,
-      Constraints.MEMORY_LIMIT_MB_MAX,
-      0,
-      "MiB, 0 = unlimited",
-      true,
-      "unlimited"),
+  NICE("nice", -20, 19, 0, "scheduling priority", false, "inherited"),
+  /**
+   * Memory limit in MiB (1 MiB = 1048576 bytes); 0 = unlimited. At most the largest MiB count
+   * whose bytes fit a signed 64-bit integer. A cgroup constraint.
+   */
+  MEMORY_LIMIT_MB("memory_limit_mb", 0, Long.MAX_VALUE / 1048576L, 0, "MiB, 0 = unlimited",
+      true, "unlimited"),
   /** IO weight in percent, 0..100; 0 = unset. A cgroup constraint. */
-  IO_WEIGHT("io_weight", 0, Constraints.IO_WEIGHT_MAX, 0, "percent, 0 = unset", true, "unset"),
+  IO_WEIGHT("io_weight", 0, 100, 0, "percent, 0 = unset", true, "unset"),
   /** OOM score adjustment, -1000..1000; a process attribute applied under every backend. */
-  OOM_SCORE("oom_score", Constraints.OOM_SCORE_MIN, Constraints.OOM_SCORE_MAX, 0, "oom_score_adj", false, "inherited");
+  OOM_SCORE("oom_score", -1000, 1000, 0, "oom_score_adj", false, "inherited"),
+  /**
+   * Memory high (soft) limit in MiB; 0 = unlimited. Above it the kernel throttles the workload
+   * and reclaims its memory instead of OOM-killing it (cgroup v2 {@code memory.high}, systemd
+   * {@code MemoryHigh}); cgroup v1 has no equivalent. A cgroup constraint.
+   */
+  MEMORY_HIGH_MB("memory_high_mb", 0, Long.MAX_VALUE / 1048576L, 0, "MiB, 0 = unlimited",
+      true, "unlimited"),
+  /**
+   * Swap limit in MiB: 0 = no swap at all, -1 = unlimited (default). cgroup v2 {@code
+   * memory.swap.max}, systemd {@code MemorySwapMax}; cgroup v1 limits memory and swap only
+   * together. A cgroup constraint.
+   */
+  SWAP_MAX_MB("swap_max_mb", -1, Long.MAX_VALUE / 1048576L, -1,
+      "MiB, 0 = no swap, -1 = unlimited", true, "unlimited"),
+  /**
+   * The most processes and threads the workload may have at once, 0 = unlimited; at most the
+   * kernel's {@code PID_MAX_LIMIT} (4194304). A fork beyond it fails ({@code EAGAIN}); the
+   * report counts such refusals ({@link Usage#pidsLimitHits()}). cgroup v2 and v1 {@code
+   * pids.max}, systemd {@code TasksMax}. A cgroup constraint.
+   */
+  PIDS_MAX("pids_max", 0, 4_194_304, 0, "processes and threads, 0 = unlimited", true,
+      "unlimited");
 
   private final String key;
   private final long min;
@@ -118,7 +133,7 @@ public enum Constraint {
    * Whether a cgroup (or a systemd unit) carries this constraint; the others ({@link #NICE},
    * {@link #OOM_SCORE}) are process attributes that the core applies under every backend.
    *
-   * @return true for cpu quota, cpu weight, memory limit and io weight
+   * @return true for all but {@link #NICE} and {@link #OOM_SCORE}
    */
   public boolean isCgroupConstraint() {
     return cgroup;

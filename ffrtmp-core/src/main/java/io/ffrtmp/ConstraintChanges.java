@@ -92,6 +92,37 @@ public final class ConstraintChanges {
   }
 
   /**
+   * Changes the memory high (soft) limit.
+   *
+   * @param mebibytes MiB; 0 lifts it
+   * @return these changes
+   */
+  public ConstraintChanges memoryHighMb(long mebibytes) {
+    return set(Constraint.MEMORY_HIGH_MB, mebibytes);
+  }
+
+  /**
+   * Changes the swap limit.
+   *
+   * @param mebibytes MiB, 0 = no swap; -1 lifts it
+   * @return these changes
+   */
+  public ConstraintChanges swapMaxMb(long mebibytes) {
+    return set(Constraint.SWAP_MAX_MB, mebibytes);
+  }
+
+  /**
+   * Changes the most processes and threads at once (lowering it below the number running
+   * kills nothing: only new forks fail).
+   *
+   * @param count the limit; 0 lifts it
+   * @return these changes
+   */
+  public ConstraintChanges pidsMax(int count) {
+    return set(Constraint.PIDS_MAX, count);
+  }
+
+  /**
    * Sets any constraint.
    *
    * @param constraint which

@@ -3,187 +3,45 @@ package io.ffrtmp;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * The constraints requested for a workload, in the units of the operator guide's Flag
- * Reference. Every range check of the project lives here; builders and the CLI call these
- * methods rather than repeating the ranges.
+ * The constraints requested for a workload, one value per {@link Constraint}, in the units of
+ * the operator guide's Flag Reference. Ranges, units and defaults are the model's ({@link
+ * Constraint#min()}, {@link Constraint#max()}, {@link Constraint#defaultValue()}); this class
+ * only holds values, each checked by its constraint when set.
  *
- * <p>How each value reaches the kernel (formulas and units) is documented in {@code
- * docs/ARCHITECTURE.md}: cgroup v2 {@code cpu.max = "<p*1000> 100000"}, {@code cpu.weight = w},
- * {@code memory.max = m * 1048576}, {@code io.weight = "default <p*100>"}; cgroup v1 {@code cpu.cfs_quota_us =
- * p*1000} with {@code cpu.cfs_period_us = 100000}, {@code cpu.shares = w*1024/100} (clamped by
- * the kernel's own range 2..262144, which every allowed weight maps into), {@code
- * memory.limit_in_bytes = m * 1048576}, {@code blkio.weight = p*10}. Each component is one
- * {@link Constraint}; {@link #get(Constraint)} reads it by constraint, {@link #builder()} and
- * {@link #toBuilder()} make values without positional arguments, e.g. a per-job-class template:
+ * <p>How each value reaches the kernel (formulas and units per backend) is documented in {@code
+ * docs/ARCHITECTURE.md}, "Constraint mapping". {@link #get(Constraint)} reads a value by
+ * constraint, {@link #builder()} and {@link #toBuilder()} make values, e.g. a per-job-class
+ * template:
  *
  * <pre>{@code
  * Constraints transcode = Constraints.builder().cpuQuota(200).memoryLimitMb(4096).build();
  * Workload.run(cmd).withConstraints(transcode).withJobId("job-7").start();
  * }</pre>
- *
- * @param cpuQuota CPU time in percent of one core ({@value #CPU_QUOTA_MAX} at most); 0 =
- *     unlimited
- * @param cpuWeight relative CPU weight, {@value #CPU_WEIGHT_MIN}..{@value #CPU_WEIGHT_MAX}
- *     (default {@value #CPU_WEIGHT_DEFAULT})
- * @param nice scheduling priority, {@value #NICE_MIN}..{@value #NICE_MAX}
- * @param memoryLimitMb memory limit in MiB ({@value #MEMORY_LIMIT_MB_MAX} at most); 0 =
- *     unlimited
- * @param ioWeight IO weight in percent, 0..{@value #IO_WEIGHT_MAX}; 0 = unset
- * @param oomScore OOM score adjustment, {@value #OOM_SCORE_MIN}..{@value #OOM_SCORE_MAX}
  */
-public record Constraints(
-    int cpuQuota, int cpuWeight, int nice, long memoryLimitMb, int ioWeight, int oomScore) {
+public final class Constraints {
+  private static final Constraint[] ALL = Constraint.values();
 
-  /** Largest CPU quota in percent of one core: 1024 cores. */
-  public static final int CPU_QUOTA_MAX = 102_400;
-  /** Smallest CPU weight. */
-  public static final int CPU_WEIGHT_MIN = 1;
-  /** Largest CPU weight. */
-  public static final int CPU_WEIGHT_MAX = 10_000;
-  /** The CPU weight of an unconstrained workload. */
-  public static final int CPU_WEIGHT_DEFAULT = 100;
-  /** Smallest (most favourable) nice value. */
-  public static final int NICE_MIN = -20;
-  /** Largest nice value. */
-  public static final int NICE_MAX = 19;
-  /** Largest memory limit in MiB: the largest whose byte count fits a signed 64-bit integer. */
-  public static final long MEMORY_LIMIT_MB_MAX = Long.MAX_VALUE / (1024L * 1024L);
-  /** Largest IO weight in percent. */
-  public static final int IO_WEIGHT_MAX = 100;
-  /** Smallest OOM score adjustment. */
-  public static final int OOM_SCORE_MIN = -1000;
-  /** Largest OOM score adjustment. */
-  public static final int OOM_SCORE_MAX = 1000;
+  /** No constraints: the guide's "Default (Unconstrained)" preset; every value its default. */
+  public static final Constraints DEFAULTS = new Constraints(defaults());
 
-  /** No constraints: the guide's "Default (Unconstrained)" preset. */
-  public static final Constraints DEFAULTS = new Constraints(0, CPU_WEIGHT_DEFAULT, 0, 0, 0, 0);
+  /** Indexed by {@link Constraint#ordinal()}. */
+  private final long[] values;
 
-  /**
-   * Validates every component against its {@link Constraint}.
-   *
-   * @param cpuQuota CPU time in percent of one core; 0 = unlimited
-   * @param cpuWeight relative CPU weight
-   * @param nice scheduling priority
-   * @param memoryLimitMb memory limit in MiB; 0 = unlimited
-   * @param ioWeight IO weight in percent; 0 = unset
-   * @param oomScore OOM score adjustment
-   * @throws IllegalArgumentException naming the first component out of range, its value and the
-   *     range
-   */
-  public Constraints {
-    Constraint.CPU_QUOTA.checkValidValue(cpuQuota);
-    Constraint.CPU_WEIGHT.checkValidValue(cpuWeight);
-    Constraint.NICE.checkValidValue(nice);
-    Constraint.MEMORY_LIMIT_MB.checkValidValue(memoryLimitMb);
-    Constraint.IO_WEIGHT.checkValidValue(ioWeight);
-    Constraint.OOM_SCORE.checkValidValue(oomScore);
+  private Constraints(long[] values) {
+    this.values = values;
   }
 
-  /**
-   * Checks a CPU quota.
-   *
-   * @param percent percent of one core, 0 = unlimited
-   * @return the value
-   * @throws IllegalArgumentException naming the parameter, the value and the range
-   */
-  public static int checkCpuQuota(int percent) {
-    return Constraint.CPU_QUOTA.checkValidIntValue(percent);
+  private static long[] defaults() {
+    long[] v = new long[ALL.length];
+    for (Constraint c : ALL) {
+      v[c.ordinal()] = c.defaultValue();
+    }
+    return v;
   }
-
-  /**
-   * Checks a CPU weight.
-   *
-   * @param weight the weight
-   * @return the value
-   * @throws IllegalArgumentException naming the parameter, the value and the range
-   */
-  public static int checkCpuWeight(int weight) {
-    return Constraint.CPU_WEIGHT.checkValidIntValue(weight);
-  }
-
-  /**
-   * Checks a nice value.
-   *
-   * @param nice the nice value
-   * @return the value
-   * @throws IllegalArgumentException naming the parameter, the value and the range
-   */
-  public static int checkNice(int nice) {
-    return Constraint.NICE.checkValidIntValue(nice);
-  }
-
-  /**
-   * Checks a memory limit.
-   *
-   * @param mebibytes the limit in MiB, 0 = unlimited
-   * @return the value
-   * @throws IllegalArgumentException naming the parameter, the value and the range
-   */
-  public static long checkMemoryLimitMb(long mebibytes) {
-    return Constraint.MEMORY_LIMIT_MB.checkValidValue(mebibytes);
-  }
-
-  /**
-   * Checks an IO weight.
-   *
-   * @param percent the weight in percent, 0 = unset
-   * @return the value
-   * @throws IllegalArgumentException naming the parameter, the value and the range
-   */
-  public static int checkIoWeight(int percent) {
-    return Constraint.IO_WEIGHT.checkValidIntValue(percent);
-  }
-
-  /**
-   * Checks an OOM score adjustment.
-   *
-   * @param score the adjustment
-   * @return the value
-   * @throws IllegalArgumentException naming the parameter, the value and the range
-   */
-  public static int checkOomScore(int score) {
-    return Constraint.OOM_SCORE.checkValidIntValue(score);
-  }
-
-  /**
-   * Whether a CPU quota was requested.
-   *
-   * @return {@code cpuQuota > 0}
-   */
-  public boolean hasCpuQuota() {
-    return cpuQuota > 0;
-  }
-
-  /**
-   * Whether a memory limit was requested.
-   *
-   * @return {@code memoryLimitMb > 0}
-   */
-  public boolean hasMemoryLimit() {
-    return memoryLimitMb > 0;
-  }
-
-  /**
-   * Whether an IO weight was requested.
-   *
-   * @return {@code ioWeight > 0}
-   */
-  public boolean hasIoWeight() {
-    return ioWeight > 0;
-  }
-
-  /**
-   * The memory limit in bytes.
-   *
-   * @return {@code memoryLimitMb * 1048576}; 0 when unlimited
-   */
-  public long memoryLimitBytes() {
-    return memoryLimitMb * 1024L * 1024L;
-  }
-
 
   /**
    * The value of one constraint.
@@ -192,22 +50,88 @@ public record Constraints(
    * @return its value
    */
   public long get(Constraint constraint) {
-    switch (requireNonNull(constraint, "constraint")) {
-      case CPU_QUOTA:
-        return cpuQuota;
-      case CPU_WEIGHT:
-        return cpuWeight;
-      case NICE:
-        return nice;
-      case MEMORY_LIMIT_MB:
-        return memoryLimitMb;
-      case IO_WEIGHT:
-        return ioWeight;
-      case OOM_SCORE:
-        return oomScore;
-      default:
-        throw new AssertionError(constraint);
-    }
+    return values[requireNonNull(constraint, "constraint").ordinal()];
+  }
+
+  /**
+   * CPU time in percent of one core; 0 = unlimited.
+   *
+   * @return the {@link Constraint#CPU_QUOTA}
+   */
+  public int cpuQuota() {
+    return (int) get(Constraint.CPU_QUOTA);
+  }
+
+  /**
+   * Relative CPU weight.
+   *
+   * @return the {@link Constraint#CPU_WEIGHT}
+   */
+  public int cpuWeight() {
+    return (int) get(Constraint.CPU_WEIGHT);
+  }
+
+  /**
+   * Scheduling priority.
+   *
+   * @return the {@link Constraint#NICE}
+   */
+  public int nice() {
+    return (int) get(Constraint.NICE);
+  }
+
+  /**
+   * Memory limit in MiB; 0 = unlimited.
+   *
+   * @return the {@link Constraint#MEMORY_LIMIT_MB}
+   */
+  public long memoryLimitMb() {
+    return get(Constraint.MEMORY_LIMIT_MB);
+  }
+
+  /**
+   * IO weight in percent; 0 = unset.
+   *
+   * @return the {@link Constraint#IO_WEIGHT}
+   */
+  public int ioWeight() {
+    return (int) get(Constraint.IO_WEIGHT);
+  }
+
+  /**
+   * OOM score adjustment.
+   *
+   * @return the {@link Constraint#OOM_SCORE}
+   */
+  public int oomScore() {
+    return (int) get(Constraint.OOM_SCORE);
+  }
+
+  /**
+   * Memory high (soft) limit in MiB; 0 = unlimited.
+   *
+   * @return the {@link Constraint#MEMORY_HIGH_MB}
+   */
+  public long memoryHighMb() {
+    return get(Constraint.MEMORY_HIGH_MB);
+  }
+
+  /**
+   * Swap limit in MiB; 0 = no swap, -1 = unlimited.
+   *
+   * @return the {@link Constraint#SWAP_MAX_MB}
+   */
+  public long swapMaxMb() {
+    return get(Constraint.SWAP_MAX_MB);
+  }
+
+  /**
+   * Most processes and threads at once; 0 = unlimited.
+   *
+   * @return the {@link Constraint#PIDS_MAX}
+   */
+  public int pidsMax() {
+    return (int) get(Constraint.PIDS_MAX);
   }
 
   /**
@@ -228,7 +152,7 @@ public record Constraints(
    */
   public List<Constraint> requestedCgroupConstraints() {
     List<Constraint> out = new ArrayList<>(4);
-    for (Constraint c : Constraint.values()) {
+    for (Constraint c : ALL) {
       if (c.isCgroupConstraint() && isRequested(c)) {
         out.add(c);
       }
@@ -254,25 +178,49 @@ public record Constraints(
     return new Builder(this);
   }
 
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Constraints && Arrays.equals(values, ((Constraints) o).values);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(values);
+  }
+
+  /** Every constraint as {@code key=value}, in {@link Constraint} order. */
+  @Override
+  public String toString() {
+    StringBuilder b = new StringBuilder("Constraints[");
+    for (Constraint c : ALL) {
+      b.append(c.ordinal() == 0 ? "" : ", ").append(c.key()).append('=').append(get(c));
+    }
+    return b.append(']').toString();
+  }
+
   /**
    * Builds {@link Constraints}; each setter checks its value at once (an {@link
    * IllegalArgumentException} names the constraint, the value and the range).
    */
   public static final class Builder {
-    private int cpuQuota;
-    private int cpuWeight;
-    private int nice;
-    private long memoryLimitMb;
-    private int ioWeight;
-    private int oomScore;
+    private final long[] values;
 
     private Builder(Constraints from) {
-      cpuQuota = from.cpuQuota;
-      cpuWeight = from.cpuWeight;
-      nice = from.nice;
-      memoryLimitMb = from.memoryLimitMb;
-      ioWeight = from.ioWeight;
-      oomScore = from.oomScore;
+      values = from.values.clone();
+    }
+
+    /**
+     * Sets one constraint.
+     *
+     * @param constraint which
+     * @param value its value, within the constraint's range
+     * @return this builder
+     * @throws IllegalArgumentException naming the constraint, the value and the range
+     */
+    public Builder set(Constraint constraint, long value) {
+      values[requireNonNull(constraint, "constraint").ordinal()] =
+          constraint.checkValidValue(value);
+      return this;
     }
 
     /**
@@ -282,8 +230,7 @@ public record Constraints(
      * @return this builder
      */
     public Builder cpuQuota(int percent) {
-      cpuQuota = checkCpuQuota(percent);
-      return this;
+      return set(Constraint.CPU_QUOTA, percent);
     }
 
     /**
@@ -293,8 +240,7 @@ public record Constraints(
      * @return this builder
      */
     public Builder cpuWeight(int weight) {
-      cpuWeight = checkCpuWeight(weight);
-      return this;
+      return set(Constraint.CPU_WEIGHT, weight);
     }
 
     /**
@@ -304,8 +250,7 @@ public record Constraints(
      * @return this builder
      */
     public Builder nice(int value) {
-      nice = checkNice(value);
-      return this;
+      return set(Constraint.NICE, value);
     }
 
     /**
@@ -315,8 +260,7 @@ public record Constraints(
      * @return this builder
      */
     public Builder memoryLimitMb(long mebibytes) {
-      memoryLimitMb = checkMemoryLimitMb(mebibytes);
-      return this;
+      return set(Constraint.MEMORY_LIMIT_MB, mebibytes);
     }
 
     /**
@@ -326,8 +270,7 @@ public record Constraints(
      * @return this builder
      */
     public Builder ioWeight(int percent) {
-      ioWeight = checkIoWeight(percent);
-      return this;
+      return set(Constraint.IO_WEIGHT, percent);
     }
 
     /**
@@ -337,34 +280,37 @@ public record Constraints(
      * @return this builder
      */
     public Builder oomScore(int score) {
-      oomScore = checkOomScore(score);
-      return this;
+      return set(Constraint.OOM_SCORE, score);
     }
 
     /**
-     * Sets one constraint by its {@link Constraint}.
+     * Sets the memory high (soft) limit.
      *
-     * @param constraint which
-     * @param value its value
+     * @param mebibytes MiB, 0 = unlimited
      * @return this builder
      */
-    public Builder set(Constraint constraint, long value) {
-      switch (requireNonNull(constraint, "constraint")) {
-        case CPU_QUOTA:
-          return cpuQuota(constraint.checkValidIntValue(value));
-        case CPU_WEIGHT:
-          return cpuWeight(constraint.checkValidIntValue(value));
-        case NICE:
-          return nice(constraint.checkValidIntValue(value));
-        case MEMORY_LIMIT_MB:
-          return memoryLimitMb(value);
-        case IO_WEIGHT:
-          return ioWeight(constraint.checkValidIntValue(value));
-        case OOM_SCORE:
-          return oomScore(constraint.checkValidIntValue(value));
-        default:
-          throw new AssertionError(constraint);
-      }
+    public Builder memoryHighMb(long mebibytes) {
+      return set(Constraint.MEMORY_HIGH_MB, mebibytes);
+    }
+
+    /**
+     * Sets the swap limit.
+     *
+     * @param mebibytes MiB, 0 = no swap, -1 = unlimited
+     * @return this builder
+     */
+    public Builder swapMaxMb(long mebibytes) {
+      return set(Constraint.SWAP_MAX_MB, mebibytes);
+    }
+
+    /**
+     * Sets the most processes and threads at once.
+     *
+     * @param count 0..4194304, 0 = unlimited
+     * @return this builder
+     */
+    public Builder pidsMax(int count) {
+      return set(Constraint.PIDS_MAX, count);
     }
 
     /**
@@ -373,7 +319,7 @@ public record Constraints(
      * @return an immutable value
      */
     public Constraints build() {
-      return new Constraints(cpuQuota, cpuWeight, nice, memoryLimitMb, ioWeight, oomScore);
+      return new Constraints(values.clone());
     }
   }
 }

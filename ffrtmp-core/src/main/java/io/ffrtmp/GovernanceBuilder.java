@@ -41,7 +41,7 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
 
   /**
    * Limits CPU time, in percent of one core: 100 = one core, 250 = two and a half; 0 =
-   * unlimited (default). Range 0..{@value Constraints#CPU_QUOTA_MAX}.
+   * unlimited (default). Range 0..102400.
    *
    * @param percent the quota
    * @return this builder
@@ -94,7 +94,38 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
   B withOomScore(int score);
 
   /**
-   * Sets all six constraints at once from a value, e.g. a per-job-class template built with
+   * Sets a memory high (soft) limit, in MiB; 0 = unlimited (default). Above it the kernel
+   * throttles the workload and reclaims its memory rather than killing it; set it below {@link
+   * #withMemoryLimitMb(long)} to get reclaim before the OOM killer. cgroup v2 and systemd only
+   * (degraded on cgroup v1).
+   *
+   * @param mebibytes the limit
+   * @return this builder
+   */
+  B withMemoryHighMb(long mebibytes);
+
+  /**
+   * Limits swap, in MiB: 0 = no swap at all, -1 = unlimited (default). With a memory limit
+   * and {@code 0} the memory limit is a real limit (nothing overflows to swap). cgroup v2 and
+   * systemd only (degraded on cgroup v1, which limits memory and swap only together).
+   *
+   * @param mebibytes the limit
+   * @return this builder
+   */
+  B withSwapMaxMb(long mebibytes);
+
+  /**
+   * Limits the processes and threads the workload may have at once, 1..4194304; 0 = unlimited
+   * (default). A fork beyond it fails with {@code EAGAIN} (a fork bomb stays contained); the
+   * report counts the refused forks ({@link Usage#pidsLimitHits()}).
+   *
+   * @param count the limit
+   * @return this builder
+   */
+  B withPidsMax(int count);
+
+  /**
+   * Sets every constraint at once from a value, e.g. a per-job-class template built with
    * {@link Constraints#builder()}; setters called afterwards change single values.
    *
    * @param constraints the constraints

@@ -74,6 +74,8 @@ final class ReportJson {
     field(b, "memory_current_bytes").append(u.memoryCurrentBytes()).append(',');
     field(b, "swap_current_bytes").append(u.swapCurrentBytes()).append(',');
     field(b, "pids_current").append(u.pidsCurrent()).append(',');
+    field(b, "pids_limit_hits").append(u.pidsLimitHits()).append(',');
+    field(b, "memory_high_events").append(u.memoryHighEvents()).append(',');
     field(b, "pressure");
     Pressure p = u.pressure();
     if (p == null) {

@@ -23,6 +23,11 @@ import org.jspecify.annotations.Nullable;
  *     memory.memsw.usage_in_bytes} less the memory, where swap accounting is on); live only
  * @param pidsCurrent how many tasks (threads) it has now ({@code pids.current}); live only
  * @param pressure its pressure stall information (cgroup v2 and systemd), or null
+ * @param pidsLimitHits how many forks its {@linkplain Constraint#PIDS_MAX pids limit} refused
+ *     ({@code pids.events}' {@code max}), or null where no pids controller counts them
+ * @param memoryHighEvents how often it went over its {@linkplain Constraint#MEMORY_HIGH_MB
+ *     memory high limit} and was throttled for reclaim ({@code memory.events}' {@code high};
+ *     cgroup v2 and systemd), or null
  */
 public record Usage(
     @Nullable Double cpuUserSec,
@@ -35,7 +40,9 @@ public record Usage(
     @Nullable Long memoryCurrentBytes,
     @Nullable Long swapCurrentBytes,
     @Nullable Long pidsCurrent,
-    @Nullable Pressure pressure) {
+    @Nullable Pressure pressure,
+    @Nullable Long pidsLimitHits,
+    @Nullable Long memoryHighEvents) {
 
   /** Usage of which nothing is known. */
   public static final Usage UNKNOWN = new Usage(null, null, null, null, null, null, null);
@@ -56,7 +63,7 @@ public record Usage(
       @Nullable Double cpuThrottledSec, @Nullable Long memoryPeakBytes, @Nullable Long oomKills,
       @Nullable Long ioReadBytes, @Nullable Long ioWriteBytes) {
     this(cpuUserSec, cpuSystemSec, cpuThrottledSec, memoryPeakBytes, oomKills, ioReadBytes,
-        ioWriteBytes, null, null, null, null);
+        ioWriteBytes, null, null, null, null, null, null);
   }
 
   /**

@@ -52,7 +52,7 @@ class BuilderValidationTest {
 
   @Test
   void withCpuQuota_acceptsExactlyItsRange() {
-    checkIntParameter("cpu_quota", 0, Constraints.CPU_QUOTA_MAX, v -> builder().withCpuQuota(v));
+    checkIntParameter("cpu_quota", 0, (int) Constraint.CPU_QUOTA.max(), v -> builder().withCpuQuota(v));
   }
 
   @Test
@@ -76,8 +76,25 @@ class BuilderValidationTest {
   }
 
   @Test
+  void withPidsMax_acceptsExactlyItsRange() {
+    checkIntParameter("pids_max", 0, 4_194_304, v -> builder().withPidsMax(v));
+  }
+
+  @Test
+  void withMemoryHighMb_andWithSwapMaxMb_nameTheirRanges() {
+    long max = Long.MAX_VALUE / 1048576L;
+    assertThrowsWithMessage(() -> builder().withMemoryHighMb(-1),
+        "memory_high_mb must be between 0 and " + max + " (MiB, 0 = unlimited), got -1");
+    assertThrowsWithMessage(() -> builder().withSwapMaxMb(-2), "swap_max_mb must be between -1"
+        + " and " + max + " (MiB, 0 = no swap, -1 = unlimited), got -2");
+    assertThrowsWithMessage(() -> builder().withSwapMaxMb(max + 1), "swap_max_mb must be"
+        + " between -1 and " + max + " (MiB, 0 = no swap, -1 = unlimited), got " + (max + 1));
+    assertNotNull(builder().withSwapMaxMb(0).withSwapMaxMb(-1).withMemoryHighMb(max));
+  }
+
+  @Test
   void withMemoryLimitMb_acceptsExactlyItsRange() {
-    long max = Constraints.MEMORY_LIMIT_MB_MAX;
+    long max = Constraint.MEMORY_LIMIT_MB.max();
     LongConsumer property =
         v -> {
           boolean inRange = v >= 0 && v <= max;

@@ -36,15 +36,15 @@ class ConstraintModelTest {
   }
 
   @Test
-  void theRangeConstants_andTheDefaults_agreeWithTheModel() {
-    assertEquals(Constraints.CPU_QUOTA_MAX, Constraint.CPU_QUOTA.max());
-    assertEquals(Constraints.MEMORY_LIMIT_MB_MAX, Constraint.MEMORY_LIMIT_MB.max());
+  void theDefaults_agreeWithTheModel() {
+    assertEquals(Long.MAX_VALUE / 1048576L, Constraint.MEMORY_LIMIT_MB.max());
     for (Constraint c : Constraint.values()) {
       assertEquals(c.defaultValue(), Constraints.DEFAULTS.get(c), c.key());
       assertTrue(!Constraints.DEFAULTS.isRequested(c), c.key());
     }
     assertEquals(List.of(Constraint.CPU_QUOTA, Constraint.CPU_WEIGHT, Constraint.MEMORY_LIMIT_MB,
-        Constraint.IO_WEIGHT), List.of(Constraint.values()).stream()
+        Constraint.IO_WEIGHT, Constraint.MEMORY_HIGH_MB, Constraint.SWAP_MAX_MB,
+        Constraint.PIDS_MAX), List.of(Constraint.values()).stream()
         .filter(Constraint::isCgroupConstraint).toList());
   }
 
@@ -63,8 +63,23 @@ class ConstraintModelTest {
     Constraints changed = all.toBuilder().memoryLimitMb(0).build();
     assertEquals(0, changed.memoryLimitMb());
     assertEquals(all.cpuQuota(), changed.cpuQuota());
-    assertEquals(List.of(Constraint.CPU_QUOTA, Constraint.CPU_WEIGHT, Constraint.IO_WEIGHT),
+    assertEquals(List.of(Constraint.CPU_QUOTA, Constraint.CPU_WEIGHT, Constraint.IO_WEIGHT,
+        Constraint.MEMORY_HIGH_MB, Constraint.SWAP_MAX_MB, Constraint.PIDS_MAX),
         changed.requestedCgroupConstraints());
+    // each typed accessor reads its own constraint; equal values are equal wherever built
+    assertEquals(List.of(all.get(Constraint.CPU_QUOTA), all.get(Constraint.CPU_WEIGHT),
+        all.get(Constraint.NICE), all.get(Constraint.MEMORY_LIMIT_MB),
+        all.get(Constraint.IO_WEIGHT), all.get(Constraint.OOM_SCORE),
+        all.get(Constraint.MEMORY_HIGH_MB), all.get(Constraint.SWAP_MAX_MB),
+        all.get(Constraint.PIDS_MAX)), List.of((long) all.cpuQuota(), (long) all.cpuWeight(),
+        (long) all.nice(), all.memoryLimitMb(), (long) all.ioWeight(), (long) all.oomScore(),
+        all.memoryHighMb(), all.swapMaxMb(), (long) all.pidsMax()));
+    Constraints again = Constraints.builder().pidsMax(all.pidsMax()).build();
+    assertEquals(Constraints.builder().pidsMax(all.pidsMax()).build(), again);
+    assertEquals(Constraints.builder().pidsMax(all.pidsMax()).build().hashCode(),
+        again.hashCode());
+    assertTrue(!again.equals(Constraints.DEFAULTS));
+    assertTrue(again.toString().contains("pids_max=" + all.pidsMax()), again.toString());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Constraints.builder().set(Constraint.NICE, 20));
     assertEquals("nice must be between -20 and 19 (scheduling priority), got 20", e.getMessage());

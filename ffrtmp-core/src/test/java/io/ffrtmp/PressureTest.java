@@ -24,10 +24,12 @@ class PressureTest {
   @Test
   void usageJson_carriesThePressureWithTheReportsKeys() {
     Usage u = new Usage(1.0, 0.5, 0.0, 10L, 0L, null, null, 8L, 0L, 3L,
-        new Pressure(new Pressure.Stall(12.5, 1, 0.25, 99), null, null, null, null, null));
+        new Pressure(new Pressure.Stall(12.5, 1, 0.25, 99), null, null, null, null, null), 4L,
+        null);
     assertEquals("{\"cpu_user_sec\":1.000,\"cpu_system_sec\":0.500,\"cpu_throttled_sec\":0.000,"
         + "\"memory_peak_bytes\":10,\"oom_kills\":0,\"io_read_bytes\":null,\"io_write_bytes\":null,"
-        + "\"memory_current_bytes\":8,\"swap_current_bytes\":0,\"pids_current\":3,\"pressure\":"
+        + "\"memory_current_bytes\":8,\"swap_current_bytes\":0,\"pids_current\":3,"
+        + "\"pids_limit_hits\":4,\"memory_high_events\":null,\"pressure\":"
         + "{\"cpu\":{\"some\":{\"avg10\":12.500,\"avg60\":1.000,\"avg300\":0.250,"
         + "\"total_usec\":99},\"full\":null},\"memory\":{\"some\":null,\"full\":null},"
         + "\"io\":{\"some\":null,\"full\":null}}}", u.toJson());

@@ -296,12 +296,14 @@ class RunModeTest {
     assertEquals("soak", json.get("intent"));
     assertEquals(List.of("/bin/true"), json.get("command"));
     assertEquals(
-        List.of("cpu_quota", "cpu_weight", "nice", "memory_limit_mb", "io_weight", "oom_score"),
+        List.of("cpu_quota", "cpu_weight", "nice", "memory_limit_mb", "io_weight", "oom_score",
+            "memory_high_mb", "swap_max_mb", "pids_max"),
         List.copyOf(((Map<?, ?>) json.get("constraints")).keySet()));
     assertEquals(
         List.of("cpu_user_sec", "cpu_system_sec", "cpu_throttled_sec", "memory_peak_bytes",
             "oom_kills", "io_read_bytes", "io_write_bytes", "memory_current_bytes",
-            "swap_current_bytes", "pids_current", "pressure"),
+            "swap_current_bytes", "pids_current", "pids_limit_hits", "memory_high_events",
+            "pressure"),
         List.copyOf(((Map<?, ?>) json.get("usage")).keySet()));
     assertTrue(((Map<?, ?>) json.get("usage")).values().stream().allMatch(v -> v == null));
     assertEquals(List.of(), json.get("updates"));

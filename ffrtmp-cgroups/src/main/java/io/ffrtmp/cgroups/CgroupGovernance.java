@@ -163,13 +163,22 @@ public abstract class CgroupGovernance implements Governance {
 
   private Choice choose(LimitRule rule) {
     Constraint c = rule.constraint();
+    if (rule.alternatives().isEmpty()) {
+      return new Choice(null, new Enforcement(c.key(), EnforcementStatus.DEGRADED,
+          rule.mechanism(), String.valueOf(rule.unavailable())));
+    }
     boolean anyMounted = false;
+    ControlWrite missing = null;
     Enforcement ineffective = null;
     for (List<ControlWrite> alternative : rule.alternatives()) {
       boolean mounted = alternative.stream().allMatch(w -> dirOf(w.controller()) != null);
       anyMounted |= mounted;
-      if (mounted && (rule.alternatives().size() == 1
-          || alternative.stream().allMatch(w -> fs.exists(file(w))))) {
+      ControlWrite absent = !mounted ? null
+          : alternative.stream().filter(w -> !fs.exists(file(w))).findFirst().orElse(null);
+      if (missing == null) {
+        missing = absent;
+      }
+      if (mounted && absent == null) {
         String why = null;
         ControlWrite which = alternative.get(0);
         for (ControlWrite w : alternative) {
@@ -190,9 +199,17 @@ public abstract class CgroupGovernance implements Governance {
     if (ineffective != null) {
       return new Choice(null, ineffective);
     }
-    String why = anyMounted
-        ? String.valueOf(rule.unavailable())
-        : "no " + rule.alternatives().get(0).get(0).controller() + " hierarchy mounted";
+    String why;
+    String unavailable = rule.unavailable();
+    if (!anyMounted) {
+      why = "no " + rule.alternatives().get(0).get(0).controller() + " hierarchy mounted";
+    } else if (unavailable != null) {
+      why = unavailable;
+    } else {
+      ControlWrite m = java.util.Objects.requireNonNull(missing);
+      why = "the workload's cgroup has no " + m.file() + ": the " + m.controller()
+          + " controller is not enabled for it";
+    }
     return new Choice(null, new Enforcement(c.key(), EnforcementStatus.DEGRADED,
         rule.mechanism(), why));
   }

@@ -8,22 +8,25 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How a cgroup backend carries one constraint: one or more alternatives, each a sequence of
- * {@link ControlWrite}s. With one alternative it is always used (a failed write is {@code
- * failed}); with several, the first whose files all exist and take effect on this host (see
- * {@link CgroupGovernance#ineffective(ControlWrite)}) is used; when none exists the constraint
- * is {@code degraded} with {@link #unavailable()} (e.g. an IO scheduler without weights), and
- * when one exists but would have no effect, {@code degraded} with that reason.
+ * How a cgroup backend carries one constraint: alternatives, each a sequence of {@link
+ * ControlWrite}s. The first whose files all exist and take effect on this host (see {@link
+ * CgroupGovernance#ineffective(ControlWrite)}) is used (a write it refuses is {@code failed});
+ * when none exists the constraint is {@code degraded} with {@link #unavailable()} (e.g. an IO
+ * scheduler without weights) or, without one, naming the missing file and its controller; when
+ * one exists but would have no effect, {@code degraded} with that reason. A rule without
+ * alternatives ({@link #unsupported}) is always {@code degraded}.
  *
  * @param constraint the constraint (a cgroup constraint)
  * @param alternatives the ways to carry it, in order of preference
  * @param unavailable why the constraint cannot be carried when no alternative's files exist
+ *     (required without alternatives)
  */
 public record LimitRule(
     Constraint constraint, List<List<ControlWrite>> alternatives, @Nullable String unavailable) {
 
   /**
-   * Checks the components: a cgroup constraint, at least one non-empty alternative.
+   * Checks the components: a cgroup constraint, non-empty alternatives, and a reason where
+   * there are none.
    *
    * @param constraint the constraint (a cgroup constraint)
    * @param alternatives the ways to carry it, in order of preference
@@ -41,8 +44,9 @@ public record LimitRule(
       }
       copy.add(List.copyOf(a));
     }
-    if (copy.isEmpty()) {
-      throw new IllegalArgumentException(constraint.key() + " needs at least one alternative");
+    if (copy.isEmpty() && unavailable == null) {
+      throw new IllegalArgumentException(constraint.key() + " needs an alternative or the"
+          + " reason it has none");
     }
     alternatives = List.copyOf(copy);
   }
@@ -78,12 +82,27 @@ public record LimitRule(
   }
 
   /**
+   * A constraint this backend cannot carry at all (cgroup v1's memory high limit): always
+   * {@code degraded} with the reason.
+   *
+   * @param constraint the constraint
+   * @param reason why, and what to use instead
+   * @return the rule
+   */
+  public static LimitRule unsupported(Constraint constraint, String reason) {
+    return new LimitRule(constraint, List.of(), requireNonNull(reason, "reason"));
+  }
+
+  /**
    * The file that names the mechanism in a skipped or degraded entry: the last write of the
    * preferred alternative.
    *
    * @return e.g. {@code cpu.cfs_quota_us}
    */
   public String mechanism() {
+    if (alternatives.isEmpty()) {
+      return "none";
+    }
     List<ControlWrite> first = alternatives.get(0);
     return first.get(first.size() - 1).file();
   }

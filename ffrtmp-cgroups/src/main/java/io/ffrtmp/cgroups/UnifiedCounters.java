@@ -25,7 +25,8 @@ public final class UnifiedCounters {
   public static List<Path> files(Path dir) {
     return List.of(dir.resolve("cpu.stat"), dir.resolve("memory.peak"),
         dir.resolve("memory.current"), dir.resolve("memory.events"), dir.resolve("io.stat"),
-        dir.resolve("cpu.pressure"), dir.resolve("memory.pressure"), dir.resolve("io.pressure"));
+        dir.resolve("cpu.pressure"), dir.resolve("memory.pressure"), dir.resolve("io.pressure"),
+        dir.resolve("pids.events"));
   }
 
   /**
@@ -49,7 +50,10 @@ public final class UnifiedCounters {
     if (peak == null) {
       peak = ControlFiles.readLong(fs, dir.resolve("memory.current"));
     }
-    Long oomKills = ControlFiles.readKeyed(fs, dir.resolve("memory.events"), "oom_kill");
+    String memoryEvents = ControlFiles.readText(fs, dir.resolve("memory.events"));
+    Long oomKills = memoryEvents == null ? null : ControlFiles.keyed(memoryEvents, "oom_kill");
+    Long highEvents = memoryEvents == null ? null : ControlFiles.keyed(memoryEvents, "high");
+    Long pidsHits = ControlFiles.readKeyed(fs, dir.resolve("pids.events"), "max");
     Long read = null;
     Long written = null;
     String io = ControlFiles.readText(fs, dir.resolve("io.stat"));
@@ -78,11 +82,11 @@ public final class UnifiedCounters {
     if (RecordedFs.isFinalCopy(fs)) {
       // a final report: the stall totals were copied; what it uses now means nothing any more
       return new Usage(user, sys, throttled, peak, oomKills, read, written, null, null, null,
-          pressure);
+          pressure, pidsHits, highEvents);
     }
     return new Usage(user, sys, throttled, peak, oomKills, read, written,
         ControlFiles.readLong(fs, dir.resolve("memory.current")),
         ControlFiles.readLong(fs, dir.resolve("memory.swap.current")),
-        ControlFiles.readLong(fs, dir.resolve("pids.current")), pressure);
+        ControlFiles.readLong(fs, dir.resolve("pids.current")), pressure, pidsHits, highEvents);
   }
 }

@@ -79,6 +79,13 @@ public final class FixtureCgroupFs implements CgroupFs {
       f.put("memory.current", "0");
       f.put("memory.peak", "0");
       f.put("memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0");
+      f.put("memory.high", "max");
+      f.put("memory.swap.max", "max");
+    }
+    if (c.contains("pids")) {
+      f.put("pids.max", "max");
+      f.put("pids.current", "0");
+      f.put("pids.events", "max 0");
     }
     if (c.contains("io")) {
       f.put("io.weight", "default 100");

@@ -14,7 +14,18 @@ class LimitTableTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
         LimitTable.of(LimitRule.of(Constraint.CPU_QUOTA, W), LimitRule.of(Constraint.CPU_QUOTA, W)));
     assertEquals("incomplete limit table: two rules for cpu_quota, no rule for cpu_weight,"
-        + " no rule for memory_limit_mb, no rule for io_weight", e.getMessage());
+        + " no rule for memory_limit_mb, no rule for io_weight, no rule for memory_high_mb,"
+        + " no rule for swap_max_mb, no rule for pids_max", e.getMessage());
+  }
+
+  @Test
+  void aRuleWithoutAlternatives_needsTheReason() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new LimitRule(Constraint.PIDS_MAX, java.util.List.of(), null));
+    assertEquals("pids_max needs an alternative or the reason it has none", e.getMessage());
+    LimitRule none = LimitRule.unsupported(Constraint.MEMORY_HIGH_MB, "not on v1");
+    assertEquals("none", none.mechanism());
+    assertEquals("not on v1", none.unavailable());
   }
 
   @Test

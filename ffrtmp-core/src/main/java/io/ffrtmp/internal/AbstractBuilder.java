@@ -114,6 +114,24 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   }
 
   @Override
+  public B withMemoryHighMb(long mebibytes) {
+    constraints.memoryHighMb(mebibytes);
+    return self();
+  }
+
+  @Override
+  public B withSwapMaxMb(long mebibytes) {
+    constraints.swapMaxMb(mebibytes);
+    return self();
+  }
+
+  @Override
+  public B withPidsMax(int count) {
+    constraints.pidsMax(count);
+    return self();
+  }
+
+  @Override
   public B withConstraints(Constraints value) {
     requireNonNull(value, "constraints");
     for (Constraint c : Constraint.values()) {

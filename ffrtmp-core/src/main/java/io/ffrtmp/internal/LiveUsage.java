@@ -27,7 +27,8 @@ final class LiveUsage {
     double[] cpu = cpuSeconds(pids);
     return new io.ffrtmp.Usage(cpu[0], cpu[1], u.cpuThrottledSec(), u.memoryPeakBytes(),
         u.oomKills(), u.ioReadBytes(), u.ioWriteBytes(), u.memoryCurrentBytes(),
-        u.swapCurrentBytes(), u.pidsCurrent(), u.pressure());
+        u.swapCurrentBytes(), u.pidsCurrent(), u.pressure(), u.pidsLimitHits(),
+        u.memoryHighEvents());
   }
 
   /**

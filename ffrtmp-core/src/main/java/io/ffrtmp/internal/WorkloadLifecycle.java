@@ -319,8 +319,9 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
   }
 
   /** The cgroup constraints: what a failed move into the cgroup takes away. */
-  static final Set<Constraint> CGROUP_CONSTRAINTS = Set.of(Constraint.CPU_QUOTA,
-      Constraint.CPU_WEIGHT, Constraint.MEMORY_LIMIT_MB, Constraint.IO_WEIGHT);
+  static final Set<Constraint> CGROUP_CONSTRAINTS = java.util.Collections.unmodifiableSet(
+      java.util.EnumSet.copyOf(java.util.Arrays.stream(Constraint.values())
+          .filter(Constraint::isCgroupConstraint).toList()));
 
   /** Registers for the exit (and arms what else watches the workload, such as a timeout). */
   abstract void watch();

@@ -267,6 +267,47 @@ class CliRecoveryIT {
     assertEquals(1, updates.size(), report);
     assertEquals(u, updates.get(0), "the governing wrapper's report lists the update");
   }
+  /** --pids-max, --memory-high and --swap-max reach the run, and update changes the first. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theNewerLimitFlags_reachTheRun_andUpdateChangesThePidsLimit() throws Exception {
+    String job = "cli-newer-" + ProcessHandle.current().pid();
+    Process wrapper = cli("run", "--json", "--job-id", job, "--pids-max", "64", "--memory-high",
+        "32", "--swap-max", "0", "--", "sleep", "30").start();
+    started.add(wrapper);
+    String start = startLine(wrapper);
+    long pid = Long.parseLong(start.replaceAll(".*started pid (\\d+).*", "$1"));
+    String strategy = start.replaceAll(".* strategy (\\S+).*", "$1");
+    workloads.add(pid);
+    boolean cgroups = strategy.startsWith("cgroup") || strategy.equals("systemd");
+
+    Process update = cli("update", "--job-id", job, "--pids-max", "128", "--json").start();
+    String out = all(update);
+    assertEquals(0, update.exitValue(), out);
+    Map<String, Object> u = Json.object(out.trim());
+    assertEquals(Map.of("pids_max", 128L), u.get("requested"));
+    Map<String, Object> entry = ((List<Map<String, Object>>) u.get("enforcement")).get(0);
+    assertEquals(cgroups ? "applied" : "degraded", entry.get("status"), out);
+
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+    String report = all(wrapper);
+    Map<String, Object> r = Json.object(report.trim());
+    Map<String, Object> c = (Map<String, Object>) r.get("constraints");
+    assertEquals(List.of(64L, 32L, 0L), List.of(c.get("pids_max"), c.get("memory_high_mb"),
+        c.get("swap_max_mb")), report);
+    Map<String, String> status = new java.util.HashMap<>();
+    for (Map<String, Object> e : (List<Map<String, Object>>) r.get("enforcement")) {
+      status.put((String) e.get("constraint"), (String) e.get("status"));
+    }
+    assertEquals(cgroups ? "applied" : "degraded", status.get("pids_max"), report);
+    // cgroup v1 has neither a memory high nor a swap-only limit
+    String newer = strategy.equals("cgroup-v2") || strategy.equals("systemd") ? "applied"
+        : "degraded";
+    assertEquals(newer, status.get("memory_high_mb"), report);
+    assertEquals(newer, status.get("swap_max_mb"), report);
+    assertTrue(((Map<String, Object>) r.get("usage")).containsKey("pids_limit_hits"), report);
+  }
+
   @Test
   @SuppressWarnings("unchecked")
   void stats_showsTheUsageNowOfAJobAnotherWrapperGoverns() throws Exception {

@@ -58,7 +58,8 @@ final class SystemdGovernance implements Governance {
   /**
    * The mapping: {@code CPUQuotaPerSecUSec = p * 10,000} (cpu.max {@code p*1000 100000}),
    * {@code CPUWeight = w}, {@code MemoryMax = m MiB}, {@code IOWeight = p * 100} (io.weight
-   * {@code default p*100}).
+   * {@code default p*100}), {@code MemoryHigh = h MiB}, {@code MemorySwapMax = s MiB}, {@code
+   * TasksMax = n} (pids.max).
    */
   static final List<Mapping> MAPPINGS = List.of(
       new Mapping(Constraint.CPU_QUOTA, "CPUQuotaPerSecUSec", "cpu", "cpu.max",
@@ -68,7 +69,13 @@ final class SystemdGovernance implements Governance {
       new Mapping(Constraint.MEMORY_LIMIT_MB, "MemoryMax", "memory", "memory.max",
           m -> m * 1048576L, m -> Long.toString(m * 1048576L)),
       new Mapping(Constraint.IO_WEIGHT, "IOWeight", "io", "io.weight", p -> p * 100,
-          p -> "default " + p * 100));
+          p -> "default " + p * 100),
+      new Mapping(Constraint.MEMORY_HIGH_MB, "MemoryHigh", "memory", "memory.high",
+          m -> m * 1048576L, m -> Long.toString(m * 1048576L)),
+      new Mapping(Constraint.SWAP_MAX_MB, "MemorySwapMax", "memory", "memory.swap.max",
+          m -> m * 1048576L, m -> Long.toString(m * 1048576L)),
+      new Mapping(Constraint.PIDS_MAX, "TasksMax", "pids", "pids.max", n -> n,
+          Long::toString));
 
   private final @Nullable SystemdBus bus;
   private final CgroupFs fs;
@@ -204,6 +211,7 @@ final class SystemdGovernance implements Governance {
     p.add(List.of("CPUAccounting", new Variant("b", true)));
     p.add(List.of("MemoryAccounting", new Variant("b", true)));
     p.add(List.of("IOAccounting", new Variant("b", true)));
+    p.add(List.of("TasksAccounting", new Variant("b", true)));
     if (withLimits) {
       for (Mapping m : MAPPINGS) {
         if (constraints.isRequested(m.constraint())) {
@@ -328,13 +336,18 @@ final class SystemdGovernance implements Governance {
     return List.copyOf(out);
   }
 
+  /** Whether a constraint's default is "no limit": {@code infinity} as a property. */
+  private static boolean unlimitedByDefault(Constraint c) {
+    return c != Constraint.CPU_WEIGHT && c != Constraint.IO_WEIGHT;
+  }
+
   /**
    * The property value that lifts a constraint (its default): {@code infinity} ({@code
-   * UINT64_MAX}) for the CPU quota and the memory limit, 100 for the weights.
+   * UINT64_MAX}) for the limits, 100 for the weights.
    */
   private static long liftValue(Mapping m) {
     Constraint c = m.constraint();
-    return c == Constraint.CPU_QUOTA || c == Constraint.MEMORY_LIMIT_MB ? -1L
+    return unlimitedByDefault(c) ? -1L
         : m.value().applyAsLong(c == Constraint.IO_WEIGHT ? 1 : c.defaultValue());
   }
 
@@ -343,12 +356,12 @@ final class SystemdGovernance implements Governance {
     switch (m.constraint()) {
       case CPU_QUOTA:
         return "max 100000";
-      case MEMORY_LIMIT_MB:
-        return "max";
       case IO_WEIGHT:
         return "default 100";
-      default:
+      case CPU_WEIGHT:
         return m.expected().apply(m.constraint().defaultValue());
+      default:
+        return "max";
     }
   }
 
@@ -364,12 +377,10 @@ final class SystemdGovernance implements Governance {
           return f[0].equals("max") ? -1L
               : Long.parseLong(f[0]) * 1_000_000L / Long.parseLong(f[1]);
         }
-        case MEMORY_LIMIT_MB:
-          return first.equals("max") ? -1L : Long.parseLong(first);
         case IO_WEIGHT:
           return Long.parseLong(first.replaceFirst("^default ", ""));
         default:
-          return Long.parseLong(first);
+          return first.equals("max") ? -1L : Long.parseLong(first);
       }
     } catch (RuntimeException e) {
       return null;

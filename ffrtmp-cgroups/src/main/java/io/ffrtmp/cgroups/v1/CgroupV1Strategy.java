@@ -40,7 +40,8 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
   public static final String NAME = "cgroup-v1";
 
   /** The controllers a workload is placed in, when mounted; cpu and memory are required. */
-  static final List<String> WANTED = List.of("cpu", "cpuacct", "memory", "blkio", "freezer");
+  static final List<String> WANTED =
+      List.of("cpu", "cpuacct", "memory", "blkio", "freezer", "pids");
 
   private final CgroupFs fs;
   private final Path procSelf;
@@ -189,7 +190,8 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
     if (request.launched()) {
       // the keeper's own accounting gives a launched workload's CPU time and IO
       // (V1Governance.KEEPER_CPU, KEEPER_IO): cpuacct is not needed, blkio only carries a
-      // weight, and each hierarchy less is one mkdir, join and rmdir less
+      // weight, pids only a limit (and its count of refused forks), and each hierarchy less
+      // is one mkdir, join and rmdir less
       Map<String, Parent> used = new LinkedHashMap<>(parents);
       Parent acct = used.get("cpuacct");
       if (acct != null && !acct.dir().equals(cpu.dir())) { // co-mounted: it costs nothing
@@ -197,6 +199,9 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
       }
       if (!request.constraints().isRequested(Constraint.IO_WEIGHT)) {
         used.remove("blkio");
+      }
+      if (!request.constraints().isRequested(Constraint.PIDS_MAX)) {
+        used.remove("pids");
       }
       parents = used;
     }

@@ -29,7 +29,8 @@ final class V1Governance extends CgroupGovernance {
    * The v1 mapping (the table in docs/ARCHITECTURE.md): {@code cpu.cfs_period_us = 100000}
    * then {@code cpu.cfs_quota_us = p * 1000}; {@code cpu.shares = max(2, w * 1024 / 100)};
    * {@code memory.limit_in_bytes = m * 1048576}; {@code blkio.weight} (else {@code
-   * blkio.bfq.weight}) {@code = p * 10}.
+   * blkio.bfq.weight}) {@code = p * 10}; {@code pids.max = n}. No memory high or swap-only limit
+   * (degraded, saying why).
    */
   static final LimitTable LIMITS = LimitTable.of(
       LimitRule.of(Constraint.CPU_QUOTA,
@@ -45,7 +46,14 @@ final class V1Governance extends CgroupGovernance {
           "neither blkio.weight nor blkio.bfq.weight exists: the running IO scheduler has no"
               + " proportional weights (bfq is needed)",
           ControlWrite.of("blkio", "blkio.weight", p -> Long.toString(p * 10), "500"),
-          ControlWrite.of("blkio", "blkio.bfq.weight", p -> Long.toString(p * 10), "100")));
+          ControlWrite.of("blkio", "blkio.bfq.weight", p -> Long.toString(p * 10), "100")),
+      LimitRule.unsupported(Constraint.MEMORY_HIGH_MB, "cgroup v1 has no memory high limit"
+          + " (memory.soft_limit_in_bytes only steers reclaim under the whole host's memory"
+          + " pressure and never throttles): use cgroup v2, or a memory limit"),
+      LimitRule.unsupported(Constraint.SWAP_MAX_MB, "cgroup v1 limits memory and swap only"
+          + " together (memory.memsw.limit_in_bytes), not swap alone: use cgroup v2"),
+      LimitRule.of(Constraint.PIDS_MAX,
+          ControlWrite.of("pids", "pids.max", Long::toString, "max")));
 
   /** controller -> the workload's cgroup directory (co-mounted controllers share one). */
   private final Map<String, Path> dirs;
@@ -172,8 +180,9 @@ final class V1Governance extends CgroupGovernance {
   static final Path KEEPER_CPU = Path.of("/proc/self/rusage:children");
 
   /**
-   * The counter files the keeper copies: {@code cpu.stat}, {@code memory}'s, and its own {@link
-   * #KEEPER_CPU} and {@link #KEEPER_IO}.
+   * The counter files the keeper copies: {@code cpu.stat}, {@code memory}'s, {@code
+   * pids.events} where the pids hierarchy is mounted, and its own {@link #KEEPER_CPU} and {@link
+   * #KEEPER_IO}.
    */
   @Override
   public List<Path> finalCounters() {
@@ -183,6 +192,10 @@ final class V1Governance extends CgroupGovernance {
     out.add(dirs.get("memory").resolve("memory.max_usage_in_bytes"));
     out.add(dirs.get("memory").resolve("memory.oom_control"));
     out.add(KEEPER_IO);
+    Path pids = dirs.get("pids");
+    if (pids != null) {
+      out.add(pids.resolve("pids.events"));
+    }
     return out;
   }
 
@@ -275,15 +288,19 @@ final class V1Governance extends CgroupGovernance {
       read = counted ? r : null;
       written = counted ? w : null;
     }
+    Path pids = dirs.get("pids");
+    Long pidsHits = pids == null ? null
+        : ControlFiles.readKeyed(fs, pids.resolve("pids.events"), "max");
     if (RecordedFs.isFinalCopy(fs)) {
       // a final report: what it uses now means nothing once it has ended
-      return new Usage(user, sys, throttled, peak, oomKills, read, written);
+      return new Usage(user, sys, throttled, peak, oomKills, read, written, null, null, null,
+          null, pidsHits, null);
     }
     Long current = ControlFiles.readLong(fs, mem.resolve("memory.usage_in_bytes"));
     Long memsw = ControlFiles.readLong(fs, mem.resolve("memory.memsw.usage_in_bytes"));
-    Path pids = dirs.get("pids");
     return new Usage(user, sys, throttled, peak, oomKills, read, written, current,
         current == null || memsw == null ? null : Math.max(0, memsw - current),
-        pids == null ? null : ControlFiles.readLong(fs, pids.resolve("pids.current")), null);
+        pids == null ? null : ControlFiles.readLong(fs, pids.resolve("pids.current")), null,
+        pidsHits, null);
   }
 }

@@ -53,7 +53,7 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
   static final List<String> REQUIRED = List.of("cpu", "memory");
 
   /** The controllers a workload's parent hands down where the kernel has them. */
-  private static final List<String> WANTED = List.of("cpu", "memory", "io");
+  private static final List<String> WANTED = List.of("cpu", "memory", "io", "pids");
 
   private final CgroupFs fs;
   private final Path procSelf;

@@ -32,8 +32,10 @@ final class V2Governance extends CgroupGovernance {
 
   /**
    * The v2 mapping (the table in docs/ARCHITECTURE.md): {@code cpu.max = "<p * 1000>
-   * 100000"}; {@code cpu.weight = w}; {@code memory.max = m * 1048576}; {@code io.weight = "default <p * 100>"} (else {@code
-   * io.bfq.weight = "default <p * 10>"}). Every file is in the workload's one directory.
+   * 100000"}; {@code cpu.weight = w}; {@code memory.max = m * 1048576}; {@code io.weight =
+   * "default <p * 100>"} (else {@code io.bfq.weight = "default <p * 10>"}); {@code memory.high =
+   * h * 1048576}; {@code memory.swap.max = s * 1048576}; {@code pids.max = n}. Every file is in
+   * the workload's one directory.
    */
   static final LimitTable LIMITS = LimitTable.of(
       LimitRule.of(Constraint.CPU_QUOTA,
@@ -48,7 +50,14 @@ final class V2Governance extends CgroupGovernance {
           ControlWrite.keyedDefault("io", "io.weight", p -> Long.toString(p * 100),
               "default 100"),
           ControlWrite.keyedDefault("io", "io.bfq.weight", p -> Long.toString(p * 10),
-              "default 100")));
+              "default 100")),
+      LimitRule.of(Constraint.MEMORY_HIGH_MB,
+          ControlWrite.of("memory", "memory.high", m -> Long.toString(m * 1048576L), "max")),
+      LimitRule.of(Constraint.SWAP_MAX_MB,
+          ControlWrite.of("memory", "memory.swap.max", m -> Long.toString(m * 1048576L),
+              "max")),
+      LimitRule.of(Constraint.PIDS_MAX,
+          ControlWrite.of("pids", "pids.max", Long::toString, "max")));
 
   private final Path dir;
   private final String cgroupPath;

@@ -143,6 +143,55 @@ class SystemdVmSuite {
         .mechanism());
   }
 
+  /**
+   * The newer constraints as unit properties ({@code TasksMax}, {@code MemoryHigh}, {@code
+   * MemorySwapMax}), read back from the scope's files; a fork storm under {@code TasksMax=64}
+   * is refused by the kernel and counted; an update changes them at runtime and lifts them.
+   */
+  @Test
+  void pidsMemoryHighAndSwap_asUnitProperties_theForkStormContained_updatedAndLifted(
+      TestInfo info) throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "( i=0; while [ $i -lt 200 ]; do sleep 60 & i=$((i+1)); done ) 2>/dev/null;"
+                + " echo survived; exec sleep 60"))
+        .withJobId(id).withPidsMax(64).withMemoryHighMb(96).withSwapMaxMb(0)
+        .withTimeout(Duration.ofSeconds(30), Duration.ZERO).start();
+    assertEquals("survived", new BufferedReader(new InputStreamReader(
+        w.process().orElseThrow().getInputStream(), StandardCharsets.UTF_8)).readLine());
+    String unit = "ffrtmp-wrapper-" + id + ".scope";
+    Path d = Path.of("/sys/fs/cgroup/ffrtmp.slice", unit);
+    assertEquals("64", Files.readString(d.resolve("pids.max")).trim());
+    assertEquals(Long.toString(96L << 20), Files.readString(d.resolve("memory.high")).trim());
+    assertEquals("0", Files.readString(d.resolve("memory.swap.max")).trim());
+    io.ffrtmp.Usage live = w.usage();
+    assertTrue(live.pidsCurrent() != null && live.pidsCurrent() <= 64 && live.pidsCurrent() > 32,
+        "tasks while it ran: " + live.toJson());
+    assertTrue(live.pidsLimitHits() != null && live.pidsLimitHits() >= 1, live.toJson());
+    io.ffrtmp.WorkloadUpdate up = w.update(c -> c.pidsMax(128).memoryHighMb(192).swapMaxMb(16));
+    assertTrue(up.enforced(), up.toString());
+    assertEquals("128", Files.readString(d.resolve("pids.max")).trim());
+    assertEquals(Long.toString(192L << 20), Files.readString(d.resolve("memory.high")).trim());
+    assertEquals(Long.toString(16L << 20), Files.readString(d.resolve("memory.swap.max")).trim());
+    assertEquals(java.util.Set.of("TasksMax=128", "MemoryHigh=201326592",
+        "MemorySwapMax=16777216"), java.util.Set.copyOf(SystemdVm.sh(SystemdVm.systemctl(false,
+            "show", "-p", "TasksMax", "-p", "MemoryHigh", "-p", "MemorySwapMax", unit))
+        .lines().toList()));
+    io.ffrtmp.WorkloadUpdate lift = w.update(c -> c.pidsMax(0).memoryHighMb(0).swapMaxMb(-1));
+    assertTrue(lift.enforced(), lift.toString());
+    for (String f : List.of("pids.max", "memory.high", "memory.swap.max")) {
+      assertEquals("max", Files.readString(d.resolve(f)).trim(), f);
+    }
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.onExit().get(120, TimeUnit.SECONDS);
+    assertEquals("systemd TasksMax", entry(r, "pids_max").mechanism());
+    for (String c : List.of("pids_max", "memory_high_mb", "swap_max_mb")) {
+      assertEquals(EnforcementStatus.APPLIED, entry(r, c).status(), r.toJson());
+    }
+    assertTrue(r.usage().pidsLimitHits() >= 1, "from the keeper's copy: " + r.toJson());
+    assertEquals(List.of(up, lift), r.updates(), r.toJson());
+  }
+
   @Test
   void oomKill_isReported_fromTheKernelsCounter_afterTheScopeIsGone(TestInfo info)
       throws Exception {

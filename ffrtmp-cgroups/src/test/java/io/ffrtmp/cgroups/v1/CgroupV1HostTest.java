@@ -432,6 +432,46 @@ class CgroupV1HostTest {
     assertTrue(r.usage().memoryPeakBytes() <= 64L << 20, r.toJson());
   }
 
+  /**
+   * A fork storm under {@code pids.max = 64}: a subshell forks {@code sleep}s until the kernel
+   * refuses (the shell then gives up), the workload itself goes on, and the report counts the
+   * refused forks from {@code pids.events}. Bounded even where the limit failed: 200 forks.
+   */
+  @Test
+  void pidsMax64_aForkStormIsContained_andTheRefusedForksAreCounted() throws Exception {
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "( i=0; while [ $i -lt 200 ]; do sleep 60 & i=$((i+1)); done ) 2>/dev/null;"
+                + " echo survived; exec sleep 60"))
+        .withJobId(job("")).withPidsMax(64).withTimeout(Duration.ofSeconds(3), Duration.ZERO)
+        .start();
+    assertEquals("survived", new java.io.BufferedReader(new java.io.InputStreamReader(
+        w.process().orElseThrow().getInputStream())).readLine());
+    io.ffrtmp.Usage live = w.usage();
+    WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+    assertEquals(EnforcementStatus.APPLIED, find(r, "pids_max").status(), r.toJson());
+    assertEquals("pids.max", find(r, "pids_max").mechanism());
+    assertTrue(live.pidsCurrent() != null && live.pidsCurrent() <= 64 && live.pidsCurrent() > 32,
+        "tasks while it ran: " + live);
+    assertTrue(r.usage().pidsLimitHits() != null && r.usage().pidsLimitHits() >= 1, r.toJson());
+    assertEquals(ExitReason.TIMEOUT, r.exitReason(), r.toJson());
+  }
+
+  /** What cgroup v1 cannot carry is degraded, saying why and what to use instead. */
+  @Test
+  void memoryHighAndSwapMax_areDegradedOnV1_sayingWhy() throws Exception {
+    WorkloadReport r = Workload.run("/bin/true").withJobId(job("")).withMemoryLimitMb(64)
+        .withMemoryHighMb(32).withSwapMaxMb(0).start().awaitReport();
+    assertEquals(EnforcementStatus.DEGRADED, find(r, "memory_high_mb").status(), r.toJson());
+    assertTrue(find(r, "memory_high_mb").detail().startsWith("cgroup v1 has no memory high"
+        + " limit"), r.toJson());
+    assertEquals(EnforcementStatus.DEGRADED, find(r, "swap_max_mb").status(), r.toJson());
+    assertTrue(find(r, "swap_max_mb").detail().contains("memory.memsw.limit_in_bytes"),
+        r.toJson());
+    assertEquals(EnforcementStatus.APPLIED, find(r, "memory_limit_mb").status(), r.toJson());
+    assertTrue(r.warnings().contains("Cannot enforce memory_high_mb: "
+        + find(r, "memory_high_mb").detail()), r.warnings().toString());
+  }
+
   @Test
   void childrenOfTheWorkload_areInEveryHierarchy() throws Exception {
     GovernedWorkload w =
@@ -447,8 +487,9 @@ class CgroupV1HostTest {
     String cg = Files.readString(Path.of("/proc/" + child + "/cgroup"));
     String leaf = "ffrtmp-wrapper-" + job("");
     for (String ctrl : parents.keySet()) {
-      // blkio only with an IO weight, cpuacct only where co-mounted with cpu
-      if (!ctrl.equals("blkio") && !ctrl.equals("cpuacct")) {
+      // blkio only with an IO weight, pids only with a pids limit, cpuacct only where
+      // co-mounted with cpu
+      if (!ctrl.equals("blkio") && !ctrl.equals("pids") && !ctrl.equals("cpuacct")) {
         assertTrue(cg.lines().anyMatch(l -> l.contains(":" + ctrl) && l.endsWith("/" + leaf)),
             ctrl + ": " + cg);
       }

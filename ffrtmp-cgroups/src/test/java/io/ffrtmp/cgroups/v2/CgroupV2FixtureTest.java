@@ -84,12 +84,15 @@ class CgroupV2FixtureTest {
         .orElseThrow();
   }
 
-  /** Once the parent hands cpu, memory and io down, a launch reads its subtree_control only. */
+  /**
+   * Once the parent hands cpu, memory, io and pids down, a launch reads its subtree_control
+   * only.
+   */
   @Test
   void parentAlreadyHandingEverythingDown_isNotAskedWhatItHas() throws Exception {
     CgroupV2Strategy strategy = host("cpuset cpu io memory pids", "/");
     strategy.prepare(request(ALL)).release();
-    assertEquals("cpu io memory", fs.read(root.resolve("cgroup.subtree_control")));
+    assertEquals("cpu io memory pids", fs.read(root.resolve("cgroup.subtree_control")));
     Files.delete(root.resolve("cgroup.controllers")); // a read of it would now fail the start
     Governance g = strategy.prepare(request(ALL));
     assertTrue(g.enforcement().stream().allMatch(Enforcement::enforced), g.enforcement()::toString);
@@ -100,8 +103,8 @@ class CgroupV2FixtureTest {
   void rootCgroup_enablesTheControllersInTheRoot_andWritesEveryLimitWithReadBack()
       throws Exception {
     Governance g = host("cpuset cpu io memory pids", "/").prepare(request(ALL));
-    assertEquals("cpu io memory", fs.read(root.resolve("cgroup.subtree_control")),
-        "cpu, memory and io are enabled for the children, nothing else");
+    assertEquals("cpu io memory pids", fs.read(root.resolve("cgroup.subtree_control")),
+        "cpu, memory, io and pids are enabled for the children, nothing else");
     assertEquals("/ffrtmp-wrapper-job-1", g.cgroupPath());
     Path leaf = root.resolve("ffrtmp-wrapper-job-1");
     assertEquals(List.of(leaf.resolve("cgroup.procs")), g.joinFiles());
@@ -110,10 +113,12 @@ class CgroupV2FixtureTest {
     assertEquals("268435456", fs.read(leaf.resolve("memory.max")));
     assertEquals("1", fs.read(leaf.resolve("memory.oom.group")), "an OOM kill takes the group");
     assertEquals("default 5000", fs.read(leaf.resolve("io.weight")));
-    assertEquals(List.of("cpu_quota", "cpu_weight", "memory_limit_mb", "io_weight"),
+    assertEquals(List.of("cpu_quota", "cpu_weight", "memory_limit_mb", "io_weight",
+        "memory_high_mb", "swap_max_mb", "pids_max"),
         g.enforcement().stream().map(Enforcement::constraint).toList(), "Constraint order");
     for (Enforcement e : g.enforcement()) {
-      assertEquals(EnforcementStatus.APPLIED, e.status(), e.toString());
+      assertEquals(ALL.isRequested(Constraint.ofKey(e.constraint())) ? EnforcementStatus.APPLIED
+          : EnforcementStatus.SKIPPED, e.status(), e.toString());
     }
     assertEquals("cpu.max", entry(g, Constraint.CPU_QUOTA).mechanism());
     assertEquals("50000 100000", entry(g, Constraint.CPU_QUOTA).detail());
@@ -169,11 +174,40 @@ class CgroupV2FixtureTest {
     assertFalse(Files.exists(own.resolve("ffrtmp-supervisor")), "nothing moved");
   }
 
+  /**
+   * The newer limits: {@code memory.high}, {@code memory.swap.max} (0 = no swap is a value
+   * written) and {@code pids.max}; without the pids controller for the workload's cgroup its
+   * limit is degraded, naming the file and the controller, and the rest applied.
+   */
+  @Test
+  void memoryHighSwapAndPids_areWritten_andPidsWithoutItsControllerIsDegraded()
+      throws Exception {
+    Constraints newer = Constraints.builder().memoryHighMb(32).swapMaxMb(0).pidsMax(64).build();
+    Governance g = host("cpu io memory pids", "/").prepare(request(newer));
+    Path leaf = root.resolve("ffrtmp-wrapper-job-1");
+    assertEquals("33554432", fs.read(leaf.resolve("memory.high")));
+    assertEquals("0", fs.read(leaf.resolve("memory.swap.max")));
+    assertEquals("64", fs.read(leaf.resolve("pids.max")));
+    for (Constraint c : List.of(Constraint.MEMORY_HIGH_MB, Constraint.SWAP_MAX_MB,
+        Constraint.PIDS_MAX)) {
+      assertEquals(EnforcementStatus.APPLIED, entry(g, c).status(), entry(g, c).toString());
+    }
+    g.release();
+    Governance without = host("cpu io memory", "/").prepare(request(newer));
+    Enforcement pids = entry(without, Constraint.PIDS_MAX);
+    assertEquals(EnforcementStatus.DEGRADED, pids.status());
+    assertEquals("pids.max", pids.mechanism());
+    assertEquals("the workload's cgroup has no pids.max: the pids controller is not enabled for"
+        + " it", pids.detail());
+    assertEquals(EnforcementStatus.APPLIED, entry(without, Constraint.MEMORY_HIGH_MB).status());
+    without.release();
+  }
+
   @Test
   void withoutTheIoController_ioWeightIsDegradedWithTheReason_andTheRestApplied()
       throws Exception {
     Governance g = host("cpu memory pids", "/").prepare(request(ALL));
-    assertEquals("cpu memory", fs.read(root.resolve("cgroup.subtree_control")));
+    assertEquals("cpu memory pids", fs.read(root.resolve("cgroup.subtree_control")));
     Enforcement io = entry(g, Constraint.IO_WEIGHT);
     assertEquals(EnforcementStatus.DEGRADED, io.status());
     assertTrue(io.detail().startsWith("neither io.weight nor io.bfq.weight exists"), io.detail());
@@ -258,8 +292,9 @@ class CgroupV2FixtureTest {
     fs.put(leaf.resolve("cpu.stat"), "usage_usec 3500000\nuser_usec 2500000\nsystem_usec 1000000\n"
         + "nr_periods 40\nnr_throttled 12\nthrottled_usec 750000\n");
     fs.put(leaf.resolve("memory.peak"), "123456789\n");
-    fs.put(leaf.resolve("memory.events"), "low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n"
+    fs.put(leaf.resolve("memory.events"), "low 0\nhigh 5\nmax 7\noom 1\noom_kill 1\n"
         + "oom_group_kill 1\n");
+    fs.put(leaf.resolve("pids.events"), "max 9\n");
     fs.put(leaf.resolve("io.stat"), "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
         + "8:16 rbytes=1 wbytes=2 rios=1 wios=1 dbytes=0 dios=0\n");
     fs.put(leaf.resolve("memory.current"), "4096000\n");
@@ -272,7 +307,7 @@ class CgroupV2FixtureTest {
     assertEquals(new Usage(2.5, 1.0, 0.75, 123456789L, 1L, 4097L, 8194L, 4096000L, 8192L, 3L,
         new io.ffrtmp.Pressure(new io.ffrtmp.Pressure.Stall(12.5, 3, 1, 999),
             new io.ffrtmp.Pressure.Stall(0, 0, 0, 0), new io.ffrtmp.Pressure.Stall(0, 0, 0, 5),
-            new io.ffrtmp.Pressure.Stall(0, 0, 0, 4), null, null)), g.usage());
+            new io.ffrtmp.Pressure.Stall(0, 0, 0, 4), null, null), 9L, 5L), g.usage());
   }
 
   @Test

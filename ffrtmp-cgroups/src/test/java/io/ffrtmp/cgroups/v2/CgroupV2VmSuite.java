@@ -135,6 +135,102 @@ class CgroupV2VmSuite {
     assertEquals(List.of(up, lift, refused, allowed), r.updates(), r.toJson());
   }
 
+  private static io.ffrtmp.Enforcement entry(WorkloadReport r, String constraint) {
+    return r.enforcement().stream().filter(e -> e.constraint().equals(constraint)).findFirst()
+        .orElseThrow();
+  }
+
+  /** A fork storm under {@code pids.max = 64}: refused by the kernel, counted, contained. */
+  @Test
+  void pidsMax64_aForkStormIsContained_counted_andTheLimitUpdatable(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "( i=0; while [ $i -lt 200 ]; do sleep 60 & i=$((i+1)); done ) 2>/dev/null;"
+                + " echo survived; exec sleep 60"))
+        .withJobId(id).withPidsMax(64).withTimeout(Duration.ofSeconds(30), Duration.ZERO)
+        .start();
+    assertEquals("survived", new BufferedReader(new InputStreamReader(
+        w.process().orElseThrow().getInputStream())).readLine());
+    Path d = ROOT.resolve("ffrtmp-wrapper-" + id);
+    assertEquals("64", read(d.resolve("pids.max")));
+    io.ffrtmp.Usage live = w.usage();
+    assertTrue(live.pidsCurrent() != null && live.pidsCurrent() <= 64 && live.pidsCurrent() > 32,
+        "tasks while it ran: " + live.toJson());
+    io.ffrtmp.WorkloadUpdate lift = w.update(c -> c.pidsMax(0));
+    assertTrue(lift.enforced(), lift.toString());
+    assertEquals("max", read(d.resolve("pids.max")));
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+    assertEquals(EnforcementStatus.APPLIED, entry(r, "pids_max").status(), r.toJson());
+    assertTrue(r.usage().pidsLimitHits() >= 1, "from the keeper's copy: " + r.toJson());
+  }
+
+  /**
+   * {@code memory.high} throttles and reclaims instead of killing: 48 MB of anonymous memory
+   * under a high limit of 16 MiB (no swap: nothing to reclaim it to) is held back, counted in
+   * {@code memory.events high}, and never OOM-killed — where {@code memory.max} of the same
+   * size kills it ({@link #allocation256MbUnder64Mb_isOom_withTheKernelsCounter}).
+   */
+  @Test
+  void memoryHigh_throttlesWithoutAnOomKill_andCountsTheEvents(TestInfo info) throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run("/bin/sh", "-c",
+            "x=$(head -c 48000000 /dev/zero | tr '\\0' a); echo held")
+        .withJobId(id).withMemoryHighMb(16).withMemoryLimitMb(256)
+        .withTimeout(Duration.ofSeconds(6), Duration.ZERO).start();
+    Path d = ROOT.resolve("ffrtmp-wrapper-" + id);
+    assertEquals(Long.toString(16L << 20), read(d.resolve("memory.high")));
+    WorkloadReport r = w.onExit().get(120, TimeUnit.SECONDS);
+    assertEquals(EnforcementStatus.APPLIED, entry(r, "memory_high_mb").status(), r.toJson());
+    assertTrue(r.exitReason() == ExitReason.TIMEOUT || r.exitReason() == ExitReason.SUCCESS,
+        "throttled, not killed by the OOM killer: " + r.toJson());
+    assertEquals(0L, r.usage().oomKills(), r.toJson());
+    assertTrue(r.usage().memoryHighEvents() >= 1, r.toJson());
+  }
+
+  /**
+   * With swap on (the harness's zram device, switched on for this test only), a memory limit
+   * alone lets the workload overflow into swap; {@code swap_max_mb = 0} makes the same limit a
+   * real one (OOM).
+   */
+  @Test
+  void swapMax0_makesTheMemoryLimitHard_whereSwapWouldOtherwiseTakeTheOverflow(TestInfo info)
+      throws Exception {
+    Path zram = Path.of("/dev/zram0");
+    assertTrue(Files.exists(zram), "the harness prepares /dev/zram0 as swap");
+    assertEquals(0, new ProcessBuilder("swapon", zram.toString()).inheritIO().start().waitFor());
+    try {
+      String script = "x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo held; sleep 60";
+      GovernedWorkload swaps = Workload.run(new ProcessBuilder("/bin/sh", "-c", script))
+          .withJobId(job(info) + "-swaps").withMemoryLimitMb(32)
+          .withTimeout(Duration.ofSeconds(60), Duration.ZERO).start();
+      String said = new BufferedReader(new InputStreamReader(
+          swaps.process().orElseThrow().getInputStream())).readLine();
+      if (!"held".equals(said)) {
+        WorkloadReport early = swaps.onExit().get(60, TimeUnit.SECONDS);
+        throw new AssertionError("it did not hold 64 MB with swap: " + early.toJson() + "\n"
+            + Files.readString(Path.of("/proc/swaps")) + Files.readString(Path.of("/proc/meminfo"))
+                .lines().filter(l -> l.startsWith("Swap")).toList());
+      }
+      io.ffrtmp.Usage live = swaps.usage();
+      swaps.terminate(Duration.ZERO);
+      WorkloadReport s = swaps.onExit().get(60, TimeUnit.SECONDS);
+      assertTrue(live.swapCurrentBytes() != null && live.swapCurrentBytes() > 16L << 20,
+          "overflowed into swap: " + live.toJson());
+      assertEquals(0L, s.usage().oomKills(), s.toJson());
+      WorkloadReport hard = Workload.run(new ProcessBuilder("/bin/sh", "-c", script))
+          .withJobId(job(info) + "-hard").withMemoryLimitMb(32).withSwapMaxMb(0)
+          .withTimeout(Duration.ofSeconds(60), Duration.ZERO).start()
+          .onExit().get(60, TimeUnit.SECONDS);
+      assertEquals(EnforcementStatus.APPLIED, entry(hard, "swap_max_mb").status(), hard.toJson());
+      assertEquals("memory.swap.max", entry(hard, "swap_max_mb").mechanism());
+      assertEquals(ExitReason.OOM, hard.exitReason(), hard.toJson());
+    } finally {
+      new ProcessBuilder("swapoff", zram.toString()).inheritIO().start().waitFor();
+    }
+  }
+
   @Test
   void usage_live_carriesPressure_risingForFourLoopsUnderOneCore(TestInfo info)
       throws Exception {

@@ -203,7 +203,9 @@ public record StartRecord(String name, String jobId, Pids pids, long governorPid
       }
       Constraints.Builder c = Constraints.builder();
       for (Constraint k : Constraint.values()) {
-        c.set(k, Long.parseLong(required(p, "constraint." + k.key())));
+        // a constraint newer than the record's writer: it was not requested
+        String v = p.getProperty("constraint." + k.key());
+        c.set(k, v == null ? k.defaultValue() : Long.parseLong(v));
       }
       List<Enforcement> enforcement = new ArrayList<>();
       for (int i = 0; p.getProperty("enforcement." + i + ".constraint") != null; i++) {

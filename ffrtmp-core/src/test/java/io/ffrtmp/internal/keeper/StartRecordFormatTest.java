@@ -2,6 +2,7 @@ package io.ffrtmp.internal.keeper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.strings;
 
@@ -81,6 +82,30 @@ class StartRecordFormatTest {
     StartRecord.Pids later = new StartRecord.Pids(120, 340, 130, 350);
     d.appendPids(s.name(), later);
     assertEquals(s.withPids(later), d.read(s.name()));
+  }
+
+  /**
+   * An agent upgraded while its workloads run must recover them: a record written before a
+   * constraint existed reads with that constraint at its default (not requested).
+   */
+  @Test
+  void aRecordOfAnEarlierVersion_withoutTheNewerConstraints_reads(@TempDir Path dir)
+      throws IOException {
+    StateDir d = StateDir.at(dir);
+    StartRecord s = new StartRecord("job-old.1.1", "job-old", new StartRecord.Pids(12, 34, 13, 35),
+        1, 2, "cgroup-v2", "/ffrtmp-wrapper-job-old", Map.of(), List.of("/bin/true"),
+        Constraints.builder().memoryLimitMb(64).build(), List.of(), List.of(),
+        Instant.parse("2026-11-26T17:00:00Z"), null, Duration.ofSeconds(10), Intent.TEST, false,
+        false);
+    d.write(s);
+    Path file = d.startFile(s.name());
+    String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+    String old = text.lines().filter(l -> !l.startsWith("constraint.memory_high_mb=")
+            && !l.startsWith("constraint.swap_max_mb=") && !l.startsWith("constraint.pids_max="))
+        .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+    assertTrue(old.length() < text.length(), text);
+    Files.writeString(file, old, StandardCharsets.ISO_8859_1);
+    assertEquals(s, d.read(s.name()));
   }
 
   private static Properties load(String text) {

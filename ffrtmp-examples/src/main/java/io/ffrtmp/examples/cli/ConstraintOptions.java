@@ -22,7 +22,10 @@ final class ConstraintOptions {
       Constraint.NICE, "--nice",
       Constraint.MEMORY_LIMIT_MB, "--memory-limit",
       Constraint.IO_WEIGHT, "--io-weight",
-      Constraint.OOM_SCORE, "--oom-score"));
+      Constraint.OOM_SCORE, "--oom-score",
+      Constraint.MEMORY_HIGH_MB, "--memory-high",
+      Constraint.SWAP_MAX_MB, "--swap-max",
+      Constraint.PIDS_MAX, "--pids-max"));
 
   /** The options, in help order. */
   static final List<Cli.Option> OPTIONS = List.of(
@@ -46,6 +49,13 @@ final class ConstraintOptions {
           "IO weight % (0-100, 0 = unset; default: 0)."),
       Cli.Option.value("--oom-score", "SCORE", "0", "OOM score (-1000 to 1000; default: not"
           + " changed, the workload keeps the OOM score it inherits)."),
+      Cli.Option.value("--memory-high", "MB", "0", "Memory high (soft) limit MB: above it the"
+          + " workload is throttled and reclaimed, not killed (0 = unlimited; default: 0;"
+          + " cgroup v2 and systemd)."),
+      Cli.Option.value("--swap-max", "MB", "-1", "Swap limit MB (0 = no swap, -1 = unlimited;"
+          + " default: -1; cgroup v2 and systemd)."),
+      Cli.Option.value("--pids-max", "N", "0", "Most processes and threads at once; a fork"
+          + " beyond it fails (0 = unlimited; default: 0)."),
       Cli.Option.flag("--json",
           "Print the report as one JSON document on standard output (default: false)."),
       Cli.Option.flag("--strict",
@@ -84,6 +94,12 @@ final class ConstraintOptions {
       int oom = p.intValue(FLAGS.get(Constraint.OOM_SCORE));
       set(spec, FLAGS.get(Constraint.OOM_SCORE), () -> b.withOomScore(oom));
     }
+    long high = p.longValue(FLAGS.get(Constraint.MEMORY_HIGH_MB));
+    set(spec, FLAGS.get(Constraint.MEMORY_HIGH_MB), () -> b.withMemoryHighMb(high));
+    long swap = p.longValue(FLAGS.get(Constraint.SWAP_MAX_MB));
+    set(spec, FLAGS.get(Constraint.SWAP_MAX_MB), () -> b.withSwapMaxMb(swap));
+    int pids = p.intValue(FLAGS.get(Constraint.PIDS_MAX));
+    set(spec, FLAGS.get(Constraint.PIDS_MAX), () -> b.withPidsMax(pids));
     String strategy = p.get("--strategy");
     if (strategy != null) {
       set(spec, "--strategy", () -> b.withStrategy(strategy));

@@ -23,8 +23,8 @@ final class UpdateCommand implements Command {
       List.of("Change the constraints of the running workloads of a job on this host and user"
           + " (see 'ffrtmp list'), whichever wrapper or agent governs them: each given flag is"
           + " written as at the start and read back; one that does not take is put back, and"
-          + " its governor's report lists the update. 0 lifts a CPU quota or a memory limit"
-          + " (unlimited). Only the flags given change."),
+          + " its governor's report lists the update. 0 lifts a CPU quota, a memory or pids"
+          + " limit (unlimited), -1 a swap limit. Only the flags given change."),
       options(), null, "",
       List.of("",
           "Exit status: 0 when the workloads were updated (a change not in force is a warning);"
@@ -45,6 +45,12 @@ final class UpdateCommand implements Command {
     all.add(Cli.Option.value("--memory-limit", "MB", null, "Memory limit MB (0 = unlimited)."));
     all.add(Cli.Option.value("--io-weight", "PERCENT", null, "IO weight % (0-100, 0 = unset)."));
     all.add(Cli.Option.value("--oom-score", "SCORE", null, "OOM score (-1000 to 1000)."));
+    all.add(Cli.Option.value("--memory-high", "MB", null,
+        "Memory high (soft) limit MB (0 = unlimited)."));
+    all.add(Cli.Option.value("--swap-max", "MB", null,
+        "Swap limit MB (0 = no swap, -1 = unlimited)."));
+    all.add(Cli.Option.value("--pids-max", "N", null,
+        "Most processes and threads at once (0 = unlimited; lowering it kills nothing)."));
     all.add(Cli.Option.flag("--memory-below-usage", "Let a memory limit below the workload's"
         + " current usage be written: the kernel then reclaims memory or OOM-kills it (default:"
         + " refused, the old limit kept)."));
