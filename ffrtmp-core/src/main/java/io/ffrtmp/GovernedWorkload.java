@@ -93,6 +93,26 @@ public interface GovernedWorkload {
   Usage usage();
 
   /**
+   * Tells {@code action} each time the workload's tasks stall on a resource beyond a threshold,
+   * without polling: a PSI trigger written to the workload's {@code <resource>.pressure} file,
+   * which the kernel checks as the stalls happen (cgroup v2 and systemd). At most one event per
+   * trigger window. The action runs on a delivery thread of the library ({@code
+   * ffrtmp-report-N}), never on the thread that watches; it may call {@link #update}. The
+   * watch ends when closed, or when the workload ends.
+   *
+   * @param trigger the threshold
+   * @param action what to do, given the event (with the pressure files read just after)
+   * @return the watch, to close
+   * @throws UnsupportedOperationException where the backend has no pressure files (cgroup v1,
+   *     nice-fallback), saying which
+   * @throws IllegalStateException once the workload has ended, or when the kernel refuses the
+   *     trigger (the message names the file and the errno: without {@code CAP_SYS_RESOURCE}
+   *     the kernel takes only windows that are a multiple of 2 s, and only since Linux 6.4)
+   */
+  PressureWatch onPressure(PressureTrigger trigger, java.util.function.Consumer<PressureEvent>
+      action);
+
+  /**
    * Changes constraints of the running workload — raise or lower a CPU quota, lift a memory
    * limit ({@code 0} = unlimited), renice it — as at its start: each cgroup limit written and
    * read back (a systemd scope's unit properties set at runtime and read back from its files),

@@ -34,4 +34,43 @@ class PressureTest {
         + "\"total_usec\":99},\"full\":null},\"memory\":{\"some\":null,\"full\":null},"
         + "\"io\":{\"some\":null,\"full\":null}}}", u.toJson());
   }
+
+  @Test
+  void trigger_isTheKernelsLine_andItsRangesAreNamed() {
+    PressureTrigger t = PressureTrigger.of(PressureTrigger.Resource.MEMORY,
+        PressureTrigger.Kind.FULL, java.time.Duration.ofMillis(100),
+        java.time.Duration.ofSeconds(1));
+    assertEquals("full 100000 1000000", t.line());
+    assertEquals("memory full 100000 1000000", t.toString());
+    IllegalArgumentException w = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> PressureTrigger.of(PressureTrigger.Resource.CPU,
+            PressureTrigger.Kind.SOME, java.time.Duration.ofMillis(100),
+            java.time.Duration.ofMillis(400)));
+    assertEquals("window must be between 500 ms and 10 s, got PT0.4S", w.getMessage());
+    IllegalArgumentException s = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> PressureTrigger.of(PressureTrigger.Resource.CPU,
+            PressureTrigger.Kind.SOME, java.time.Duration.ofSeconds(2),
+            java.time.Duration.ofSeconds(1)));
+    assertEquals("stall must be more than 0 and at most the window (PT1S), got PT2S",
+        s.getMessage());
+  }
+
+  /** Without cgroup v2 there is no pressure file: refused, naming the backend in use. */
+  @Test
+  void onPressure_withoutPressureFiles_isUnsupported_namingTheBackend() throws Exception {
+    GovernedWorkload w = Workload.run("sleep", "5").withStrategy("nice-fallback")
+        .withJobId("pressure-unsupported").start();
+    try {
+      UnsupportedOperationException e = org.junit.jupiter.api.Assertions.assertThrows(
+          UnsupportedOperationException.class, () -> w.onPressure(PressureTrigger.of(
+              PressureTrigger.Resource.CPU, PressureTrigger.Kind.SOME,
+              java.time.Duration.ofMillis(100), java.time.Duration.ofSeconds(1)), ev -> { }));
+      assertEquals("job pressure-unsupported: pressure triggers need the cgroup-v2 or systemd"
+          + " backend (cgroup v2's <resource>.pressure files); it runs under nice-fallback",
+          e.getMessage());
+    } finally {
+      w.terminate(java.time.Duration.ZERO);
+      w.awaitReport();
+    }
+  }
 }

@@ -469,6 +469,112 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
         : LiveUsage.withCpu(u, Updates.processes(governance, pid(), keeperPid()));
   }
 
+  /** Guarded by this: the pressure watches still open, closed when the report is built. */
+  private final List<PressureWatchImpl> pressureWatches = new ArrayList<>();
+
+  @Override
+  public final io.ffrtmp.PressureWatch onPressure(io.ffrtmp.PressureTrigger trigger,
+      java.util.function.Consumer<io.ffrtmp.PressureEvent> action) {
+    java.util.Objects.requireNonNull(trigger, "trigger");
+    java.util.Objects.requireNonNull(action, "action");
+    java.nio.file.Path file = governance.pressureFile(trigger.resource().fileStem());
+    if (file == null) {
+      throw new UnsupportedOperationException("job " + common.jobId()
+          + ": pressure triggers need the cgroup-v2 or systemd backend (cgroup v2's"
+          + " <resource>.pressure files); it runs under " + strategy);
+    }
+    synchronized (this) {
+      if (built != null || buildFailure != null) {
+        throw new IllegalStateException("job " + common.jobId()
+            + " has ended or was detached: nothing to watch");
+      }
+      PressureWatchImpl h = new PressureWatchImpl(trigger, action);
+      try {
+        h.watch = io.ffrtmp.internal.os.PressureWatcher.shared().watch(file, trigger.line(),
+            () -> Delivery.execute(h::fire), h::gone);
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("job " + common.jobId() + ": the kernel"
+            + " refused the pressure trigger '" + trigger + "' (" + e.getMessage() + "; without"
+            + " CAP_SYS_RESOURCE the kernel takes only windows that are a multiple of 2 s, and"
+            + " only since Linux 6.4)", e);
+      }
+      pressureWatches.add(h);
+      return h;
+    }
+  }
+
+  private void closePressureWatches() {
+    List<PressureWatchImpl> open;
+    synchronized (this) {
+      open = new ArrayList<>(pressureWatches);
+    }
+    open.forEach(PressureWatchImpl::close);
+  }
+
+  /** One trigger of this workload: its events go to the action while it is active. */
+  private final class PressureWatchImpl implements io.ffrtmp.PressureWatch {
+    private final io.ffrtmp.PressureTrigger trigger;
+    private final java.util.function.Consumer<io.ffrtmp.PressureEvent> action;
+    private final java.util.concurrent.atomic.AtomicBoolean active =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    private volatile io.ffrtmp.internal.os.PressureWatcher.@Nullable Watch watch;
+
+    PressureWatchImpl(io.ffrtmp.PressureTrigger trigger,
+        java.util.function.Consumer<io.ffrtmp.PressureEvent> action) {
+      this.trigger = trigger;
+      this.action = action;
+    }
+
+    void fire() {
+      if (!active.get()) {
+        return;
+      }
+      io.ffrtmp.Pressure now = null;
+      try {
+        now = governance.usage().pressure();
+      } catch (RuntimeException e) {
+        LOG.debug("job {}: pressure not readable: {}", common.jobId(), e.toString());
+      }
+      try {
+        action.accept(new io.ffrtmp.PressureEvent(common.jobId(), trigger, Instant.now(), now));
+      } catch (RuntimeException e) {
+        LOG.warn("job {}: pressure action for '{}' failed: {}", common.jobId(),
+            trigger, e.toString());
+      }
+    }
+
+    /** The kernel ended the trigger (its cgroup went): the watch is over. */
+    void gone() {
+      active.set(false);
+      synchronized (WorkloadLifecycle.this) {
+        pressureWatches.remove(this);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (active.getAndSet(false)) {
+        io.ffrtmp.internal.os.PressureWatcher.Watch w = watch;
+        if (w != null) {
+          w.cancel();
+        }
+      }
+      synchronized (WorkloadLifecycle.this) {
+        pressureWatches.remove(this);
+      }
+    }
+
+    @Override
+    public boolean isActive() {
+      return active.get();
+    }
+
+    @Override
+    public String toString() {
+      return "PressureWatch[" + trigger + (active.get() ? "" : ", closed") + "]";
+    }
+  }
+
   @Override
   public final io.ffrtmp.WorkloadUpdate update(
       java.util.function.Consumer<io.ffrtmp.ConstraintChanges> spec) throws EnforcementException {
@@ -626,6 +732,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
 
   private WorkloadReport buildReport(boolean detached, boolean[] launchFailed) {
     stopWatching();
+    closePressureWatches();
     Instant now = Instant.now();
     List<Enforcement> finalEnforcement = new ArrayList<>(enforcement);
     List<String> finalWarnings = new ArrayList<>(warnings);

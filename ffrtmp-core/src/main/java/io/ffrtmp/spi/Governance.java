@@ -126,6 +126,18 @@ public interface Governance {
   }
 
   /**
+   * The workload's pressure file for a resource, where a {@linkplain
+   * io.ffrtmp.GovernedWorkload#onPressure PSI trigger} can be written ({@code cpu.pressure},
+   * {@code memory.pressure}, {@code io.pressure} of its cgroup v2 directory or systemd scope).
+   *
+   * @param resource {@code cpu}, {@code memory} or {@code io}
+   * @return the file, or null where this backend has none (the default)
+   */
+  default @Nullable Path pressureFile(String resource) {
+    return null;
+  }
+
+  /**
    * What a later JVM needs to rebuild this governance with {@link
    * GovernanceStrategy#restore(java.util.Map, java.util.Map)} (recovery after an agent
    * restart): e.g. the cgroup directories. Written into the workload's start record.

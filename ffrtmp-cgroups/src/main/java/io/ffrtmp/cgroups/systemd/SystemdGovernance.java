@@ -636,6 +636,13 @@ final class SystemdGovernance implements Governance {
     return d == null ? Usage.UNKNOWN : UnifiedCounters.read(fs, d);
   }
 
+  /** The scope's own pressure file. */
+  @Override
+  public @Nullable Path pressureFile(String resource) {
+    Path d = dir;
+    return d == null ? null : d.resolve(resource + ".pressure");
+  }
+
   /** systemd collects the scope once empty: the keeper's copy is what remains. */
   @Override
   public Usage usage(Map<String, String> finalCounters) {

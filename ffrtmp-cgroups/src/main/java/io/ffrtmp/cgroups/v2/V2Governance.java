@@ -185,6 +185,11 @@ final class V2Governance extends CgroupGovernance {
   }
 
   @Override
+  public @Nullable Path pressureFile(String resource) {
+    return dir.resolve(resource + ".pressure");
+  }
+
+  @Override
   protected @Nullable Long memoryInUse() {
     return ControlFiles.readLong(fs, dir.resolve("memory.current"));
   }

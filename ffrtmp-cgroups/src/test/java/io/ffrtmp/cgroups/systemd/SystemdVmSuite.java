@@ -192,6 +192,25 @@ class SystemdVmSuite {
     assertEquals(List.of(up, lift), r.updates(), r.toJson());
   }
 
+  /** A PSI trigger on the scope's {@code cpu.pressure}, closed by the caller. */
+  @Test
+  void pressureTrigger_onTheScope_fires_andClosesWhenAsked(TestInfo info) throws Exception {
+    GovernedWorkload w = Workload.run("/bin/sh", "-c",
+            "for i in 1 2 3 4; do (while :; do :; done) & done; wait")
+        .withJobId(job(info)).withCpuQuota(100).withTimeout(Duration.ofSeconds(90), Duration.ZERO)
+        .start();
+    java.util.concurrent.CompletableFuture<io.ffrtmp.PressureEvent> first =
+        new java.util.concurrent.CompletableFuture<>();
+    io.ffrtmp.PressureWatch watch = w.onPressure(io.ffrtmp.PressureTrigger.of(
+        io.ffrtmp.PressureTrigger.Resource.CPU, io.ffrtmp.PressureTrigger.Kind.SOME,
+        Duration.ofMillis(100), Duration.ofSeconds(1)), first::complete);
+    assertTrue(first.get(60, TimeUnit.SECONDS).pressure() != null);
+    watch.close();
+    assertFalse(watch.isActive());
+    w.terminate(Duration.ZERO);
+    assertEquals(ExitReason.SIGNAL, w.onExit().get(60, TimeUnit.SECONDS).exitReason());
+  }
+
   @Test
   void oomKill_isReported_fromTheKernelsCounter_afterTheScopeIsGone(TestInfo info)
       throws Exception {

@@ -140,6 +140,51 @@ class CgroupV2VmSuite {
         .orElseThrow();
   }
 
+  /**
+   * A PSI trigger on {@code cpu.pressure}: four busy loops under one core stall each other; the
+   * kernel wakes the watcher (no polling), the action raises the quota (an agent giving a
+   * starving job more CPU), and the watch ends with the workload.
+   */
+  @Test
+  void pressureTrigger_firesWhenItsTasksStall_theActionRaisesTheQuota_theWatchEndsWithIt(
+      TestInfo info) throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run("/bin/sh", "-c",
+            "for i in 1 2 3 4; do (while :; do :; done) & done; wait")
+        .withJobId(id).withCpuQuota(100).withTimeout(Duration.ofSeconds(90), Duration.ZERO)
+        .start();
+    java.util.concurrent.CompletableFuture<io.ffrtmp.PressureEvent> first =
+        new java.util.concurrent.CompletableFuture<>();
+    io.ffrtmp.PressureTrigger trigger = io.ffrtmp.PressureTrigger.of(
+        io.ffrtmp.PressureTrigger.Resource.CPU, io.ffrtmp.PressureTrigger.Kind.SOME,
+        Duration.ofMillis(100), Duration.ofSeconds(1));
+    io.ffrtmp.PressureWatch watch = w.onPressure(trigger, e -> {
+      if (first.complete(e)) {
+        try {
+          w.update(c -> c.cpuQuota(200));
+        } catch (io.ffrtmp.EnforcementException x) {
+          throw new IllegalStateException(x);
+        }
+      }
+    });
+    io.ffrtmp.PressureEvent e = first.get(60, TimeUnit.SECONDS);
+    assertEquals(id, e.jobId());
+    assertEquals(trigger, e.trigger());
+    assertTrue(e.pressure() != null && e.pressure().cpuSome() != null
+        && e.pressure().cpuSome().totalUsec() > 0, String.valueOf(e.pressure()));
+    Path d = ROOT.resolve("ffrtmp-wrapper-" + id);
+    for (int i = 0; i < 500 && !read(d.resolve("cpu.max")).equals("200000 100000"); i++) {
+      Thread.sleep(10);
+    }
+    assertEquals("200000 100000", read(d.resolve("cpu.max")), "the action's update");
+    assertTrue(watch.isActive());
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+    assertFalse(watch.isActive(), "closed with the workload");
+    assertEquals(List.of(200L), r.updates().stream()
+        .map(u -> u.requested().get(io.ffrtmp.Constraint.CPU_QUOTA)).toList(), r.toJson());
+  }
+
   /** A fork storm under {@code pids.max = 64}: refused by the kernel, counted, contained. */
   @Test
   void pidsMax64_aForkStormIsContained_counted_andTheLimitUpdatable(TestInfo info)

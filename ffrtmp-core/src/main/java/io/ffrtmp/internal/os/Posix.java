@@ -184,9 +184,32 @@ public final class Posix {
    * @return 0, or the errno
    */
   public static int epollCtl(int epfd, int fd, long data, boolean add) {
+    return epollCtl(epfd, fd, data, add, EPOLLIN);
+  }
+
+  /** EPOLLIN. */
+  public static final int EPOLLIN = 0x001;
+
+  /** EPOLLPRI: what a PSI trigger's file descriptor signals. */
+  public static final int EPOLLPRI = 0x002;
+
+  /** EPOLLERR: e.g. a PSI trigger whose cgroup was removed. */
+  public static final int EPOLLERR = 0x008;
+
+  /**
+   * Adds ({@code add}) or removes a file descriptor to an epoll set, for the given events.
+   *
+   * @param epfd the epoll set
+   * @param fd the file descriptor
+   * @param data the value returned with its events
+   * @param add true to add, false to remove
+   * @param events the event mask, e.g. {@link #EPOLLPRI}
+   * @return 0, or the errno
+   */
+  public static int epollCtl(int epfd, int fd, long data, boolean add, int events) {
     Memory ev = new Memory(EPOLL_EVENT_SIZE);
     ev.clear();
-    ev.setInt(0, 0x001); // EPOLLIN
+    ev.setInt(0, events);
     ev.setLong(EPOLL_DATA_OFFSET, data);
     try {
       LibC.epoll_ctl(epfd, add ? 1 : 2, fd, ev);
@@ -225,6 +248,36 @@ public final class Posix {
    */
   public static long epollData(Memory events, int i) {
     return events.getLong((long) i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
+  }
+
+  /**
+   * The event mask of the {@code i}-th event in an epoll_wait buffer.
+   *
+   * @param events the buffer
+   * @param i the index
+   * @return e.g. {@link #EPOLLPRI}
+   */
+  public static int epollEvents(Memory events, int i) {
+    return events.getInt((long) i * EPOLL_EVENT_SIZE);
+  }
+
+  /**
+   * write(2) of a whole buffer in one call, retried on EINTR.
+   *
+   * @param fd the descriptor
+   * @param buf what to write
+   * @return the count written, or {@code -errno}
+   */
+  public static int write(int fd, byte[] buf) {
+    while (true) {
+      try {
+        return (int) LibC.write(fd, buf, buf.length);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() != EINTR) {
+          return -e.getErrorCode();
+        }
+      }
+    }
   }
 
   /** O_CLOEXEC. */
