@@ -38,7 +38,21 @@ class CliRecoveryIT {
     for (Process p : started) {
       p.destroyForcibly().waitFor();
     }
-    workloads.forEach(w -> ProcessHandle.of(w).ifPresent(ProcessHandle::destroyForcibly));
+    // each workload's keeper records its end in the state directory once it has reaped it:
+    // wait for the keepers too, or @TempDir's deletion races with their last write
+    List<ProcessHandle> keepers = new ArrayList<>();
+    for (long w : workloads) {
+      ProcessHandle.of(w).ifPresent(h -> {
+        h.parent().filter(k -> k.pid() > 1).ifPresent(keepers::add);
+        h.destroyForcibly();
+      });
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (ProcessHandle k : keepers) {
+      while (k.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+    }
   }
 
   private ProcessBuilder cli(String... args) {
