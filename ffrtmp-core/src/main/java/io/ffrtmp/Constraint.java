@@ -48,7 +48,19 @@ public enum Constraint {
    * pids.max}, systemd {@code TasksMax}. A cgroup constraint.
    */
   PIDS_MAX("pids_max", 0, 4_194_304, 0, "processes and threads, 0 = unlimited", true,
-      "unlimited");
+      "unlimited"),
+  /**
+   * The CPUs the workload may run on, a list such as {@code 0-3,8} (CPU numbers 0..8191); empty =
+   * all of its parent's. A text constraint ({@link #checkValidText}): cgroup v2 and v1 {@code
+   * cpuset.cpus}, systemd {@code AllowedCPUs}.
+   */
+  CPUS("cpus", 8191, "CPU list such as 0-3,8, empty = all"),
+  /**
+   * The memory (NUMA) nodes the workload may allocate from, a list such as {@code 0-1} (node
+   * numbers 0..1023); empty = all of its parent's. A text constraint: {@code cpuset.mems},
+   * systemd {@code AllowedMemoryNodes}.
+   */
+  MEMORY_NODES("memory_nodes", 1023, "memory node list such as 0-1, empty = all");
 
   private final String key;
   private final long min;
@@ -57,6 +69,20 @@ public enum Constraint {
   private final String unit;
   private final boolean cgroup;
   private final String defaultMeaning;
+  /** For a text constraint (a list of numbers): the largest number in it; -1 otherwise. */
+  private final long listMax;
+
+  /** A text constraint: a list of numbers 0..listMax, canonical form {@code 0-3,8}. */
+  Constraint(String key, long listMax, String unit) {
+    this.key = key;
+    this.min = 0;
+    this.max = 0;
+    this.defaultValue = 0;
+    this.unit = unit;
+    this.cgroup = true;
+    this.defaultMeaning = "all";
+    this.listMax = listMax;
+  }
 
   Constraint(
       String key,
@@ -73,6 +99,7 @@ public enum Constraint {
     this.unit = unit;
     this.cgroup = cgroup;
     this.defaultMeaning = defaultMeaning;
+    this.listMax = -1;
   }
 
   /**
@@ -149,6 +176,9 @@ public enum Constraint {
    *     -1}
    */
   public long checkValidValue(long value) {
+    if (isText()) {
+      throw new IllegalArgumentException(key + " is a list (" + unit + "), not a number");
+    }
     if (value < min || value > max) {
       throw new IllegalArgumentException(
           key + " must be between " + min + " and " + max + " (" + unit + "), got " + value);
@@ -170,6 +200,74 @@ public enum Constraint {
       throw new IllegalStateException(key + " is not an int constraint");
     }
     return (int) value;
+  }
+
+  /**
+   * Whether this constraint's value is text, a list of numbers such as {@code 0-3,8} ({@link
+   * #CPUS}, {@link #MEMORY_NODES}), rather than a number; {@link #min()}, {@link #max()} and
+   * {@link #defaultValue()} are then 0 and the default is the empty list (all).
+   *
+   * @return true for a list
+   */
+  public boolean isText() {
+    return listMax >= 0;
+  }
+
+  /**
+   * Checks a list value and gives its canonical form, as the kernel prints it: ascending,
+   * overlaps and neighbours merged, ranges as {@code a-b}, e.g. {@code "3,0-1,2"} gives {@code
+   * "0-3"}; blank gives the empty list (all).
+   *
+   * @param value e.g. {@code 0-3,8}
+   * @return the canonical form
+   * @throws IllegalArgumentException naming the constraint, the value and the form, e.g. {@code
+   *     cpus must be a list of numbers 0..8191 such as 0-3,8 (empty = all), got 'x'}
+   */
+  public String checkValidText(String value) {
+    if (!isText()) {
+      throw new IllegalArgumentException(key + " is a number (" + unit + "), not a list");
+    }
+    String v = java.util.Objects.requireNonNull(value, key).trim();
+    if (v.isEmpty()) {
+      return "";
+    }
+    java.util.BitSet bits = new java.util.BitSet();
+    try {
+      for (String part : v.split(",", -1)) {
+        String[] ends = part.trim().split("-", -1);
+        if (ends.length > 2) {
+          throw new NumberFormatException();
+        }
+        int from = number(ends[0]);
+        int to = ends.length == 2 ? number(ends[1]) : from;
+        if (from > to) {
+          throw new NumberFormatException();
+        }
+        bits.set(from, to + 1);
+      }
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a list of numbers 0.." + listMax
+          + " such as 0-3,8 (empty = all), got '" + value + "'");
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i)) {
+      int end = bits.nextClearBit(i) - 1;
+      out.append(out.length() == 0 ? "" : ",").append(i).append(end > i ? "-" + end : "");
+      i = end + 1;
+    }
+    return out.toString();
+  }
+
+  private int number(String s) {
+    String t = s.trim();
+    if (!t.matches("[0-9]{1,7}")) {
+      throw new NumberFormatException(t);
+    }
+    int n = Integer.parseInt(t);
+    if (n > listMax) {
+      throw new NumberFormatException(t);
+    }
+    return n;
   }
 
   /**

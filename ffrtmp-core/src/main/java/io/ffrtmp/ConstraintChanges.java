@@ -132,6 +132,10 @@ public final class ConstraintChanges {
    */
   public ConstraintChanges set(Constraint constraint, long value) {
     requireNonNull(constraint, "constraint");
+    if (constraint.isText()) {
+      throw new IllegalArgumentException(constraint.key() + " is set at the start only: an"
+          + " update cannot change it");
+    }
     values.put(constraint, constraint.checkValidValue(value));
     return this;
   }

@@ -26,13 +26,23 @@ public final class Constraints {
   private static final Constraint[] ALL = Constraint.values();
 
   /** No constraints: the guide's "Default (Unconstrained)" preset; every value its default. */
-  public static final Constraints DEFAULTS = new Constraints(defaults());
+  public static final Constraints DEFAULTS = new Constraints(defaults(), noTexts());
 
-  /** Indexed by {@link Constraint#ordinal()}. */
+  /** Indexed by {@link Constraint#ordinal()}: the numbers (0 for a text constraint). */
   private final long[] values;
 
-  private Constraints(long[] values) {
+  /** Indexed by {@link Constraint#ordinal()}: the canonical lists ("" for a number). */
+  private final String[] texts;
+
+  private Constraints(long[] values, String[] texts) {
     this.values = values;
+    this.texts = texts;
+  }
+
+  private static String[] noTexts() {
+    String[] t = new String[ALL.length];
+    java.util.Arrays.fill(t, "");
+    return t;
   }
 
   private static long[] defaults() {
@@ -44,13 +54,30 @@ public final class Constraints {
   }
 
   /**
-   * The value of one constraint.
+   * The value of one constraint that is a number.
    *
    * @param constraint which
    * @return its value
+   * @throws IllegalArgumentException for a {@linkplain Constraint#isText() text} constraint
+   *     (its value is {@link #text(Constraint)})
    */
   public long get(Constraint constraint) {
-    return values[requireNonNull(constraint, "constraint").ordinal()];
+    if (requireNonNull(constraint, "constraint").isText()) {
+      throw new IllegalArgumentException(constraint.key() + " is a list: read it with text()");
+    }
+    return values[constraint.ordinal()];
+  }
+
+  /**
+   * The value of any constraint as text: a list in its canonical form ({@code 0-3,8}, empty =
+   * all) for a {@linkplain Constraint#isText() text} constraint, the decimal number otherwise.
+   *
+   * @param constraint which
+   * @return its value as text
+   */
+  public String text(Constraint constraint) {
+    return requireNonNull(constraint, "constraint").isText() ? texts[constraint.ordinal()]
+        : Long.toString(values[constraint.ordinal()]);
   }
 
   /**
@@ -135,6 +162,24 @@ public final class Constraints {
   }
 
   /**
+   * The CPUs the workload may run on; empty = all.
+   *
+   * @return the {@link Constraint#CPUS} list, e.g. {@code 0-3,8}
+   */
+  public String cpus() {
+    return text(Constraint.CPUS);
+  }
+
+  /**
+   * The memory nodes the workload may allocate from; empty = all.
+   *
+   * @return the {@link Constraint#MEMORY_NODES} list
+   */
+  public String memoryNodes() {
+    return text(Constraint.MEMORY_NODES);
+  }
+
+  /**
    * Whether a constraint was requested, i.e. differs from its {@linkplain
    * Constraint#defaultValue() default} (for which no backend writes anything).
    *
@@ -142,7 +187,8 @@ public final class Constraints {
    * @return true when requested
    */
   public boolean isRequested(Constraint constraint) {
-    return get(constraint) != constraint.defaultValue();
+    return constraint.isText() ? !text(constraint).isEmpty()
+        : get(constraint) != constraint.defaultValue();
   }
 
   /**
@@ -180,12 +226,13 @@ public final class Constraints {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Constraints && Arrays.equals(values, ((Constraints) o).values);
+    return o instanceof Constraints && Arrays.equals(values, ((Constraints) o).values)
+        && Arrays.equals(texts, ((Constraints) o).texts);
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(values);
+    return 31 * Arrays.hashCode(values) + Arrays.hashCode(texts);
   }
 
   /** Every constraint as {@code key=value}, in {@link Constraint} order. */
@@ -193,7 +240,7 @@ public final class Constraints {
   public String toString() {
     StringBuilder b = new StringBuilder("Constraints[");
     for (Constraint c : ALL) {
-      b.append(c.ordinal() == 0 ? "" : ", ").append(c.key()).append('=').append(get(c));
+      b.append(c.ordinal() == 0 ? "" : ", ").append(c.key()).append('=').append(text(c));
     }
     return b.append(']').toString();
   }
@@ -204,9 +251,11 @@ public final class Constraints {
    */
   public static final class Builder {
     private final long[] values;
+    private final String[] texts;
 
     private Builder(Constraints from) {
       values = from.values.clone();
+      texts = from.texts.clone();
     }
 
     /**
@@ -221,6 +270,51 @@ public final class Constraints {
       values[requireNonNull(constraint, "constraint").ordinal()] =
           constraint.checkValidValue(value);
       return this;
+    }
+
+    /**
+     * Sets one constraint from text: a list for a {@linkplain Constraint#isText() text}
+     * constraint, a decimal number otherwise (as {@link Constraints#text} gives them).
+     *
+     * @param constraint which
+     * @param value its value as text
+     * @return this builder
+     * @throws IllegalArgumentException naming the constraint, the value and the range or form
+     */
+    public Builder setText(Constraint constraint, String value) {
+      requireNonNull(constraint, "constraint");
+      if (constraint.isText()) {
+        texts[constraint.ordinal()] = constraint.checkValidText(value);
+        return this;
+      }
+      long n;
+      try {
+        n = Long.parseLong(requireNonNull(value, constraint.key()).trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(constraint.key() + " must be a number ("
+            + constraint.unit() + "), got '" + value + "'");
+      }
+      return set(constraint, n);
+    }
+
+    /**
+     * Sets the CPUs the workload may run on.
+     *
+     * @param list e.g. {@code 0-3,8}; empty = all
+     * @return this builder
+     */
+    public Builder cpus(String list) {
+      return setText(Constraint.CPUS, list);
+    }
+
+    /**
+     * Sets the memory nodes the workload may allocate from.
+     *
+     * @param list e.g. {@code 0}; empty = all
+     * @return this builder
+     */
+    public Builder memoryNodes(String list) {
+      return setText(Constraint.MEMORY_NODES, list);
     }
 
     /**
@@ -319,7 +413,7 @@ public final class Constraints {
      * @return an immutable value
      */
     public Constraints build() {
-      return new Constraints(values.clone());
+      return new Constraints(values.clone(), texts.clone());
     }
   }
 }

@@ -125,6 +125,26 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
   B withPidsMax(int count);
 
   /**
+   * Confines the workload to CPUs, a list such as {@code 0-3,8}; empty = all of its parent's
+   * (default). A CPU the workload's parent may not use is refused by the kernel ({@code failed},
+   * the default put back). cgroup v2 and v1 {@code cpuset.cpus}, systemd {@code AllowedCPUs}.
+   *
+   * @param list the CPUs
+   * @return this builder
+   */
+  B withCpus(String list);
+
+  /**
+   * Confines the workload's memory to NUMA nodes, a list such as {@code 0}; empty = all of its
+   * parent's (default). cgroup v2 and v1 {@code cpuset.mems}, systemd {@code
+   * AllowedMemoryNodes}.
+   *
+   * @param list the memory nodes
+   * @return this builder
+   */
+  B withMemoryNodes(String list);
+
+  /**
    * Sets every constraint at once from a value, e.g. a per-job-class template built with
    * {@link Constraints#builder()}; setters called afterwards change single values.
    *

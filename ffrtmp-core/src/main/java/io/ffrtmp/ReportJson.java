@@ -186,7 +186,7 @@ final class ReportJson {
   private static StringBuilder constraints(StringBuilder b, Constraints c) {
     field(b, "constraints").append('{');
     for (Constraint k : Constraint.values()) {
-      field(b, k.key()).append(c.get(k)).append(k.ordinal() + 1 < Constraint.values().length
+      field(b, k.key()).append(k.isText() ? str(c.text(k)) : Long.toString(c.get(k))).append(k.ordinal() + 1 < Constraint.values().length
           ? "," : "}");
     }
     return b;

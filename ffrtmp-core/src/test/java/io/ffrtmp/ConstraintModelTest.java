@@ -19,6 +19,13 @@ class ConstraintModelTest {
   @Test
   void eachConstraint_rejectsExactlyTheValuesOutsideItsRange_namingKeyValueAndRange() {
     for (Constraint c : Constraint.values()) {
+      if (c.isText()) {
+        IllegalArgumentException e =
+            assertThrows(IllegalArgumentException.class, () -> c.checkValidValue(0));
+        assertEquals(c.key() + " is a list (" + c.unit() + "), not a number", e.getMessage());
+        assertEquals(c, Constraint.ofKey(c.key()));
+        continue;
+      }
       assertEquals(c.min(), c.checkValidValue(c.min()));
       assertEquals(c.max(), c.checkValidValue(c.max()));
       for (long bad : new long[] {c.min() - 1, c.max() + 1}) {
@@ -39,12 +46,14 @@ class ConstraintModelTest {
   void theDefaults_agreeWithTheModel() {
     assertEquals(Long.MAX_VALUE / 1048576L, Constraint.MEMORY_LIMIT_MB.max());
     for (Constraint c : Constraint.values()) {
-      assertEquals(c.defaultValue(), Constraints.DEFAULTS.get(c), c.key());
+      assertEquals(c.isText() ? "" : Long.toString(c.defaultValue()),
+          Constraints.DEFAULTS.text(c), c.key());
       assertTrue(!Constraints.DEFAULTS.isRequested(c), c.key());
     }
     assertEquals(List.of(Constraint.CPU_QUOTA, Constraint.CPU_WEIGHT, Constraint.MEMORY_LIMIT_MB,
         Constraint.IO_WEIGHT, Constraint.MEMORY_HIGH_MB, Constraint.SWAP_MAX_MB,
-        Constraint.PIDS_MAX), List.of(Constraint.values()).stream()
+        Constraint.PIDS_MAX, Constraint.CPUS, Constraint.MEMORY_NODES),
+        List.of(Constraint.values()).stream()
         .filter(Constraint::isCgroupConstraint).toList());
   }
 
@@ -53,7 +62,11 @@ class ConstraintModelTest {
     Constraints.Builder b = Constraints.builder();
     long v = 1;
     for (Constraint c : Constraint.values()) {
-      b.set(c, c.min() == 0 && c.max() > 5 ? 5 + v : c.min() + v);
+      if (c.isText()) {
+        b.setText(c, Long.toString(v));
+      } else {
+        b.set(c, c.min() == 0 && c.max() > 5 ? 5 + v : c.min() + v);
+      }
       v++;
     }
     Constraints all = b.build();
@@ -64,8 +77,12 @@ class ConstraintModelTest {
     assertEquals(0, changed.memoryLimitMb());
     assertEquals(all.cpuQuota(), changed.cpuQuota());
     assertEquals(List.of(Constraint.CPU_QUOTA, Constraint.CPU_WEIGHT, Constraint.IO_WEIGHT,
-        Constraint.MEMORY_HIGH_MB, Constraint.SWAP_MAX_MB, Constraint.PIDS_MAX),
-        changed.requestedCgroupConstraints());
+        Constraint.MEMORY_HIGH_MB, Constraint.SWAP_MAX_MB, Constraint.PIDS_MAX, Constraint.CPUS,
+        Constraint.MEMORY_NODES), changed.requestedCgroupConstraints());
+    assertEquals(List.of("10", "11"), List.of(all.cpus(), all.memoryNodes()));
+    for (Constraint c : Constraint.values()) {
+      assertEquals(all, all.toBuilder().setText(c, all.text(c)).build(), "text round trip");
+    }
     // each typed accessor reads its own constraint; equal values are equal wherever built
     assertEquals(List.of(all.get(Constraint.CPU_QUOTA), all.get(Constraint.CPU_WEIGHT),
         all.get(Constraint.NICE), all.get(Constraint.MEMORY_LIMIT_MB),
@@ -83,6 +100,28 @@ class ConstraintModelTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Constraints.builder().set(Constraint.NICE, 20));
     assertEquals("nice must be between -20 and 19 (scheduling priority), got 20", e.getMessage());
+  }
+
+  /** A list constraint's canonical form is the kernel's; a wrong one names key, value, form. */
+  @Test
+  void listConstraints_areCanonical_andWrongOnesNameTheForm() {
+    assertEquals("0-3,8", Constraint.CPUS.checkValidText(" 3,0-1, 2 ,8"));
+    assertEquals("1,3", Constraint.CPUS.checkValidText("3,1"));
+    assertEquals("2-3", Constraint.CPUS.checkValidText("2,3"));
+    assertEquals("", Constraint.MEMORY_NODES.checkValidText(" "));
+    for (String bad : new String[] {"x", "1-", "3-1", "8192", "0,,1", "1-2-3", "-1"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> Constraint.CPUS.checkValidText(bad));
+      assertEquals("cpus must be a list of numbers 0..8191 such as 0-3,8 (empty = all), got '"
+          + bad + "'", e.getMessage());
+    }
+    IllegalArgumentException n = assertThrows(IllegalArgumentException.class,
+        () -> Constraints.builder().setText(Constraint.PIDS_MAX, "many"));
+    assertEquals("pids_max must be a number (processes and threads, 0 = unlimited), got 'many'",
+        n.getMessage());
+    IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
+        () -> Constraints.DEFAULTS.get(Constraint.CPUS));
+    assertEquals("cpus is a list: read it with text()", t.getMessage());
   }
 
   @Test

@@ -136,14 +136,13 @@ public abstract class CgroupGovernance implements Governance {
       return new Enforcement(c.key(), EnforcementStatus.SKIPPED, rule.mechanism(),
           c.defaultMeaning());
     }
-    long value = constraints.get(c);
     Choice choice = choose(rule);
     if (choice.writes() == null) {
       return java.util.Objects.requireNonNull(choice.refusal());
     }
     Enforcement result = null;
     for (ControlWrite w : choice.writes()) {
-      String content = w.content(value);
+      String content = w.content(constraints, c);
       result = ControlFiles.write(fs, c.key(), file(w), content, w.kernelDefault(),
           back -> w.accepted(back, content));
       if (result.status() != EnforcementStatus.APPLIED) {

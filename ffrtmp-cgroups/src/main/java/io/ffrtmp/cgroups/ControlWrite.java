@@ -72,6 +72,33 @@ public record ControlWrite(
    * @param value the constraint's value
    * @return the file's content
    */
+  /**
+   * A write of a list constraint ({@link io.ffrtmp.Constraint#isText()}): the canonical list
+   * itself, as the kernel also prints it; empty (all of the parent's) in a new cgroup.
+   *
+   * @param controller the controller
+   * @param file the control file, e.g. {@code cpuset.cpus}
+   * @return the write
+   */
+  public static ControlWrite list(String controller, String file) {
+    return new ControlWrite(controller, file, v -> {
+      throw new IllegalArgumentException(file + " takes a list, not a number");
+    }, "", false);
+  }
+
+  /**
+   * What to write for a constraint's value in a set of constraints: the list of a text
+   * constraint, else {@link #content(long)} of its number.
+   *
+   * @param constraints the constraints
+   * @param constraint which
+   * @return the file's new content
+   */
+  public String content(io.ffrtmp.Constraints constraints, io.ffrtmp.Constraint constraint) {
+    return constraint.isText() ? constraints.text(constraint)
+        : content(constraints.get(constraint));
+  }
+
   public String content(long value) {
     String v = formula.apply(value);
     return keyed ? "default " + v : v;

@@ -82,6 +82,10 @@ public final class FixtureCgroupFs implements CgroupFs {
       f.put("memory.high", "max");
       f.put("memory.swap.max", "max");
     }
+    if (c.contains("cpuset")) {
+      f.put("cpuset.cpus", "");
+      f.put("cpuset.mems", "");
+    }
     if (c.contains("pids")) {
       f.put("pids.max", "max");
       f.put("pids.current", "0");

@@ -9,6 +9,15 @@ import java.util.List;
 
 /** Test clean-up: removal of cgroups that waits while the kernel says they are busy. */
 public final class TestCgroups {
+  /**
+   * A bounded fork storm for a {@code /bin/sh -c}: a subshell forks 200 {@code sleep}s, giving
+   * up at the first fork the kernel refuses; the script then prints {@code survived} and
+   * becomes one {@code sleep 60} (no fork needed). Under a pids limit it shows containment;
+   * without one it still stops at 200.
+   */
+  public static final String FORK_STORM = "( i=0; while [ $i -lt 200 ]; do sleep 60 & i=$((i+1));"
+      + " done ) 2>/dev/null; echo survived; exec sleep 60";
+
   private TestCgroups() {}
 
   /**

@@ -132,10 +132,22 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   }
 
   @Override
+  public B withCpus(String list) {
+    constraints.cpus(list);
+    return self();
+  }
+
+  @Override
+  public B withMemoryNodes(String list) {
+    constraints.memoryNodes(list);
+    return self();
+  }
+
+  @Override
   public B withConstraints(Constraints value) {
     requireNonNull(value, "constraints");
     for (Constraint c : Constraint.values()) {
-      constraints.set(c, value.get(c));
+      constraints.setText(c, value.text(c));
       if (!c.isCgroupConstraint()) {
         // a template's default nice or OOM score means "leave it as inherited"
         if (value.isRequested(c)) {

@@ -53,13 +53,58 @@ final class SystemdGovernance implements Governance {
    */
   record Mapping(Constraint constraint, String property, String controller, String file,
       java.util.function.LongUnaryOperator value,
-      java.util.function.LongFunction<String> expected) {}
+      java.util.function.LongFunction<String> expected) {
+    /**
+     * A list constraint ({@link Constraint#isText()}): the property is a bitmask ({@code ay},
+     * bit {@code i % 8} of byte {@code i / 8} for number {@code i}) and the file shows the list.
+     */
+    static Mapping list(Constraint constraint, String property, String file) {
+      return new Mapping(constraint, property, "cpuset", file, v -> {
+        throw new IllegalArgumentException(property + " takes a list");
+      }, v -> {
+        throw new IllegalArgumentException(property + " takes a list");
+      });
+    }
+
+    /** The property's value for these constraints, as a D-Bus variant. */
+    Variant variant(Constraints c) {
+      return constraint.isText() ? new Variant("ay", bitmask(c.text(constraint)))
+          : new Variant("t", value.applyAsLong(c.get(constraint)));
+    }
+
+    /** What the control file then holds (first line). */
+    String expectedFor(Constraints c) {
+      return constraint.isText() ? c.text(constraint) : expected.apply(c.get(constraint));
+    }
+
+    /** How an entry shows the property's value. */
+    String shown(Constraints c) {
+      return constraint.isText() ? c.text(constraint)
+          : Long.toString(value.applyAsLong(c.get(constraint)));
+    }
+  }
+
+  /** A canonical list such as {@code 0-3,8} as systemd's CPU set bitmask. */
+  static List<Integer> bitmask(String list) {
+    java.util.BitSet bits = new java.util.BitSet();
+    for (String part : list.isEmpty() ? new String[0] : list.split(",")) {
+      String[] ends = part.split("-");
+      int from = Integer.parseInt(ends[0]);
+      bits.set(from, (ends.length == 2 ? Integer.parseInt(ends[1]) : from) + 1);
+    }
+    List<Integer> out = new ArrayList<>();
+    for (byte b : bits.toByteArray()) {
+      out.add(b & 0xff);
+    }
+    return out;
+  }
 
   /**
    * The mapping: {@code CPUQuotaPerSecUSec = p * 10,000} (cpu.max {@code p*1000 100000}),
    * {@code CPUWeight = w}, {@code MemoryMax = m MiB}, {@code IOWeight = p * 100} (io.weight
    * {@code default p*100}), {@code MemoryHigh = h MiB}, {@code MemorySwapMax = s MiB}, {@code
-   * TasksMax = n} (pids.max).
+   * TasksMax = n} (pids.max), {@code AllowedCPUs} and {@code AllowedMemoryNodes} = the list as a
+   * bitmask (cpuset.cpus, cpuset.mems).
    */
   static final List<Mapping> MAPPINGS = List.of(
       new Mapping(Constraint.CPU_QUOTA, "CPUQuotaPerSecUSec", "cpu", "cpu.max",
@@ -75,7 +120,9 @@ final class SystemdGovernance implements Governance {
       new Mapping(Constraint.SWAP_MAX_MB, "MemorySwapMax", "memory", "memory.swap.max",
           m -> m * 1048576L, m -> Long.toString(m * 1048576L)),
       new Mapping(Constraint.PIDS_MAX, "TasksMax", "pids", "pids.max", n -> n,
-          Long::toString));
+          Long::toString),
+      Mapping.list(Constraint.CPUS, "AllowedCPUs", "cpuset.cpus"),
+      Mapping.list(Constraint.MEMORY_NODES, "AllowedMemoryNodes", "cpuset.mems"));
 
   private final @Nullable SystemdBus bus;
   private final CgroupFs fs;
@@ -215,8 +262,7 @@ final class SystemdGovernance implements Governance {
     if (withLimits) {
       for (Mapping m : MAPPINGS) {
         if (constraints.isRequested(m.constraint())) {
-          long v = m.value().applyAsLong(constraints.get(m.constraint()));
-          p.add(List.of(m.property(), new Variant("t", v)));
+          p.add(List.of(m.property(), m.variant(constraints)));
         }
       }
     }
@@ -297,8 +343,7 @@ final class SystemdGovernance implements Governance {
             c.defaultMeaning()));
         continue;
       }
-      long requested = constraints.get(c);
-      long value = m.value().applyAsLong(requested);
+      String value = m.shown(constraints);
       if (refused != null) {
         out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
             "systemd refused the unit's properties: " + refused));
@@ -315,7 +360,7 @@ final class SystemdGovernance implements Governance {
         continue;
       }
       String first = back.split("\n", 2)[0].trim();
-      String expected = m.expected().apply(requested);
+      String expected = m.expectedFor(constraints);
       if (!first.equals(expected)) {
         out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
             m.property() + "=" + value + " set, but " + m.file() + " reads " + first

@@ -41,7 +41,7 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
 
   /** The controllers a workload is placed in, when mounted; cpu and memory are required. */
   static final List<String> WANTED =
-      List.of("cpu", "cpuacct", "memory", "blkio", "freezer", "pids");
+      List.of("cpu", "cpuacct", "memory", "blkio", "freezer", "pids", "cpuset");
 
   private final CgroupFs fs;
   private final Path procSelf;
@@ -203,6 +203,13 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
       if (!request.constraints().isRequested(Constraint.PIDS_MAX)) {
         used.remove("pids");
       }
+      parents = used;
+    }
+    if (!request.constraints().isRequested(Constraint.CPUS)
+        && !request.constraints().isRequested(Constraint.MEMORY_NODES)) {
+      // a cpuset cgroup confines: joined only by a workload that asks for it, adopted too
+      Map<String, Parent> used = new LinkedHashMap<>(parents);
+      used.remove("cpuset");
       parents = used;
     }
     // co-mounted controllers share one directory: create it once

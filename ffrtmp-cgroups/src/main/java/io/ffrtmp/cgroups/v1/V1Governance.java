@@ -29,7 +29,8 @@ final class V1Governance extends CgroupGovernance {
    * The v1 mapping (the table in docs/ARCHITECTURE.md): {@code cpu.cfs_period_us = 100000}
    * then {@code cpu.cfs_quota_us = p * 1000}; {@code cpu.shares = max(2, w * 1024 / 100)};
    * {@code memory.limit_in_bytes = m * 1048576}; {@code blkio.weight} (else {@code
-   * blkio.bfq.weight}) {@code = p * 10}; {@code pids.max = n}. No memory high or swap-only limit
+   * blkio.bfq.weight}) {@code = p * 10}; {@code pids.max = n}; {@code cpuset.cpus} and {@code
+   * cpuset.mems} = the list (the other one its parent's). No memory high or swap-only limit
    * (degraded, saying why).
    */
   static final LimitTable LIMITS = LimitTable.of(
@@ -53,7 +54,9 @@ final class V1Governance extends CgroupGovernance {
       LimitRule.unsupported(Constraint.SWAP_MAX_MB, "cgroup v1 limits memory and swap only"
           + " together (memory.memsw.limit_in_bytes), not swap alone: use cgroup v2"),
       LimitRule.of(Constraint.PIDS_MAX,
-          ControlWrite.of("pids", "pids.max", Long::toString, "max")));
+          ControlWrite.of("pids", "pids.max", Long::toString, "max")),
+      LimitRule.of(Constraint.CPUS, ControlWrite.list("cpuset", "cpuset.cpus")),
+      LimitRule.of(Constraint.MEMORY_NODES, ControlWrite.list("cpuset", "cpuset.mems")));
 
   /** controller -> the workload's cgroup directory (co-mounted controllers share one). */
   private final Map<String, Path> dirs;
@@ -92,6 +95,37 @@ final class V1Governance extends CgroupGovernance {
         return IoSchedulers.whyNotInUse(sysBlock, "bfq");
       default:
         return null;
+    }
+  }
+
+  /**
+   * A v1 cpuset cgroup takes no task while its {@code cpuset.cpus} or {@code cpuset.mems} is
+   * empty, as a new one is: what the workload did not ask for (or a write that failed and was
+   * reset) is filled with its parent's effective set, so it runs where its parent may.
+   */
+  @Override
+  protected void afterLimits(io.ffrtmp.Constraints c, List<io.ffrtmp.Enforcement> entries) {
+    Path cpuset = dirs.get("cpuset");
+    CgroupV1Strategy.Parent parent = hierarchies.get("cpuset");
+    if (cpuset == null || parent == null) {
+      return;
+    }
+    for (String f : List.of("cpus", "mems")) {
+      Path file = cpuset.resolve("cpuset." + f);
+      String now = ControlFiles.readText(fs, file);
+      if (now != null && !now.isBlank()) {
+        continue;
+      }
+      String from = ControlFiles.readText(fs, parent.dir().resolve("cpuset.effective_" + f));
+      if (from == null) {
+        from = ControlFiles.readText(fs, parent.dir().resolve("cpuset." + f));
+      }
+      try {
+        fs.write(file, from == null ? "" : from.trim());
+      } catch (IOException e) {
+        warn("cpuset." + f + " of the workload's cpuset cgroup could not be set to its"
+            + " parent's: " + CgroupFs.reason(e));
+      }
     }
   }
 

@@ -189,19 +189,23 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
       throw new IOException("no cgroup2 file system is mounted");
     }
     String parentPath;
+    List<String> wanted = wanted(request.constraints());
     if (request.cgroupParent() != null) {
       parentPath = request.cgroupParent();
       Path p = l.dirOf(parentPath);
       if (!fs.exists(p)) {
         fs.mkdir(p);
       }
-      enableControllers(l, parentPath);
+      enableControllers(l, parentPath, wanted);
     } else if (l.ownPath().equals("/") && isTheRealRoot(l)) {
       parentPath = "/";
-      enableControllers(l, "/");
+      enableControllers(l, "/", wanted);
     } else {
       parentPath = l.ownPath();
       prepareOwnCgroup(l);
+      if (wanted != WANTED) {
+        enableControllers(l, parentPath, wanted);
+      }
     }
     Path parent = l.dirOf(parentPath);
     sweeper.sweepOnce(fs, parent);
@@ -257,18 +261,33 @@ public final class CgroupV2Strategy implements GovernanceStrategy {
     if (!procs.isEmpty()) {
       fs.write(leaf.resolve("cgroup.procs"), me);
     }
-    enableControllers(l, l.ownPath());
+    enableControllers(l, l.ownPath(), WANTED);
   }
 
-  private void enableControllers(Layout l, String cgroupPath) throws IOException {
+  /**
+   * The controllers to hand down for a request: {@link #WANTED}, and {@code cpuset} only for a
+   * workload confined to CPUs or memory nodes (no other workload needs its files).
+   */
+  private static List<String> wanted(io.ffrtmp.Constraints c) {
+    if (!c.isRequested(io.ffrtmp.Constraint.CPUS)
+        && !c.isRequested(io.ffrtmp.Constraint.MEMORY_NODES)) {
+      return WANTED;
+    }
+    List<String> w = new ArrayList<>(WANTED);
+    w.add("cpuset");
+    return w;
+  }
+
+  private void enableControllers(Layout l, String cgroupPath, List<String> wanted)
+      throws IOException {
     Path dir = l.dirOf(cgroupPath);
     Set<String> enabled = Set.of(fs.read(dir.resolve("cgroup.subtree_control")).trim().split("\\s+"));
-    if (enabled.containsAll(WANTED)) {
+    if (enabled.containsAll(wanted)) {
       return; // the common case, on every launch: one read, not two
     }
     Set<String> available = controllers(dir);
     StringBuilder add = new StringBuilder();
-    for (String c : WANTED) {
+    for (String c : wanted) {
       if (available.contains(c) && !enabled.contains(c)) {
         add.append(add.length() == 0 ? "" : " ").append('+').append(c);
       }

@@ -34,8 +34,9 @@ final class V2Governance extends CgroupGovernance {
    * The v2 mapping (the table in docs/ARCHITECTURE.md): {@code cpu.max = "<p * 1000>
    * 100000"}; {@code cpu.weight = w}; {@code memory.max = m * 1048576}; {@code io.weight =
    * "default <p * 100>"} (else {@code io.bfq.weight = "default <p * 10>"}); {@code memory.high =
-   * h * 1048576}; {@code memory.swap.max = s * 1048576}; {@code pids.max = n}. Every file is in
-   * the workload's one directory.
+   * h * 1048576}; {@code memory.swap.max = s * 1048576}; {@code pids.max = n}; {@code
+   * cpuset.cpus} and {@code cpuset.mems} = the list. Every file is in the workload's one
+   * directory.
    */
   static final LimitTable LIMITS = LimitTable.of(
       LimitRule.of(Constraint.CPU_QUOTA,
@@ -57,7 +58,9 @@ final class V2Governance extends CgroupGovernance {
           ControlWrite.of("memory", "memory.swap.max", m -> Long.toString(m * 1048576L),
               "max")),
       LimitRule.of(Constraint.PIDS_MAX,
-          ControlWrite.of("pids", "pids.max", Long::toString, "max")));
+          ControlWrite.of("pids", "pids.max", Long::toString, "max")),
+      LimitRule.of(Constraint.CPUS, ControlWrite.list("cpuset", "cpuset.cpus")),
+      LimitRule.of(Constraint.MEMORY_NODES, ControlWrite.list("cpuset", "cpuset.mems")));
 
   private final Path dir;
   private final String cgroupPath;

@@ -153,8 +153,7 @@ class SystemdVmSuite {
       TestInfo info) throws Exception {
     String id = job(info);
     GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
-            "( i=0; while [ $i -lt 200 ]; do sleep 60 & i=$((i+1)); done ) 2>/dev/null;"
-                + " echo survived; exec sleep 60"))
+            io.ffrtmp.cgroups.TestCgroups.FORK_STORM))
         .withJobId(id).withPidsMax(64).withMemoryHighMb(96).withSwapMaxMb(0)
         .withTimeout(Duration.ofSeconds(30), Duration.ZERO).start();
     assertEquals("survived", new BufferedReader(new InputStreamReader(
@@ -190,6 +189,31 @@ class SystemdVmSuite {
     }
     assertTrue(r.usage().pidsLimitHits() >= 1, "from the keeper's copy: " + r.toJson());
     assertEquals(List.of(up, lift), r.updates(), r.toJson());
+  }
+
+  /** cpuset as unit properties: AllowedCPUs and AllowedMemoryNodes, read back from the scope. */
+  @Test
+  void cpusAndMemoryNodes_asAllowedCpusAndNodes_readBackFromTheScope(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "grep Cpus_allowed_list /proc/self/status; sleep 30"))
+        .withJobId(id).withCpus("1").withMemoryNodes("0")
+        .withTimeout(Duration.ofSeconds(60), Duration.ZERO).start();
+    assertEquals("Cpus_allowed_list:\t1", new BufferedReader(new InputStreamReader(
+        w.process().orElseThrow().getInputStream(), StandardCharsets.UTF_8)).readLine());
+    String unit = "ffrtmp-wrapper-" + id + ".scope";
+    Path d = Path.of("/sys/fs/cgroup/ffrtmp.slice", unit);
+    assertEquals("1", Files.readString(d.resolve("cpuset.cpus")).trim());
+    assertEquals("0", Files.readString(d.resolve("cpuset.mems")).trim());
+    assertEquals(java.util.Set.of("AllowedCPUs=1", "AllowedMemoryNodes=0"),
+        java.util.Set.copyOf(SystemdVm.sh(SystemdVm.systemctl(false, "show", "-p",
+            "AllowedCPUs", "-p", "AllowedMemoryNodes", unit)).lines().toList()));
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+    assertEquals(EnforcementStatus.APPLIED, entry(r, "cpus").status(), r.toJson());
+    assertEquals("systemd AllowedCPUs", entry(r, "cpus").mechanism());
+    assertEquals(EnforcementStatus.APPLIED, entry(r, "memory_nodes").status(), r.toJson());
   }
 
   /** A PSI trigger on the scope's {@code cpu.pressure}, closed by the caller. */

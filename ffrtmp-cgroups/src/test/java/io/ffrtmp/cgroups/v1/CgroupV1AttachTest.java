@@ -90,6 +90,9 @@ class CgroupV1AttachTest {
     for (long pid : List.of(p.pid(), kid)) {
       String cg = cgroupOf(pid);
       for (String ctrl : parents.keySet()) {
+        if (ctrl.equals("cpuset")) {
+          continue; // a cpuset cgroup confines: joined only by a workload that asks for it
+        }
         assertTrue(cg.lines().anyMatch(l -> l.contains(":" + ctrl) && l.endsWith("/" + leaf)),
             ctrl + " of " + pid + ": " + cg);
       }
@@ -101,6 +104,22 @@ class CgroupV1AttachTest {
     assertEquals(ExitReason.UNKNOWN, r.exitReason());
     assertEquals("attach", r.mode().wireName());
     assertTrue(r.usage().memoryPeakBytes() != null);
+  }
+
+  /** An adopted process confined to one CPU: its allowed list changes while it runs. */
+  @Test
+  void adoptedWithCpus_isConfinedToThem_whileItRuns() throws Exception {
+    Process p = spawn("sleep", "30");
+    String last = Integer.toString(Runtime.getRuntime().availableProcessors() - 1);
+    GovernedWorkload w = Workload.attach(p.pid()).withJobId(prefix).withCpus(last).start();
+    String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
+    assertTrue(status.contains("Cpus_allowed_list:\t" + last + "\n"), status);
+    assertTrue(cgroupOf(p.pid()).lines().anyMatch(l -> l.contains(":cpuset:")
+        && l.endsWith("/ffrtmp-wrapper-" + prefix)), cgroupOf(p.pid()));
+    p.destroy();
+    WorkloadReport r = w.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals("applied", r.enforcement().stream().filter(e -> e.constraint().equals("cpus"))
+        .findFirst().orElseThrow().status().wireName(), r.toJson());
   }
 
   /** A member of a run's cgroup (the workload's child) is that run's while its keeper lives. */

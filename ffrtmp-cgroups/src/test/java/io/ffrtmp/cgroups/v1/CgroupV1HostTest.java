@@ -440,8 +440,7 @@ class CgroupV1HostTest {
   @Test
   void pidsMax64_aForkStormIsContained_andTheRefusedForksAreCounted() throws Exception {
     GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
-            "( i=0; while [ $i -lt 200 ]; do sleep 60 & i=$((i+1)); done ) 2>/dev/null;"
-                + " echo survived; exec sleep 60"))
+            TestCgroups.FORK_STORM))
         .withJobId(job("")).withPidsMax(64).withTimeout(Duration.ofSeconds(3), Duration.ZERO)
         .start();
     assertEquals("survived", new java.io.BufferedReader(new java.io.InputStreamReader(
@@ -454,6 +453,36 @@ class CgroupV1HostTest {
         "tasks while it ran: " + live);
     assertTrue(r.usage().pidsLimitHits() != null && r.usage().pidsLimitHits() >= 1, r.toJson());
     assertEquals(ExitReason.TIMEOUT, r.exitReason(), r.toJson());
+  }
+
+  /**
+   * {@code cpus} confines the workload to the named CPU from its first instruction (its
+   * allowed list is the kernel's own word); a CPU the host lacks is refused by the kernel,
+   * recorded failed, and the workload still runs, on its parent's CPUs.
+   */
+  @Test
+  void cpus_confineTheWorkloadToTheNamedCpu_andACpuTheHostLacksIsFailedNotFatal()
+      throws Exception {
+    int last = Runtime.getRuntime().availableProcessors() - 1;
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "grep Cpus_allowed_list /proc/self/status"))
+        .withJobId(job("")).withCpus(Integer.toString(last)).start();
+    String out = new String(w.process().orElseThrow().getInputStream().readAllBytes()).trim();
+    WorkloadReport r = w.awaitReport();
+    assertEquals("Cpus_allowed_list:\t" + last, out, r.toJson());
+    assertEquals(EnforcementStatus.APPLIED, find(r, "cpus").status(), r.toJson());
+    assertEquals("cpuset.cpus", find(r, "cpus").mechanism());
+    assertEquals(EnforcementStatus.SKIPPED, find(r, "memory_nodes").status(), r.toJson());
+
+    GovernedWorkload lacking = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "grep Cpus_allowed_list /proc/self/status"))
+        .withJobId(job("-lacking")).withCpus("8000").start();
+    String all = new String(lacking.process().orElseThrow().getInputStream().readAllBytes());
+    WorkloadReport l = lacking.awaitReport();
+    assertEquals(0, l.exitCode(), l.toJson());
+    assertEquals(EnforcementStatus.FAILED, find(l, "cpus").status(), l.toJson());
+    assertTrue(find(l, "cpus").detail().startsWith("writing 8000 failed: "), l.toJson());
+    assertTrue(all.contains("0"), "its parent's CPUs: " + all);
   }
 
   /** What cgroup v1 cannot carry is degraded, saying why and what to use instead. */
@@ -487,9 +516,9 @@ class CgroupV1HostTest {
     String cg = Files.readString(Path.of("/proc/" + child + "/cgroup"));
     String leaf = "ffrtmp-wrapper-" + job("");
     for (String ctrl : parents.keySet()) {
-      // blkio only with an IO weight, pids only with a pids limit, cpuacct only where
-      // co-mounted with cpu
-      if (!ctrl.equals("blkio") && !ctrl.equals("pids") && !ctrl.equals("cpuacct")) {
+      // blkio only with an IO weight, pids only with a pids limit, cpuset only with CPUs or
+      // memory nodes, cpuacct only where co-mounted with cpu
+      if (!List.of("blkio", "pids", "cpuset", "cpuacct").contains(ctrl)) {
         assertTrue(cg.lines().anyMatch(l -> l.contains(":" + ctrl) && l.endsWith("/" + leaf)),
             ctrl + ": " + cg);
       }

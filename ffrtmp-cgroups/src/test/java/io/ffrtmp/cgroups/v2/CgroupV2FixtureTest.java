@@ -114,7 +114,7 @@ class CgroupV2FixtureTest {
     assertEquals("1", fs.read(leaf.resolve("memory.oom.group")), "an OOM kill takes the group");
     assertEquals("default 5000", fs.read(leaf.resolve("io.weight")));
     assertEquals(List.of("cpu_quota", "cpu_weight", "memory_limit_mb", "io_weight",
-        "memory_high_mb", "swap_max_mb", "pids_max"),
+        "memory_high_mb", "swap_max_mb", "pids_max", "cpus", "memory_nodes"),
         g.enforcement().stream().map(Enforcement::constraint).toList(), "Constraint order");
     for (Enforcement e : g.enforcement()) {
       assertEquals(ALL.isRequested(Constraint.ofKey(e.constraint())) ? EnforcementStatus.APPLIED
@@ -201,6 +201,23 @@ class CgroupV2FixtureTest {
         + " it", pids.detail());
     assertEquals(EnforcementStatus.APPLIED, entry(without, Constraint.MEMORY_HIGH_MB).status());
     without.release();
+  }
+
+  /** cpuset is handed down only for a workload confined to CPUs or memory nodes. */
+  @Test
+  void cpuset_isEnabledOnlyForAWorkloadThatAsksForIt_andTheListsAreWritten() throws Exception {
+    CgroupV2Strategy s = host("cpuset cpu io memory pids", "/");
+    s.prepare(request(ALL)).release();
+    assertEquals("cpu io memory pids", fs.read(root.resolve("cgroup.subtree_control")));
+    Governance g = s.prepare(request(Constraints.builder().cpus("1,0").memoryNodes("0")
+        .build()));
+    assertEquals("cpu cpuset io memory pids", fs.read(root.resolve("cgroup.subtree_control")));
+    Path leaf = root.resolve("ffrtmp-wrapper-job-1");
+    assertEquals("0-1", fs.read(leaf.resolve("cpuset.cpus")));
+    assertEquals("0", fs.read(leaf.resolve("cpuset.mems")));
+    assertEquals(EnforcementStatus.APPLIED, entry(g, Constraint.CPUS).status());
+    assertEquals("0-1", entry(g, Constraint.CPUS).detail());
+    g.release();
   }
 
   @Test

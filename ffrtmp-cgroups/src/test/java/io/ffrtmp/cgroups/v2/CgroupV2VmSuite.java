@@ -185,14 +185,33 @@ class CgroupV2VmSuite {
         .map(u -> u.requested().get(io.ffrtmp.Constraint.CPU_QUOTA)).toList(), r.toJson());
   }
 
+  /** cpuset: confined to CPU 1 and memory node 0 from its first instruction. */
+  @Test
+  void cpusAndMemoryNodes_confineTheWorkload_fromItsFirstInstruction(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
+            "grep -E 'Cpus_allowed_list|Mems_allowed_list' /proc/self/status;"
+                + " read -r cg < /proc/self/cgroup; d=/sys/fs/cgroup${cg#0::};"
+                + " cat $d/cpuset.cpus $d/cpuset.mems"))
+        .withJobId(id).withCpus("1").withMemoryNodes("0").start();
+    List<String> out = new BufferedReader(new InputStreamReader(
+        w.process().orElseThrow().getInputStream())).lines().toList();
+    WorkloadReport r = w.awaitReport();
+    assertEquals(List.of("Cpus_allowed_list:\t1", "Mems_allowed_list:\t0", "1", "0"), out,
+        r.toJson());
+    assertEquals(EnforcementStatus.APPLIED, entry(r, "cpus").status(), r.toJson());
+    assertEquals(EnforcementStatus.APPLIED, entry(r, "memory_nodes").status(), r.toJson());
+    assertTrue(r.toJson().contains("\"cpus\":\"1\",\"memory_nodes\":\"0\"}"), r.toJson());
+  }
+
   /** A fork storm under {@code pids.max = 64}: refused by the kernel, counted, contained. */
   @Test
   void pidsMax64_aForkStormIsContained_counted_andTheLimitUpdatable(TestInfo info)
       throws Exception {
     String id = job(info);
     GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",
-            "( i=0; while [ $i -lt 200 ]; do sleep 60 & i=$((i+1)); done ) 2>/dev/null;"
-                + " echo survived; exec sleep 60"))
+            TestCgroups.FORK_STORM))
         .withJobId(id).withPidsMax(64).withTimeout(Duration.ofSeconds(30), Duration.ZERO)
         .start();
     assertEquals("survived", new BufferedReader(new InputStreamReader(

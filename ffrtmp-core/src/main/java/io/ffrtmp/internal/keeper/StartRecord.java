@@ -136,7 +136,7 @@ public record StartRecord(String name, String jobId, Pids pids, long governorPid
       put(p, "command." + i, command.get(i));
     }
     for (Constraint c : Constraint.values()) {
-      put(p, "constraint." + c.key(), Long.toString(constraints.get(c)));
+      put(p, "constraint." + c.key(), constraints.text(c));
     }
     for (int i = 0; i < enforcement.size(); i++) {
       Enforcement e = enforcement.get(i);
@@ -205,7 +205,9 @@ public record StartRecord(String name, String jobId, Pids pids, long governorPid
       for (Constraint k : Constraint.values()) {
         // a constraint newer than the record's writer: it was not requested
         String v = p.getProperty("constraint." + k.key());
-        c.set(k, v == null ? k.defaultValue() : Long.parseLong(v));
+        if (v != null) {
+          c.setText(k, v);
+        }
       }
       List<Enforcement> enforcement = new ArrayList<>();
       for (int i = 0; p.getProperty("enforcement." + i + ".constraint") != null; i++) {

@@ -16,16 +16,18 @@ final class ConstraintOptions {
   private ConstraintOptions() {}
 
   /** The flag of each constraint (checked against the model and the options by a test). */
-  static final Map<Constraint, String> FLAGS = new EnumMap<>(Map.of(
-      Constraint.CPU_QUOTA, "--cpu-quota",
-      Constraint.CPU_WEIGHT, "--cpu-weight",
-      Constraint.NICE, "--nice",
-      Constraint.MEMORY_LIMIT_MB, "--memory-limit",
-      Constraint.IO_WEIGHT, "--io-weight",
-      Constraint.OOM_SCORE, "--oom-score",
-      Constraint.MEMORY_HIGH_MB, "--memory-high",
-      Constraint.SWAP_MAX_MB, "--swap-max",
-      Constraint.PIDS_MAX, "--pids-max"));
+  static final Map<Constraint, String> FLAGS = new EnumMap<>(Map.ofEntries(
+      Map.entry(Constraint.CPU_QUOTA, "--cpu-quota"),
+      Map.entry(Constraint.CPU_WEIGHT, "--cpu-weight"),
+      Map.entry(Constraint.NICE, "--nice"),
+      Map.entry(Constraint.MEMORY_LIMIT_MB, "--memory-limit"),
+      Map.entry(Constraint.IO_WEIGHT, "--io-weight"),
+      Map.entry(Constraint.OOM_SCORE, "--oom-score"),
+      Map.entry(Constraint.MEMORY_HIGH_MB, "--memory-high"),
+      Map.entry(Constraint.SWAP_MAX_MB, "--swap-max"),
+      Map.entry(Constraint.PIDS_MAX, "--pids-max"),
+      Map.entry(Constraint.CPUS, "--cpus"),
+      Map.entry(Constraint.MEMORY_NODES, "--memory-nodes")));
 
   /** The options, in help order. */
   static final List<Cli.Option> OPTIONS = List.of(
@@ -56,6 +58,10 @@ final class ConstraintOptions {
           + " default: -1; cgroup v2 and systemd)."),
       Cli.Option.value("--pids-max", "N", "0", "Most processes and threads at once; a fork"
           + " beyond it fails (0 = unlimited; default: 0)."),
+      Cli.Option.value("--cpus", "LIST", "", "The CPUs it may run on, e.g. 0-3,8 (default: all"
+          + " of its parent's)."),
+      Cli.Option.value("--memory-nodes", "LIST", "", "The memory (NUMA) nodes it may allocate"
+          + " from, e.g. 0 (default: all of its parent's)."),
       Cli.Option.flag("--json",
           "Print the report as one JSON document on standard output (default: false)."),
       Cli.Option.flag("--strict",
@@ -100,6 +106,10 @@ final class ConstraintOptions {
     set(spec, FLAGS.get(Constraint.SWAP_MAX_MB), () -> b.withSwapMaxMb(swap));
     int pids = p.intValue(FLAGS.get(Constraint.PIDS_MAX));
     set(spec, FLAGS.get(Constraint.PIDS_MAX), () -> b.withPidsMax(pids));
+    String cpus = String.valueOf(p.get(FLAGS.get(Constraint.CPUS)));
+    set(spec, FLAGS.get(Constraint.CPUS), () -> b.withCpus(cpus));
+    String nodes = String.valueOf(p.get(FLAGS.get(Constraint.MEMORY_NODES)));
+    set(spec, FLAGS.get(Constraint.MEMORY_NODES), () -> b.withMemoryNodes(nodes));
     String strategy = p.get("--strategy");
     if (strategy != null) {
       set(spec, "--strategy", () -> b.withStrategy(strategy));
