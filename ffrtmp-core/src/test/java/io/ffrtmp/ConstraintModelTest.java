@@ -125,7 +125,7 @@ class ConstraintModelTest {
   }
 
   @Test
-  void withConstraints_setsAllSix_andLaterSettersChangeOne() throws Exception {
+  void withConstraints_setsEveryConstraint_andLaterSettersChangeOne() throws Exception {
     Constraints template = Constraints.builder().cpuQuota(200).memoryLimitMb(64).nice(5).build();
     WorkloadReport r = Workload.run("/bin/true").withStrategy("nice-fallback")
         .withConstraints(template).withCpuQuota(300).start().awaitReport();
