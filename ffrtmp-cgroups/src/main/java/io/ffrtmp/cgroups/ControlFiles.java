@@ -105,7 +105,8 @@ public final class ControlFiles {
     }
     try {
       fs.write(file, defaultValue);
-      return "; reset to the default " + defaultValue;
+      return "; reset to the default " + (defaultValue.isEmpty()
+          ? "(empty: the parent's set)" : defaultValue);
     } catch (IOException e) {
       LOG.warn("could not reset {} to {}: {}", file, defaultValue, CgroupFs.reason(e));
       return "; could not reset it to the default " + defaultValue + " (" + CgroupFs.reason(e)

@@ -481,7 +481,9 @@ class CgroupV1HostTest {
     WorkloadReport l = lacking.awaitReport();
     assertEquals(0, l.exitCode(), l.toJson());
     assertEquals(EnforcementStatus.FAILED, find(l, "cpus").status(), l.toJson());
-    assertTrue(find(l, "cpus").detail().startsWith("writing 8000 failed: "), l.toJson());
+    assertTrue(find(l, "cpus").detail().startsWith("writing 8000 failed: ")
+        && find(l, "cpus").detail().endsWith("; reset to the default (empty: the parent's set)"),
+        l.toJson());
     assertTrue(all.contains("0"), "its parent's CPUs: " + all);
   }
 
