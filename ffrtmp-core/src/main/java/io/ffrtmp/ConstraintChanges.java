@@ -20,6 +20,7 @@ import java.util.Map;
  */
 public final class ConstraintChanges {
   private final EnumMap<Constraint, Long> values = new EnumMap<>(Constraint.class);
+  private final EnumMap<Constraint, String> lists = new EnumMap<>(Constraint.class);
   private boolean belowUsage;
 
   /** An empty set of changes. */
@@ -132,10 +133,6 @@ public final class ConstraintChanges {
    */
   public ConstraintChanges set(Constraint constraint, long value) {
     requireNonNull(constraint, "constraint");
-    if (constraint.isText()) {
-      throw new IllegalArgumentException(constraint.key() + " is set at the start only: an"
-          + " update cannot change it");
-    }
     values.put(constraint, constraint.checkValidValue(value));
     return this;
   }
@@ -152,12 +149,80 @@ public final class ConstraintChanges {
   }
 
   /**
-   * The changes.
+   * Changes a list constraint ({@link Constraint#isText()}), or a number given as text.
+   *
+   * @param constraint which
+   * @param value the list, e.g. {@code 0-3}; empty lifts it (all of the parent's)
+   * @return these changes
+   * @throws IllegalArgumentException naming the constraint, the value and the form
+   */
+  public ConstraintChanges set(Constraint constraint, String value) {
+    requireNonNull(constraint, "constraint");
+    if (!constraint.isText()) {
+      return set(constraint, Constraints.builder().setText(constraint, value).build()
+          .get(constraint));
+    }
+    lists.put(constraint, constraint.checkValidText(value));
+    return this;
+  }
+
+  /**
+   * Changes the CPUs the workload may run on (its tasks move at once).
+   *
+   * @param list e.g. {@code 2-3}; empty lifts it
+   * @return these changes
+   */
+  public ConstraintChanges cpus(String list) {
+    return set(Constraint.CPUS, list);
+  }
+
+  /**
+   * Changes the memory nodes the workload may allocate from.
+   *
+   * @param list e.g. {@code 0}; empty lifts it
+   * @return these changes
+   */
+  public ConstraintChanges memoryNodes(String list) {
+    return set(Constraint.MEMORY_NODES, list);
+  }
+
+  /**
+   * The changes of number constraints.
    *
    * @return constraint to new value, in {@link Constraint} order
    */
   public Map<Constraint, Long> values() {
     return Collections.unmodifiableMap(new EnumMap<>(values));
+  }
+
+  /**
+   * The changes of list constraints ({@link Constraint#isText()}).
+   *
+   * @return constraint to its new list (canonical; empty lifts it), in {@link Constraint} order
+   */
+  public Map<Constraint, String> lists() {
+    return Collections.unmodifiableMap(new EnumMap<>(lists));
+  }
+
+  /**
+   * Every change as text (a number in decimal, a list canonical), as an update records it.
+   *
+   * @return constraint to new value, in {@link Constraint} order
+   */
+  public Map<Constraint, String> requested() {
+    EnumMap<Constraint, String> all = new EnumMap<>(Constraint.class);
+    values.forEach((c, v) -> all.put(c, Long.toString(v)));
+    all.putAll(lists);
+    return Collections.unmodifiableMap(all);
+  }
+
+  /**
+   * Whether nothing is to change.
+   *
+   * @return true without any change
+   */
+  public boolean isEmpty() {
+    return values.isEmpty() && lists.isEmpty();
   }
 
   /**
@@ -172,8 +237,8 @@ public final class ConstraintChanges {
   @Override
   public String toString() {
     StringBuilder b = new StringBuilder();
-    values.forEach((c, v) -> b.append(b.length() == 0 ? "" : " ").append(c.key()).append('=')
-        .append(v));
+    requested().forEach((c, v) -> b.append(b.length() == 0 ? "" : " ").append(c.key())
+        .append('=').append(v));
     return b.toString();
   }
 }

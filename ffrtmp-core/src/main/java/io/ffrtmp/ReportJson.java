@@ -140,9 +140,9 @@ final class ReportJson {
     field(b, "by").append(u.by()).append(',');
     field(b, "requested").append('{');
     boolean first = true;
-    for (java.util.Map.Entry<Constraint, Long> e : u.requested().entrySet()) {
+    for (java.util.Map.Entry<Constraint, String> e : u.requested().entrySet()) {
       b.append(first ? "" : ",");
-      field(b, e.getKey().key()).append(e.getValue());
+      field(b, e.getKey().key()).append(e.getKey().isText() ? str(e.getValue()) : e.getValue());
       first = false;
     }
     b.append("},");

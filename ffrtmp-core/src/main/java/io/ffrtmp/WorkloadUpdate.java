@@ -14,11 +14,12 @@ import java.util.Map;
  * report lists every one in its {@code updates}.
  *
  * @param at when it was made, UTC
- * @param requested the constraints changed and their new values, in {@link Constraint} order
+ * @param requested the constraints changed and their new values as text (a number in decimal, a
+ *     list such as {@code 0-3} canonical: {@link Constraints#text}), in {@link Constraint} order
  * @param enforcement one entry per changed constraint, as at a start
  * @param by the pid of the process that made it (the governing JVM, or an {@code ffrtmp update})
  */
-public record WorkloadUpdate(Instant at, Map<Constraint, Long> requested,
+public record WorkloadUpdate(Instant at, Map<Constraint, String> requested,
     List<Enforcement> enforcement, long by) {
 
   /**
@@ -47,7 +48,7 @@ public record WorkloadUpdate(Instant at, Map<Constraint, Long> requested,
 
   /**
    * The update as JSON, as it appears in the report's {@code updates}: {@code {"at": ...,
-   * "by": <pid>, "requested": {"cpu_quota": 400}, "enforcement": [...]}}.
+   * "by": <pid>, "requested": {"cpu_quota": 400, "cpus": "2-3"}, "enforcement": [...]}}.
    *
    * @return one line of JSON
    */

@@ -124,6 +124,27 @@ class ConstraintModelTest {
     assertEquals("cpus is a list: read it with text()", t.getMessage());
   }
 
+  /** An update's changes as text: lists canonical and JSON strings, numbers JSON numbers. */
+  @Test
+  void changes_holdListsAndNumbers_andTheUpdatesJsonKeepsEachKind() {
+    ConstraintChanges c = new ConstraintChanges().cpus("3,1").cpuQuota(200)
+        .set(Constraint.PIDS_MAX, "64");
+    assertEquals(Map.of(Constraint.CPUS, "1,3"), c.lists());
+    assertEquals(Map.of(Constraint.CPU_QUOTA, 200L, Constraint.PIDS_MAX, 64L), c.values());
+    assertEquals(List.of(Constraint.CPU_QUOTA, Constraint.PIDS_MAX, Constraint.CPUS),
+        List.copyOf(c.requested().keySet()));
+    assertEquals("cpu_quota=200 pids_max=64 cpus=1,3", c.toString());
+    WorkloadUpdate u = new WorkloadUpdate(java.time.Instant.parse("2026-12-06T08:00:00Z"),
+        c.requested(), List.of(), 7);
+    assertEquals("{\"at\":\"2026-12-06T08:00:00Z\",\"by\":7,\"requested\":{\"cpu_quota\":200,"
+        + "\"pids_max\":64,\"cpus\":\"1,3\"},\"enforcement\":[]}", u.toJson());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new ConstraintChanges().set(Constraint.PIDS_MAX, "lots"));
+    assertEquals("pids_max must be a number (processes and threads, 0 = unlimited), got 'lots'",
+        e.getMessage());
+    assertTrue(new ConstraintChanges().isEmpty());
+  }
+
   @Test
   void withConstraints_setsEveryConstraint_andLaterSettersChangeOne() throws Exception {
     Constraints template = Constraints.builder().cpuQuota(200).memoryLimitMb(64).nice(5).build();

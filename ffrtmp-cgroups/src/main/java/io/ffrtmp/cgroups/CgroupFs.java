@@ -24,7 +24,9 @@ public interface CgroupFs {
   String read(Path file) throws IOException;
 
   /**
-   * Writes a value to a control file in one write(2), without creating or truncating it.
+   * Writes a value to a control file in one write(2), without creating or truncating it. An
+   * empty value is written as a newline: the kernel ignores a write of no bytes, and reads a
+   * lone newline as the empty value (e.g. an empty {@code cpuset.cpus}, all of the parent's).
    *
    * @param file the file
    * @param value the value
@@ -177,7 +179,7 @@ public interface CgroupFs {
 
         @Override
         public void write(Path file, String value) throws IOException {
-          LibC.write(file, value);
+          LibC.write(file, value.isEmpty() ? "\n" : value);
         }
 
         @Override

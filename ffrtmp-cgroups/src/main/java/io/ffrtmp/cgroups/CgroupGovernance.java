@@ -238,7 +238,7 @@ public abstract class CgroupGovernance implements Governance {
     List<Enforcement> out = new ArrayList<>();
     List<Previous> changed = new ArrayList<>();
     List<Integer> appliedAt = new ArrayList<>();
-    for (Map.Entry<Constraint, Long> e : changes.values().entrySet()) {
+    for (Map.Entry<Constraint, String> e : changes.requested().entrySet()) {
       Constraint c = e.getKey();
       if (!c.isCgroupConstraint()) {
         continue;
@@ -249,8 +249,9 @@ public abstract class CgroupGovernance implements Governance {
         out.add(java.util.Objects.requireNonNull(choice.refusal()));
         continue;
       }
-      long value = e.getValue();
-      boolean lift = value == c.defaultValue();
+      String text = e.getValue();
+      long value = c.isText() ? 0 : Long.parseLong(text);
+      boolean lift = c.isText() ? text.isEmpty() : value == c.defaultValue();
       if (c == Constraint.MEMORY_LIMIT_MB && !lift && !changes.memoryBelowUsageAllowed()) {
         Long used = memoryInUse();
         long bytes = value * 1048576L;
@@ -269,9 +270,10 @@ public abstract class CgroupGovernance implements Governance {
         Path f = file(w);
         String before = ControlFiles.readText(fs, f);
         String previous = before == null ? w.kernelDefault() : w.restorable(before);
-        String content = lift ? w.kernelDefault() : w.content(value);
+        String content = lift ? liftContent(w) : c.isText() ? text : w.content(value);
         result = ControlFiles.change(fs, c.key(), f, content, previous,
-            back -> lift ? w.acceptedDefault(back) : w.accepted(back, content));
+            back -> lift && content.equals(w.kernelDefault()) ? w.acceptedDefault(back)
+                : w.accepted(back, content));
         if (result.status() != EnforcementStatus.APPLIED) {
           break;
         }
@@ -301,6 +303,18 @@ public abstract class CgroupGovernance implements Governance {
       }
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * What lifting a constraint writes: the kernel's default, as in a new cgroup; a backend
+   * whose default cannot be written back to a populated cgroup (an empty cpuset: {@code
+   * ENOSPC}) says what stands for it.
+   *
+   * @param write the write
+   * @return the content
+   */
+  protected String liftContent(ControlWrite write) {
+    return write.kernelDefault();
   }
 
   private Path file(ControlWrite w) {

@@ -34,7 +34,7 @@ public final class RecoveryImpl implements Recovery {
     Objects.requireNonNull(jobId, "jobId");
     io.ffrtmp.ConstraintChanges c = new io.ffrtmp.ConstraintChanges();
     Objects.requireNonNull(changes, "changes").accept(c);
-    if (c.values().isEmpty()) {
+    if (c.isEmpty()) {
       throw new IllegalArgumentException("update: no constraint to change was given");
     }
     List<String> w = new ArrayList<>();

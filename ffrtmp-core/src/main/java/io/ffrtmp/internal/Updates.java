@@ -58,7 +58,7 @@ final class Updates {
     List<Enforcement> cgroup;
     if (strict && !attributesHeld) {
       cgroup = new ArrayList<>();
-      for (Constraint c : wanted.keySet()) {
+      for (Constraint c : changes.requested().keySet()) {
         if (c.isCgroupConstraint()) {
           cgroup.add(new Enforcement(c.key(), EnforcementStatus.FAILED, "-", notChanged()));
         }
@@ -74,14 +74,15 @@ final class Updates {
           ? e.with(EnforcementStatus.FAILED, notChanged()) : e);
     }
     List<Enforcement> all = new ArrayList<>();
+    Map<Constraint, String> requested = changes.requested();
     for (Constraint c : Constraint.values()) {
-      if (!wanted.containsKey(c)) {
+      if (!requested.containsKey(c)) {
         continue;
       }
       List<Enforcement> from = c.isCgroupConstraint() ? cgroup : attributes;
       from.stream().filter(e -> e.constraint().equals(c.key())).findFirst().ifPresent(all::add);
     }
-    return new WorkloadUpdate(at, wanted, all, ProcessHandle.current().pid());
+    return new WorkloadUpdate(at, requested, all, ProcessHandle.current().pid());
   }
 
   private static String notChanged() {

@@ -580,7 +580,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
       java.util.function.Consumer<io.ffrtmp.ConstraintChanges> spec) throws EnforcementException {
     io.ffrtmp.ConstraintChanges changes = new io.ffrtmp.ConstraintChanges();
     java.util.Objects.requireNonNull(spec, "changes").accept(changes);
-    if (changes.values().isEmpty()) {
+    if (changes.isEmpty()) {
       throw new IllegalArgumentException("update: no constraint to change was given");
     }
     io.ffrtmp.WorkloadUpdate u;

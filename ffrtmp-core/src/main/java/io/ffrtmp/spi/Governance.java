@@ -165,7 +165,7 @@ public interface Governance {
    */
   default List<Enforcement> update(ConstraintChanges changes, boolean strict) {
     List<Enforcement> out = new java.util.ArrayList<>();
-    for (Constraint c : changes.values().keySet()) {
+    for (Constraint c : changes.requested().keySet()) {
       if (c.isCgroupConstraint()) {
         out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, "-",
             "no cgroup: this backend cannot change " + c.key() + " of a running workload"));

@@ -441,7 +441,7 @@ final class SystemdGovernance implements Governance {
   @Override
   public synchronized List<Enforcement> update(io.ffrtmp.ConstraintChanges changes,
       boolean strict) {
-    Map<Constraint, Long> wanted = changes.values();
+    Map<Constraint, String> wanted = changes.requested();
     List<Enforcement> out = new ArrayList<>();
     String u = unit;
     Path d = dir;
@@ -450,10 +450,11 @@ final class SystemdGovernance implements Governance {
     List<Object> before = new ArrayList<>();
     for (Mapping m : MAPPINGS) {
       Constraint c = m.constraint();
-      Long value = wanted.get(c);
-      if (value == null) {
+      String text = wanted.get(c);
+      if (text == null) {
         continue;
       }
+      long value = c.isText() ? 0 : Long.parseLong(text);
       String mechanism = "systemd " + m.property();
       if (u == null || d == null || bus == null) {
         out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, mechanism, u == null
@@ -461,14 +462,21 @@ final class SystemdGovernance implements Governance {
         continue;
       }
       String now = ControlFiles.readText(fs, d.resolve(m.file()));
-      Long old = now == null ? null : propertyOf(m, now.split("\n", 2)[0].trim());
+      String shownNow = now == null ? null : now.split("\n", 2)[0].trim();
+      Variant old = null;
+      if (shownNow != null && c.isText()) {
+        old = new Variant("ay", bitmask(shownNow));
+      } else if (shownNow != null) {
+        Long o = propertyOf(m, shownNow);
+        old = o == null ? null : new Variant("t", o);
+      }
       if (old == null) {
         out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, mechanism, "the scope has"
             + " no readable " + m.file() + ": the " + m.controller() + " controller is not"
             + " available to this systemd manager"));
         continue;
       }
-      boolean lift = value == c.defaultValue();
+      boolean lift = c.isText() ? text.isEmpty() : value == c.defaultValue();
       if (c == Constraint.MEMORY_LIMIT_MB && !lift && !changes.memoryBelowUsageAllowed()) {
         Long used = ControlFiles.readLong(fs, d.resolve("memory.current"));
         if (used != null && used > value * 1048576L) {
@@ -480,15 +488,15 @@ final class SystemdGovernance implements Governance {
         }
       }
       touched.add(m);
-      props.add(List.of(m.property(), new Variant("t",
-          lift ? liftValue(m) : m.value().applyAsLong(value))));
-      before.add(List.of(m.property(), new Variant("t", old)));
+      props.add(List.of(m.property(), c.isText() ? new Variant("ay", bitmask(text))
+          : new Variant("t", lift ? liftValue(m) : m.value().applyAsLong(value))));
+      before.add(List.of(m.property(), old));
     }
     if (touched.isEmpty()) {
       return List.copyOf(out);
     }
-    Long lifted = wanted.get(Constraint.CPU_QUOTA);
-    if (lifted != null && lifted == 0 && !wanted.containsKey(Constraint.CPU_WEIGHT)) {
+    if ("0".equals(wanted.get(Constraint.CPU_QUOTA))
+        && !wanted.containsKey(Constraint.CPU_WEIGHT)) {
       // a unit with neither quota nor weight drops the cpu controller from its mask, and
       // systemd then never writes cpu.max back to "max" (systemd#14917): the weight it has
       // keeps the controller, and changes nothing
@@ -510,17 +518,25 @@ final class SystemdGovernance implements Governance {
     for (int i = 0; i < touched.size(); i++) {
       Mapping m = touched.get(i);
       Constraint c = m.constraint();
-      long value = wanted.get(c);
-      boolean lift = value == c.defaultValue();
+      String text = java.util.Objects.requireNonNull(wanted.get(c));
+      long value = c.isText() ? 0 : Long.parseLong(text);
+      boolean lift = c.isText() ? text.isEmpty() : value == c.defaultValue();
       String mechanism = "systemd " + m.property();
-      Object setTo = ((Variant) ((List<?>) props.get(i)).get(1)).value();
+      Object setTo = c.isText() ? (text.isEmpty() ? "(all)" : text)
+          : ((Variant) ((List<?>) props.get(i)).get(1)).value();
       if (refused != null) {
         out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
             "systemd refused the change: " + refused + "; the previous value kept"));
         continue;
       }
-      String expected = lift ? liftExpected(m) : m.expected().apply(value);
+      String expected = c.isText() ? text : lift ? liftExpected(m) : m.expected().apply(value);
       String first = shown(java.util.Objects.requireNonNull(d).resolve(m.file()), expected);
+      if (lift && c.isText() && first.equals("(unreadable)")) {
+        // no set left: systemd drops the cpuset controller from the scope, and its tasks may
+        // use every CPU (memory node) of the parent, which is what lifting asks for
+        first = "(gone: the scope's cpuset controller dropped, the parent's set)";
+        expected = first;
+      }
       if (!first.equals(expected)) {
         putBack.add(before.get(i));
         out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism, m.property()
@@ -531,7 +547,7 @@ final class SystemdGovernance implements Governance {
       applied.add(out.size());
       putBack.add(before.get(i));
       out.add(new Enforcement(c.key(), EnforcementStatus.APPLIED, mechanism, m.property() + "="
-          + (lift ? "infinity" : setTo) + " (" + m.file() + " = " + first + ")"
+          + (lift && !c.isText() ? "infinity" : setTo) + " (" + m.file() + " = " + first + ")"
           + (lift ? " (lifted: " + c.defaultMeaning() + ")" : "")));
     }
     boolean refuse = strict && out.stream().anyMatch(x -> !x.enforced());

@@ -98,6 +98,19 @@ final class V1Governance extends CgroupGovernance {
     }
   }
 
+  /** A cpuset with tasks cannot be emptied: lifting a list writes the parent's set. */
+  @Override
+  protected String liftContent(ControlWrite write) {
+    Path cpuset = dirs.get("cpuset");
+    Path parent = cpuset == null ? null : cpuset.getParent();
+    if (!write.controller().equals("cpuset") || parent == null) {
+      return write.kernelDefault();
+    }
+    String f = write.file().substring("cpuset.".length());
+    String from = ControlFiles.readText(fs, parent.resolve("cpuset.effective_" + f));
+    return from == null ? write.kernelDefault() : from.trim();
+  }
+
   /**
    * A v1 cpuset cgroup takes no task while its {@code cpuset.cpus} or {@code cpuset.mems} is
    * empty, as a new one is: what the workload did not ask for (or a write that failed and was

@@ -187,6 +187,20 @@ final class V2Governance extends CgroupGovernance {
     MemberSignals.signalMembers(fs, procs, signal, spared);
   }
 
+  /**
+   * A populated cpuset cannot be emptied ({@code ENOSPC}): lifting a list writes the parent's
+   * effective set ({@code cpuset.cpus.effective}, {@code cpuset.mems.effective}).
+   */
+  @Override
+  protected String liftContent(ControlWrite write) {
+    Path parent = dir.getParent();
+    if (!write.controller().equals("cpuset") || parent == null) {
+      return write.kernelDefault();
+    }
+    String from = ControlFiles.readText(fs, parent.resolve(write.file() + ".effective"));
+    return from == null ? write.kernelDefault() : from.trim();
+  }
+
   @Override
   public @Nullable Path pressureFile(String resource) {
     return dir.resolve(resource + ".pressure");

@@ -131,7 +131,7 @@ class UpdateAcrossJvmsTest {
     Host.killQuietly(pid);
     WorkloadReport r = w.awaitReport(Duration.ofSeconds(10));
     assertEquals(List.of(first, second), r.updates());
-    assertEquals(List.of(Map.of(Constraint.CPU_QUOTA, 150L), Map.of(Constraint.CPU_QUOTA, 250L)),
+    assertEquals(List.of(Map.of(Constraint.CPU_QUOTA, "150"), Map.of(Constraint.CPU_QUOTA, "250")),
         r.updates().stream().map(WorkloadUpdate::requested).toList());
   }
 }

@@ -216,6 +216,34 @@ class SystemdVmSuite {
     assertEquals(EnforcementStatus.APPLIED, entry(r, "memory_nodes").status(), r.toJson());
   }
 
+  /** CPUs changed while it runs: its tasks move at once; lifting gives it all again. */
+  @Test
+  void update_movesTheWorkloadToAnotherCpu_andLiftsTheSet(TestInfo info) throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run("sleep", "60").withJobId(id).withCpus("1")
+        .withTimeout(Duration.ofSeconds(90), Duration.ZERO).start();
+    Path status = Path.of("/proc/" + w.pid() + "/status");
+    java.util.function.Supplier<String> allowed = () -> {
+      try {
+        return Files.readString(status).lines().filter(l -> l.startsWith("Cpus_allowed_list:"))
+            .findFirst().orElseThrow().replaceFirst("Cpus_allowed_list:\\s*", "");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    assertEquals("1", allowed.get());
+    io.ffrtmp.WorkloadUpdate moved = w.update(c -> c.cpus("0"));
+    assertTrue(moved.enforced(), moved.toJson());
+    assertEquals("0", allowed.get());
+    assertEquals("0", Files.readString(Path.of("/sys/fs/cgroup/ffrtmp.slice", "ffrtmp-wrapper-" + id + ".scope").resolve("cpuset.cpus")).trim());
+    io.ffrtmp.WorkloadUpdate lifted = w.update(c -> c.cpus(""));
+    assertTrue(lifted.enforced(), lifted.toJson());
+    assertEquals("0-1", allowed.get());
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+    assertEquals(List.of(moved, lifted), r.updates(), r.toJson());
+  }
+
   /** A PSI trigger on the scope's {@code cpu.pressure}, closed by the caller. */
   @Test
   void pressureTrigger_onTheScope_fires_andClosesWhenAsked(TestInfo info) throws Exception {

@@ -487,6 +487,43 @@ class CgroupV1HostTest {
     assertTrue(all.contains("0"), "its parent's CPUs: " + all);
   }
 
+  /**
+   * CPUs changed while it runs, through the records as {@code ffrtmp update} does: its tasks
+   * move at once, lifting puts back its parent's set (a v1 cpuset cannot be emptied), and the
+   * governing JVM's report lists both updates with the lists as JSON strings.
+   */
+  @Test
+  void update_movesARunningWorkloadToOtherCpus_andLiftsTheSet() throws Exception {
+    Host.require(Runtime.getRuntime().availableProcessors() >= 2, "needs two CPUs");
+    GovernedWorkload w = Workload.run("sleep", "30").withJobId(job("")).withCpus("0").start();
+    pids.add(w.pid());
+    java.util.function.Supplier<String> allowed = () -> {
+      try {
+        return Files.readString(Path.of("/proc/" + w.pid() + "/status")).lines()
+            .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
+            .replaceFirst("Cpus_allowed_list:\\s*", "");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    assertEquals("0", allowed.get());
+    io.ffrtmp.WorkloadUpdate moved = Workload.recovery()
+        .update(job(""), c -> c.cpus("1"), false).get(0);
+    assertTrue(moved.enforced(), moved.toJson());
+    assertEquals("1", allowed.get());
+    io.ffrtmp.WorkloadUpdate lifted = Workload.recovery()
+        .update(job(""), c -> c.cpus(""), false).get(0);
+    assertTrue(lifted.enforced(), lifted.toJson());
+    String parent = Files.readString(parents.get("cpuset").dir().resolve(
+        "cpuset.effective_cpus")).trim();
+    assertEquals(parent, allowed.get());
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.onExit().get(30, TimeUnit.SECONDS);
+    assertEquals(List.of("1", ""), r.updates().stream()
+        .map(u -> u.requested().get(io.ffrtmp.Constraint.CPUS)).toList(), r.toJson());
+    assertTrue(r.toJson().contains("\"requested\":{\"cpus\":\"1\"}"), r.toJson());
+  }
+
   /** What cgroup v1 cannot carry is degraded, saying why and what to use instead. */
   @Test
   void memoryHighAndSwapMax_areDegradedOnV1_sayingWhy() throws Exception {

@@ -181,7 +181,7 @@ class CgroupV2VmSuite {
     w.terminate(Duration.ZERO);
     WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
     assertFalse(watch.isActive(), "closed with the workload");
-    assertEquals(List.of(200L), r.updates().stream()
+    assertEquals(List.of("200"), r.updates().stream()
         .map(u -> u.requested().get(io.ffrtmp.Constraint.CPU_QUOTA)).toList(), r.toJson());
   }
 
@@ -203,6 +203,37 @@ class CgroupV2VmSuite {
     assertEquals(EnforcementStatus.APPLIED, entry(r, "cpus").status(), r.toJson());
     assertEquals(EnforcementStatus.APPLIED, entry(r, "memory_nodes").status(), r.toJson());
     assertTrue(r.toJson().contains("\"cpus\":\"1\",\"memory_nodes\":\"0\"}"), r.toJson());
+  }
+
+  /** CPUs changed while it runs: its tasks move at once; lifting gives it all again. */
+  @Test
+  void update_movesTheWorkloadToAnotherCpu_andLiftsTheSet(TestInfo info) throws Exception {
+    String id = job(info);
+    GovernedWorkload w = Workload.run("sleep", "60").withJobId(id).withCpus("1")
+        .withTimeout(Duration.ofSeconds(90), Duration.ZERO).start();
+    Path status = Path.of("/proc/" + w.pid() + "/status");
+    java.util.function.Supplier<String> allowed = () -> {
+      try {
+        return Files.readString(status).lines().filter(l -> l.startsWith("Cpus_allowed_list:"))
+            .findFirst().orElseThrow().replaceFirst("Cpus_allowed_list:\\s*", "");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    assertEquals("1", allowed.get());
+    io.ffrtmp.WorkloadUpdate moved = w.update(c -> c.cpus("0"));
+    assertTrue(moved.enforced(), moved.toJson());
+    assertEquals("0", allowed.get());
+    assertEquals("0", Files.readString(ROOT.resolve("ffrtmp-wrapper-" + id).resolve("cpuset.cpus")).trim());
+    io.ffrtmp.WorkloadUpdate lifted = w.update(c -> c.cpus(""));
+    assertTrue(lifted.enforced(), lifted.toJson());
+    assertEquals("0-1", allowed.get());
+    // a populated cpuset cannot be emptied: the parent's effective set stands for "all"
+    assertEquals(read(ROOT.resolve("cpuset.cpus.effective")),
+        read(ROOT.resolve("ffrtmp-wrapper-" + id).resolve("cpuset.cpus")));
+    w.terminate(Duration.ZERO);
+    WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+    assertEquals(List.of(moved, lifted), r.updates(), r.toJson());
   }
 
   /** A fork storm under {@code pids.max = 64}: refused by the kernel, counted, contained. */

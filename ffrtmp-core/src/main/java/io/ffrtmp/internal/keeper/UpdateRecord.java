@@ -42,8 +42,7 @@ public final class UpdateRecord {
     StringBuilder b = new StringBuilder(512);
     StartRecord.put(b, id + "at", u.at().toString());
     StartRecord.put(b, id + "by", Long.toString(u.by()));
-    u.requested().forEach((c, v) -> StartRecord.put(b, id + "requested." + c.key(),
-        Long.toString(v)));
+    u.requested().forEach((c, v) -> StartRecord.put(b, id + "requested." + c.key(), v));
     for (int i = 0; i < u.enforcement().size(); i++) {
       Enforcement e = u.enforcement().get(i);
       StartRecord.put(b, id + "enforcement." + i + ".constraint", e.constraint());
@@ -77,11 +76,11 @@ public final class UpdateRecord {
     List<WorkloadUpdate> out = new ArrayList<>();
     try {
       for (String id : ids) {
-        Map<Constraint, Long> requested = new EnumMap<>(Constraint.class);
+        Map<Constraint, String> requested = new EnumMap<>(Constraint.class);
         for (Constraint c : Constraint.values()) {
           String v = p.getProperty(id + "requested." + c.key());
           if (v != null) {
-            requested.put(c, Long.parseLong(v));
+            requested.put(c, c.isText() ? c.checkValidText(v) : Long.toString(Long.parseLong(v)));
           }
         }
         List<Enforcement> entries = new ArrayList<>();

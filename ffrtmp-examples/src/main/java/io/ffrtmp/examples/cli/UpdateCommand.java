@@ -24,7 +24,8 @@ final class UpdateCommand implements Command {
           + " (see 'ffrtmp list'), whichever wrapper or agent governs them: each given flag is"
           + " written as at the start and read back; one that does not take is put back, and"
           + " its governor's report lists the update. 0 lifts a CPU quota, a memory or pids"
-          + " limit (unlimited), -1 a swap limit. Only the flags given change."),
+          + " limit (unlimited), -1 a swap limit, '' a CPU or memory-node list. Only the flags"
+          + " given change."),
       options(), null, "",
       List.of("",
           "Exit status: 0 when the workloads were updated (a change not in force is a warning);"
@@ -51,6 +52,10 @@ final class UpdateCommand implements Command {
         "Swap limit MB (0 = no swap, -1 = unlimited)."));
     all.add(Cli.Option.value("--pids-max", "N", null,
         "Most processes and threads at once (0 = unlimited; lowering it kills nothing)."));
+    all.add(Cli.Option.value("--cpus", "LIST", null,
+        "The CPUs it may run on, e.g. 2-3 (its tasks move at once; '' = all)."));
+    all.add(Cli.Option.value("--memory-nodes", "LIST", null,
+        "The memory nodes it may allocate from ('' = all)."));
     all.add(Cli.Option.flag("--memory-below-usage", "Let a memory limit below the workload's"
         + " current usage be written: the kernel then reclaims memory or OOM-kills it (default:"
         + " refused, the old limit kept)."));
@@ -71,12 +76,15 @@ final class UpdateCommand implements Command {
   public int call(Cli.Parsed args, Io io) {
     ConstraintChanges changes = new ConstraintChanges();
     for (Map.Entry<Constraint, String> f : ConstraintOptions.FLAGS.entrySet()) {
-      if (args.has(f.getValue())) {
+      if (args.has(f.getValue()) && f.getKey().isText()) {
+        String v = String.valueOf(args.get(f.getValue()));
+        ConstraintOptions.set(SPEC, f.getValue(), () -> changes.set(f.getKey(), v));
+      } else if (args.has(f.getValue())) {
         long v = args.longValue(f.getValue());
         ConstraintOptions.set(SPEC, f.getValue(), () -> changes.set(f.getKey(), v));
       }
     }
-    if (changes.values().isEmpty()) {
+    if (changes.isEmpty()) {
       throw Cli.usage(SPEC, "Missing constraint: give at least one of "
           + String.join(", ", ConstraintOptions.FLAGS.values()));
     }
@@ -87,7 +95,7 @@ final class UpdateCommand implements Command {
     Recovery records = RunCommand.records(args, SPEC);
     boolean strict = args.has("--strict");
     List<WorkloadUpdate> done = records.update(jobId, c -> {
-      changes.values().forEach(c::set);
+      changes.requested().forEach((k, v) -> c.set(k, v));
       if (changes.memoryBelowUsageAllowed()) {
         c.allowMemoryBelowUsage();
       }
