@@ -15,6 +15,24 @@ public final class TestCgroups {
    * becomes one {@code sleep 60} (no fork needed). Under a pids limit it shows containment;
    * without one it still stops at 200.
    */
+  /**
+   * The CPUs a process may run on, as the kernel says it ({@code Cpus_allowed_list} of its
+   * status).
+   *
+   * @param pid the process
+   * @return e.g. {@code 0-1}
+   * @throws java.io.UncheckedIOException when the process is gone
+   */
+  public static String cpusAllowed(long pid) {
+    try {
+      return java.nio.file.Files.readString(Path.of("/proc/" + pid + "/status")).lines()
+          .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
+          .replaceFirst("Cpus_allowed_list:\\s*", "");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   public static final String FORK_STORM = "( i=0; while [ $i -lt 200 ]; do sleep 60 & i=$((i+1));"
       + " done ) 2>/dev/null; echo survived; exec sleep 60";
 

@@ -112,8 +112,7 @@ class CgroupV1AttachTest {
     Process p = spawn("sleep", "30");
     String last = Integer.toString(Runtime.getRuntime().availableProcessors() - 1);
     GovernedWorkload w = Workload.attach(p.pid()).withJobId(prefix).withCpus(last).start();
-    String status = Files.readString(Path.of("/proc/" + p.pid() + "/status"));
-    assertTrue(status.contains("Cpus_allowed_list:\t" + last + "\n"), status);
+    assertEquals(last, TestCgroups.cpusAllowed(p.pid()));
     assertTrue(cgroupOf(p.pid()).lines().anyMatch(l -> l.contains(":cpuset:")
         && l.endsWith("/ffrtmp-wrapper-" + prefix)), cgroupOf(p.pid()));
     p.destroy();

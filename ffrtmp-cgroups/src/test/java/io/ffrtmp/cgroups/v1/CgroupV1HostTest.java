@@ -497,15 +497,8 @@ class CgroupV1HostTest {
     Host.require(Runtime.getRuntime().availableProcessors() >= 2, "needs two CPUs");
     GovernedWorkload w = Workload.run("sleep", "30").withJobId(job("")).withCpus("0").start();
     pids.add(w.pid());
-    java.util.function.Supplier<String> allowed = () -> {
-      try {
-        return Files.readString(Path.of("/proc/" + w.pid() + "/status")).lines()
-            .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
-            .replaceFirst("Cpus_allowed_list:\\s*", "");
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    };
+    java.util.function.Supplier<String> allowed =
+        () -> TestCgroups.cpusAllowed(w.pid());
     assertEquals("0", allowed.get());
     io.ffrtmp.WorkloadUpdate moved = Workload.recovery()
         .update(job(""), c -> c.cpus("1"), false).get(0);

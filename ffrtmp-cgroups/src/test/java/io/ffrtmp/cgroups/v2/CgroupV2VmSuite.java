@@ -211,15 +211,8 @@ class CgroupV2VmSuite {
     String id = job(info);
     GovernedWorkload w = Workload.run("sleep", "60").withJobId(id).withCpus("1")
         .withTimeout(Duration.ofSeconds(90), Duration.ZERO).start();
-    Path status = Path.of("/proc/" + w.pid() + "/status");
-    java.util.function.Supplier<String> allowed = () -> {
-      try {
-        return Files.readString(status).lines().filter(l -> l.startsWith("Cpus_allowed_list:"))
-            .findFirst().orElseThrow().replaceFirst("Cpus_allowed_list:\\s*", "");
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    };
+    java.util.function.Supplier<String> allowed =
+        () -> TestCgroups.cpusAllowed(w.pid());
     assertEquals("1", allowed.get());
     io.ffrtmp.WorkloadUpdate moved = w.update(c -> c.cpus("0"));
     assertTrue(moved.enforced(), moved.toJson());
