@@ -201,7 +201,10 @@ public abstract class CgroupGovernance implements Governance {
     String why;
     String unavailable = rule.unavailable();
     if (!anyMounted) {
-      why = "no " + rule.alternatives().get(0).get(0).controller() + " hierarchy mounted";
+      String controller = rule.alternatives().get(0).get(0).controller();
+      why = "the workload's cgroups are in no " + controller + " hierarchy (none is mounted, or"
+          + " the workload did not join it: a launched workload joins blkio, pids and cpuset"
+          + " only when started with a constraint they carry)";
     } else if (unavailable != null) {
       why = unavailable;
     } else {

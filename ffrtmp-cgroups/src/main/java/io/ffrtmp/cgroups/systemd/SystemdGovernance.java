@@ -464,8 +464,10 @@ final class SystemdGovernance implements Governance {
       String now = ControlFiles.readText(fs, d.resolve(m.file()));
       String shownNow = now == null ? null : now.split("\n", 2)[0].trim();
       Variant old = null;
-      if (shownNow != null && c.isText()) {
-        old = new Variant("ay", bitmask(shownNow));
+      if (c.isText()) {
+        // no cpuset file: the scope has no set yet (all CPUs); setting one makes systemd
+        // enable the controller for it
+        old = new Variant("ay", bitmask(shownNow == null ? "" : shownNow));
       } else if (shownNow != null) {
         Long o = propertyOf(m, shownNow);
         old = o == null ? null : new Variant("t", o);

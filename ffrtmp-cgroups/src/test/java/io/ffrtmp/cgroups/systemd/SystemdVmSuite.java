@@ -237,6 +237,18 @@ class SystemdVmSuite {
     assertEquals(List.of(moved, lifted), r.updates(), r.toJson());
   }
 
+  /** A scope started without a CPU set gets one by an update: systemd enables cpuset for it. */
+  @Test
+  void update_confinesAScopeStartedWithoutACpuSet(TestInfo info) throws Exception {
+    GovernedWorkload w = Workload.run("sleep", "60").withJobId(job(info))
+        .withTimeout(Duration.ofSeconds(90), Duration.ZERO).start();
+    io.ffrtmp.WorkloadUpdate u = w.update(c -> c.cpus("1"));
+    assertTrue(u.enforced(), u.toJson());
+    assertEquals("1", io.ffrtmp.cgroups.TestCgroups.cpusAllowed(w.pid()));
+    w.terminate(Duration.ZERO);
+    assertEquals(List.of(u), w.onExit().get(60, TimeUnit.SECONDS).updates());
+  }
+
   /** A PSI trigger on the scope's {@code cpu.pressure}, closed by the caller. */
   @Test
   void pressureTrigger_onTheScope_fires_andClosesWhenAsked(TestInfo info) throws Exception {

@@ -226,7 +226,9 @@ class CgroupV1FixtureTest {
   void ioWeight_isDegraded_withoutABlkioHierarchy_orWithoutWeightFiles() throws Exception {
     Governance none = host(false, false).prepare(new GovernanceRequest("a", ALL, false, null));
     assertEquals(new Enforcement("io_weight", EnforcementStatus.DEGRADED, "blkio.weight",
-        "no blkio hierarchy mounted"), entry(none, Constraint.IO_WEIGHT));
+        "the workload's cgroups are in no blkio hierarchy (none is mounted, or the workload did"
+            + " not join it: a launched workload joins blkio, pids and cpuset only when started"
+            + " with a constraint they carry)"), entry(none, Constraint.IO_WEIGHT));
     Governance noFile = host(true, false).prepare(new GovernanceRequest("b", ALL, false, null));
     Enforcement io = entry(noFile, Constraint.IO_WEIGHT);
     assertEquals(EnforcementStatus.DEGRADED, io.status());

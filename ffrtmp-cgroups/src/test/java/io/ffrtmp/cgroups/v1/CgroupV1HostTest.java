@@ -517,6 +517,27 @@ class CgroupV1HostTest {
     assertTrue(r.toJson().contains("\"requested\":{\"cpus\":\"1\"}"), r.toJson());
   }
 
+  /**
+   * A launched v1 workload joins the pids and cpuset hierarchies only when started with such a
+   * limit: an update cannot add one later, and says why (before: "no pids hierarchy mounted",
+   * which was not true).
+   */
+  @Test
+  void update_ofALimitWhoseHierarchyTheWorkloadDidNotJoin_saysSo() throws Exception {
+    GovernedWorkload w = Workload.run("sleep", "30").withJobId(job("")).start();
+    pids.add(w.pid());
+    io.ffrtmp.WorkloadUpdate u = w.update(c -> c.pidsMax(64).cpus("0"));
+    for (Enforcement e : u.enforcement()) {
+      assertEquals(EnforcementStatus.DEGRADED, e.status(), u.toJson());
+      assertTrue(e.detail().contains("hierarchy (none is mounted, or the workload did not join"
+          + " it: a launched workload joins blkio, pids and cpuset only when started with a"
+          + " constraint they carry)"), u.toJson());
+    }
+    assertEquals(2, u.enforcement().size(), u.toJson());
+    w.terminate(Duration.ZERO);
+    w.onExit().get(30, TimeUnit.SECONDS);
+  }
+
   /** What cgroup v1 cannot carry is degraded, saying why and what to use instead. */
   @Test
   void memoryHighAndSwapMax_areDegradedOnV1_sayingWhy() throws Exception {
