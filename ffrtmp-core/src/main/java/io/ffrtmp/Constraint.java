@@ -187,22 +187,6 @@ public enum Constraint {
   }
 
   /**
-   * Checks a value of a constraint whose range fits an {@code int} (all but {@link
-   * #MEMORY_LIMIT_MB}).
-   *
-   * @param value the value
-   * @return the value
-   * @throws IllegalArgumentException as {@link #checkValidValue(long)}
-   */
-  public int checkValidIntValue(long value) {
-    checkValidValue(value);
-    if (max > Integer.MAX_VALUE) {
-      throw new IllegalStateException(key + " is not an int constraint");
-    }
-    return (int) value;
-  }
-
-  /**
    * Whether this constraint's value is text, a list of numbers such as {@code 0-3,8} ({@link
    * #CPUS}, {@link #MEMORY_NODES}), rather than a number; {@link #min()}, {@link #max()} and
    * {@link #defaultValue()} are then 0 and the default is the empty list (all).
