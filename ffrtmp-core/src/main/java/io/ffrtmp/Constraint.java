@@ -208,14 +208,33 @@ public enum Constraint {
    *     cpus must be a list of numbers 0..8191 such as 0-3,8 (empty = all), got 'x'}
    */
   public String checkValidText(String value) {
+    java.util.BitSet bits = listBits(value);
+    StringBuilder out = new StringBuilder();
+    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i)) {
+      int end = bits.nextClearBit(i) - 1;
+      out.append(out.length() == 0 ? "" : ",").append(i).append(end > i ? "-" + end : "");
+      i = end + 1;
+    }
+    return out.toString();
+  }
+
+  /**
+   * Checks a list value and gives the numbers in it, e.g. for a bitmask as systemd's {@code
+   * AllowedCPUs} takes it.
+   *
+   * @param value e.g. {@code 0-3,8}; blank is the empty set (all)
+   * @return the numbers, as set bits
+   * @throws IllegalArgumentException as {@link #checkValidText(String)}
+   */
+  public java.util.BitSet listBits(String value) {
     if (!isText()) {
       throw new IllegalArgumentException(key + " is a number (" + unit + "), not a list");
     }
     String v = java.util.Objects.requireNonNull(value, key).trim();
-    if (v.isEmpty()) {
-      return "";
-    }
     java.util.BitSet bits = new java.util.BitSet();
+    if (v.isEmpty()) {
+      return bits;
+    }
     try {
       for (String part : v.split(",", -1)) {
         String[] ends = part.trim().split("-", -1);
@@ -233,13 +252,41 @@ public enum Constraint {
       throw new IllegalArgumentException(key + " must be a list of numbers 0.." + listMax
           + " such as 0-3,8 (empty = all), got '" + value + "'");
     }
-    StringBuilder out = new StringBuilder();
-    for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i)) {
-      int end = bits.nextClearBit(i) - 1;
-      out.append(out.length() == 0 ? "" : ",").append(i).append(end > i ? "-" + end : "");
-      i = end + 1;
+    return bits;
+  }
+
+  /**
+   * Checks a number given as text (a record, a CLI or an update that holds every value as
+   * text).
+   *
+   * @param value the decimal number
+   * @return the number, within the range
+   * @throws IllegalArgumentException naming the constraint and the value when it is not a
+   *     number, else as {@link #checkValidValue(long)}
+   */
+  public long checkValidNumber(String value) {
+    if (isText()) {
+      throw new IllegalArgumentException(key + " is a list (" + unit + "), not a number");
     }
-    return out.toString();
+    long n;
+    try {
+      n = Long.parseLong(java.util.Objects.requireNonNull(value, key).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a number (" + unit + "), got '" + value
+          + "'");
+    }
+    return checkValidValue(n);
+  }
+
+  /**
+   * Whether a value given as text is this constraint's default (no limit, all CPUs): what an
+   * update lifts the constraint with.
+   *
+   * @param value a canonical list, or a decimal number
+   * @return true for the empty list, or the default number
+   */
+  public boolean isDefault(String value) {
+    return isText() ? value.isEmpty() : checkValidNumber(value) == defaultValue;
   }
 
   private int number(String s) {

@@ -159,8 +159,7 @@ public final class ConstraintChanges {
   public ConstraintChanges set(Constraint constraint, String value) {
     requireNonNull(constraint, "constraint");
     if (!constraint.isText()) {
-      return set(constraint, Constraints.builder().setText(constraint, value).build()
-          .get(constraint));
+      return set(constraint, constraint.checkValidNumber(value));
     }
     lists.put(constraint, constraint.checkValidText(value));
     return this;

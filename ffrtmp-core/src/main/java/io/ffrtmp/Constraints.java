@@ -287,14 +287,7 @@ public final class Constraints {
         texts[constraint.ordinal()] = constraint.checkValidText(value);
         return this;
       }
-      long n;
-      try {
-        n = Long.parseLong(requireNonNull(value, constraint.key()).trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(constraint.key() + " must be a number ("
-            + constraint.unit() + "), got '" + value + "'");
-      }
-      return set(constraint, n);
+      return set(constraint, constraint.checkValidNumber(value));
     }
 
     /**

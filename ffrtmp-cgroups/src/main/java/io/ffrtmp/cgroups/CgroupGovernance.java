@@ -254,7 +254,7 @@ public abstract class CgroupGovernance implements Governance {
       }
       String text = e.getValue();
       long value = c.isText() ? 0 : Long.parseLong(text);
-      boolean lift = c.isText() ? text.isEmpty() : value == c.defaultValue();
+      boolean lift = c.isDefault(text);
       if (c == Constraint.MEMORY_LIMIT_MB && !lift && !changes.memoryBelowUsageAllowed()) {
         Long used = memoryInUse();
         long bytes = value * 1048576L;

@@ -67,12 +67,6 @@ public record ControlWrite(
   }
 
   /**
-   * What is written for a constraint value.
-   *
-   * @param value the constraint's value
-   * @return the file's content
-   */
-  /**
    * A write of a list constraint ({@link io.ffrtmp.Constraint#isText()}): the canonical list
    * itself, as the kernel also prints it; empty (all of the parent's) in a new cgroup.
    *
@@ -99,6 +93,12 @@ public record ControlWrite(
         : content(constraints.get(constraint));
   }
 
+  /**
+   * What is written for a constraint value.
+   *
+   * @param value the constraint's value
+   * @return the file's content
+   */
   public String content(long value) {
     String v = formula.apply(value);
     return keyed ? "default " + v : v;

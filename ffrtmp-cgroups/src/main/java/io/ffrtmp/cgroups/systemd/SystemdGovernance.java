@@ -68,7 +68,7 @@ final class SystemdGovernance implements Governance {
 
     /** The property's value for these constraints, as a D-Bus variant. */
     Variant variant(Constraints c) {
-      return constraint.isText() ? new Variant("ay", bitmask(c.text(constraint)))
+      return constraint.isText() ? bitmask(constraint, c.text(constraint))
           : new Variant("t", value.applyAsLong(c.get(constraint)));
     }
 
@@ -84,19 +84,13 @@ final class SystemdGovernance implements Governance {
     }
   }
 
-  /** A canonical list such as {@code 0-3,8} as systemd's CPU set bitmask. */
-  static List<Integer> bitmask(String list) {
-    java.util.BitSet bits = new java.util.BitSet();
-    for (String part : list.isEmpty() ? new String[0] : list.split(",")) {
-      String[] ends = part.split("-");
-      int from = Integer.parseInt(ends[0]);
-      bits.set(from, (ends.length == 2 ? Integer.parseInt(ends[1]) : from) + 1);
-    }
+  /** A list such as {@code 0-3,8} of a list constraint as systemd's bitmask ({@code ay}). */
+  static Variant bitmask(Constraint c, String list) {
     List<Integer> out = new ArrayList<>();
-    for (byte b : bits.toByteArray()) {
+    for (byte b : c.listBits(list).toByteArray()) {
       out.add(b & 0xff);
     }
-    return out;
+    return new Variant("ay", out);
   }
 
   /**
@@ -467,7 +461,7 @@ final class SystemdGovernance implements Governance {
       if (c.isText()) {
         // no cpuset file: the scope has no set yet (all CPUs); setting one makes systemd
         // enable the controller for it
-        old = new Variant("ay", bitmask(shownNow == null ? "" : shownNow));
+        old = bitmask(c, shownNow == null ? "" : shownNow);
       } else if (shownNow != null) {
         Long o = propertyOf(m, shownNow);
         old = o == null ? null : new Variant("t", o);
@@ -478,7 +472,7 @@ final class SystemdGovernance implements Governance {
             + " available to this systemd manager"));
         continue;
       }
-      boolean lift = c.isText() ? text.isEmpty() : value == c.defaultValue();
+      boolean lift = c.isDefault(text);
       if (c == Constraint.MEMORY_LIMIT_MB && !lift && !changes.memoryBelowUsageAllowed()) {
         Long used = ControlFiles.readLong(fs, d.resolve("memory.current"));
         if (used != null && used > value * 1048576L) {
@@ -490,7 +484,7 @@ final class SystemdGovernance implements Governance {
         }
       }
       touched.add(m);
-      props.add(List.of(m.property(), c.isText() ? new Variant("ay", bitmask(text))
+      props.add(List.of(m.property(), c.isText() ? bitmask(c, text)
           : new Variant("t", lift ? liftValue(m) : m.value().applyAsLong(value))));
       before.add(List.of(m.property(), old));
     }
@@ -522,7 +516,7 @@ final class SystemdGovernance implements Governance {
       Constraint c = m.constraint();
       String text = java.util.Objects.requireNonNull(wanted.get(c));
       long value = c.isText() ? 0 : Long.parseLong(text);
-      boolean lift = c.isText() ? text.isEmpty() : value == c.defaultValue();
+      boolean lift = c.isDefault(text);
       String mechanism = "systemd " + m.property();
       Object setTo = c.isText() ? (text.isEmpty() ? "(all)" : text)
           : ((Variant) ((List<?>) props.get(i)).get(1)).value();

@@ -101,14 +101,26 @@ final class V1Governance extends CgroupGovernance {
   /** A cpuset with tasks cannot be emptied: lifting a list writes the parent's set. */
   @Override
   protected String liftContent(ControlWrite write) {
+    String set = write.controller().equals("cpuset")
+        ? parentsSet(write.file().substring("cpuset.".length())) : null;
+    return set == null ? write.kernelDefault() : set;
+  }
+
+  /**
+   * The effective {@code cpus} or {@code mems} of the workload's cpuset parent (its own
+   * setting where the kernel has no effective file), or null without a cpuset cgroup.
+   */
+  private @Nullable String parentsSet(String which) {
     Path cpuset = dirs.get("cpuset");
     Path parent = cpuset == null ? null : cpuset.getParent();
-    if (!write.controller().equals("cpuset") || parent == null) {
-      return write.kernelDefault();
+    if (parent == null) {
+      return null;
     }
-    String f = write.file().substring("cpuset.".length());
-    String from = ControlFiles.readText(fs, parent.resolve("cpuset.effective_" + f));
-    return from == null ? write.kernelDefault() : from.trim();
+    String set = ControlFiles.readText(fs, parent.resolve("cpuset.effective_" + which));
+    if (set == null) {
+      set = ControlFiles.readText(fs, parent.resolve("cpuset." + which));
+    }
+    return set == null ? null : set.trim();
   }
 
   /**
@@ -119,8 +131,7 @@ final class V1Governance extends CgroupGovernance {
   @Override
   protected void afterLimits(io.ffrtmp.Constraints c, List<io.ffrtmp.Enforcement> entries) {
     Path cpuset = dirs.get("cpuset");
-    CgroupV1Strategy.Parent parent = hierarchies.get("cpuset");
-    if (cpuset == null || parent == null) {
+    if (cpuset == null) {
       return;
     }
     for (String f : List.of("cpus", "mems")) {
@@ -129,12 +140,9 @@ final class V1Governance extends CgroupGovernance {
       if (now != null && !now.isBlank()) {
         continue;
       }
-      String from = ControlFiles.readText(fs, parent.dir().resolve("cpuset.effective_" + f));
-      if (from == null) {
-        from = ControlFiles.readText(fs, parent.dir().resolve("cpuset." + f));
-      }
+      String from = parentsSet(f);
       try {
-        fs.write(file, from == null ? "" : from.trim());
+        fs.write(file, from == null ? "" : from);
       } catch (IOException e) {
         warn("cpuset." + f + " of the workload's cpuset cgroup could not be set to its"
             + " parent's: " + CgroupFs.reason(e));

@@ -80,7 +80,8 @@ public final class UpdateRecord {
         for (Constraint c : Constraint.values()) {
           String v = p.getProperty(id + "requested." + c.key());
           if (v != null) {
-            requested.put(c, c.isText() ? c.checkValidText(v) : Long.toString(Long.parseLong(v)));
+            requested.put(c, c.isText() ? c.checkValidText(v)
+                : Long.toString(c.checkValidNumber(v)));
           }
         }
         List<Enforcement> entries = new ArrayList<>();
