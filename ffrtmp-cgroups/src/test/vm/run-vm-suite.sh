@@ -92,7 +92,8 @@ cp "$busybox" "$ramfs/bin/busybox"
 for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev \
     drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci fs/netfs/netfs \
     fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/overlay \
-    mm/zsmalloc drivers/block/zram/zram; do
+    mm/zsmalloc drivers/block/zram/zram lib/crc16 fs/mbcache fs/jbd2/jbd2 \
+    crypto/crc32c_generic fs/ext4/ext4; do
   f="$mods/$m.ko"
   if [ -f "$f" ]; then cp "$f" "$ramfs/modules/"; fi
 done
@@ -120,6 +121,10 @@ if [ -n "${FFRTMP_VM_METHOD:-}" ]; then
 else
   select="--select-class $suite"
 fi
+# the IO tests' disk (CgroupV2VmSuite.IO_DISK, SystemdVmSuite.IO_DISK): ext4 on /dev/zram1
+iodisk=/run/ffrtmp-io
+mount_iodisk="mkdir -p $iodisk && mkfs.ext4 -q /dev/zram1 && mount /dev/zram1 $iodisk \
+  && echo \"VM: /dev/zram1 mounted at $iodisk\" || echo \"VM: no disk for the IO tests\""
 cat > "$ramfs/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -127,7 +132,8 @@ mkdir -p /proc /sys /dev /host /tmp
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay zsmalloc zram; do
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay zsmalloc zram \
+    crc16 mbcache jbd2 crc32c_generic ext4; do
   [ -f /modules/\$m.ko ] && insmod /modules/\$m.ko 2>/dev/null
 done
 # a swap device for the swap-limit tests, prepared but off (a test switches it on and off):
@@ -137,6 +143,12 @@ if [ -e /sys/block/zram0/disksize ] && echo 256M > /sys/block/zram0/disksize \
   echo "VM: /dev/zram0 prepared as swap (off)"
 else
   echo "VM: no zram swap device"
+fi
+# a disk for the IO-limit tests: a second zram device, formatted and mounted at $iodisk by the
+# script inside (with the host's mkfs.ext4)
+if [ -e /sys/class/zram-control/hot_add ] && n=\$(cat /sys/class/zram-control/hot_add) \
+    && echo 256M > /sys/block/zram\$n/disksize; then
+  echo "VM: /dev/zram\$n prepared for the IO tests"
 fi
 INIT
 if [ "$mode" = v2 ]; then
@@ -160,6 +172,7 @@ INIT
 #!/bin/sh
 touch "$results/started"
 $heartbeat
+$mount_iodisk
 cd "$module"
 export HOME=/run TMPDIR=/run PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
@@ -211,6 +224,7 @@ INIT
 #!/bin/sh
 touch "$results/started"
 $heartbeat
+$mount_iodisk
 cd "$module"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"

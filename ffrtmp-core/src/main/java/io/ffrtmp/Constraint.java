@@ -60,7 +60,15 @@ public enum Constraint {
    * numbers 0..1023); empty = all of its parent's. A text constraint: {@code cpuset.mems},
    * systemd {@code AllowedMemoryNodes}.
    */
-  MEMORY_NODES("memory_nodes", 1023, "memory node list such as 0-1, empty = all");
+  MEMORY_NODES("memory_nodes", 1023, "memory node list such as 0-1, empty = all"),
+  /**
+   * Block IO limits per device: bytes and operations per second, read and written, e.g. {@code
+   * 8:0 rbps=1048576 wbps=max; /dev/sdb riops=100}; empty = none. A text constraint whose value
+   * is {@link IoLimits} (its form and canonical form there): cgroup v2 {@code io.max}, cgroup v1
+   * {@code blkio.throttle.*_device}, systemd {@code IOReadBandwidthMax}, {@code
+   * IOWriteBandwidthMax}, {@code IOReadIOPSMax}, {@code IOWriteIOPSMax}.
+   */
+  IO_MAX("io_max", "per-device limits such as '8:0 rbps=1048576 wbps=max', empty = none");
 
   private final String key;
   private final long min;
@@ -69,8 +77,19 @@ public enum Constraint {
   private final String unit;
   private final boolean cgroup;
   private final String defaultMeaning;
-  /** For a text constraint (a list of numbers): the largest number in it; -1 otherwise. */
+  /**
+   * For a list constraint: the largest number in it; {@link #NUMBER} for a number, {@link
+   * #DEVICES} for per-device IO limits.
+   */
   private final long listMax;
+
+  private static final long NUMBER = -1;
+  private static final long DEVICES = -2;
+
+  /** A text constraint of per-device limits ({@link IoLimits}). */
+  Constraint(String key, String unit) {
+    this(key, DEVICES, unit);
+  }
 
   /** A text constraint: a list of numbers 0..listMax, canonical form {@code 0-3,8}. */
   Constraint(String key, long listMax, String unit) {
@@ -80,7 +99,7 @@ public enum Constraint {
     this.defaultValue = 0;
     this.unit = unit;
     this.cgroup = true;
-    this.defaultMeaning = "all";
+    this.defaultMeaning = listMax == DEVICES ? "unlimited" : "all";
     this.listMax = listMax;
   }
 
@@ -99,7 +118,7 @@ public enum Constraint {
     this.unit = unit;
     this.cgroup = cgroup;
     this.defaultMeaning = defaultMeaning;
-    this.listMax = -1;
+    this.listMax = NUMBER;
   }
 
   /**
@@ -177,7 +196,7 @@ public enum Constraint {
    */
   public long checkValidValue(long value) {
     if (isText()) {
-      throw new IllegalArgumentException(key + " is a list (" + unit + "), not a number");
+      throw new IllegalArgumentException(key + " is text (" + unit + "), not a number");
     }
     if (value < min || value > max) {
       throw new IllegalArgumentException(
@@ -187,20 +206,22 @@ public enum Constraint {
   }
 
   /**
-   * Whether this constraint's value is text, a list of numbers such as {@code 0-3,8} ({@link
-   * #CPUS}, {@link #MEMORY_NODES}), rather than a number; {@link #min()}, {@link #max()} and
-   * {@link #defaultValue()} are then 0 and the default is the empty list (all).
+   * Whether this constraint's value is text rather than a number: a list of numbers such as
+   * {@code 0-3,8} ({@link #CPUS}, {@link #MEMORY_NODES}) or per-device limits ({@link #IO_MAX});
+   * {@link #min()}, {@link #max()} and {@link #defaultValue()} are then 0 and the default is the
+   * empty text (all CPUs, no limit).
    *
-   * @return true for a list
+   * @return true for a text constraint
    */
   public boolean isText() {
-    return listMax >= 0;
+    return listMax != NUMBER;
   }
 
   /**
-   * Checks a list value and gives its canonical form, as the kernel prints it: ascending,
-   * overlaps and neighbours merged, ranges as {@code a-b}, e.g. {@code "3,0-1,2"} gives {@code
-   * "0-3"}; blank gives the empty list (all).
+   * Checks a text value and gives its canonical form. A list as the kernel prints it:
+   * ascending, overlaps and neighbours merged, ranges as {@code a-b}, e.g. {@code "3,0-1,2"}
+   * gives {@code "0-3"}; blank gives the empty list (all). Per-device limits as {@link
+   * IoLimits#toString()} (a device given by path is resolved to its numbers).
    *
    * @param value e.g. {@code 0-3,8}
    * @return the canonical form
@@ -208,6 +229,9 @@ public enum Constraint {
    *     cpus must be a list of numbers 0..8191 such as 0-3,8 (empty = all), got 'x'}
    */
   public String checkValidText(String value) {
+    if (listMax == DEVICES) {
+      return IoLimits.canonical(java.util.Objects.requireNonNull(value, key));
+    }
     java.util.BitSet bits = listBits(value);
     StringBuilder out = new StringBuilder();
     for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i)) {
@@ -227,8 +251,8 @@ public enum Constraint {
    * @throws IllegalArgumentException as {@link #checkValidText(String)}
    */
   public java.util.BitSet listBits(String value) {
-    if (!isText()) {
-      throw new IllegalArgumentException(key + " is a number (" + unit + "), not a list");
+    if (listMax < 0) {
+      throw new IllegalArgumentException(key + " is not a list (" + unit + ")");
     }
     String v = java.util.Objects.requireNonNull(value, key).trim();
     java.util.BitSet bits = new java.util.BitSet();
@@ -266,7 +290,7 @@ public enum Constraint {
    */
   public long checkValidNumber(String value) {
     if (isText()) {
-      throw new IllegalArgumentException(key + " is a list (" + unit + "), not a number");
+      throw new IllegalArgumentException(key + " is text (" + unit + "), not a number");
     }
     long n;
     try {

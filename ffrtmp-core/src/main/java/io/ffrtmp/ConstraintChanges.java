@@ -186,6 +186,17 @@ public final class ConstraintChanges {
   }
 
   /**
+   * Changes the block IO limits: the devices given get these limits, every other device loses
+   * its limit.
+   *
+   * @param limits as {@link IoLimits#parse(String)} takes them; empty lifts every limit
+   * @return these changes
+   */
+  public ConstraintChanges ioMax(String limits) {
+    return set(Constraint.IO_MAX, limits);
+  }
+
+  /**
    * The changes of number constraints.
    *
    * @return constraint to new value, in {@link Constraint} order

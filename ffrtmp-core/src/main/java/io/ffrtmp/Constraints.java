@@ -63,7 +63,7 @@ public final class Constraints {
    */
   public long get(Constraint constraint) {
     if (requireNonNull(constraint, "constraint").isText()) {
-      throw new IllegalArgumentException(constraint.key() + " is a list: read it with text()");
+      throw new IllegalArgumentException(constraint.key() + " is text: read it with text()");
     }
     return values[constraint.ordinal()];
   }
@@ -177,6 +177,15 @@ public final class Constraints {
    */
   public String memoryNodes() {
     return text(Constraint.MEMORY_NODES);
+  }
+
+  /**
+   * The block IO limits per device; empty = none.
+   *
+   * @return the {@link Constraint#IO_MAX} limits, canonical ({@link IoLimits#toString()})
+   */
+  public String ioMax() {
+    return text(Constraint.IO_MAX);
   }
 
   /**
@@ -308,6 +317,16 @@ public final class Constraints {
      */
     public Builder memoryNodes(String list) {
       return setText(Constraint.MEMORY_NODES, list);
+    }
+
+    /**
+     * Sets the block IO limits per device ({@link IoLimits#parse(String)} says the form).
+     *
+     * @param limits e.g. {@code 8:0 wbps=10M; /dev/sdb riops=100}; empty = none
+     * @return this builder
+     */
+    public Builder ioMax(String limits) {
+      return setText(Constraint.IO_MAX, limits);
     }
 
     /**

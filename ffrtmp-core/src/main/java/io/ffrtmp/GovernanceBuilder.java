@@ -145,6 +145,19 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
   B withMemoryNodes(String list);
 
   /**
+   * Sets block IO limits per device: bytes and operations per second, read and written (cgroup
+   * v2 {@code io.max}, v1 {@code blkio.throttle.*}, systemd {@code IO*BandwidthMax} and {@code
+   * IO*IOPSMax}). On cgroup v1 only direct IO is throttled (buffered writes are written back
+   * by the kernel, outside the workload's cgroup).
+   *
+   * @param limits e.g. {@code /dev/sda wbps=10M; 8:16 riops=100} ({@link IoLimits#parse(String)}
+   *     says the form); empty = none
+   * @return this builder
+   * @throws IllegalArgumentException naming the entry and what is wrong with it
+   */
+  B withIoMax(String limits);
+
+  /**
    * Sets every constraint at once from a value, e.g. a per-job-class template built with
    * {@link Constraints#builder()}; setters called afterwards change single values.
    *

@@ -22,7 +22,7 @@ class ConstraintModelTest {
       if (c.isText()) {
         IllegalArgumentException e =
             assertThrows(IllegalArgumentException.class, () -> c.checkValidValue(0));
-        assertEquals(c.key() + " is a list (" + c.unit() + "), not a number", e.getMessage());
+        assertEquals(c.key() + " is text (" + c.unit() + "), not a number", e.getMessage());
         assertEquals(c, Constraint.ofKey(c.key()));
         continue;
       }
@@ -52,7 +52,7 @@ class ConstraintModelTest {
     }
     assertEquals(List.of(Constraint.CPU_QUOTA, Constraint.CPU_WEIGHT, Constraint.MEMORY_LIMIT_MB,
         Constraint.IO_WEIGHT, Constraint.MEMORY_HIGH_MB, Constraint.SWAP_MAX_MB,
-        Constraint.PIDS_MAX, Constraint.CPUS, Constraint.MEMORY_NODES),
+        Constraint.PIDS_MAX, Constraint.CPUS, Constraint.MEMORY_NODES, Constraint.IO_MAX),
         List.of(Constraint.values()).stream()
         .filter(Constraint::isCgroupConstraint).toList());
   }
@@ -62,7 +62,9 @@ class ConstraintModelTest {
     Constraints.Builder b = Constraints.builder();
     long v = 1;
     for (Constraint c : Constraint.values()) {
-      if (c.isText()) {
+      if (c == Constraint.IO_MAX) {
+        b.setText(c, "8:0 rbps=" + (v + 1));
+      } else if (c.isText()) {
         b.setText(c, Long.toString(v));
       } else {
         b.set(c, c.min() == 0 && c.max() > 5 ? 5 + v : c.min() + v);
@@ -78,8 +80,9 @@ class ConstraintModelTest {
     assertEquals(all.cpuQuota(), changed.cpuQuota());
     assertEquals(List.of(Constraint.CPU_QUOTA, Constraint.CPU_WEIGHT, Constraint.IO_WEIGHT,
         Constraint.MEMORY_HIGH_MB, Constraint.SWAP_MAX_MB, Constraint.PIDS_MAX, Constraint.CPUS,
-        Constraint.MEMORY_NODES), changed.requestedCgroupConstraints());
-    assertEquals(List.of("10", "11"), List.of(all.cpus(), all.memoryNodes()));
+        Constraint.MEMORY_NODES, Constraint.IO_MAX), changed.requestedCgroupConstraints());
+    assertEquals(List.of("10", "11", "8:0 rbps=13"), List.of(all.cpus(), all.memoryNodes(),
+        all.ioMax()));
     for (Constraint c : Constraint.values()) {
       assertEquals(all, all.toBuilder().setText(c, all.text(c)).build(), "text round trip");
     }
@@ -121,7 +124,7 @@ class ConstraintModelTest {
         n.getMessage());
     IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
         () -> Constraints.DEFAULTS.get(Constraint.CPUS));
-    assertEquals("cpus is a list: read it with text()", t.getMessage());
+    assertEquals("cpus is text: read it with text()", t.getMessage());
   }
 
   /** An update's changes as text: lists canonical and JSON strings, numbers JSON numbers. */

@@ -297,7 +297,8 @@ class RunModeTest {
     assertEquals(List.of("/bin/true"), json.get("command"));
     assertEquals(
         List.of("cpu_quota", "cpu_weight", "nice", "memory_limit_mb", "io_weight", "oom_score",
-            "memory_high_mb", "swap_max_mb", "pids_max", "cpus", "memory_nodes"),
+            "memory_high_mb", "swap_max_mb", "pids_max", "cpus", "memory_nodes",
+            "io_max"),
         List.copyOf(((Map<?, ?>) json.get("constraints")).keySet()));
     assertEquals(
         List.of("cpu_user_sec", "cpu_system_sec", "cpu_throttled_sec", "memory_peak_bytes",

@@ -143,13 +143,20 @@ public abstract class CgroupGovernance implements Governance {
     Enforcement result = null;
     for (ControlWrite w : choice.writes()) {
       String content = w.content(constraints, c);
-      result = ControlFiles.write(fs, c.key(), file(w), content, w.kernelDefault(),
-          back -> w.accepted(back, content));
+      result = ControlFiles.write(fs, (f, v) -> w.writeTo(fs, f, v), c.key(), file(w), content,
+          w.kernelDefault(), back -> w.accepted(back, content));
       if (result.status() != EnforcementStatus.APPLIED) {
         break;
       }
     }
-    return java.util.Objects.requireNonNull(result);
+    Enforcement r = java.util.Objects.requireNonNull(result);
+    if (r.status() == EnforcementStatus.APPLIED && choice.writes().size() > 1
+        && choice.writes().stream().allMatch(w -> w.ioKey() >= 0)) {
+      // cgroup v1's four files of io limits: the entry names them all, not the last
+      r = new Enforcement(r.constraint(), r.status(), "blkio.throttle.{read,write}_{bps,iops}"
+          + "_device", r.detail());
+    }
+    return r;
   }
 
   /**
@@ -227,8 +234,8 @@ public abstract class CgroupGovernance implements Governance {
     return null;
   }
 
-  /** A file's content before an update changed it. */
-  private record Previous(Path file, String content) {}
+  /** A file's content before an update changed it, and how the file is written. */
+  private record Previous(Path file, String content, ControlFiles.Writer writer) {}
 
   /**
    * Changes the cgroup constraints among {@code changes} as {@link Governance#update} says:
@@ -274,31 +281,34 @@ public abstract class CgroupGovernance implements Governance {
         String before = ControlFiles.readText(fs, f);
         String previous = before == null ? w.kernelDefault() : w.restorable(before);
         String content = lift ? liftContent(w) : c.isText() ? text : w.content(value);
-        result = ControlFiles.change(fs, c.key(), f, content, previous,
+        ControlFiles.Writer writer = (file, v) -> w.writeTo(fs, file, v);
+        result = ControlFiles.change(fs, writer, c.key(), f, content, previous,
             back -> lift && content.equals(w.kernelDefault()) ? w.acceptedDefault(back)
                 : w.accepted(back, content));
         if (result.status() != EnforcementStatus.APPLIED) {
           break;
         }
-        mine.add(new Previous(f, previous));
+        mine.add(new Previous(f, previous, writer));
       }
       Enforcement r = java.util.Objects.requireNonNull(result);
       if (r.status() == EnforcementStatus.APPLIED) {
         changed.addAll(mine);
         appliedAt.add(out.size());
-        out.add(lift ? r.with(EnforcementStatus.APPLIED, r.detail() + " (lifted: "
-            + c.defaultMeaning() + ")") : r);
+        out.add(lift ? r.with(EnforcementStatus.APPLIED, r.detail().isEmpty()
+            ? "lifted: " + c.defaultMeaning()
+            : r.detail() + " (lifted: " + c.defaultMeaning() + ")") : r);
       } else {
         // an earlier write of the same constraint (v1's period) goes back too
         for (int i = mine.size() - 1; i >= 0; i--) {
-          ControlFiles.putBack(fs, mine.get(i).file(), mine.get(i).content());
+          ControlFiles.putBack(mine.get(i).writer(), mine.get(i).file(), mine.get(i).content());
         }
         out.add(r);
       }
     }
     if (strict && out.stream().anyMatch(x -> !x.enforced())) {
       for (int i = changed.size() - 1; i >= 0; i--) {
-        ControlFiles.putBack(fs, changed.get(i).file(), changed.get(i).content());
+        ControlFiles.putBack(changed.get(i).writer(), changed.get(i).file(),
+            changed.get(i).content());
       }
       for (int i : appliedAt) {
         Enforcement a = out.get(i);

@@ -17,6 +17,19 @@ public final class ControlFiles {
 
   private ControlFiles() {}
 
+  /** How a control file's content is written: as one write, or (per-device limits) line by line. */
+  @FunctionalInterface
+  public interface Writer {
+    /**
+     * Writes the content.
+     *
+     * @param file the control file
+     * @param content the content
+     * @throws IOException when the kernel refuses it
+     */
+    void write(Path file, String content) throws IOException;
+  }
+
   /**
    * Writes a limit and reads it back. When the kernel refuses it or reads back something else,
    * the file is reset to its default and the constraint recorded as failed.
@@ -31,20 +44,39 @@ public final class ControlFiles {
    */
   public static Enforcement write(CgroupFs fs, String constraint, Path file, String value,
       @Nullable String defaultValue, Predicate<String> accepted) {
-    return writeAndRead(fs, constraint, file, value, accepted,
-        () -> resetToDefault(fs, file, defaultValue));
+    return write(fs, fs::write, constraint, file, value, defaultValue, accepted);
+  }
+
+  /**
+   * {@link #write(CgroupFs, String, Path, String, String, Predicate)} through a writer of the
+   * file's form (the value and the default both go through it).
+   *
+   * @param fs the cgroupfs, to read back
+   * @param writer how the file is written
+   * @param constraint the report key
+   * @param file the control file
+   * @param value what to write
+   * @param defaultValue what a new cgroup holds there (written back on failure), or null
+   * @param accepted whether the file's content after the write shows the value
+   * @return the enforcement entry
+   */
+  public static Enforcement write(CgroupFs fs, Writer writer, String constraint, Path file,
+      String value, @Nullable String defaultValue, Predicate<String> accepted) {
+    return writeAndRead(fs, writer, constraint, file, value, accepted,
+        () -> resetToDefault(writer, file, defaultValue));
   }
 
   /**
    * The write and its read-back, written once: on a refusal or a read-back that does not show
    * the value, {@code undo} puts something back and says what, for the entry's detail.
    */
-  private static Enforcement writeAndRead(CgroupFs fs, String constraint, Path file,
-      String value, Predicate<String> accepted, java.util.function.Supplier<String> undo) {
+  private static Enforcement writeAndRead(CgroupFs fs, Writer writer, String constraint,
+      Path file, String value, Predicate<String> accepted,
+      java.util.function.Supplier<String> undo) {
     String name = file.getFileName().toString();
     String problem;
     try {
-      fs.write(file, value);
+      writer.write(file, value);
       String back = fs.read(file);
       if (accepted.test(back)) {
         return new Enforcement(constraint, EnforcementStatus.APPLIED, name, value);
@@ -71,8 +103,26 @@ public final class ControlFiles {
    */
   public static Enforcement change(CgroupFs fs, String constraint, Path file, String value,
       String previous, Predicate<String> accepted) {
-    return writeAndRead(fs, constraint, file, value, accepted,
-        () -> putBack(fs, file, previous));
+    return change(fs, fs::write, constraint, file, value, previous, accepted);
+  }
+
+  /**
+   * {@link #change(CgroupFs, String, Path, String, String, Predicate)} through a writer of the
+   * file's form.
+   *
+   * @param fs the cgroupfs, to read back
+   * @param writer how the file is written
+   * @param constraint the report key
+   * @param file the control file
+   * @param value what to write
+   * @param previous what the file held, in writable form
+   * @param accepted whether the file's content after the write shows the value
+   * @return the enforcement entry
+   */
+  public static Enforcement change(CgroupFs fs, Writer writer, String constraint, Path file,
+      String value, String previous, Predicate<String> accepted) {
+    return writeAndRead(fs, writer, constraint, file, value, accepted,
+        () -> putBack(writer, file, previous));
   }
 
   /**
@@ -84,12 +134,24 @@ public final class ControlFiles {
    * @return the words for an entry's detail: {@code ; the previous value X kept}, or why not
    */
   public static String putBack(CgroupFs fs, Path file, String previous) {
+    return putBack(fs::write, file, previous);
+  }
+
+  /**
+   * Writes a file's previous content back through a writer of the file's form.
+   *
+   * @param writer how the file is written
+   * @param file the file
+   * @param previous its previous content
+   * @return the words for an entry's detail, as {@link #putBack(CgroupFs, Path, String)}
+   */
+  public static String putBack(Writer writer, Path file, String previous) {
     try {
-      fs.write(file, previous);
-      return "; the previous value " + previous + " kept";
+      writer.write(file, previous);
+      return "; the previous value " + shown(file, previous) + " kept";
     } catch (IOException e) {
       LOG.warn("could not put {} back to {}: {}", file, previous, CgroupFs.reason(e));
-      return "; could not put back the previous value " + previous + " ("
+      return "; could not put back the previous value " + shown(file, previous) + " ("
           + CgroupFs.reason(e) + ")";
     }
   }
@@ -99,19 +161,28 @@ public final class ControlFiles {
    * a far stricter value than asked), puts the kernel's default back, so that a constraint
    * recorded as failed is not in force in some other form.
    */
-  private static String resetToDefault(CgroupFs fs, Path file, @Nullable String defaultValue) {
+  private static String resetToDefault(Writer writer, Path file,
+      @Nullable String defaultValue) {
     if (defaultValue == null) {
       return "";
     }
     try {
-      fs.write(file, defaultValue);
-      return "; reset to the default " + (defaultValue.isEmpty()
-          ? "(empty: the parent's set)" : defaultValue);
+      writer.write(file, defaultValue);
+      return "; reset to the default " + shown(file, defaultValue);
     } catch (IOException e) {
       LOG.warn("could not reset {} to {}: {}", file, defaultValue, CgroupFs.reason(e));
       return "; could not reset it to the default " + defaultValue + " (" + CgroupFs.reason(e)
           + ")";
     }
+  }
+
+  /** A file's content in an entry's words: empty is the parent's set, or no limit. */
+  private static String shown(Path file, String content) {
+    if (!content.isEmpty()) {
+      return content;
+    }
+    return file.getFileName().toString().startsWith("cpuset.") ? "(empty: the parent's set)"
+        : "(empty: no limit)";
   }
 
   /**

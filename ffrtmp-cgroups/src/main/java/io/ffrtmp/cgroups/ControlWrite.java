@@ -2,6 +2,9 @@ package io.ffrtmp.cgroups;
 
 import static java.util.Objects.requireNonNull;
 
+import io.ffrtmp.IoLimits;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.function.LongFunction;
 
 /**
@@ -17,10 +20,20 @@ import java.util.function.LongFunction;
  * @param keyed whether the file is keyed by device with a {@code default} line ({@code
  *     io.weight}): the content is written as {@code default <value>} and read back as one line
  *     among others
+ * @param ioKey for block IO limits ({@link io.ffrtmp.Constraint#IO_MAX}): {@link #IO_MAX} for
+ *     cgroup v2's {@code io.max} (every key), an index in {@link IoLimits#KEYS} for a cgroup v1
+ *     file of that key alone ({@code blkio.throttle.read_bps_device} is 0); {@link #NOT_IO}
+ *     otherwise
  */
 public record ControlWrite(
     String controller, String file, LongFunction<String> formula, String kernelDefault,
-    boolean keyed) {
+    boolean keyed, int ioKey) {
+
+  /** {@link #ioKey()} of a file that holds no block IO limits. */
+  public static final int NOT_IO = -2;
+
+  /** {@link #ioKey()} of cgroup v2's {@code io.max}: every key of a device on one line. */
+  public static final int IO_MAX = -1;
 
   /**
    * Checks non-null components.
@@ -30,12 +43,16 @@ public record ControlWrite(
    * @param formula the content for a constraint value
    * @param kernelDefault the content of the file in a new cgroup
    * @param keyed whether the file is keyed by device with a {@code default} line
+   * @param ioKey which block IO limits the file holds, or {@link #NOT_IO}
    */
   public ControlWrite {
     requireNonNull(controller, "controller");
     requireNonNull(file, "file");
     requireNonNull(formula, "formula");
     requireNonNull(kernelDefault, "kernelDefault");
+    if (ioKey < NOT_IO || ioKey >= IoLimits.KEYS.size()) {
+      throw new IllegalArgumentException("no io limit key " + ioKey + " for " + file);
+    }
   }
 
   /**
@@ -49,7 +66,7 @@ public record ControlWrite(
    */
   public static ControlWrite of(
       String controller, String file, LongFunction<String> formula, String kernelDefault) {
-    return new ControlWrite(controller, file, formula, kernelDefault, false);
+    return new ControlWrite(controller, file, formula, kernelDefault, false, NOT_IO);
   }
 
   /**
@@ -63,7 +80,7 @@ public record ControlWrite(
    */
   public static ControlWrite keyedDefault(
       String controller, String file, LongFunction<String> formula, String kernelDefault) {
-    return new ControlWrite(controller, file, formula, kernelDefault, true);
+    return new ControlWrite(controller, file, formula, kernelDefault, true, NOT_IO);
   }
 
   /**
@@ -75,9 +92,72 @@ public record ControlWrite(
    * @return the write
    */
   public static ControlWrite list(String controller, String file) {
+    return text(controller, file, NOT_IO);
+  }
+
+  /**
+   * A write of block IO limits ({@link io.ffrtmp.Constraint#IO_MAX}): the file is written one
+   * device per write, the devices it limits that the value does not get their limit lifted, and
+   * it is read back as {@link IoLimits}; no limit in a new cgroup.
+   *
+   * @param controller the controller
+   * @param file the control file: {@code io.max}, or a v1 {@code blkio.throttle.*_device}
+   * @param ioKey {@link #IO_MAX}, or the v1 file's key (an index in {@link IoLimits#KEYS})
+   * @return the write
+   */
+  public static ControlWrite ioLimits(String controller, String file, int ioKey) {
+    if (ioKey == NOT_IO) {
+      throw new IllegalArgumentException(file + " holds io limits");
+    }
+    return text(controller, file, ioKey);
+  }
+
+  private static ControlWrite text(String controller, String file, int ioKey) {
     return new ControlWrite(controller, file, v -> {
-      throw new IllegalArgumentException(file + " takes a list, not a number");
-    }, "", false);
+      throw new IllegalArgumentException(file + " takes text, not a number");
+    }, "", false, ioKey);
+  }
+
+  /**
+   * Writes content to the file in its form: as it is, or (block IO limits) one device per
+   * write, lifting the limits of devices the content does not name.
+   *
+   * @param fs the cgroupfs
+   * @param path the file
+   * @param content what {@link #content} gave, or what {@link #restorable} gave
+   * @throws IOException when the kernel refuses a write
+   */
+  public void writeTo(CgroupFs fs, Path path, String content) throws IOException {
+    if (ioKey == NOT_IO) {
+      fs.write(path, content);
+      return;
+    }
+    IoLimits want = mine(IoLimits.parse(content));
+    IoLimits now = readIo(fs.read(path));
+    if (ioKey == IO_MAX) {
+      for (String line : want.ioMaxLinesOver(now)) {
+        fs.write(path, line);
+      }
+      return;
+    }
+    for (IoLimits.Device d : now.devices()) {
+      if (want.device(d.id()) == null) {
+        fs.write(path, d.id() + " 0"); // v1: 0 removes the device's rule
+      }
+    }
+    for (IoLimits.Device d : want.devices()) {
+      fs.write(path, d.id() + " " + d.limit(ioKey));
+    }
+  }
+
+  /** The part of limits this file holds. */
+  private IoLimits mine(IoLimits all) {
+    return ioKey == IO_MAX ? all : all.only(ioKey);
+  }
+
+  /** The limits a file of block IO limits shows. */
+  private IoLimits readIo(String content) {
+    return ioKey == IO_MAX ? IoLimits.ofIoMax(content) : IoLimits.ofV1(ioKey, content);
   }
 
   /**
@@ -112,6 +192,13 @@ public record ControlWrite(
    * @return true if the kernel took it
    */
   public boolean accepted(String readBack, String written) {
+    if (ioKey != NOT_IO) {
+      try {
+        return readIo(readBack).equals(mine(IoLimits.parse(written)));
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    }
     return keyed
         ? readBack.lines().anyMatch(l -> l.trim().equals(written))
         : readBack.trim().equals(written);
@@ -147,6 +234,9 @@ public record ControlWrite(
    * @return what to write to restore it
    */
   public String restorable(String current) {
+    if (ioKey != NOT_IO) {
+      return readIo(current).toString();
+    }
     if (keyed) {
       return current.lines().map(String::trim).filter(l -> l.startsWith("default "))
           .findFirst().orElse(kernelDefault);

@@ -16,7 +16,7 @@ class LimitTableTest {
     assertEquals("incomplete limit table: two rules for cpu_quota, no rule for cpu_weight,"
         + " no rule for memory_limit_mb, no rule for io_weight, no rule for memory_high_mb,"
         + " no rule for swap_max_mb, no rule for pids_max, no rule for cpus, no rule for"
-        + " memory_nodes", e.getMessage());
+        + " memory_nodes, no rule for io_max", e.getMessage());
   }
 
   @Test

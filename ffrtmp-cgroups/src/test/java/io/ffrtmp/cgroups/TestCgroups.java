@@ -33,6 +33,60 @@ public final class TestCgroups {
     }
   }
 
+  /**
+   * The whole disk a file is on, as {@code stat(1)} and sysfs say it (not the library's own
+   * resolution): {@code major:minor} of its file system's device, or of that partition's disk.
+   *
+   * @param file the file
+   * @return e.g. {@code 254:0}
+   */
+  public static String diskOf(Path file) {
+    try {
+      Process p = new ProcessBuilder("stat", "-c", "%Hd:%Ld", file.toString())
+          .redirectErrorStream(true).start();
+      String dev = new String(p.getInputStream().readAllBytes()).trim();
+      p.waitFor();
+      Path sys = Path.of("/sys/dev/block", dev);
+      if (java.nio.file.Files.exists(sys.resolve("partition"))) {
+        dev = java.nio.file.Files.readString(sys.toRealPath().getParent().resolve("dev")).trim();
+      }
+      return dev;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * {@code dd} writing zeros to a file with {@code O_DIRECT} (so that each write reaches the
+   * disk in the writer's own cgroup, on cgroup v1 too), in blocks of 64 KiB.
+   *
+   * @param file the file
+   * @param blocks how many 64 KiB blocks
+   * @return the process to start
+   */
+  public static ProcessBuilder directWrite(Path file, int blocks) {
+    return new ProcessBuilder("dd", "if=/dev/zero", "of=" + file, "bs=64k", "count=" + blocks,
+        "oflag=direct");
+  }
+
+  /**
+   * Deletes a directory of files (no subdirectories), as an IO test leaves it.
+   *
+   * @param dir the directory
+   * @throws java.io.IOException when a file cannot be deleted
+   */
+  public static void deleteFlat(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+      for (Path f : files.toList()) {
+        java.nio.file.Files.delete(f);
+      }
+    }
+    java.nio.file.Files.delete(dir);
+  }
+
   public static final String FORK_STORM = "( i=0; while [ $i -lt 200 ]; do sleep 60 & i=$((i+1));"
       + " done ) 2>/dev/null; echo survived; exec sleep 60";
 

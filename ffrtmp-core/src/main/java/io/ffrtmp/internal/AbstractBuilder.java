@@ -144,6 +144,12 @@ abstract class AbstractBuilder<B extends GovernanceBuilder<B>> implements Govern
   }
 
   @Override
+  public B withIoMax(String limits) {
+    constraints.ioMax(limits);
+    return self();
+  }
+
+  @Override
   public B withConstraints(Constraints value) {
     requireNonNull(value, "constraints");
     for (Constraint c : Constraint.values()) {

@@ -281,19 +281,36 @@ class CliRecoveryIT {
     assertEquals(1, updates.size(), report);
     assertEquals(u, updates.get(0), "the governing wrapper's report lists the update");
   }
+
+  /** A {@code run --json} wrapper started, its workload's pid and backend from its start line. */
+  private record Run(Process wrapper, long pid, String strategy) {
+    boolean cgroups() {
+      return strategy.startsWith("cgroup") || strategy.equals("systemd");
+    }
+  }
+
+  private Run runJson(String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of("run", "--json"));
+    all.addAll(List.of(args));
+    Process wrapper = cli(all.toArray(new String[0])).start();
+    started.add(wrapper);
+    String start = startLine(wrapper);
+    long pid = Long.parseLong(start.replaceAll(".*started pid (\\d+).*", "$1"));
+    workloads.add(pid);
+    return new Run(wrapper, pid, start.replaceAll(".* strategy (\\S+).*", "$1"));
+  }
+
   /** --pids-max, --memory-high and --swap-max reach the run, and update changes the first. */
   @Test
   @SuppressWarnings("unchecked")
   void theNewerLimitFlags_reachTheRun_andUpdateChangesThePidsLimit() throws Exception {
     String job = "cli-newer-" + ProcessHandle.current().pid();
-    Process wrapper = cli("run", "--json", "--job-id", job, "--pids-max", "64", "--memory-high",
-        "32", "--swap-max", "0", "--", "sleep", "30").start();
-    started.add(wrapper);
-    String start = startLine(wrapper);
-    long pid = Long.parseLong(start.replaceAll(".*started pid (\\d+).*", "$1"));
-    String strategy = start.replaceAll(".* strategy (\\S+).*", "$1");
-    workloads.add(pid);
-    boolean cgroups = strategy.startsWith("cgroup") || strategy.equals("systemd");
+    Run run = runJson("--job-id", job, "--pids-max", "64", "--memory-high", "32", "--swap-max",
+        "0", "--", "sleep", "30");
+    Process wrapper = run.wrapper();
+    long pid = run.pid();
+    String strategy = run.strategy();
+    boolean cgroups = run.cgroups();
 
     Process update = cli("update", "--job-id", job, "--pids-max", "128", "--json").start();
     String out = all(update);
@@ -320,6 +337,40 @@ class CliRecoveryIT {
     assertEquals(newer, status.get("memory_high_mb"), report);
     assertEquals(newer, status.get("swap_max_mb"), report);
     assertTrue(((Map<String, Object>) r.get("usage")).containsKey("pids_limit_hits"), report);
+  }
+
+  /**
+   * {@code --io-max} (the original wrapper's flag) reaches the run with the device given by a
+   * path, and {@code update --io-max} changes it through the records; the report keeps the
+   * canonical form (the device's numbers, plain bytes per second).
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void ioMax_reachesTheRunByPath_andUpdateChangesIt() throws Exception {
+    String job = "cli-io-" + ProcessHandle.current().pid();
+    java.nio.file.Path target = java.nio.file.Path.of("target").toAbsolutePath();
+    Process stat = new ProcessBuilder("stat", "-c", "%Hd:%Ld", target.toString()).start();
+    String dev = all(stat).trim();
+    Run run = runJson("--job-id", job, "--io-max", target + " wbps=1M", "--", "sleep", "30");
+    Process wrapper = run.wrapper();
+    long pid = run.pid();
+    boolean cgroups = run.cgroups();
+
+    Process update = cli("update", "--job-id", job, "--io-max", dev + " wbps=2M riops=100",
+        "--json").start();
+    String out = all(update);
+    assertEquals(0, update.exitValue(), out);
+    Map<String, Object> u = Json.object(out.trim());
+    assertEquals(Map.of("io_max", dev + " wbps=2097152 riops=100"), u.get("requested"));
+    Map<String, Object> entry = ((List<Map<String, Object>>) u.get("enforcement")).get(0);
+    assertEquals(cgroups ? "applied" : "degraded", entry.get("status"), out);
+
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+    String report = all(wrapper);
+    Map<String, Object> r = Json.object(report.trim());
+    assertEquals(dev + " wbps=1048576",
+        ((Map<String, Object>) r.get("constraints")).get("io_max"), report);
+    assertEquals(List.of(u), r.get("updates"), report);
   }
 
   @Test

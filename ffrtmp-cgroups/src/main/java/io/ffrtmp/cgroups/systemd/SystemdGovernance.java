@@ -4,6 +4,7 @@ import io.ffrtmp.Constraint;
 import io.ffrtmp.Constraints;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementStatus;
+import io.ffrtmp.IoLimits;
 import io.ffrtmp.Usage;
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.ControlFiles;
@@ -66,10 +67,39 @@ final class SystemdGovernance implements Governance {
       });
     }
 
-    /** The property's value for these constraints, as a D-Bus variant. */
-    Variant variant(Constraints c) {
-      return constraint.isText() ? bitmask(constraint, c.text(constraint))
-          : new Variant("t", value.applyAsLong(c.get(constraint)));
+    /**
+     * Block IO limits ({@link Constraint#IO_MAX}): four properties, {@code a(st)} each (a device
+     * node's path and a limit per entry), read back from {@code io.max}.
+     */
+    static Mapping io() {
+      return new Mapping(Constraint.IO_MAX, "IO{Read,Write}{Bandwidth,IOPS}Max", "io", "io.max",
+          v -> {
+            throw new IllegalArgumentException("io limits are text");
+          }, v -> {
+            throw new IllegalArgumentException("io limits are text");
+          });
+    }
+
+    /** The unit properties (name, variant) that give these constraints' value. */
+    List<Object> properties(Constraints c) {
+      if (constraint == Constraint.IO_MAX) {
+        return ioProperties(IoLimits.NONE, IoLimits.parse(c.text(constraint)));
+      }
+      return List.of(List.of(property, constraint.isText()
+          ? bitmask(constraint, c.text(constraint))
+          : new Variant("t", value.applyAsLong(c.get(constraint)))));
+    }
+
+    /** What the control file shows of the constraint: its first line, or the io limits. */
+    String readBack(String content) {
+      if (constraint != Constraint.IO_MAX) {
+        return content.split("\n", 2)[0].trim();
+      }
+      try {
+        return IoLimits.ofIoMax(content).toString();
+      } catch (IllegalArgumentException e) {
+        return content.trim();
+      }
     }
 
     /** What the control file then holds (first line). */
@@ -82,6 +112,62 @@ final class SystemdGovernance implements Governance {
       return constraint.isText() ? c.text(constraint)
           : Long.toString(value.applyAsLong(c.get(constraint)));
     }
+  }
+
+  /** A control file's empty reading (no io limit) in an entry's words. */
+  private static String shownEmpty(String first) {
+    return first.isEmpty() ? "(none)" : first;
+  }
+
+  /** systemd's properties of the block IO limits, in the order of {@link IoLimits#KEYS}. */
+  static final List<String> IO_PROPERTIES = List.of("IOReadBandwidthMax", "IOWriteBandwidthMax",
+      "IOReadIOPSMax", "IOWriteIOPSMax");
+
+  /**
+   * The properties that take a unit from block IO limits {@code from} to {@code to}: per key,
+   * each device of either with its new limit, {@code infinity} where {@code to} has none
+   * (systemd keeps a device it was given until told otherwise); a key no device of either has
+   * is left out.
+   */
+  static List<Object> ioProperties(IoLimits from, IoLimits to) {
+    List<Object> out = new ArrayList<>();
+    for (int k = 0; k < IO_PROPERTIES.size(); k++) {
+      java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+      for (IoLimits.Device d : from.only(k).devices()) {
+        ids.add(d.id());
+      }
+      for (IoLimits.Device d : to.only(k).devices()) {
+        ids.add(d.id());
+      }
+      if (ids.isEmpty()) {
+        continue;
+      }
+      List<Object> entries = new ArrayList<>();
+      for (String id : ids) {
+        IoLimits.Device d = to.device(id);
+        long v = d == null || d.limit(k) == 0 ? -1L : d.limit(k); // -1: UINT64_MAX, infinity
+        entries.add(List.of(devicePath(id), v));
+      }
+      out.add(List.of(IO_PROPERTIES.get(k), new Variant("a(st)", entries)));
+    }
+    return out;
+  }
+
+  /**
+   * The device node systemd is given for {@code major:minor} (it takes paths only): {@code
+   * /dev/<DEVNAME>} as sysfs names it, else {@code /dev/block/major:minor} (udev's link).
+   */
+  static String devicePath(String id) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/sys/dev/block", id, "uevent"))) {
+        if (line.startsWith("DEVNAME=")) {
+          return "/dev/" + line.substring("DEVNAME=".length()).trim();
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("no sysfs entry for block device {}: {}", id, e.toString());
+    }
+    return "/dev/block/" + id;
   }
 
   /** A list such as {@code 0-3,8} of a list constraint as systemd's bitmask ({@code ay}). */
@@ -98,7 +184,8 @@ final class SystemdGovernance implements Governance {
    * {@code CPUWeight = w}, {@code MemoryMax = m MiB}, {@code IOWeight = p * 100} (io.weight
    * {@code default p*100}), {@code MemoryHigh = h MiB}, {@code MemorySwapMax = s MiB}, {@code
    * TasksMax = n} (pids.max), {@code AllowedCPUs} and {@code AllowedMemoryNodes} = the list as a
-   * bitmask (cpuset.cpus, cpuset.mems).
+   * bitmask (cpuset.cpus, cpuset.mems), {@code IOReadBandwidthMax}, {@code IOWriteBandwidthMax},
+   * {@code IOReadIOPSMax}, {@code IOWriteIOPSMax} = {@code (/dev/<disk>, n)} per device (io.max).
    */
   static final List<Mapping> MAPPINGS = List.of(
       new Mapping(Constraint.CPU_QUOTA, "CPUQuotaPerSecUSec", "cpu", "cpu.max",
@@ -116,7 +203,8 @@ final class SystemdGovernance implements Governance {
       new Mapping(Constraint.PIDS_MAX, "TasksMax", "pids", "pids.max", n -> n,
           Long::toString),
       Mapping.list(Constraint.CPUS, "AllowedCPUs", "cpuset.cpus"),
-      Mapping.list(Constraint.MEMORY_NODES, "AllowedMemoryNodes", "cpuset.mems"));
+      Mapping.list(Constraint.MEMORY_NODES, "AllowedMemoryNodes", "cpuset.mems"),
+      Mapping.io());
 
   private final @Nullable SystemdBus bus;
   private final CgroupFs fs;
@@ -256,7 +344,7 @@ final class SystemdGovernance implements Governance {
     if (withLimits) {
       for (Mapping m : MAPPINGS) {
         if (constraints.isRequested(m.constraint())) {
-          p.add(List.of(m.property(), m.variant(constraints)));
+          p.addAll(m.properties(constraints));
         }
       }
     }
@@ -353,11 +441,11 @@ final class SystemdGovernance implements Governance {
                     : "")));
         continue;
       }
-      String first = back.split("\n", 2)[0].trim();
+      String first = m.readBack(back);
       String expected = m.expectedFor(constraints);
       if (!first.equals(expected)) {
         out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
-            m.property() + "=" + value + " set, but " + m.file() + " reads " + first
+            m.property() + "=" + value + " set, but " + m.file() + " reads " + shownEmpty(first)
                 + " (expected " + expected + ")"));
         continue;
       }
@@ -440,8 +528,8 @@ final class SystemdGovernance implements Governance {
     String u = unit;
     Path d = dir;
     List<Mapping> touched = new ArrayList<>();
-    List<Object> props = new ArrayList<>();
-    List<Object> before = new ArrayList<>();
+    List<List<Object>> propsOf = new ArrayList<>();
+    List<List<Object>> beforeOf = new ArrayList<>();
     for (Mapping m : MAPPINGS) {
       Constraint c = m.constraint();
       String text = wanted.get(c);
@@ -456,9 +544,19 @@ final class SystemdGovernance implements Governance {
         continue;
       }
       String now = ControlFiles.readText(fs, d.resolve(m.file()));
-      String shownNow = now == null ? null : now.split("\n", 2)[0].trim();
+      String shownNow = now == null ? null : m.readBack(now);
       Variant old = null;
-      if (c.isText()) {
+      IoLimits oldIo = IoLimits.NONE;
+      if (c == Constraint.IO_MAX) {
+        // no io.max: the scope has no io controller yet; setting a limit makes systemd
+        // enable it
+        try {
+          oldIo = IoLimits.parse(shownNow == null ? "" : shownNow);
+          old = new Variant("t", 0L);
+        } catch (IllegalArgumentException e) {
+          old = null;
+        }
+      } else if (c.isText()) {
         // no cpuset file: the scope has no set yet (all CPUs); setting one makes systemd
         // enable the controller for it
         old = bitmask(c, shownNow == null ? "" : shownNow);
@@ -484,13 +582,21 @@ final class SystemdGovernance implements Governance {
         }
       }
       touched.add(m);
-      props.add(List.of(m.property(), c.isText() ? bitmask(c, text)
-          : new Variant("t", lift ? liftValue(m) : m.value().applyAsLong(value))));
-      before.add(List.of(m.property(), old));
+      if (c == Constraint.IO_MAX) {
+        IoLimits to = IoLimits.parse(text);
+        propsOf.add(ioProperties(oldIo, to));
+        beforeOf.add(ioProperties(to, oldIo));
+        continue;
+      }
+      propsOf.add(List.of(List.of(m.property(), c.isText() ? bitmask(c, text)
+          : new Variant("t", lift ? liftValue(m) : m.value().applyAsLong(value)))));
+      beforeOf.add(List.of(List.of(m.property(), old)));
     }
     if (touched.isEmpty()) {
       return List.copyOf(out);
     }
+    List<Object> props = new ArrayList<>();
+    propsOf.forEach(props::addAll);
     if ("0".equals(wanted.get(Constraint.CPU_QUOTA))
         && !wanted.containsKey(Constraint.CPU_WEIGHT)) {
       // a unit with neither quota nor weight drops the cpu controller from its mask, and
@@ -518,32 +624,36 @@ final class SystemdGovernance implements Governance {
       long value = c.isText() ? 0 : Long.parseLong(text);
       boolean lift = c.isDefault(text);
       String mechanism = "systemd " + m.property();
-      Object setTo = c.isText() ? (text.isEmpty() ? "(all)" : text)
-          : ((Variant) ((List<?>) props.get(i)).get(1)).value();
+      Object setTo = c.isText() ? (!text.isEmpty() ? text
+          : c == Constraint.IO_MAX ? "(none)" : "(all)")
+          : ((Variant) ((List<?>) propsOf.get(i).get(0)).get(1)).value();
       if (refused != null) {
         out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
             "systemd refused the change: " + refused + "; the previous value kept"));
         continue;
       }
       String expected = c.isText() ? text : lift ? liftExpected(m) : m.expected().apply(value);
-      String first = shown(java.util.Objects.requireNonNull(d).resolve(m.file()), expected);
+      String first = shown(m, java.util.Objects.requireNonNull(d).resolve(m.file()), expected);
       if (lift && c.isText() && first.equals("(unreadable)")) {
-        // no set left: systemd drops the cpuset controller from the scope, and its tasks may
-        // use every CPU (memory node) of the parent, which is what lifting asks for
-        first = "(gone: the scope's cpuset controller dropped, the parent's set)";
+        // nothing left to carry: systemd drops the controller from the scope (its tasks may
+        // use every CPU or memory node of the parent, or the device unthrottled), which is
+        // what lifting asks for
+        first = "(gone: the scope's " + m.controller() + " controller dropped"
+            + (c == Constraint.IO_MAX ? ", no limit)" : ", the parent's set)");
         expected = first;
       }
       if (!first.equals(expected)) {
-        putBack.add(before.get(i));
+        putBack.addAll(beforeOf.get(i));
         out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism, m.property()
-            + "=" + setTo + " set, but " + m.file() + " reads " + first + " (expected "
-            + expected + "); the previous value put back"));
+            + "=" + setTo + " set, but " + m.file() + " reads " + shownEmpty(first)
+            + " (expected " + shownEmpty(expected) + "); the previous value put back"));
         continue;
       }
       applied.add(out.size());
-      putBack.add(before.get(i));
+      putBack.addAll(beforeOf.get(i));
       out.add(new Enforcement(c.key(), EnforcementStatus.APPLIED, mechanism, m.property() + "="
-          + (lift && !c.isText() ? "infinity" : setTo) + " (" + m.file() + " = " + first + ")"
+          + (lift && !c.isText() ? "infinity" : setTo) + " (" + m.file() + " = "
+          + shownEmpty(first) + ")"
           + (lift ? " (lifted: " + c.defaultMeaning() + ")" : "")));
     }
     boolean refuse = strict && out.stream().anyMatch(x -> !x.enforced());
@@ -554,7 +664,7 @@ final class SystemdGovernance implements Governance {
         for (int i = 0; i < touched.size(); i++) {
           int at = out.size() - touched.size() + i;
           if (!out.get(at).enforced()) {
-            restore.add(before.get(i));
+            restore.addAll(beforeOf.get(i));
           }
         }
       }
@@ -578,11 +688,11 @@ final class SystemdGovernance implements Governance {
    * systemd writes a unit's new properties to its cgroup from its event loop, which may come
    * after {@code SetUnitProperties} has answered.
    */
-  private String shown(Path file, String expected) {
+  private String shown(Mapping m, Path file, String expected) {
     String first = "(unreadable)";
     for (int i = 0; i < 50; i++) {
       String back = ControlFiles.readText(fs, file);
-      first = back == null ? "(unreadable)" : back.split("\n", 2)[0].trim();
+      first = back == null ? "(unreadable)" : m.readBack(back);
       if (first.equals(expected)) {
         break;
       }

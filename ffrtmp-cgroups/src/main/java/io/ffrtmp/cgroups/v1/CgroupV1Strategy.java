@@ -190,14 +190,15 @@ public final class CgroupV1Strategy implements GovernanceStrategy {
     if (request.launched()) {
       // the keeper's own accounting gives a launched workload's CPU time and IO
       // (V1Governance.KEEPER_CPU, KEEPER_IO): cpuacct is not needed, blkio only carries a
-      // weight, pids only a limit (and its count of refused forks), and each hierarchy less
-      // is one mkdir, join and rmdir less
+      // weight or throttling, pids only a limit (and its count of refused forks), and each
+      // hierarchy less is one mkdir, join and rmdir less
       Map<String, Parent> used = new LinkedHashMap<>(parents);
       Parent acct = used.get("cpuacct");
       if (acct != null && !acct.dir().equals(cpu.dir())) { // co-mounted: it costs nothing
         used.remove("cpuacct");
       }
-      if (!request.constraints().isRequested(Constraint.IO_WEIGHT)) {
+      if (!request.constraints().isRequested(Constraint.IO_WEIGHT)
+          && !request.constraints().isRequested(Constraint.IO_MAX)) {
         used.remove("blkio");
       }
       if (!request.constraints().isRequested(Constraint.PIDS_MAX)) {

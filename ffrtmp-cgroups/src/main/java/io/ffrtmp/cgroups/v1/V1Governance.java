@@ -30,8 +30,9 @@ final class V1Governance extends CgroupGovernance {
    * then {@code cpu.cfs_quota_us = p * 1000}; {@code cpu.shares = max(2, w * 1024 / 100)};
    * {@code memory.limit_in_bytes = m * 1048576}; {@code blkio.weight} (else {@code
    * blkio.bfq.weight}) {@code = p * 10}; {@code pids.max = n}; {@code cpuset.cpus} and {@code
-   * cpuset.mems} = the list (the other one its parent's). No memory high or swap-only limit
-   * (degraded, saying why).
+   * cpuset.mems} = the list (the other one its parent's); {@code
+   * blkio.throttle.{read,write}_{bps,iops}_device} = {@code MAJ:MIN n} per device and key (0
+   * removes a rule). No memory high or swap-only limit (degraded, saying why).
    */
   static final LimitTable LIMITS = LimitTable.of(
       LimitRule.of(Constraint.CPU_QUOTA,
@@ -56,7 +57,12 @@ final class V1Governance extends CgroupGovernance {
       LimitRule.of(Constraint.PIDS_MAX,
           ControlWrite.of("pids", "pids.max", Long::toString, "max")),
       LimitRule.of(Constraint.CPUS, ControlWrite.list("cpuset", "cpuset.cpus")),
-      LimitRule.of(Constraint.MEMORY_NODES, ControlWrite.list("cpuset", "cpuset.mems")));
+      LimitRule.of(Constraint.MEMORY_NODES, ControlWrite.list("cpuset", "cpuset.mems")),
+      LimitRule.of(Constraint.IO_MAX,
+          ControlWrite.ioLimits("blkio", "blkio.throttle.read_bps_device", 0),
+          ControlWrite.ioLimits("blkio", "blkio.throttle.write_bps_device", 1),
+          ControlWrite.ioLimits("blkio", "blkio.throttle.read_iops_device", 2),
+          ControlWrite.ioLimits("blkio", "blkio.throttle.write_iops_device", 3)));
 
   /** controller -> the workload's cgroup directory (co-mounted controllers share one). */
   private final Map<String, Path> dirs;

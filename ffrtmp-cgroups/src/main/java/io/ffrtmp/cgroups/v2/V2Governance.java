@@ -35,8 +35,9 @@ final class V2Governance extends CgroupGovernance {
    * 100000"}; {@code cpu.weight = w}; {@code memory.max = m * 1048576}; {@code io.weight =
    * "default <p * 100>"} (else {@code io.bfq.weight = "default <p * 10>"}); {@code memory.high =
    * h * 1048576}; {@code memory.swap.max = s * 1048576}; {@code pids.max = n}; {@code
-   * cpuset.cpus} and {@code cpuset.mems} = the list. Every file is in the workload's one
-   * directory.
+   * cpuset.cpus} and {@code cpuset.mems} = the list; {@code io.max} = one line per device
+   * ({@code MAJ:MIN rbps= wbps= riops= wiops=}, {@code max} for none). Every file is in the
+   * workload's one directory.
    */
   static final LimitTable LIMITS = LimitTable.of(
       LimitRule.of(Constraint.CPU_QUOTA,
@@ -60,7 +61,8 @@ final class V2Governance extends CgroupGovernance {
       LimitRule.of(Constraint.PIDS_MAX,
           ControlWrite.of("pids", "pids.max", Long::toString, "max")),
       LimitRule.of(Constraint.CPUS, ControlWrite.list("cpuset", "cpuset.cpus")),
-      LimitRule.of(Constraint.MEMORY_NODES, ControlWrite.list("cpuset", "cpuset.mems")));
+      LimitRule.of(Constraint.MEMORY_NODES, ControlWrite.list("cpuset", "cpuset.mems")),
+      LimitRule.of(Constraint.IO_MAX, ControlWrite.ioLimits("io", "io.max", ControlWrite.IO_MAX)));
 
   private final Path dir;
   private final String cgroupPath;

@@ -67,6 +67,48 @@ class SystemdMappingTest {
     assertEquals("default 5000", SystemdGovernance.MAPPINGS.get(3).expected().apply(50));
   }
 
+  /**
+   * Block IO limits become one {@code a(st)} property per key that some device has, with the
+   * device's node; an update also names every device it lifts ({@code infinity}: systemd keeps
+   * a device it was given until told otherwise).
+   */
+  @Test
+  void ioLimitsBecomeFourPropertiesOfDeviceNodes_andALiftNamesEachDevice() throws Exception {
+    Map<String, Variant> p = props(Constraints.builder()
+        .ioMax("8:0 wbps=1048576 riops=100; 8:16 rbps=2").build());
+    String sda = SystemdGovernance.devicePath("8:0");
+    String sdb = SystemdGovernance.devicePath("8:16");
+    assertEquals(new Variant("a(st)", List.of(List.of(sdb, 2L))), p.get("IOReadBandwidthMax"));
+    assertEquals(new Variant("a(st)", List.of(List.of(sda, 1048576L))),
+        p.get("IOWriteBandwidthMax"));
+    assertEquals(new Variant("a(st)", List.of(List.of(sda, 100L))), p.get("IOReadIOPSMax"));
+    assertFalse(p.containsKey("IOWriteIOPSMax"), p.toString());
+    List<Object> lift = SystemdGovernance.ioProperties(
+        io.ffrtmp.IoLimits.parse("8:0 wbps=1048576 riops=100; 8:16 rbps=2"),
+        io.ffrtmp.IoLimits.parse("8:16 wiops=7"));
+    assertEquals(List.of(
+        List.of("IOReadBandwidthMax", new Variant("a(st)", List.of(List.of(sdb, -1L)))),
+        List.of("IOWriteBandwidthMax", new Variant("a(st)", List.of(List.of(sda, -1L)))),
+        List.of("IOReadIOPSMax", new Variant("a(st)", List.of(List.of(sda, -1L)))),
+        List.of("IOWriteIOPSMax", new Variant("a(st)", List.of(List.of(sdb, 7L))))), lift);
+  }
+
+  /** The node given to systemd is the device itself, as stat(1) reads its numbers. */
+  @Test
+  void aDevicesNodeIsFoundThroughSysfs() throws Exception {
+    assertEquals("/dev/block/4095:4095", SystemdGovernance.devicePath("4095:4095"));
+    Process stat = new ProcessBuilder("stat", "-c", "%Hd:%Ld", "/").start();
+    String root = new String(stat.getInputStream().readAllBytes()).trim();
+    stat.waitFor();
+    assumeTrue(!root.startsWith("0:") && Files.exists(Path.of("/sys/dev/block", root)),
+        "/ is on no block device here");
+    Path node = Path.of(SystemdGovernance.devicePath(root));
+    Process type = new ProcessBuilder("stat", "-L", "-c", "%F %Hr:%Lr", node.toString()).start();
+    String said = new String(type.getInputStream().readAllBytes()).trim();
+    type.waitFor();
+    assertEquals("block special file " + root, said, node.toString());
+  }
+
   @Test
   void unrequestedLimitsAreNotProperties() {
     Map<String, Variant> p = props(Constraints.DEFAULTS);

@@ -191,6 +191,61 @@ class SystemdVmSuite {
     assertEquals(List.of(up, lift), r.updates(), r.toJson());
   }
 
+  /**
+   * Block IO limits as the scope's {@code IOWriteBandwidthMax} (systemd is given the disk's
+   * device node): 3 MiB written with {@code O_DIRECT} under 1 MiB/s take about 3 s; raised and
+   * lifted while a longer write runs ({@code io.max} and {@code systemctl show} agree), which
+   * then ends within seconds.
+   */
+  @Test
+  void ioMax_asIoBandwidthProperties_throttles_andIsRaisedAndLiftedWhileItRuns(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    Path disk = Path.of("/run/ffrtmp-io");
+    assertTrue(Files.isDirectory(disk), "the harness mounts a disk at " + disk);
+    Path dir = Files.createTempDirectory(disk, "io-max");
+    try {
+      String dev = io.ffrtmp.cgroups.TestCgroups.diskOf(dir);
+      long t0 = System.nanoTime();
+      WorkloadReport r = Workload.run(io.ffrtmp.cgroups.TestCgroups.directWrite(dir.resolve("a.bin"), 48))
+          .withJobId(id).withIoMax(dir + " wbps=1M")
+          .withTimeout(Duration.ofSeconds(120), Duration.ZERO).start().awaitReport();
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertEquals(0, r.exitCode(), r.toJson());
+      assertEquals(EnforcementStatus.APPLIED, entry(r, "io_max").status(), r.toJson());
+      assertEquals("systemd IO{Read,Write}{Bandwidth,IOPS}Max", entry(r, "io_max").mechanism());
+      assertTrue(seconds >= 2.0, "3 MiB at 1 MiB/s took only " + seconds + " s: " + r.toJson());
+
+      GovernedWorkload w = Workload.run(io.ffrtmp.cgroups.TestCgroups.directWrite(dir.resolve("b.bin"), 1024))
+          .withJobId(id + "-live").withIoMax(dev + " wbps=1M")
+          .withTimeout(Duration.ofSeconds(180), Duration.ZERO).start();
+      String unit = "ffrtmp-wrapper-" + id + "-live.scope";
+      Path ioMax = Path.of("/sys/fs/cgroup/ffrtmp.slice", unit, "io.max");
+      assertEquals(dev + " rbps=max wbps=1048576 riops=max wiops=max",
+          Files.readString(ioMax).trim());
+      io.ffrtmp.WorkloadUpdate raised = w.update(c -> c.ioMax(dev + " wbps=2M riops=1000"));
+      assertTrue(raised.enforced(), raised.toJson());
+      assertEquals(dev + " rbps=max wbps=2097152 riops=1000 wiops=max",
+          Files.readString(ioMax).trim());
+      List<String> shown = SystemdVm.sh(SystemdVm.systemctl(false, "show", "-p",
+          "IOWriteBandwidthMax", "-p", "IOReadIOPSMax", unit)).lines().toList();
+      assertTrue(shown.contains("IOWriteBandwidthMax=/dev/zram1 2097152")
+          && shown.contains("IOReadIOPSMax=/dev/zram1 1000"), shown.toString());
+      long t1 = System.nanoTime();
+      io.ffrtmp.WorkloadUpdate lifted = w.update(c -> c.ioMax(""));
+      assertTrue(lifted.enforced(), lifted.toJson());
+      String left = Files.exists(ioMax) ? Files.readString(ioMax).trim() : "";
+      assertEquals("", left);
+      WorkloadReport l = w.onExit().get(120, TimeUnit.SECONDS);
+      double after = (System.nanoTime() - t1) / 1e9;
+      assertEquals(0, l.exitCode(), l.toJson());
+      assertTrue(after < 60, "64 MiB took " + after + " s after the lift: " + l.toJson());
+      assertEquals(List.of(raised, lifted), l.updates(), l.toJson());
+    } finally {
+      io.ffrtmp.cgroups.TestCgroups.deleteFlat(dir);
+    }
+  }
+
   /** cpuset as unit properties: AllowedCPUs and AllowedMemoryNodes, read back from the scope. */
   @Test
   void cpusAndMemoryNodes_asAllowedCpusAndNodes_readBackFromTheScope(TestInfo info)

@@ -772,4 +772,63 @@ class CgroupV1HostTest {
       }
     }
   }
+
+  /**
+   * {@code io_max}: 3 MiB written with {@code O_DIRECT} to a file in {@code target/} under {@code
+   * wbps=1M} takes about 3 s (unthrottled, milliseconds); the device is given by the file's
+   * path and found by the library; the report names the four v1 files and the limit.
+   */
+  @Test
+  void ioMax_throttlesDirectWritesToTheDiskOfAFile() throws Exception {
+    Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "io-max");
+    made.add(dir);
+    Path file = dir.resolve("out.bin");
+    long t0 = System.nanoTime();
+    WorkloadReport r = Workload.run(TestCgroups.directWrite(file, 48))
+        .withJobId(job("")).withIoMax(dir + " wbps=1M")
+        .withTimeout(Duration.ofSeconds(60), Duration.ZERO).start().awaitReport();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertEquals(0, r.exitCode(), r.toJson());
+    Enforcement e = find(r, "io_max");
+    assertEquals(EnforcementStatus.APPLIED, e.status(), r.toJson());
+    assertEquals("blkio.throttle.{read,write}_{bps,iops}_device", e.mechanism());
+    String disk = TestCgroups.diskOf(dir);
+    assertEquals(disk + " wbps=1048576", e.detail(), r.toJson());
+    assertEquals(3L << 20, Files.size(file));
+    assertTrue(seconds >= 2.0, "3 MiB at 1 MiB/s took only " + seconds + " s: " + r.toJson());
+  }
+
+  /**
+   * IO limits changed while it runs, through the records as {@code ffrtmp update} does: a
+   * direct write of 64 MiB at 1 MiB/s (a minute) ends within seconds once the limit is lifted;
+   * the kernel's file shows each state and the report lists both updates.
+   */
+  @Test
+  void update_liftsAnIoLimit_andTheThrottledWriteFinishesAtOnce() throws Exception {
+    Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "io-max");
+    made.add(dir);
+    String disk = TestCgroups.diskOf(dir);
+    GovernedWorkload w = Workload.run(TestCgroups.directWrite(dir.resolve("out.bin"), 1024))
+        .withJobId(job("")).withIoMax(disk + " wbps=1M")
+        .withTimeout(Duration.ofSeconds(120), Duration.ZERO).start();
+    pids.add(w.pid());
+    Path throttle = parents.get("blkio").dir().resolve(w.cgroupPath().orElseThrow()
+        .replaceFirst("^/+", "")).resolve("blkio.throttle.write_bps_device");
+    assertEquals(disk + " 1048576", Files.readString(throttle).trim());
+    io.ffrtmp.WorkloadUpdate raised = Workload.recovery()
+        .update(job(""), c -> c.ioMax(disk + " wbps=2M riops=1000"), false).get(0);
+    assertTrue(raised.enforced(), raised.toJson());
+    assertEquals(disk + " 2097152", Files.readString(throttle).trim());
+    long t0 = System.nanoTime();
+    io.ffrtmp.WorkloadUpdate lifted = Workload.recovery()
+        .update(job(""), c -> c.ioMax(""), false).get(0);
+    assertTrue(lifted.enforced(), lifted.toJson());
+    assertEquals("", Files.readString(throttle).trim());
+    WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    assertEquals(0, r.exitCode(), r.toJson());
+    assertTrue(seconds < 30, "64 MiB took " + seconds + " s after the lift: " + r.toJson());
+    assertEquals(List.of(disk + " wbps=2097152 riops=1000", ""), r.updates().stream()
+        .map(u -> u.requested().get(io.ffrtmp.Constraint.IO_MAX)).toList(), r.toJson());
+  }
 }

@@ -114,7 +114,7 @@ class CgroupV2FixtureTest {
     assertEquals("1", fs.read(leaf.resolve("memory.oom.group")), "an OOM kill takes the group");
     assertEquals("default 5000", fs.read(leaf.resolve("io.weight")));
     assertEquals(List.of("cpu_quota", "cpu_weight", "memory_limit_mb", "io_weight",
-        "memory_high_mb", "swap_max_mb", "pids_max", "cpus", "memory_nodes"),
+        "memory_high_mb", "swap_max_mb", "pids_max", "cpus", "memory_nodes", "io_max"),
         g.enforcement().stream().map(Enforcement::constraint).toList(), "Constraint order");
     for (Enforcement e : g.enforcement()) {
       assertEquals(ALL.isRequested(Constraint.ofKey(e.constraint())) ? EnforcementStatus.APPLIED

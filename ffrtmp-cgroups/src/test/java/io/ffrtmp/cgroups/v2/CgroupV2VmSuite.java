@@ -202,7 +202,7 @@ class CgroupV2VmSuite {
         r.toJson());
     assertEquals(EnforcementStatus.APPLIED, entry(r, "cpus").status(), r.toJson());
     assertEquals(EnforcementStatus.APPLIED, entry(r, "memory_nodes").status(), r.toJson());
-    assertTrue(r.toJson().contains("\"cpus\":\"1\",\"memory_nodes\":\"0\"}"), r.toJson());
+    assertTrue(r.toJson().contains("\"cpus\":\"1\",\"memory_nodes\":\"0\",\"io_max\":\"\"}"), r.toJson());
   }
 
   /** CPUs changed while it runs: its tasks move at once; lifting gives it all again. */
@@ -227,6 +227,56 @@ class CgroupV2VmSuite {
     w.terminate(Duration.ZERO);
     WorkloadReport r = w.onExit().get(60, TimeUnit.SECONDS);
     assertEquals(List.of(moved, lifted), r.updates(), r.toJson());
+  }
+
+  /** Where the harness mounts a disk (ext4 on a zram device) for the IO-limit tests. */
+  static final Path IO_DISK = Path.of("/run/ffrtmp-io");
+
+  /**
+   * {@code io.max}: 3 MiB written with {@code O_DIRECT} to a file on the test disk under {@code
+   * wbps=1M} takes about 3 s; the device is given by the file's directory. Then a write of 64
+   * MiB under the same limit is raised and lifted while it runs ({@code io.max} shows each
+   * state) and ends within seconds of the lift; the report lists both updates.
+   */
+  @Test
+  void ioMax_throttlesDirectWrites_andIsRaisedAndLiftedWhileTheyRun(TestInfo info)
+      throws Exception {
+    String id = job(info);
+    assertTrue(Files.isDirectory(IO_DISK), "the harness mounts a disk at " + IO_DISK);
+    Path dir = Files.createTempDirectory(IO_DISK, "io-max");
+    try {
+      String disk = TestCgroups.diskOf(dir);
+      long t0 = System.nanoTime();
+      WorkloadReport r = Workload.run(TestCgroups.directWrite(dir.resolve("a.bin"), 48))
+          .withJobId(id).withIoMax(dir + " wbps=1M")
+          .withTimeout(Duration.ofSeconds(120), Duration.ZERO).start().awaitReport();
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertEquals(0, r.exitCode(), r.toJson());
+      assertEquals(EnforcementStatus.APPLIED, entry(r, "io_max").status(), r.toJson());
+      assertEquals("io.max", entry(r, "io_max").mechanism());
+      assertEquals(disk + " wbps=1048576", entry(r, "io_max").detail(), r.toJson());
+      assertTrue(seconds >= 2.0, "3 MiB at 1 MiB/s took only " + seconds + " s: " + r.toJson());
+
+      GovernedWorkload w = Workload.run(TestCgroups.directWrite(dir.resolve("b.bin"), 1024))
+          .withJobId(id + "-live").withIoMax(disk + " wbps=1M")
+          .withTimeout(Duration.ofSeconds(180), Duration.ZERO).start();
+      Path ioMax = ROOT.resolve("ffrtmp-wrapper-" + id + "-live").resolve("io.max");
+      assertEquals(disk + " rbps=max wbps=1048576 riops=max wiops=max", read(ioMax));
+      io.ffrtmp.WorkloadUpdate raised = w.update(c -> c.ioMax(disk + " wbps=2M riops=1000"));
+      assertTrue(raised.enforced(), raised.toJson());
+      assertEquals(disk + " rbps=max wbps=2097152 riops=1000 wiops=max", read(ioMax));
+      long t1 = System.nanoTime();
+      io.ffrtmp.WorkloadUpdate lifted = w.update(c -> c.ioMax(""));
+      assertTrue(lifted.enforced(), lifted.toJson());
+      assertEquals("", read(ioMax));
+      WorkloadReport l = w.onExit().get(120, TimeUnit.SECONDS);
+      double after = (System.nanoTime() - t1) / 1e9;
+      assertEquals(0, l.exitCode(), l.toJson());
+      assertTrue(after < 60, "64 MiB took " + after + " s after the lift: " + l.toJson());
+      assertEquals(List.of(raised, lifted), l.updates(), l.toJson());
+    } finally {
+      TestCgroups.deleteFlat(dir);
+    }
   }
 
   /** A fork storm under {@code pids.max = 64}: refused by the kernel, counted, contained. */

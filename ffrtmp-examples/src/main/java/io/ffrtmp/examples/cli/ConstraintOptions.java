@@ -27,7 +27,14 @@ final class ConstraintOptions {
       Map.entry(Constraint.SWAP_MAX_MB, "--swap-max"),
       Map.entry(Constraint.PIDS_MAX, "--pids-max"),
       Map.entry(Constraint.CPUS, "--cpus"),
-      Map.entry(Constraint.MEMORY_NODES, "--memory-nodes")));
+      Map.entry(Constraint.MEMORY_NODES, "--memory-nodes"),
+      Map.entry(Constraint.IO_MAX, "--io-max")));
+
+  /** The help of {@code --io-max}, shared with {@code update}. */
+  static final String IO_MAX_HELP = "Block IO limits per device, as cgroup v2's io.max (the"
+      + " original wrapper's flag): 'MAJ:MIN rbps=N wbps=N riops=N wiops=N', a device also by"
+      + " path (/dev/sda, or a file on the disk), N in bytes or IOs per second (K, M, G, T:"
+      + " powers of 1024) or max; several devices separated by ';'";
 
   /** The options, in help order. */
   static final List<Cli.Option> OPTIONS = List.of(
@@ -62,6 +69,7 @@ final class ConstraintOptions {
           + " of its parent's)."),
       Cli.Option.value("--memory-nodes", "LIST", "", "The memory (NUMA) nodes it may allocate"
           + " from, e.g. 0 (default: all of its parent's)."),
+      Cli.Option.value("--io-max", "'DEV KEY=N'", "", IO_MAX_HELP + " (default: none)."),
       Cli.Option.flag("--json",
           "Print the report as one JSON document on standard output (default: false)."),
       Cli.Option.flag("--strict",
@@ -110,6 +118,8 @@ final class ConstraintOptions {
     set(spec, FLAGS.get(Constraint.CPUS), () -> b.withCpus(cpus));
     String nodes = String.valueOf(p.get(FLAGS.get(Constraint.MEMORY_NODES)));
     set(spec, FLAGS.get(Constraint.MEMORY_NODES), () -> b.withMemoryNodes(nodes));
+    String ioMax = String.valueOf(p.get(FLAGS.get(Constraint.IO_MAX)));
+    set(spec, FLAGS.get(Constraint.IO_MAX), () -> b.withIoMax(ioMax));
     String strategy = p.get("--strategy");
     if (strategy != null) {
       set(spec, "--strategy", () -> b.withStrategy(strategy));

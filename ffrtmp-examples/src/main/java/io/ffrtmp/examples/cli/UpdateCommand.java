@@ -24,8 +24,8 @@ final class UpdateCommand implements Command {
           + " (see 'ffrtmp list'), whichever wrapper or agent governs them: each given flag is"
           + " written as at the start and read back; one that does not take is put back, and"
           + " its governor's report lists the update. 0 lifts a CPU quota, a memory or pids"
-          + " limit (unlimited), -1 a swap limit, '' a CPU or memory-node list. Only the flags"
-          + " given change."),
+          + " limit (unlimited), -1 a swap limit, '' a CPU or memory-node list or the IO"
+          + " limits. Only the flags given change."),
       options(), null, "",
       List.of("",
           "Exit status: 0 when the workloads were updated (a change not in force is a warning);"
@@ -56,6 +56,9 @@ final class UpdateCommand implements Command {
         "The CPUs it may run on, e.g. 2-3 (its tasks move at once; '' = all)."));
     all.add(Cli.Option.value("--memory-nodes", "LIST", null,
         "The memory nodes it may allocate from ('' = all)."));
+    all.add(Cli.Option.value("--io-max", "'DEV KEY=N'", null, ConstraintOptions.IO_MAX_HELP
+        + "; the devices given get these limits, every other device loses its limit ('' ="
+        + " none)."));
     all.add(Cli.Option.flag("--memory-below-usage", "Let a memory limit below the workload's"
         + " current usage be written: the kernel then reclaims memory or OOM-kills it (default:"
         + " refused, the old limit kept)."));

@@ -38,8 +38,9 @@ class ConstraintFlagsTest {
             "run", "--strategy", "nice-fallback", ConstraintOptions.FLAGS.get(c) + "=1-x", "--",
             "/bin/true"), c.key());
         assertTrue(err.toString().startsWith("Error: Invalid value for "
-            + ConstraintOptions.FLAGS.get(c) + ": " + c.key() + " must be a list of numbers 0.."),
-            err.toString());
+            + ConstraintOptions.FLAGS.get(c) + ": " + (c == Constraint.IO_MAX
+                ? "io_max entry '1-x': the device must be MAJOR:MINOR"
+                : c.key() + " must be a list of numbers 0..")), err.toString());
         continue;
       }
       long bad = c.min() - 1;
