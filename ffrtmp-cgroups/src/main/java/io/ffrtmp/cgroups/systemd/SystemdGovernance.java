@@ -8,10 +8,12 @@ import io.ffrtmp.IoLimits;
 import io.ffrtmp.Usage;
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.ControlFiles;
+import io.ffrtmp.cgroups.ControlWrite;
 import io.ffrtmp.cgroups.IoSchedulers;
 import io.ffrtmp.cgroups.ProcCgroup;
 import io.ffrtmp.cgroups.RecordedFs;
 import io.ffrtmp.cgroups.UnifiedCounters;
+import io.ffrtmp.cgroups.UnifiedLimits;
 import io.ffrtmp.cgroups.systemd.DBusMessage.Variant;
 import io.ffrtmp.spi.CgroupNames;
 import io.ffrtmp.spi.Governance;
@@ -43,41 +45,53 @@ final class SystemdGovernance implements Governance {
   private static final Set<String> IN_USE = ConcurrentHashMap.newKeySet();
 
   /**
-   * How one constraint becomes a unit property and shows in the scope's cgroup.
+   * How one constraint becomes a unit property. What the scope's cgroup then shows is not
+   * repeated here: the scope is a cgroup v2 directory, read back with the {@code cgroup-v2}
+   * backend's own table ({@link UnifiedLimits}; {@link #v2()}: its file, its formula, its
+   * reading of the file), as runc's systemd driver composes its {@code fs2} manager.
    *
    * @param constraint the constraint
    * @param property the unit property
-   * @param controller the cgroup controller that carries it
-   * @param file the control file it is read back from
-   * @param value the property's value for a requested value
-   * @param expected what the control file then holds (first line)
+   * @param value the property's value for a requested value (a number constraint)
    */
-  record Mapping(Constraint constraint, String property, String controller, String file,
-      java.util.function.LongUnaryOperator value,
-      java.util.function.LongFunction<String> expected) {
+  record Mapping(Constraint constraint, String property,
+      java.util.function.LongUnaryOperator value) {
     /**
      * A list constraint ({@link Constraint#isText()}): the property is a bitmask ({@code ay},
-     * bit {@code i % 8} of byte {@code i / 8} for number {@code i}) and the file shows the list.
+     * bit {@code i % 8} of byte {@code i / 8} for number {@code i}).
      */
-    static Mapping list(Constraint constraint, String property, String file) {
-      return new Mapping(constraint, property, "cpuset", file, v -> {
-        throw new IllegalArgumentException(property + " takes a list");
-      }, v -> {
+    static Mapping list(Constraint constraint, String property) {
+      return new Mapping(constraint, property, v -> {
         throw new IllegalArgumentException(property + " takes a list");
       });
     }
 
     /**
      * Block IO limits ({@link Constraint#IO_MAX}): four properties, {@code a(st)} each (a device
-     * node's path and a limit per entry), read back from {@code io.max}.
+     * node's path and a limit per entry).
      */
     static Mapping io() {
-      return new Mapping(Constraint.IO_MAX, "IO{Read,Write}{Bandwidth,IOPS}Max", "io", "io.max",
-          v -> {
-            throw new IllegalArgumentException("io limits are text");
-          }, v -> {
-            throw new IllegalArgumentException("io limits are text");
-          });
+      return new Mapping(Constraint.IO_MAX, "IO{Read,Write}{Bandwidth,IOPS}Max", v -> {
+        throw new IllegalArgumentException("io limits are text");
+      });
+    }
+
+    /**
+     * The cgroup v2 write that carries the constraint in the scope's directory: where systemd
+     * writes it, and how it reads back ({@code io.weight}'s, where v2 has alternatives).
+     */
+    ControlWrite v2() {
+      return UnifiedLimits.TABLE.rule(constraint).alternatives().get(0).get(0);
+    }
+
+    /** The control file. */
+    String file() {
+      return v2().file();
+    }
+
+    /** Its controller. */
+    String controller() {
+      return v2().controller();
     }
 
     /** The unit properties (name, variant) that give these constraints' value. */
@@ -102,9 +116,14 @@ final class SystemdGovernance implements Governance {
       }
     }
 
-    /** What the control file then holds (first line). */
+    /** What the control file then holds, in the v2 backend's words. */
     String expectedFor(Constraints c) {
-      return constraint.isText() ? c.text(constraint) : expected.apply(c.get(constraint));
+      return v2().content(c, constraint);
+    }
+
+    /** What the control file holds for a value given as text (an update's). */
+    String expectedFor(String text) {
+      return constraint.isText() ? text : v2().content(Long.parseLong(text));
     }
 
     /** How an entry shows the property's value. */
@@ -180,30 +199,23 @@ final class SystemdGovernance implements Governance {
   }
 
   /**
-   * The mapping: {@code CPUQuotaPerSecUSec = p * 10,000} (cpu.max {@code p*1000 100000}),
-   * {@code CPUWeight = w}, {@code MemoryMax = m MiB}, {@code IOWeight = p * 100} (io.weight
-   * {@code default p*100}), {@code MemoryHigh = h MiB}, {@code MemorySwapMax = s MiB}, {@code
-   * TasksMax = n} (pids.max), {@code AllowedCPUs} and {@code AllowedMemoryNodes} = the list as a
-   * bitmask (cpuset.cpus, cpuset.mems), {@code IOReadBandwidthMax}, {@code IOWriteBandwidthMax},
-   * {@code IOReadIOPSMax}, {@code IOWriteIOPSMax} = {@code (/dev/<disk>, n)} per device (io.max).
+   * The mapping to unit properties: {@code CPUQuotaPerSecUSec = p * 10,000}, {@code CPUWeight =
+   * w}, {@code MemoryMax = m MiB}, {@code IOWeight = p * 100}, {@code MemoryHigh = h MiB}, {@code
+   * MemorySwapMax = s MiB}, {@code TasksMax = n}, {@code AllowedCPUs} and {@code
+   * AllowedMemoryNodes} = the list as a bitmask, {@code IOReadBandwidthMax}, {@code
+   * IOWriteBandwidthMax}, {@code IOReadIOPSMax}, {@code IOWriteIOPSMax} = {@code (/dev/<disk>,
+   * n)} per device. Each is read back as the {@code cgroup-v2} backend reads its own write.
    */
   static final List<Mapping> MAPPINGS = List.of(
-      new Mapping(Constraint.CPU_QUOTA, "CPUQuotaPerSecUSec", "cpu", "cpu.max",
-          p -> p * 10_000L, p -> p * 1000 + " 100000"),
-      new Mapping(Constraint.CPU_WEIGHT, "CPUWeight", "cpu", "cpu.weight", w -> w,
-          Long::toString),
-      new Mapping(Constraint.MEMORY_LIMIT_MB, "MemoryMax", "memory", "memory.max",
-          m -> m * 1048576L, m -> Long.toString(m * 1048576L)),
-      new Mapping(Constraint.IO_WEIGHT, "IOWeight", "io", "io.weight", p -> p * 100,
-          p -> "default " + p * 100),
-      new Mapping(Constraint.MEMORY_HIGH_MB, "MemoryHigh", "memory", "memory.high",
-          m -> m * 1048576L, m -> Long.toString(m * 1048576L)),
-      new Mapping(Constraint.SWAP_MAX_MB, "MemorySwapMax", "memory", "memory.swap.max",
-          m -> m * 1048576L, m -> Long.toString(m * 1048576L)),
-      new Mapping(Constraint.PIDS_MAX, "TasksMax", "pids", "pids.max", n -> n,
-          Long::toString),
-      Mapping.list(Constraint.CPUS, "AllowedCPUs", "cpuset.cpus"),
-      Mapping.list(Constraint.MEMORY_NODES, "AllowedMemoryNodes", "cpuset.mems"),
+      new Mapping(Constraint.CPU_QUOTA, "CPUQuotaPerSecUSec", p -> p * 10_000L),
+      new Mapping(Constraint.CPU_WEIGHT, "CPUWeight", w -> w),
+      new Mapping(Constraint.MEMORY_LIMIT_MB, "MemoryMax", m -> m * 1048576L),
+      new Mapping(Constraint.IO_WEIGHT, "IOWeight", p -> p * 100),
+      new Mapping(Constraint.MEMORY_HIGH_MB, "MemoryHigh", m -> m * 1048576L),
+      new Mapping(Constraint.SWAP_MAX_MB, "MemorySwapMax", m -> m * 1048576L),
+      new Mapping(Constraint.PIDS_MAX, "TasksMax", n -> n),
+      Mapping.list(Constraint.CPUS, "AllowedCPUs"),
+      Mapping.list(Constraint.MEMORY_NODES, "AllowedMemoryNodes"),
       Mapping.io());
 
   private final @Nullable SystemdBus bus;
@@ -443,7 +455,7 @@ final class SystemdGovernance implements Governance {
       }
       String first = m.readBack(back);
       String expected = m.expectedFor(constraints);
-      if (!first.equals(expected)) {
+      if (!m.v2().accepted(back, expected)) {
         out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
             m.property() + "=" + value + " set, but " + m.file() + " reads " + shownEmpty(first)
                 + " (expected " + expected + ")"));
@@ -476,20 +488,6 @@ final class SystemdGovernance implements Governance {
     Constraint c = m.constraint();
     return unlimitedByDefault(c) ? -1L
         : m.value().applyAsLong(c == Constraint.IO_WEIGHT ? 1 : c.defaultValue());
-  }
-
-  /** What the control file holds once a constraint is lifted. */
-  private static String liftExpected(Mapping m) {
-    switch (m.constraint()) {
-      case CPU_QUOTA:
-        return "max 100000";
-      case IO_WEIGHT:
-        return "default 100";
-      case CPU_WEIGHT:
-        return m.expected().apply(m.constraint().defaultValue());
-      default:
-        return "max";
-    }
   }
 
   /**
@@ -632,17 +630,20 @@ final class SystemdGovernance implements Governance {
             "systemd refused the change: " + refused + "; the previous value kept"));
         continue;
       }
-      String expected = c.isText() ? text : lift ? liftExpected(m) : m.expected().apply(value);
-      String first = shown(m, java.util.Objects.requireNonNull(d).resolve(m.file()), expected);
+      // lifted, the file holds what a new cgroup holds
+      String expected = lift ? m.v2().kernelDefault() : m.expectedFor(text);
+      Shown now = shown(m, java.util.Objects.requireNonNull(d).resolve(m.file()), expected, lift);
+      String first = now.first();
+      boolean ok = now.ok();
       if (lift && c.isText() && first.equals("(unreadable)")) {
         // nothing left to carry: systemd drops the controller from the scope (its tasks may
         // use every CPU or memory node of the parent, or the device unthrottled), which is
         // what lifting asks for
         first = "(gone: the scope's " + m.controller() + " controller dropped"
             + (c == Constraint.IO_MAX ? ", no limit)" : ", the parent's set)");
-        expected = first;
+        ok = true;
       }
-      if (!first.equals(expected)) {
+      if (!ok) {
         putBack.addAll(beforeOf.get(i));
         out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism, m.property()
             + "=" + setTo + " set, but " + m.file() + " reads " + shownEmpty(first)
@@ -684,16 +685,19 @@ final class SystemdGovernance implements Governance {
   }
 
   /**
-   * A control file's first line once it shows {@code expected}, or as it is after a second:
-   * systemd writes a unit's new properties to its cgroup from its event loop, which may come
-   * after {@code SetUnitProperties} has answered.
+   * A control file once it shows {@code expected} (or, lifted, the kernel's default), or as it
+   * is after a second: systemd writes a unit's new properties to its cgroup from its event
+   * loop, which may come after {@code SetUnitProperties} has answered.
    */
-  private String shown(Mapping m, Path file, String expected) {
+  private Shown shown(Mapping m, Path file, String expected, boolean lifted) {
     String first = "(unreadable)";
+    boolean ok = false;
     for (int i = 0; i < 50; i++) {
       String back = ControlFiles.readText(fs, file);
       first = back == null ? "(unreadable)" : m.readBack(back);
-      if (first.equals(expected)) {
+      ok = back != null && (lifted ? m.v2().acceptedDefault(back)
+          : m.v2().accepted(back, expected));
+      if (ok) {
         break;
       }
       try {
@@ -703,8 +707,16 @@ final class SystemdGovernance implements Governance {
         break;
       }
     }
-    return first;
+    return new Shown(first, ok);
   }
+
+  /**
+   * A control file as read back after a change.
+   *
+   * @param first what it shows of the constraint (its first line, or the io limits)
+   * @param ok whether that is what the change asked for
+   */
+  private record Shown(String first, boolean ok) {}
 
   /**
    * Moves a process back into the unit it came from, through systemd ({@code

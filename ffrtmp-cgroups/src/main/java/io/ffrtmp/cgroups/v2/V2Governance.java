@@ -10,11 +10,11 @@ import io.ffrtmp.cgroups.CgroupGovernance;
 import io.ffrtmp.cgroups.ControlFiles;
 import io.ffrtmp.cgroups.ControlWrite;
 import io.ffrtmp.cgroups.IoSchedulers;
-import io.ffrtmp.cgroups.LimitRule;
 import io.ffrtmp.cgroups.LimitTable;
 import io.ffrtmp.cgroups.MemberSignals;
 import io.ffrtmp.cgroups.ProcCgroup;
 import io.ffrtmp.cgroups.UnifiedCounters;
+import io.ffrtmp.cgroups.UnifiedLimits;
 import io.ffrtmp.spi.Processes;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,39 +30,8 @@ final class V2Governance extends CgroupGovernance {
   /** System property: {@code false} leaves {@code memory.oom.group} at the kernel's 0. */
   static final String OOM_GROUP_PROPERTY = "ffrtmp.cgroup.oomGroup";
 
-  /**
-   * The v2 mapping (the table in docs/ARCHITECTURE.md): {@code cpu.max = "<p * 1000>
-   * 100000"}; {@code cpu.weight = w}; {@code memory.max = m * 1048576}; {@code io.weight =
-   * "default <p * 100>"} (else {@code io.bfq.weight = "default <p * 10>"}); {@code memory.high =
-   * h * 1048576}; {@code memory.swap.max = s * 1048576}; {@code pids.max = n}; {@code
-   * cpuset.cpus} and {@code cpuset.mems} = the list; {@code io.max} = one line per device
-   * ({@code MAJ:MIN rbps= wbps= riops= wiops=}, {@code max} for none). Every file is in the
-   * workload's one directory.
-   */
-  static final LimitTable LIMITS = LimitTable.of(
-      LimitRule.of(Constraint.CPU_QUOTA,
-          ControlWrite.of("cpu", "cpu.max", p -> p * 1000 + " 100000", "max 100000")),
-      LimitRule.of(Constraint.CPU_WEIGHT,
-          ControlWrite.of("cpu", "cpu.weight", Long::toString, "100")),
-      LimitRule.of(Constraint.MEMORY_LIMIT_MB,
-          ControlWrite.of("memory", "memory.max", m -> Long.toString(m * 1048576L), "max")),
-      LimitRule.firstAvailable(Constraint.IO_WEIGHT,
-          "neither io.weight nor io.bfq.weight exists (io controller not enabled, or an IO"
-              + " scheduler without weights)",
-          ControlWrite.keyedDefault("io", "io.weight", p -> Long.toString(p * 100),
-              "default 100"),
-          ControlWrite.keyedDefault("io", "io.bfq.weight", p -> Long.toString(p * 10),
-              "default 100")),
-      LimitRule.of(Constraint.MEMORY_HIGH_MB,
-          ControlWrite.of("memory", "memory.high", m -> Long.toString(m * 1048576L), "max")),
-      LimitRule.of(Constraint.SWAP_MAX_MB,
-          ControlWrite.of("memory", "memory.swap.max", m -> Long.toString(m * 1048576L),
-              "max")),
-      LimitRule.of(Constraint.PIDS_MAX,
-          ControlWrite.of("pids", "pids.max", Long::toString, "max")),
-      LimitRule.of(Constraint.CPUS, ControlWrite.list("cpuset", "cpuset.cpus")),
-      LimitRule.of(Constraint.MEMORY_NODES, ControlWrite.list("cpuset", "cpuset.mems")),
-      LimitRule.of(Constraint.IO_MAX, ControlWrite.ioLimits("io", "io.max", ControlWrite.IO_MAX)));
+  /** The v2 mapping: the unified hierarchy's ({@link UnifiedLimits#TABLE}). */
+  static final LimitTable LIMITS = UnifiedLimits.TABLE;
 
   private final Path dir;
   private final String cgroupPath;

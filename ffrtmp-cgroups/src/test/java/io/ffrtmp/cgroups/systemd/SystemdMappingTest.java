@@ -63,8 +63,18 @@ class SystemdMappingTest {
     }
     assertEquals(new Variant("s", "ffrtmp job j: ffmpeg -i in.mp4"), p.get("Description"));
     // what the kernel then shows: the same files and values as the cgroup-v2 backend writes
-    assertEquals("50000 100000", SystemdGovernance.MAPPINGS.get(0).expected().apply(50));
-    assertEquals("default 5000", SystemdGovernance.MAPPINGS.get(3).expected().apply(50));
+    Constraints asked = Constraints.builder().cpuQuota(50).ioWeight(50).build();
+    assertEquals("50000 100000", SystemdGovernance.MAPPINGS.get(0).expectedFor(asked));
+    assertEquals("cpu.max", SystemdGovernance.MAPPINGS.get(0).file());
+    assertEquals("default 5000", SystemdGovernance.MAPPINGS.get(3).expectedFor(asked));
+    assertEquals("io.weight", SystemdGovernance.MAPPINGS.get(3).file());
+    // every property has the v2 write of its own constraint
+    for (SystemdGovernance.Mapping m : SystemdGovernance.MAPPINGS) {
+      assertEquals(m.constraint(), io.ffrtmp.cgroups.UnifiedLimits.TABLE
+          .rule(m.constraint()).constraint());
+    }
+    assertEquals(io.ffrtmp.Constraint.values().length - 2, SystemdGovernance.MAPPINGS.size(),
+        "every cgroup constraint has a property");
   }
 
   /**
