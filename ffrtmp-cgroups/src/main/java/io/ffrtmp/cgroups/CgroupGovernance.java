@@ -153,8 +153,7 @@ public abstract class CgroupGovernance implements Governance {
     if (r.status() == EnforcementStatus.APPLIED && choice.writes().size() > 1
         && choice.writes().stream().allMatch(w -> w.ioKey() >= 0)) {
       // cgroup v1's four files of io limits: the entry names them all, not the last
-      r = new Enforcement(r.constraint(), r.status(), "blkio.throttle.{read,write}_{bps,iops}"
-          + "_device", r.detail());
+      r = new Enforcement(r.constraint(), r.status(), rule.mechanism(), r.detail());
     }
     return r;
   }

@@ -94,8 +94,8 @@ public record LimitRule(
   }
 
   /**
-   * The file that names the mechanism in a skipped or degraded entry: the last write of the
-   * preferred alternative.
+   * The file that names the mechanism in an entry: the last write of the preferred
+   * alternative, or, for cgroup v1's four files of io limits, all of them.
    *
    * @return e.g. {@code cpu.cfs_quota_us}
    */
@@ -104,6 +104,9 @@ public record LimitRule(
       return "none";
     }
     List<ControlWrite> first = alternatives.get(0);
+    if (first.size() > 1 && first.stream().allMatch(w -> w.ioKey() >= 0)) {
+      return "blkio.throttle.{read,write}_{bps,iops}_device";
+    }
     return first.get(first.size() - 1).file();
   }
 }
