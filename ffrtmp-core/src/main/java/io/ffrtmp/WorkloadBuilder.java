@@ -39,4 +39,16 @@ public interface WorkloadBuilder extends GovernanceBuilder<WorkloadBuilder> {
    * @return this builder
    */
   WorkloadBuilder mergeOutputIntoError();
+
+  /**
+   * When the main process ends, kills what it leaves behind: every process still in the
+   * workload (its process group, and every member of its cgroup or scope — children it did not
+   * wait for, daemons it started) gets SIGKILL before the report is made, as systemd's {@code
+   * KillMode=control-group} stops a service. By default they live on, with the workload's
+   * limits, and the report's warnings name them. Kept by this JVM: a workload recovered by
+   * another one after this JVM died is reported with the default.
+   *
+   * @return this builder
+   */
+  WorkloadBuilder killRemainingAtEnd();
 }

@@ -373,4 +373,36 @@ class RunModeTest {
         .findFirst()
         .orElseThrow(() -> new AssertionError("no enforcement entry " + constraint + " in " + r));
   }
+
+  /**
+   * {@code killRemainingAtEnd()}: a child the main process did not wait for is killed when it
+   * ends (here by its process group: no cgroup backend in this module's tests); without it the
+   * child lives on.
+   */
+  @Test
+  void killRemainingAtEnd_killsTheChildTheMainProcessLeftBehind() throws Exception {
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c", "sleep 300 & echo $!"))
+        .withJobId("left-behind").killRemainingAtEnd().start();
+    long child = firstLineAsPid(w);
+    WorkloadReport r = w.onExit().get(30, TimeUnit.SECONDS);
+    try {
+      assertTrue(Host.awaitGone(child, 5000), "the child was killed: " + r.toJson());
+    } finally {
+      Host.killQuietly(child);
+    }
+    GovernedWorkload kept = Workload.run(new ProcessBuilder("/bin/sh", "-c", "sleep 300 & echo $!"))
+        .withJobId("left-behind-kept").start();
+    long other = firstLineAsPid(kept);
+    WorkloadReport k = kept.onExit().get(30, TimeUnit.SECONDS);
+    try {
+      assertTrue(Host.alive(other), "by default it lives on: " + k.toJson());
+    } finally {
+      Host.killQuietly(other);
+    }
+  }
+
+  private static long firstLineAsPid(GovernedWorkload w) throws java.io.IOException {
+    return Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(
+        w.process().orElseThrow().getInputStream())).readLine().trim());
+  }
 }

@@ -16,6 +16,7 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
 
   private final ProcessBuilder template;
+  private boolean killRemaining;
   private @Nullable Duration timeout;
   private Duration grace = DEFAULT_GRACE;
   private boolean outputToError;
@@ -83,6 +84,12 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   }
 
   @Override
+  public WorkloadBuilder killRemainingAtEnd() {
+    this.killRemaining = true;
+    return this;
+  }
+
+  @Override
   public GovernedWorkload start() throws IOException, EnforcementException {
     WorkloadLifecycle.Common common = common();
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);
@@ -90,7 +97,7 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
         .plan(common.niceRequest(), common.oomRequest());
     return RunningWorkload.start(
         new RunningWorkload.Spec(common, template, timeout, grace, outputToError, agent,
-            acknowledged),
+            acknowledged, killRemaining),
         selection.chosen(),
         selection.warnings(),
         plan);

@@ -47,6 +47,7 @@ final class RunningWorkload extends WorkloadLifecycle {
    * @param outputToError whether the workload's stdout joins its stderr
    * @param agent the agent whose records it joins, or null for the default
    * @param acknowledged whether the records stay after delivery until {@code acknowledge()}
+   * @param killRemaining whether what the main process leaves behind is killed at its end
    */
   record Spec(
       Common common,
@@ -55,7 +56,8 @@ final class RunningWorkload extends WorkloadLifecycle {
       Duration grace,
       boolean outputToError,
       @Nullable String agent,
-      boolean acknowledged) {}
+      boolean acknowledged,
+      boolean killRemaining) {}
 
   private final Spec spec;
   /** The JVM's child: the keeper, whose exit status is the workload's. */
@@ -228,6 +230,11 @@ final class RunningWorkload extends WorkloadLifecycle {
   void signalWorkload(int signal) {
     Posix.killGroupOrProcess((int) started.workloadPid(), signal);
     governance.signalAll(signal, keeper.pid());
+  }
+
+  @Override
+  boolean killsRemaining() {
+    return spec.killRemaining();
   }
 
   /** A start that could not complete: the launched workload is killed, whole. */

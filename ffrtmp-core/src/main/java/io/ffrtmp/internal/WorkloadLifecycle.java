@@ -730,6 +730,32 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
     LaunchSteps.mark(LaunchSteps.Step.COMPLETE);
   }
 
+  /**
+   * Whether what the main process leaves behind is killed at its end ({@link
+   * io.ffrtmp.WorkloadBuilder#killRemainingAtEnd()}).
+   *
+   * @return false unless asked
+   */
+  boolean killsRemaining() {
+    return false;
+  }
+
+  /**
+   * After the SIGKILL of what remained: up to 2 s for the kernel to take the members away, so
+   * that the release finds the cgroup empty and names no process as outliving the workload.
+   */
+  private void awaitMembersGone() {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+    while (!governance.members().isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   private WorkloadReport buildReport(boolean detached, boolean[] launchFailed) {
     stopWatching();
     closePressureWatches();
@@ -752,9 +778,15 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
     }
     if (policy != null && !detached) {
       byPolicy = new Outcome.Policy(policy, Signals.name(lastSignal));
-      // the workload's time is up: whatever ignored SIGTERM or outlived the main process goes now
+    }
+    if (!detached && (policy != null || killsRemaining())) {
+      // the workload's time is up, or (killRemainingAtEnd) its main process ended: whatever
+      // ignored SIGTERM or outlived the main process goes now
       try {
         signalWorkload(Signals.SIGKILL);
+        if (policy == null) {
+          awaitMembersGone();
+        }
       } catch (RuntimeException | LinkageError e) {
         finalWarnings.add("could not kill what remained of the workload: " + e);
       }

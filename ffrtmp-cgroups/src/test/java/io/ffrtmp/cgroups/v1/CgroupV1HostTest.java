@@ -831,4 +831,23 @@ class CgroupV1HostTest {
     assertEquals(List.of(disk + " wbps=2097152 riops=1000", ""), r.updates().stream()
         .map(u -> u.requested().get(io.ffrtmp.Constraint.IO_MAX)).toList(), r.toJson());
   }
+
+  /**
+   * {@code killRemainingAtEnd()} kills what escaped the process group too: a daemon the main
+   * process started in a session of its own is still in the workload's cgroup, killed when the
+   * main process ends; the cgroup is then empty, and no warning names an outliving process.
+   */
+  @Test
+  void killRemainingAtEnd_killsADaemonInTheCgroup_andNothingOutlivesTheWorkload()
+      throws Exception {
+    GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c", "setsid sleep 300 & echo $!"))
+        .withJobId(job("")).killRemainingAtEnd().start();
+    long daemon = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(
+        w.process().orElseThrow().getInputStream())).readLine().trim());
+    pids.add(daemon);
+    WorkloadReport r = w.onExit().get(30, TimeUnit.SECONDS);
+    assertTrue(Host.awaitGone(daemon, 5000), "the daemon was killed: " + r.toJson());
+    assertTrue(r.warnings().stream().noneMatch(x -> x.contains("outlived")), r.toJson());
+    assertEquals(0, r.exitCode(), r.toJson());
+  }
 }
