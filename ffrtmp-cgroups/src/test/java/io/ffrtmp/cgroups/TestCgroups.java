@@ -73,6 +73,33 @@ public final class TestCgroups {
   }
 
   /**
+   * 3 MiB written with {@code O_DIRECT} to a file in {@code dir} under {@code io_max wbps=1M},
+   * the device given by the directory's path: ends well, {@code io_max} applied, and it took 2
+   * s or more (about 3; unthrottled, milliseconds).
+   *
+   * @param jobId the job id
+   * @param dir a directory on a block device
+   * @return the report
+   * @throws Exception when the start or the wait fails
+   */
+  public static io.ffrtmp.WorkloadReport threeMibAtOneMibPerSecond(String jobId, Path dir)
+      throws Exception {
+    long t0 = System.nanoTime();
+    io.ffrtmp.WorkloadReport r = io.ffrtmp.Workload.run(directWrite(dir.resolve("a.bin"), 48))
+        .withJobId(jobId).withIoMax(dir + " wbps=1M")
+        .withTimeout(java.time.Duration.ofSeconds(120), java.time.Duration.ZERO).start()
+        .awaitReport();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    org.junit.jupiter.api.Assertions.assertEquals(0, r.exitCode(), r.toJson());
+    org.junit.jupiter.api.Assertions.assertEquals(io.ffrtmp.EnforcementStatus.APPLIED,
+        r.enforcement().stream().filter(e -> e.constraint().equals("io_max")).findFirst()
+            .orElseThrow().status(), r.toJson());
+    org.junit.jupiter.api.Assertions.assertTrue(seconds >= 2.0,
+        "3 MiB at 1 MiB/s took only " + seconds + " s: " + r.toJson());
+    return r;
+  }
+
+  /**
    * Deletes a directory of files (no subdirectories), as an IO test leaves it.
    *
    * @param dir the directory
