@@ -21,7 +21,6 @@ import org.w3c.dom.Element;
  */
 class PublicationMetadataTest {
   private static final Path ROOT = Shell.ROOT;
-  private static final List<String> LIBRARIES = List.of("ffrtmp-core", "ffrtmp-cgroups");
 
   private static Element pom(Path file) throws Exception {
     var f = DocumentBuilderFactory.newInstance();
@@ -53,13 +52,27 @@ class PublicationMetadataTest {
     assertTrue(license.contains("Apache License") && license.contains("Version 2.0"), "LICENSE");
   }
 
+  /** The parent POM's modules: every one is checked, a new one too. */
+  private static List<String> modules() throws Exception {
+    var nodes = pom(ROOT.resolve("pom.xml")).getElementsByTagName("module");
+    List<String> out = new java.util.ArrayList<>();
+    for (int i = 0; i < nodes.getLength(); i++) {
+      out.add(nodes.item(i).getTextContent().trim());
+    }
+    return out;
+  }
+
   @Test
   void everyModule_hasADescription_andEveryLibraryItsSourcesAndJavadocJars() throws Exception {
-    for (String module : List.of("ffrtmp-core", "ffrtmp-cgroups", "ffrtmp-examples")) {
+    List<String> modules = modules();
+    assertTrue(modules.containsAll(List.of("ffrtmp-core", "ffrtmp-cgroups", "ffrtmp-junit",
+        "ffrtmp-examples")), modules.toString());
+    for (String module : modules) {
       assertFalse(child(pom(ROOT.resolve(module).resolve("pom.xml")), "description").isEmpty(),
           module + " has no description");
     }
-    for (String module : LIBRARIES) {
+    // every module but the examples (the CLI's launcher) is a library
+    for (String module : modules.stream().filter(m -> !m.equals("ffrtmp-examples")).toList()) {
       Path target = ROOT.resolve(module).resolve("target");
       for (String classifier : List.of("sources", "javadoc")) {
         try (Stream<Path> s = Files.list(target)) {
