@@ -170,7 +170,7 @@ final class ReportJson {
     b.append('{');
     field(b, "job_id").append(str(r.jobId())).append(',');
     field(b, "pid").append(r.pid()).append(',');
-    field(b, "state").append(str(r.state())).append(',');
+    field(b, "state").append(str(r.state().key())).append(',');
     field(b, "exit_code").append(r.exitCode() == null ? "null" : r.exitCode().toString());
     b.append(',');
     field(b, "governor_pid").append(r.governorPid() == 0 ? "null"

@@ -149,9 +149,10 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
       Optional<ExitRecord> e = d.readExit(r.name());
       boolean governed = Trust.alive(r.governorPid(), r.governorStartTime());
       boolean keeper = e.isEmpty() && Trust.keeperAlive(r.pids());
-      String state = e.isPresent() ? "ended"
+      Recoverable.State state = e.isPresent() ? Recoverable.State.ENDED
           : keeper || Trust.workloadAlive(r.pids(), false)
-              || (governed && !r.pids().known()) ? "running" : "unknown";
+              || (governed && !r.pids().known()) ? Recoverable.State.RUNNING
+              : Recoverable.State.UNKNOWN;
       out.add(new Recoverable(r.jobId(), r.pids().pid(), state,
           e.map(ExitRecord::exitValue).orElse(null), governed ? r.governorPid() : 0,
           r.strategy(), r.cgroupPath(), r.startedAt(), r.constraints()));

@@ -188,6 +188,23 @@ class RecoveryTest {
     assertFalse(Files.exists(exit), "a minute old and no start record: swept");
   }
 
+  /** recoverable() says what a record says as an enum, and in the JSON as its key. */
+  @Test
+  void recoverable_namesTheStateOfARecord_running_whileThisJvmGovernsIt() throws Exception {
+    String id = "state-" + ProcessHandle.current().pid();
+    GovernedWorkload w = Workload.run("sleep", "30").withJobId(id).start();
+    try {
+      io.ffrtmp.Recoverable r = Workload.recoverable().stream()
+          .filter(x -> x.jobId().equals(id)).findFirst().orElseThrow();
+      assertEquals(io.ffrtmp.Recoverable.State.RUNNING, r.state());
+      assertTrue(r.toJson().contains("\"state\":\"running\""), r.toJson());
+      assertEquals(ProcessHandle.current().pid(), r.governorPid());
+    } finally {
+      w.terminate(Duration.ZERO);
+      w.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void orphanExitRecords_ofGoneJvms_areSwept_butNotThoseOfRecordsBeingRecovered()
       throws Exception {

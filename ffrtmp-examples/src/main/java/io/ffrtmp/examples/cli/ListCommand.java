@@ -40,7 +40,7 @@ final class ListCommand implements Command {
           "STRATEGY", "CGROUP");
       for (Recoverable r : all) {
         out.printf("%-24s %8d %-8s %5s %8s %-13s %s%n", Log.printable(r.jobId()), r.pid(),
-            r.state(),
+            r.state().key(),
             r.exitCode() == null ? "-" : r.exitCode().toString(),
             r.governorPid() == 0 ? "-" : Long.toString(r.governorPid()), r.strategy(),
             r.cgroupPath() == null ? "-" : Log.printable(r.cgroupPath()));

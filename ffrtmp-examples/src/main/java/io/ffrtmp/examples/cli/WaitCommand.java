@@ -119,7 +119,8 @@ final class WaitCommand implements Command {
         + " pid " + last.governorPid() + (last.exitCode() == null ? ""
             : "; its exit status was " + last.exitCode()));
     if (json) {
-      io.out().println(new Recoverable(last.jobId(), last.pid(), "reported", last.exitCode(),
+      io.out().println(new Recoverable(last.jobId(), last.pid(), Recoverable.State.REPORTED,
+          last.exitCode(),
           last.governorPid(), last.strategy(), last.cgroupPath(), last.startedAt(),
           last.constraints()).toJson());
       io.out().flush();
