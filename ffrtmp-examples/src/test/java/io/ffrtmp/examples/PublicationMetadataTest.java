@@ -62,17 +62,50 @@ class PublicationMetadataTest {
     return out;
   }
 
+  /** The library modules: all but the examples (the CLI's launcher) and the BOM. */
+  private static List<String> libraries(List<String> modules) {
+    return modules.stream().filter(m -> !m.equals("ffrtmp-examples") && !m.equals("ffrtmp-bom"))
+        .toList();
+  }
+
+  /**
+   * The BOM has no parent (importing it manages only ffrtmp's artifacts), the parent's version,
+   * the publication metadata, and exactly the library modules at that version.
+   */
+  @Test
+  void theBom_managesEveryLibraryAtTheParentsVersion_andNothingElse() throws Exception {
+    Element parent = pom(ROOT.resolve("pom.xml"));
+    Element bom = pom(ROOT.resolve("ffrtmp-bom").resolve("pom.xml"));
+    assertEquals(0, bom.getElementsByTagName("parent").getLength(), "the BOM has no parent");
+    assertEquals(child(parent, "version"), child(bom, "version"));
+    assertEquals(child(parent, "groupId"), child(bom, "groupId"));
+    assertEquals("pom", child(bom, "packaging"));
+    for (String tag : List.of("url", "description")) {
+      assertFalse(child(bom, tag).isEmpty(), tag);
+    }
+    assertEquals(1, bom.getElementsByTagName("licenses").getLength(), "licenses");
+    assertEquals(1, bom.getElementsByTagName("scm").getLength(), "scm");
+    var deps = bom.getElementsByTagName("dependency");
+    List<String> managed = new java.util.ArrayList<>();
+    for (int i = 0; i < deps.getLength(); i++) {
+      Element d = (Element) deps.item(i);
+      assertEquals("io.ffrtmp", child(d, "groupId"));
+      assertEquals("${project.version}", child(d, "version"));
+      managed.add(child(d, "artifactId"));
+    }
+    assertEquals(libraries(modules()), managed);
+  }
+
   @Test
   void everyModule_hasADescription_andEveryLibraryItsSourcesAndJavadocJars() throws Exception {
     List<String> modules = modules();
     assertTrue(modules.containsAll(List.of("ffrtmp-core", "ffrtmp-cgroups", "ffrtmp-junit",
-        "ffrtmp-examples")), modules.toString());
+        "ffrtmp-examples", "ffrtmp-bom")), modules.toString());
     for (String module : modules) {
       assertFalse(child(pom(ROOT.resolve(module).resolve("pom.xml")), "description").isEmpty(),
           module + " has no description");
     }
-    // every module but the examples (the CLI's launcher) is a library
-    for (String module : modules.stream().filter(m -> !m.equals("ffrtmp-examples")).toList()) {
+    for (String module : libraries(modules)) {
       Path target = ROOT.resolve(module).resolve("target");
       for (String classifier : List.of("sources", "javadoc")) {
         try (Stream<Path> s = Files.list(target)) {
