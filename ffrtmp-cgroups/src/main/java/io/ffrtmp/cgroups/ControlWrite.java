@@ -132,8 +132,16 @@ public record ControlWrite(
       fs.write(path, content);
       return;
     }
-    IoLimits want = mine(IoLimits.parse(content));
-    IoLimits now = readIo(fs.read(path));
+    IoLimits want;
+    IoLimits now;
+    try {
+      want = mine(IoLimits.parse(content));
+      now = readIo(fs.read(path));
+    } catch (IllegalArgumentException e) {
+      // a file in a form this version does not know: refused like a write the kernel refuses
+      throw new IOException(path.getFileName() + " cannot be read as io limits: "
+          + e.getMessage(), e);
+    }
     if (ioKey == IO_MAX) {
       for (String line : want.ioMaxLinesOver(now)) {
         fs.write(path, line);

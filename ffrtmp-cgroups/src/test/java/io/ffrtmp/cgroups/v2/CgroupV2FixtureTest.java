@@ -260,6 +260,24 @@ class CgroupV2FixtureTest {
         + " (vda:mq-deadline)", io.detail());
   }
 
+  /**
+   * An {@code io.max} in a form this version cannot read is a refused write: the limit is
+   * {@code failed} naming the file, and the start goes on (it threw before).
+   */
+  @Test
+  void ioMax_inAFormThisVersionCannotRead_isFailed_notAThrownStart() throws Exception {
+    CgroupV2Strategy s = host("cpu io memory", "/", files -> {
+      files.put("io.max", "8:0 rbps=max wbps=max riops=max wiops=max future=1");
+      return files;
+    });
+    Governance g = s.prepare(request(Constraints.builder().ioMax("8:0 wbps=1M").build()));
+    Enforcement io = entry(g, Constraint.IO_MAX);
+    assertEquals(EnforcementStatus.FAILED, io.status(), io.toString());
+    assertTrue(io.detail().startsWith("writing 8:0 wbps=1048576 failed: io.max cannot be read"
+        + " as io limits: io_max entry"), io.detail());
+    g.release();
+  }
+
   @Test
   void onlyIoBfqWeight_isUsedWithItsOwnFormula() throws Exception {
     CgroupV2Strategy s = host("cpu io memory", "/", files -> {
