@@ -57,6 +57,22 @@ class CliLauncherIT {
     assertTrue(source(log).contains("source: file:"), source(log));
   }
 
+  /**
+   * The launcher has its logging binding in target/lib although it is an optional dependency
+   * (not passed on to projects that reuse the CLI's classes): no SLF4J warning on its stderr.
+   */
+  @Test
+  void theLauncherKeepsItsLoggingBinding() throws Exception {
+    Path lib = Shell.ROOT.resolve("ffrtmp-examples/target/lib");
+    try (java.util.stream.Stream<Path> s = Files.list(lib)) {
+      assertTrue(s.anyMatch(p -> p.getFileName().toString().startsWith("slf4j-nop-")),
+          "slf4j-nop in " + lib);
+    }
+    Shell.Result r = backends(cli, dir.resolve("nop.log"));
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(!r.err().contains("SLF4J"), r.toString());
+  }
+
   @Test
   void onTheModulePath_theBackendsAreFoundAsProvidesOfTheirModules() throws Exception {
     Path lib = Shell.ROOT.resolve("ffrtmp-examples/target/lib");

@@ -96,6 +96,26 @@ class PublicationMetadataTest {
     assertEquals(libraries(modules()), managed);
   }
 
+  /**
+   * No module hands a logging binding to the projects that depend on it: an SLF4J binding is
+   * test-scoped or optional (the CLI's launcher copies its own into target/lib: CliLauncherIT).
+   */
+  @Test
+  void noModule_passesALoggingBindingOnToItsUsers() throws Exception {
+    for (String module : modules()) {
+      var deps = pom(ROOT.resolve(module).resolve("pom.xml")).getElementsByTagName("dependency");
+      for (int i = 0; i < deps.getLength(); i++) {
+        Element d = (Element) deps.item(i);
+        String artifact = child(d, "artifactId");
+        if (child(d, "groupId").equals("org.slf4j") && !artifact.equals("slf4j-api")
+            && !artifact.equals("slf4j-bom")) {
+          assertTrue(child(d, "scope").equals("test") || child(d, "optional").equals("true"),
+              module + " passes " + artifact + " on to its users");
+        }
+      }
+    }
+  }
+
   @Test
   void everyModule_hasADescription_andEveryLibraryItsSourcesAndJavadocJars() throws Exception {
     List<String> modules = modules();
