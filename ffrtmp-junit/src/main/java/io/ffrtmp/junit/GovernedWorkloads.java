@@ -95,7 +95,8 @@ public final class GovernedWorkloads {
     try {
       w = builder.start();
     } catch (EnforcementException e) {
-      String why = "ffrtmp cannot enforce the test's constraints here: " + e.getMessage();
+      String why = "ffrtmp cannot enforce the test's constraints here: " + e.getMessage()
+          + " (backends: " + backends() + ")";
       if (unenforceable == Governed.Unenforceable.FAIL) {
         throw new AssertionFailedError(why, e);
       }
@@ -105,6 +106,16 @@ public final class GovernedWorkloads {
       started.add(w);
     }
     return w;
+  }
+
+  /** Each backend and why it is not usable here, for the reason of a skip. */
+  private static String backends() {
+    StringBuilder b = new StringBuilder();
+    for (io.ffrtmp.Backend backend : Workload.backends()) {
+      b.append(b.length() == 0 ? "" : "; ").append(backend.name())
+          .append(backend.usable() ? " usable" : ": " + backend.reason());
+    }
+    return b.toString();
   }
 
   /**

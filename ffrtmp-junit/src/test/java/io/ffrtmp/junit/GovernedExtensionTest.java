@@ -109,6 +109,8 @@ class GovernedExtensionTest {
     String skipped = line(out, "skippedWhereTheLimitCannotBeEnforced");
     assertTrue(skipped.contains(" ABORTED ffrtmp cannot enforce the test's constraints here: ")
         && skipped.contains("memory_limit_mb"), out);
+    // and why no cgroup backend is usable for this user
+    assertTrue(skipped.contains("(backends: ") && skipped.contains("cgroup-v1: "), out);
     String failed = line(out, "failedWhereTheLimitCannotBeEnforced");
     assertTrue(failed.contains(" FAILED ffrtmp cannot enforce the test's constraints here: ")
         && failed.contains("memory_limit_mb"), out);
