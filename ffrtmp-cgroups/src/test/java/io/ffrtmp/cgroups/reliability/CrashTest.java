@@ -35,6 +35,8 @@ class CrashTest {
     long seed = System.nanoTime();
     Random random = new Random(seed);
     String tag = "3" + (ProcessHandle.current().pid() % 1000);
+    // this JVM's own job id: another build on the host (its own CrashTest) is left alone
+    String job = "crash-" + ProcessHandle.current().pid() + "-j";
     int placed = 0;
     int notStarted = 0;
     List<Path> parents = new ArrayList<>();
@@ -45,7 +47,8 @@ class CrashTest {
       for (int i = 0; i < kills; i++) {
         String duration = tag + "." + i;
         Process jvm = new ProcessBuilder(ChildJvm.command(ChildJvm.classpath(), tmp,
-                List.of("-Dffrtmp.test.memoryMb=64"), "io.ffrtmp.testing.LaunchMain",
+                List.of("-Dffrtmp.test.memoryMb=64", "-Dffrtmp.test.jobId=" + job),
+                "io.ffrtmp.testing.LaunchMain",
                 List.of("5", "200", "sleep", duration)))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -76,9 +79,9 @@ class CrashTest {
           assertEquals("200", Files.readString(Path.of("/proc/" + pid + "/oom_score_adj")).trim());
           String cg = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
           assertTrue(cg.lines().anyMatch(l -> l.contains(":memory:")
-              && l.contains("/ffrtmp-wrapper-child-jvm")), "placed in its memory cgroup: " + cg);
+              && l.contains("/ffrtmp-wrapper-" + job)), "placed in its memory cgroup: " + cg);
           assertTrue(cg.lines().anyMatch(l -> l.contains(":cpu:")
-              && l.contains("/ffrtmp-wrapper-child-jvm")), "placed in its cpu cgroup: " + cg);
+              && l.contains("/ffrtmp-wrapper-" + job)), "placed in its cpu cgroup: " + cg);
           placed++;
         } finally {
           long keeper = ProcessHandle.of(pid).flatMap(ProcessHandle::parent)
@@ -95,7 +98,7 @@ class CrashTest {
       for (Path parent : parents) {
         try (Stream<Path> s = Files.list(parent)) {
           for (Path d : (Iterable<Path>) s.filter(
-              d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-child-jvm"))::iterator) {
+              d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-" + job))::iterator) {
             assertEquals("", Files.readString(d.resolve("cgroup.procs")).trim(), d.toString());
             assertEquals(List.of(), TestCgroups.remove(CgroupFs.REAL, List.of(d), Duration.ofSeconds(2)));
           }

@@ -663,10 +663,11 @@ class CgroupV1HostTest {
   @Test
   void governingJvmKilled_workloadRunsOnInItsCgroupWithItsLimits(@org.junit.jupiter.api.io.TempDir Path tmp)
       throws Exception {
-    // LaunchMain uses job id "child-jvm"; give the child JVM our prefix as the parent's leaf
+    // this test's own job id: another build on the host (its own child JVMs) is left alone
+    String child = job("-child");
     Process jvm = new ProcessBuilder(io.ffrtmp.testing.ChildJvm.command(
-            io.ffrtmp.testing.ChildJvm.classpath(), tmp, "io.ffrtmp.testing.LaunchMain",
-            List.of("3", "100", "sleep", "60")))
+            io.ffrtmp.testing.ChildJvm.classpath(), tmp, List.of("-Dffrtmp.test.jobId=" + child),
+            "io.ffrtmp.testing.LaunchMain", List.of("3", "100", "sleep", "60")))
         .redirectErrorStream(true).start();
     long workload = -1;
     try {
@@ -680,8 +681,10 @@ class CgroupV1HostTest {
       Thread.sleep(200);
       assertTrue(Host.alive(workload), "workload survives SIGKILL of its JVM");
       String cg = Files.readString(Path.of("/proc/" + workload + "/cgroup"));
-      assertTrue(cg.lines().anyMatch(l -> l.contains(":cpu:") && l.contains("/ffrtmp-wrapper-child-jvm")), cg);
-      assertTrue(cg.lines().anyMatch(l -> l.contains(":memory:") && l.contains("/ffrtmp-wrapper-child-jvm")), cg);
+      assertTrue(cg.lines().anyMatch(l -> l.contains(":cpu:")
+          && l.contains("/ffrtmp-wrapper-" + child)), cg);
+      assertTrue(cg.lines().anyMatch(l -> l.contains(":memory:")
+          && l.contains("/ffrtmp-wrapper-" + child)), cg);
     } finally {
       jvm.destroyForcibly();
       if (workload > 0) {
@@ -696,7 +699,7 @@ class CgroupV1HostTest {
       for (var p : parents.values()) {
         try (Stream<Path> s = Files.list(p.dir())) {
           for (Path d : (Iterable<Path>) s.filter(
-              d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-child-jvm"))::iterator) {
+              d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-" + child))::iterator) {
             assertEquals(List.of(), TestCgroups.remove(CgroupFs.REAL, List.of(d), Duration.ofSeconds(2)));
           }
         }
