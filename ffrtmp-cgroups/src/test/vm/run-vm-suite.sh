@@ -121,7 +121,8 @@ if [ -n "${FFRTMP_VM_METHOD:-}" ]; then
 else
   select="--select-class $suite"
 fi
-# the IO tests' disk (CgroupV2VmSuite.IO_DISK, SystemdVmSuite.IO_DISK): ext4 on /dev/zram1
+# the IO tests' disk (CgroupV2VmSuite.IO_DISK, and the io test of SystemdVmSuite): ext4 on
+# /dev/zram1
 iodisk=/run/ffrtmp-io
 mount_iodisk="mkdir -p $iodisk && mkfs.ext4 -q /dev/zram1 && mount /dev/zram1 $iodisk \
   && echo \"VM: /dev/zram1 mounted at $iodisk\" || echo \"VM: no disk for the IO tests\""
