@@ -81,6 +81,35 @@ public final class Workload {
   }
 
   /**
+   * Describes a watcher: it adopts, in attach mode, every process one of the rules takes — what
+   * runs when it starts and whatever starts from then on (the kernel's process-events connector
+   * reports each {@code exec} as it happens where this JVM may use it, else {@code /proc} is
+   * scanned at an interval). Each adoption is an attach-mode workload of its own, with its
+   * record, report and backend, under the rule's constraints; its children are governed with it
+   * (they are in its cgroup), never adopted again. A restarted watcher takes back what the
+   * previous one adopted instead of adopting it twice.
+   *
+   * <pre>{@code
+   * try (Watcher w = Workload.watch(List.of(WatchRule.forCommands("ffmpeg")
+   *         .constraints(Constraints.builder().cpuQuota(200).memoryLimitMb(4096).build())
+   *         .build()))
+   *     .withListener(new WatchListener() {
+   *       public void adopted(GovernedWorkload g, WatchRule r) { log(g.jobId()); }
+   *     })
+   *     .start()) {
+   *   awaitShutdown();
+   * }
+   * }</pre>
+   *
+   * @param rules tried in order, the first that takes a process governs it
+   * @return a builder
+   * @throws IllegalArgumentException for no rule
+   */
+  public static WatchBuilder watch(List<WatchRule> rules) {
+    return new io.ffrtmp.internal.watch.WatchBuilderImpl(rules);
+  }
+
+  /**
    * The workloads that earlier governing JVMs of this user on this host started (without
    * {@link GovernanceBuilder#withAgent(String)}) and that have not been reported: running ones,
    * and ones that ended while no JVM governed them, or before their JVM delivered the report.

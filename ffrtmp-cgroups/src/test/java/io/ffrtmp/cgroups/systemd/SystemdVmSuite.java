@@ -17,6 +17,7 @@ import io.ffrtmp.GovernedWorkload;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.cgroups.CgroupFs;
+import io.ffrtmp.cgroups.WatchChecks;
 import io.ffrtmp.spi.Availability;
 import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
@@ -81,6 +82,22 @@ class SystemdVmSuite {
   private static Enforcement entry(WorkloadReport r, String constraint) {
     return r.enforcement().stream().filter(e -> e.constraint().equals(constraint)).findFirst()
         .orElseThrow();
+  }
+
+  @Test
+  void watch_adoptsAnotherUsersExecsIntoScopesWithinMilliseconds_skipsTheBlocked(TestInfo info)
+      throws Exception {
+    try (WatchChecks checks = new WatchChecks(job(info))) {
+      checks.adoptsAnotherUsersExecsAndSkipsTheBlocked(5, 1000);
+      for (var a : checks.adopted().values()) {
+        String scope = a.workload().cgroupPath().orElseThrow();
+        assertEquals("/ffrtmp.slice/ffrtmp-wrapper-" + job + "-" + a.workload().pid()
+            + ".scope", scope);
+        assertEquals("systemd", a.workload().strategy());
+        assertEquals("MemoryMax=67108864", sh("systemctl", "show", "-p", "MemoryMax",
+            scope.substring(scope.lastIndexOf('/') + 1)));
+      }
+    }
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.ControlFiles;
 import io.ffrtmp.cgroups.MemberSignals;
 import io.ffrtmp.cgroups.TestCgroups;
+import io.ffrtmp.cgroups.WatchChecks;
 import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
 import java.io.BufferedReader;
@@ -80,6 +81,18 @@ class CgroupV2VmSuite {
 
   private static String read(Path p) throws Exception {
     return Files.readString(p).trim();
+  }
+
+  @Test
+  void watch_adoptsAnotherUsersExecsWithinMilliseconds_skipsTheBlocked(TestInfo info)
+      throws Exception {
+    try (WatchChecks checks = new WatchChecks(job(info))) {
+      checks.adoptsAnotherUsersExecsAndSkipsTheBlocked(5, 1000);
+      for (var a : checks.adopted().values()) {
+        Path cgroup = ROOT.resolve(a.workload().cgroupPath().orElseThrow().substring(1));
+        assertEquals("67108864", read(cgroup.resolve("memory.max")));
+      }
+    }
   }
 
   @Test

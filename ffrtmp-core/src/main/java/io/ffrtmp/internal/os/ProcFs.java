@@ -160,8 +160,22 @@ public final class ProcFs {
    * @return the uid, or -1 if unknown
    */
   public static long uid() {
+    return uidOf("self");
+  }
+
+  /**
+   * The real user id of a process.
+   *
+   * @param pid the process
+   * @return the uid, or -1 if unknown (the process is gone)
+   */
+  public static long uidOf(long pid) {
+    return uidOf(Long.toString(pid));
+  }
+
+  private static long uidOf(String who) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      for (String line : Files.readAllLines(Path.of("/proc/" + who + "/status"))) {
         if (line.startsWith("Uid:")) {
           return Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
         }
