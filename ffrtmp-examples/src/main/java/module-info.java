@@ -9,6 +9,8 @@ module io.ffrtmp.examples {
   requires transitive io.ffrtmp.core;
   requires static org.jspecify;
   requires java.management;
+  // watch --config: the original wrapper's watch-config.yaml
+  requires org.snakeyaml.engine;
   // sun.misc.Signal: the signals that end the wrapper (EndingSignals)
   requires jdk.unsupported;
 

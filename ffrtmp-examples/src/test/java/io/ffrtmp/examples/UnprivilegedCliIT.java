@@ -127,4 +127,31 @@ class UnprivilegedCliIT {
     assertEquals("Error: process 999999 does not exist\n", missing.err());
     assertEquals(2, nobody("ffrtmp attach --pid 1").exit());
   }
+
+  /**
+   * Without root the watcher cannot use the process-events connector: it says so, scans /proc,
+   * and adopts a process of its user within one interval (into nice-fallback: no cgroups).
+   */
+  @Test
+  void watch_withoutRoot_scansProc_sayingWhy_andAdoptsWithinAnInterval() throws Exception {
+    String name = "fu" + Long.toString(System.nanoTime() % 100_000_000L, 36);
+    Path standIn = dir.resolve(name);
+    Files.copy(Path.of("/bin/sleep"), standIn);
+    Files.setPosixFilePermissions(standIn,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Result r = nobody("timeout -s INT 8 ffrtmp watch --target " + name + " --scan-interval 200ms"
+        + " --agent nobody-watch & sleep 4; ./" + name + " 1; wait");
+    String err = r.err();
+    assertTrue(err.contains("[wrapper] watching for " + name + " with a scan of /proc every 200 ms"
+        + " (the kernel refused the subscription to process events: EPERM (Operation not"
+        + " permitted): needs CAP_NET_ADMIN in the host's user namespace (root, outside a"
+        + " container))") || err.contains("cannot join the process-events group: EPERM"), err);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("adopted pid [0-9]+ job auto-"
+        + name + "-[0-9]+ \\(rule " + name + "\\) ([0-9.]+) ms after its exec, strategy"
+        + " nice-fallback").matcher(r.out());
+    assertTrue(m.find(), r.toString());
+    assertTrue(Double.parseDouble(m.group(1)) < 200 + 1000, m.group());
+    assertTrue(r.out().contains("ended pid "), r.toString());
+    assertTrue(err.contains("[wrapper] stopped watching; 0 workloads left governed"), err);
+  }
 }

@@ -33,10 +33,10 @@ public final class Ffrtmp {
     return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
   }
 
-  /** The seven commands' specifications, in help order. */
+  /** The eight commands' specifications, in help order. */
   static List<Cli.Spec> specs() {
     return List.of(RunCommand.SPEC, AttachCommand.SPEC, BackendsCommand.SPEC, ListCommand.SPEC,
-        WaitCommand.SPEC, UpdateCommand.SPEC, StatsCommand.SPEC);
+        WaitCommand.SPEC, UpdateCommand.SPEC, StatsCommand.SPEC, WatchCommand.SPEC);
   }
 
   private static @Nullable Command command(String name) {
@@ -48,6 +48,7 @@ public final class Ffrtmp {
       case "wait": return new WaitCommand();
       case "update": return new UpdateCommand();
       case "stats": return new StatsCommand();
+      case "watch": return new WatchCommand();
       default: return null;
     }
   }
@@ -67,7 +68,7 @@ public final class Ffrtmp {
     try {
       if (args.length == 0) {
         throw new Cli.UsageException(where, "Missing subcommand: run, attach, backends, list,"
-            + " wait, update or stats");
+            + " wait, update, stats or watch");
       }
       String first = args[0];
       if (first.equals("-h") || first.equals("--help")) {
@@ -119,6 +120,6 @@ public final class Ffrtmp {
         return "\nDid you mean: " + s.name() + "?";
       }
     }
-    return " (commands: run, attach, backends, list, wait, update, stats)";
+    return " (commands: run, attach, backends, list, wait, update, stats, watch)";
   }
 }

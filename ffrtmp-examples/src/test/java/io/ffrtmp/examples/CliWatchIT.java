@@ -1,0 +1,196 @@
+package io.ffrtmp.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ffrtmp watch} as root, from the launcher: a watcher killed while what it adopted runs,
+ * and a new one that takes it back instead of adopting it again; SIGHUP reading the config file
+ * again. The stand-in is a copy of {@code sleep} under a name of the test's own.
+ */
+class CliWatchIT {
+  @TempDir Path dir;
+  private Path cli;
+  private String name;
+  private Path standIn;
+  private String tag;
+  private final List<Process> started = new ArrayList<>();
+
+  @BeforeEach
+  void needsRootAndTheLauncher() throws Exception {
+    cli = Shell.launcher();
+    boolean root = Files.readString(Path.of("/proc/self/status")).lines()
+        .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[1].equals("0");
+    if (!root) {
+      System.err.println("SKIPPED: the watcher's CLI tests need root");
+    }
+    Assumptions.assumeTrue(root, "the watcher's CLI tests need root");
+    tag = "cw" + ProcessHandle.current().pid();
+    name = "fc" + Long.toString(System.nanoTime() % 100_000_000L, 36);
+    standIn = dir.resolve(name);
+    Files.copy(Path.of("/bin/sleep"), standIn);
+    Files.setPosixFilePermissions(standIn, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    for (Process p : started) {
+      p.destroyForcibly().waitFor();
+    }
+    assertEquals(List.of(), Shell.removeCgroups("ffrtmp-wrapper-" + tag), "cgroups left");
+  }
+
+  /** A watcher whose stdout and stderr lines are queued as they come. */
+  private record Watch(Process process, BlockingQueue<String> out, BlockingQueue<String> err) {
+    String next(BlockingQueue<String> q, String containing) throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      List<String> seen = new ArrayList<>();
+      while (System.nanoTime() < deadline) {
+        String line = q.poll(100, TimeUnit.MILLISECONDS);
+        if (line != null) {
+          seen.add(line);
+          if (line.contains(containing)) {
+            return line;
+          }
+        }
+      }
+      throw new AssertionError("no line with '" + containing + "' in 30 s: " + seen);
+    }
+  }
+
+  private Watch watch(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(cli.toString(), "watch"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(Shell.withDefaultSignals(cmd));
+    pb.environment().put("FFRTMP_JAVA_OPTS", "-Dffrtmp.state=" + dir.resolve("state"));
+    Process p = pb.start();
+    started.add(p);
+    Watch w = new Watch(p, new LinkedBlockingQueue<>(), new LinkedBlockingQueue<>());
+    pump(p.getInputStream(), w.out());
+    pump(p.getErrorStream(), w.err());
+    w.next(w.err(), "[wrapper] watching for");
+    return w;
+  }
+
+  private static void pump(java.io.InputStream in, BlockingQueue<String> q) {
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in,
+          StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          q.add(line);
+        }
+      } catch (java.io.IOException e) {
+        // the process ended
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void signal(String name, Process p) throws Exception {
+    assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).start()
+        .waitFor());
+  }
+
+  private Process standIn(String seconds) throws Exception {
+    Process p = new ProcessBuilder(standIn.toString(), seconds).start();
+    started.add(p);
+    return p;
+  }
+
+  private static String cgroupOf(long pid) throws Exception {
+    return Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream()
+        .filter(l -> l.contains("memory")).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aRestartedWatcher_takesBackWhatTheKilledOneAdopted_noNewCgroup() throws Exception {
+    String[] args = {"--target", name, "--memory-limit", "64", "--agent", tag,
+        "--job-id", tag + "-{pid}", "--json"};
+    Watch first = watch(args);
+    Process job = standIn("60");
+    String adopted = first.next(first.out(), "\"event\":\"adopted\"");
+    assertTrue(adopted.startsWith("{\"event\":\"adopted\",\"pid\":" + job.pid() + ",\"job_id\":\""
+        + tag + "-" + job.pid() + "\""), adopted);
+    String cgroup = cgroupOf(job.pid());
+    assertTrue(cgroup.contains("ffrtmp-wrapper-" + tag + "-" + job.pid()), cgroup);
+    // the watcher dies without a word; its adoption stays governed
+    first.process().destroyForcibly().waitFor();
+    assertEquals(cgroup, cgroupOf(job.pid()));
+    Watch second = watch(args);
+    String recovered = second.next(second.out(), "\"event\":");
+    assertTrue(recovered.startsWith("{\"event\":\"recovered\",\"pid\":" + job.pid()), recovered);
+    assertEquals(cgroup, cgroupOf(job.pid()), "moved into another cgroup");
+    // its end is reported by the new watcher, once; nothing was adopted again meanwhile
+    job.destroy();
+    String ended = second.next(second.out(), "\"event\":");
+    assertTrue(ended.startsWith("{\"event\":\"ended\",\"report\":{"), ended);
+    assertTrue(ended.contains("\"job_id\":\"" + tag + "-" + job.pid() + "\""), ended);
+    assertTrue(second.next(second.err(), "[wrapper] JOB ").startsWith("[wrapper] JOB " + tag
+        + "-" + job.pid() + " | intent=production | sla="), "the original's JOB line");
+    // SIGTERM stops it, exit status 0 (Process.destroy() would close the pipes it writes to)
+    signal("TERM", second.process());
+    assertTrue(second.process().waitFor(30, TimeUnit.SECONDS));
+    String stopped = second.next(second.err(), "stopped watching");
+    assertTrue(stopped.contains("0 workloads left"), stopped);
+    assertEquals(0, second.process().exitValue());
+    assertTrue(second.out().stream().noneMatch(l -> l.contains("adopted")), "adopted again");
+  }
+
+  @Test
+  void sighup_readsTheConfigAgain_forWhatStartsFromThenOn() throws Exception {
+    Path other = dir.resolve(name + "b");
+    Files.copy(standIn, other);
+    Path config = dir.resolve("watch-config.yaml");
+    Files.writeString(config, "scan_interval: 1s\ntarget_commands: [" + name + "]\n"
+        + "default_limits:\n  memory_limit: 64\n");
+    Watch w = watch("--config", config.toString(), "--agent", tag, "--job-id", tag + "-{pid}");
+    Process first = standIn("60");
+    assertTrue(w.next(w.out(), "adopted").startsWith("adopted pid " + first.pid() + " job "
+        + tag + "-" + first.pid() + " (rule " + name + ")"));
+    Files.writeString(config, "target_commands: [" + name + "b]\ncommands:\n  " + name + "b:\n"
+        + "    limits: {memory_limit: 32}\n");
+    signal("HUP", w.process());
+    assertTrue(w.next(w.err(), "reloaded").contains("watching for " + name + "b"));
+    Process second = new ProcessBuilder(other.toString(), "60").start();
+    started.add(second);
+    assertTrue(w.next(w.out(), "adopted").startsWith("adopted pid " + second.pid()));
+    String memory = cgroupOf(second.pid());
+    assertTrue(memory.endsWith("/ffrtmp-wrapper-" + tag + "-" + second.pid()), memory);
+    assertEquals("33554432", Files.readString(Path.of("/sys/fs/cgroup/memory"
+        + memory.substring(memory.indexOf(":/") + 1), "memory.limit_in_bytes")).trim(),
+        "the new rule's limit");
+    // a broken file leaves the rules as they were
+    Files.writeString(config, "target_commands: [" + name + "]\nfilterz: {}\n");
+    signal("HUP", w.process());
+    String refused = w.next(w.err(), "not reloaded");
+    assertTrue(refused.contains(":2: filterz: unknown key"), refused);
+    assertTrue(w.process().isAlive());
+    first.destroy();
+    second.destroy();
+    w.next(w.out(), "ended pid");
+    w.next(w.out(), "ended pid");
+    signal("TERM", w.process());
+    assertTrue(w.process().waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, w.process().exitValue());
+    assertFalse(w.err().stream().anyMatch(l -> l.contains("Exception")), w.err().toString());
+  }
+}
