@@ -1,6 +1,10 @@
 package io.ffrtmp.examples.bench;
 
+import io.ffrtmp.Constraints;
 import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.WatchListener;
+import io.ffrtmp.WatchRule;
+import io.ffrtmp.Watcher;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
 import java.io.BufferedReader;
@@ -73,6 +77,9 @@ public final class Benchmarks {
     if (scenario.equals("all") || scenario.equals("records")) {
       failures += b.records();
     }
+    if (scenario.equals("all") || scenario.equals("watch")) {
+      failures += b.watch();
+    }
     if (missed > 0) {
       System.out.println();
       System.out.println(missed + " goal(s) not met in this run: docs/PERFORMANCE.md gives, for"
@@ -89,6 +96,149 @@ public final class Benchmarks {
       missed++;
     }
     return met ? "MET" : "NOT MET";
+  }
+
+  // ---- watch: from exec to placed, and the cost of what is not watched -----------------------
+
+  /**
+   * The watcher: how long after its exec a process is in its cgroup (the connector, and the
+   * scan at its default 1 s, measured in the same run; the original wrapper's 10 s scan leaves a
+   * process ungoverned for half its interval on average), and what a storm of execs that no
+   * rule names costs it.
+   */
+  int watch() throws Exception {
+    int n = quick ? 20 : 100;
+    Path dir = Files.createTempDirectory("ffrtmp-bench-watch-");
+    String name = "fb" + Long.toString(System.nanoTime() % 100_000_000L, 36);
+    Path standIn = dir.resolve(name);
+    Files.copy(Path.of("/bin/sleep"), standIn);
+    Files.setPosixFilePermissions(standIn,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    WatchRule rule = WatchRule.forCommands(name).jobId("bench-watch-{pid}")
+        .constraints(Constraints.builder().memoryLimitMb(256).build()).build();
+    System.out.println();
+    System.out.println("[watch] a copy of sleep started " + n + " times, each adopted under a"
+        + " 256 MB limit; time from its exec to placed (the kernel's time of the exec with the"
+        + " connector, its start time with the scan)");
+    int failures = 0;
+    try {
+      long[] connector = adoptions(rule, standIn, n, Watcher.Discovery.AUTO);
+      long[] scan = adoptions(rule, standIn, Math.max(10, n / 5), Watcher.Discovery.SCAN);
+      Stats sc = Stats.of("connector", connector);
+      Stats ss = Stats.of("scan every 1 s", scan);
+      System.out.println(sc.line());
+      System.out.println(ss.line());
+      System.out.printf(Locale.ROOT, "  ratio scan(1 s)/connector p50 = %.0f; the original's"
+          + " 10 s scan (uniform delay: p50 5 s, p99 9.9 s) / connector: p50 = %.0f, p99 ="
+          + " %.0f%n", (double) ss.percentile(50) / sc.percentile(50),
+          5e9 / sc.percentile(50), 9.9e9 / sc.percentile(99));
+      failures += storm(rule, standIn);
+    } finally {
+      Files.deleteIfExists(standIn);
+      Files.deleteIfExists(dir);
+    }
+    return failures;
+  }
+
+  /** Starts the stand-in {@code n} times under a watcher; the times from exec to adopted. */
+  private static long[] adoptions(WatchRule rule, Path standIn, int n, Watcher.Discovery d)
+      throws Exception {
+    java.util.concurrent.BlockingQueue<Long> since = new java.util.concurrent.LinkedBlockingQueue<>();
+    List<GovernedWorkload> adopted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long[] out = new long[n];
+    try (Watcher w = Workload.watch(List.of(rule)).withDiscovery(d).withAgent("bench-watch")
+        .withListener(new WatchListener() {
+          @Override
+          public void adopted(GovernedWorkload g, WatchRule r, java.time.Duration sinceExec) {
+            adopted.add(g);
+            since.add(sinceExec.toNanos());
+          }
+        }).start()) {
+      if (d == Watcher.Discovery.AUTO) {
+        System.out.println("  discovery: " + w.discoveryDetail());
+      }
+      java.util.Random random = new java.util.Random();
+      for (int i = 0; i < n; i++) {
+        if (d == Watcher.Discovery.SCAN) {
+          // at a random point of the interval: right after an adoption is right after a scan
+          Thread.sleep(random.nextInt(1000));
+        }
+        Process p = new ProcessBuilder(standIn.toString(), "30").start();
+        Long t = since.poll(30, TimeUnit.SECONDS);
+        if (t == null) {
+          throw new IllegalStateException("pid " + p.pid() + " not adopted within 30 s");
+        }
+        out[i] = t;
+        p.destroyForcibly().waitFor();
+      }
+    }
+    for (GovernedWorkload g : adopted) {
+      g.onExit().get(30, TimeUnit.SECONDS);
+    }
+    return out;
+  }
+
+  /**
+   * 1,000 execs per loop of a program no rule names, from as many loops as CPUs, while a
+   * watcher runs: the exec rate, the watcher's CPU time, and a stand-in started at the end still
+   * adopted at once.
+   */
+  private int storm(WatchRule rule, Path standIn) throws Exception {
+    int loops = Runtime.getRuntime().availableProcessors();
+    java.util.concurrent.BlockingQueue<Long> since = new java.util.concurrent.LinkedBlockingQueue<>();
+    List<GovernedWorkload> adopted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Watcher w = Workload.watch(List.of(rule)).withAgent("bench-watch")
+        .withListener(new WatchListener() {
+          @Override
+          public void adopted(GovernedWorkload g, WatchRule r, java.time.Duration sinceExec) {
+            adopted.add(g);
+            since.add(sinceExec.toNanos());
+          }
+        }).start()) {
+      // warm the reader's code path first, as a watcher that has run a while has
+      run("sh", "-c", "i=0; while [ $i -lt 500 ]; do /bin/true; i=$((i+1)); done");
+      long cpu0 = watcherCpuNanos();
+      long t0 = System.nanoTime();
+      List<Process> ps = new ArrayList<>();
+      for (int i = 0; i < loops; i++) {
+        ps.add(new ProcessBuilder("sh", "-c",
+            "i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i+1)); done").start());
+      }
+      for (Process p : ps) {
+        p.waitFor();
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      Process last = new ProcessBuilder(standIn.toString(), "30").start();
+      Long t = since.poll(30, TimeUnit.SECONDS);
+      last.destroyForcibly().waitFor();
+      long cpu = watcherCpuNanos() - cpu0;
+      int execs = loops * 1000;
+      System.out.printf(Locale.ROOT, "[watch storm] %d execs of /bin/true (no rule names it) from"
+          + " %d loops in %.2f s = %.0f execs/s; the watcher's threads used %.0f ms of CPU ="
+          + " %.0f µs an exec, %.1f%% of one CPU at this rate (%s); a stand-in started after it:"
+          + " adopted %s after its exec%n", execs, loops, seconds, execs / seconds, cpu / 1e6,
+          cpu / 1e3 / execs, 100.0 * cpu / 1e9 / seconds, w.discovery(),
+          t == null ? "NOT" : Stats.ms(t));
+      if (t == null || !adopted.stream().allMatch(g -> g.jobId().startsWith("bench-watch-"))) {
+        return 1;
+      }
+    }
+    for (GovernedWorkload g : adopted) {
+      g.onExit().get(30, TimeUnit.SECONDS);
+    }
+    return 0;
+  }
+
+  /** CPU time of this JVM's watcher threads ({@code ffrtmp-watch-*}), in ns. */
+  private static long watcherCpuNanos() {
+    var mx = ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (var info : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (info != null && info.getThreadName().startsWith("ffrtmp-watch")) {
+        total += Math.max(0, mx.getThreadCpuTime(info.getThreadId()));
+      }
+    }
+    return total;
   }
 
   // ---- 1. launch overhead --------------------------------------------------------------------
