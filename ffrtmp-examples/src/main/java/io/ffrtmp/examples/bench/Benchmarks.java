@@ -146,14 +146,7 @@ public final class Benchmarks {
     java.util.concurrent.BlockingQueue<Long> since = new java.util.concurrent.LinkedBlockingQueue<>();
     List<GovernedWorkload> adopted = new java.util.concurrent.CopyOnWriteArrayList<>();
     long[] out = new long[n];
-    try (Watcher w = Workload.watch(List.of(rule)).withDiscovery(d).withAgent("bench-watch")
-        .withListener(new WatchListener() {
-          @Override
-          public void adopted(GovernedWorkload g, WatchRule r, java.time.Duration sinceExec) {
-            adopted.add(g);
-            since.add(sinceExec.toNanos());
-          }
-        }).start()) {
+    try (Watcher w = watcher(rule, d, adopted, since)) {
       if (d == Watcher.Discovery.AUTO) {
         System.out.println("  discovery: " + w.discoveryDetail());
       }
@@ -187,14 +180,7 @@ public final class Benchmarks {
     int loops = Runtime.getRuntime().availableProcessors();
     java.util.concurrent.BlockingQueue<Long> since = new java.util.concurrent.LinkedBlockingQueue<>();
     List<GovernedWorkload> adopted = new java.util.concurrent.CopyOnWriteArrayList<>();
-    try (Watcher w = Workload.watch(List.of(rule)).withAgent("bench-watch")
-        .withListener(new WatchListener() {
-          @Override
-          public void adopted(GovernedWorkload g, WatchRule r, java.time.Duration sinceExec) {
-            adopted.add(g);
-            since.add(sinceExec.toNanos());
-          }
-        }).start()) {
+    try (Watcher w = watcher(rule, Watcher.Discovery.AUTO, adopted, since)) {
       // warm the reader's code path first, as a watcher that has run a while has
       run("sh", "-c", "i=0; while [ $i -lt 500 ]; do /bin/true; i=$((i+1)); done");
       long cpu0 = watcherCpuNanos();
@@ -227,6 +213,20 @@ public final class Benchmarks {
       g.onExit().get(30, TimeUnit.SECONDS);
     }
     return 0;
+  }
+
+  /** A watcher of the benchmark's agent that records each adoption and its time since exec. */
+  private static Watcher watcher(WatchRule rule, Watcher.Discovery d,
+      List<GovernedWorkload> adopted, java.util.concurrent.BlockingQueue<Long> since)
+      throws IOException {
+    return Workload.watch(List.of(rule)).withDiscovery(d).withAgent("bench-watch")
+        .withListener(new WatchListener() {
+          @Override
+          public void adopted(GovernedWorkload g, WatchRule r, java.time.Duration sinceExec) {
+            adopted.add(g);
+            since.add(sinceExec.toNanos());
+          }
+        }).start();
   }
 
   /** CPU time of this JVM's watcher threads ({@code ffrtmp-watch-*}), in ns. */
