@@ -120,6 +120,37 @@ public final class TestCgroups {
   private TestCgroups() {}
 
   /**
+   * The cgroups named {@code ffrtmp-wrapper-<prefix>...} directly under any of {@code parents},
+   * after giving deferred removals (busy cgroups retried in the background) 2 s.
+   *
+   * @param parents the directories to look in
+   * @param prefix the test's job id prefix
+   * @return what is left
+   * @throws Exception if a directory cannot be listed, or interrupted
+   */
+  public static List<Path> leftovers(java.util.Collection<Path> parents, String prefix)
+      throws Exception {
+    List<Path> out = listLeftovers(parents, prefix);
+    for (int i = 0; i < 200 && !out.isEmpty(); i++) {
+      Thread.sleep(10);
+      out = listLeftovers(parents, prefix);
+    }
+    return out;
+  }
+
+  private static List<Path> listLeftovers(java.util.Collection<Path> parents, String prefix)
+      throws IOException {
+    List<Path> out = new ArrayList<>();
+    for (Path parent : parents) {
+      try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(parent)) {
+        s.filter(d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-" + prefix))
+            .forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  /**
    * Removes cgroup directories, retrying while the kernel says they are busy (a process that
    * just exited may linger for a moment), with backoff from 1 ms up to about {@code maxWait}.
    *

@@ -124,18 +124,7 @@ final class Governed {
   /** The cgroup paths of the process (any hierarchy) with a segment of ffrtmp's naming. */
   private static List<String> ffrtmpCgroups(long pid) {
     List<String> out = new ArrayList<>();
-    String text;
-    try {
-      text = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
-    } catch (IOException e) {
-      return out;
-    }
-    for (String line : text.split("\n")) {
-      int colon = line.indexOf(':', line.indexOf(':') + 1);
-      if (colon < 0) {
-        continue;
-      }
-      String path = line.substring(colon + 1);
+    for (String path : ProcFs.cgroupPaths(pid)) {
       for (String segment : path.split("/")) {
         if (segment.startsWith(CgroupNames.PREFIX)) {
           out.add(path);

@@ -70,23 +70,8 @@ class CgroupV1HostTest {
 
   /** Leftovers, after giving deferred removals (busy cgroups retried in the background) 2 s. */
   private List<Path> leftovers() throws Exception {
-    List<Path> out = listLeftovers();
-    for (int i = 0; i < 200 && !out.isEmpty(); i++) {
-      Thread.sleep(10);
-      out = listLeftovers();
-    }
-    return out;
-  }
-
-  private List<Path> listLeftovers() throws Exception {
-    List<Path> out = new ArrayList<>();
-    for (var p : parents.values()) {
-      try (Stream<Path> s = Files.list(p.dir())) {
-        s.filter(d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-" + prefix))
-            .forEach(out::add);
-      }
-    }
-    return out;
+    return TestCgroups.leftovers(parents.values().stream().map(CgroupV1Strategy.Parent::dir)
+        .toList(), prefix);
   }
 
   /**

@@ -15,7 +15,6 @@ import io.ffrtmp.testing.Host;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -47,30 +46,13 @@ class CgroupV1WatchTest {
     if (checks != null) {
       checks.close();
     }
-    List<Path> left = new ArrayList<>();
-    for (int i = 0; i < 200; i++) {
-      left = leftovers();
-      if (left.isEmpty()) {
-        break;
-      }
-      Thread.sleep(10);
-    }
+    List<Path> left = TestCgroups.leftovers(parents.values().stream()
+        .map(CgroupV1Strategy.Parent::dir).toList(), prefix);
     for (Path p : left) {
       TestCgroups.remove(CgroupFs.REAL, List.of(p), Duration.ofSeconds(2));
     }
     assertEquals(List.of(), left, "cgroups left behind");
     assertEquals(List.of(), WatchChecks.watcherThreads(), "watcher threads left running");
-  }
-
-  private List<Path> leftovers() throws Exception {
-    List<Path> out = new ArrayList<>();
-    for (var p : parents.values()) {
-      try (Stream<Path> s = Files.list(p.dir())) {
-        s.filter(d -> d.getFileName().toString().startsWith("ffrtmp-wrapper-" + prefix))
-            .forEach(out::add);
-      }
-    }
-    return out;
   }
 
   @Test

@@ -98,6 +98,28 @@ public final class ProcFs {
   }
 
   /**
+   * The cgroups a process is in, {@code /proc/<pid>/cgroup}'s paths: one per hierarchy (v1),
+   * or the one of v2's unified hierarchy, each once.
+   *
+   * @param pid the process
+   * @return the paths, e.g. {@code /user.slice}; empty when it is gone
+   */
+  public static List<String> cgroupPaths(long pid) {
+    List<String> out = new ArrayList<>(2);
+    try {
+      for (String line : read(Path.of("/proc/" + pid + "/cgroup")).split("\n")) {
+        int colon = line.indexOf(':', line.indexOf(':') + 1);
+        if (colon > 0 && !out.contains(line.substring(colon + 1))) {
+          out.add(line.substring(colon + 1));
+        }
+      }
+    } catch (IOException e) {
+      // gone: in no cgroup
+    }
+    return out;
+  }
+
+  /**
    * The fields of {@code /proc/<pid>/stat} after the command name: index 0 is field 3 (state).
    *
    * @param stat the whole stat line

@@ -146,17 +146,7 @@ final class LiveProcess implements ProcessFacts {
   public List<String> cgroups() {
     List<String> c = cgroups;
     if (c == null) {
-      c = new ArrayList<>(2);
-      try {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
-          int colon = line.indexOf(':', line.indexOf(':') + 1);
-          if (colon > 0 && !c.contains(line.substring(colon + 1))) {
-            c.add(line.substring(colon + 1));
-          }
-        }
-      } catch (IOException e) {
-        // gone: no cgroup matches
-      }
+      c = ProcFs.cgroupPaths(pid);
       cgroups = c;
     }
     return c;

@@ -260,7 +260,7 @@ final class WatcherImpl implements Watcher {
         return;
       }
       String command = p.name();
-      String ancestor = adoptedAncestor(key.pid());
+      String ancestor = adoptedAncestor(p.ppid());
       if (ancestor != null) {
         // governed with it already (in its cgroup): not news, and a matching fork storm must
         // not become a storm of listener calls
@@ -304,27 +304,26 @@ final class WatcherImpl implements Watcher {
     });
   }
 
-  /** The job id and pid of the nearest ancestor this watcher governs, or null. */
-  private @Nullable String adoptedAncestor(long pid) {
+  /**
+   * The job id and pid of the nearest ancestor this watcher governs, or null.
+   *
+   * @param parent the process's parent
+   */
+  private @Nullable String adoptedAncestor(long parent) {
     if (governed.isEmpty()) {
       return null;
     }
-    long p = pid;
-    for (int i = 0; i < ANCESTORS; i++) {
+    long p = parent;
+    for (int i = 0; i < ANCESTORS && p > 1; i++) {
       ProcFs.Stat s = ProcFs.stat(p).orElse(null);
-      if (s == null || s.ppid() <= 1) {
+      if (s == null) {
         return null;
       }
-      long parent = s.ppid();
-      ProcFs.Stat ps = ProcFs.stat(parent).orElse(null);
-      if (ps == null) {
-        return null;
-      }
-      GovernedWorkload w = governed.get(new Key(parent, ps.startTime()));
+      GovernedWorkload w = governed.get(new Key(p, s.startTime()));
       if (w != null) {
-        return "job " + w.jobId() + " (pid " + parent + ")";
+        return "job " + w.jobId() + " (pid " + p + ")";
       }
-      p = parent;
+      p = s.ppid();
     }
     return null;
   }

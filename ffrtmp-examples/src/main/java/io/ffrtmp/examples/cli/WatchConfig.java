@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -363,7 +364,7 @@ final class WatchConfig {
 
   private static boolean isNull(Node node) {
     return node instanceof ScalarNode s && (s.getTag().getValue().endsWith(":null")
-        || (s.getValue().isEmpty() && s.getScalarStyle().toString().equals("PLAIN")));
+        || (s.getValue().isEmpty() && s.getScalarStyle() == ScalarStyle.PLAIN));
   }
 
   /** A Go duration ({@code 10s}, {@code 1m30s}, {@code 500ms}); empty is none (null). */
