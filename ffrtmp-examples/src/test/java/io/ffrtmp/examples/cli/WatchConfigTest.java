@@ -164,4 +164,21 @@ class WatchConfigTest {
     assertThrows(IllegalArgumentException.class, () -> WatchConfig.goDuration("s"));
     assertThrows(IllegalArgumentException.class, () -> WatchConfig.goDuration("1d"));
   }
+
+  /** The scan interval's range is the library's, whether it comes from a flag or the file. */
+  @Test
+  void scanInterval_outOfRange_isAUsageError_fromTheFlagOrTheFile() throws Exception {
+    CliRun flag = CliRun.of("watch", "--target", "zz", "--scan-interval", "5ms");
+    assertEquals(2, flag.code(), flag.toString());
+    assertEquals("Error: Invalid value for --scan-interval: scanInterval must be between 10 ms"
+        + " and 1 h, got PT0.005S\nTry 'ffrtmp watch --help' for more information.\n",
+        flag.err());
+    Path f = Files.writeString(dir.resolve("c.yaml"), "target_commands: [zz]\n"
+        + "scan_interval: 2h\n");
+    CliRun file = CliRun.of("watch", "--config", f.toString());
+    assertEquals(2, file.code(), file.toString());
+    assertEquals("Error: Invalid value for --config's scan_interval: scanInterval must be"
+        + " between 10 ms and 1 h, got PT2H\nTry 'ffrtmp watch --help' for more information.\n",
+        file.err());
+  }
 }
