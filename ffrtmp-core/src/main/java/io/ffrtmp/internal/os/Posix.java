@@ -67,7 +67,8 @@ public final class Posix {
 
     static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
-    static native int poll(Pointer fds, long nfds, int timeoutMs) throws LastErrorException;
+    // struct pollfd as two ints: no JNA Memory (see awaitReadable)
+    static native int poll(int[] fds, long nfds, int timeoutMs) throws LastErrorException;
 
     static native int open(byte[] path, int flags, int mode) throws LastErrorException;
 
@@ -315,10 +316,12 @@ public final class Posix {
    * @return whether it is readable; false on timeout
    */
   public static boolean awaitReadable(int fd, int timeoutMs) {
-    Memory pollfd = new Memory(8); // struct pollfd: int fd; short events; short revents
-    pollfd.setInt(0, fd);
-    pollfd.setShort(4, (short) 0x001); // POLLIN
-    pollfd.setShort(6, (short) 0);
+    // struct pollfd {int fd; short events; short revents} as two ints, events POLLIN: the
+    // process-events reader polls thousands of times a second, and each JNA Memory registers
+    // with JNA's cleaner under a lock its cleaner thread (at the JVM's priority) holds too — a
+    // reader raised above a fork bomb would wait for that thread behind the bomb
+    int[] pollfd = {fd, java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN
+        ? 0x001 : 0x001 << 16};
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
     while (true) {
       int left = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
