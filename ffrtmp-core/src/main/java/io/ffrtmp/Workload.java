@@ -86,15 +86,21 @@ public final class Workload {
    * reports each {@code exec} as it happens where this JVM may use it, else {@code /proc} is
    * scanned at an interval). Each adoption is an attach-mode workload of its own, with its
    * record, report and backend, under the rule's constraints; its children are governed with it
-   * (they are in its cgroup), never adopted again. A restarted watcher takes back what the
-   * previous one adopted instead of adopting it twice.
+   * (they are in its cgroup), never adopted again. With the connector, what a process forks
+   * before it is placed is moved after it, fork by fork as the kernel reports them; a tree that
+   * forks faster than processes can be moved (a fork bomb) has its processes outside the cgroup
+   * stopped ({@code SIGSTOP}) until each is moved, then continued, so the rule's limits contain
+   * it. The watcher's threads run at nice -20 where this JVM may raise them (root). A restarted
+   * watcher takes back what the previous one adopted instead of adopting it twice.
    *
    * <pre>{@code
    * try (Watcher w = Workload.watch(List.of(WatchRule.forCommands("ffmpeg")
    *         .constraints(Constraints.builder().cpuQuota(200).memoryLimitMb(4096).build())
    *         .build()))
    *     .withListener(new WatchListener() {
-   *       public void adopted(GovernedWorkload g, WatchRule r) { log(g.jobId()); }
+   *       public void adopted(GovernedWorkload g, WatchRule r, Duration sinceExec) {
+   *         log(g.jobId());
+   *       }
    *     })
    *     .start()) {
    *   awaitShutdown();

@@ -15,6 +15,7 @@ import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.testing.Host;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -267,6 +268,167 @@ public final class WatchChecks implements AutoCloseable {
     return w;
   }
 
+  /**
+   * A matching fork bomb is contained by its rule's limit: a shell, copied under a name of the
+   * test's own, whose every process forks two more and waits, started as uid 65534 under a rule
+   * of {@code pids_max} 64. Within {@code settle} every process of it is in the adoption's
+   * cgroup, and from then on their number no longer grows; it was adopted once, nothing was
+   * skipped. Should it escape, the user's process limit ({@code RLIMIT_NPROC}) stops it before
+   * the machine's, the check fails, and kills it by its name.
+   *
+   * <p>Typically the bomb is whole in the cgroup at 60 to 250 processes. Rarely the watcher's
+   * JVM stalls for a few hundred milliseconds while the bomb loads the CPUs (its threads at nice
+   * -20 wait for the JVM's others at a safepoint), and the bomb grows by a thousand or so first;
+   * the process limit is set well above that, so that reaching it means escaping.
+   *
+   * @param settle how long the watcher may take to have all of it in the cgroup
+   * @param nproc the process limit of uid 65534 for the bomb (what the machine's memory bears)
+   */
+  public void forkBombIsContainedByItsRulesPidsLimit(Duration settle, int nproc)
+      throws Exception {
+    String bomb = "fb" + name.substring(2);
+    Path shell = dir.resolve(bomb);
+    Files.copy(Path.of("/bin/bash").toRealPath(), shell);
+    Files.setPosixFilePermissions(shell, PosixFilePermissions.fromString("rwxr-xr-x"));
+    bombs.add(bomb);
+    watch(List.of(WatchRule.forCommands(bomb)
+            .constraints(Constraints.builder().pidsMax(64).build())
+            .jobId(prefix + "-bomb-{pid}").build()),
+        Watcher.Discovery.CONNECTOR, Duration.ofSeconds(1));
+    // below the watcher's priority, as the guide's unit runs it (Nice=-10 there; the JVM's own
+    // threads, its garbage collector's among them, must not wait behind the bomb)
+    List<String> cmd = new ArrayList<>(List.of("nice", "-n", "10",
+        "prlimit", "--nproc=" + nproc + ":" + nproc));
+    cmd.addAll(Arrays.asList(asNobody()));
+    cmd.addAll(List.of(shell.toString(), "-c", "f() { f & f & wait; }; f"));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile())
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    started.add(p);
+    long t0 = System.nanoTime();
+    Adoption a = awaitAdoption(p.pid());
+    String leaf = a.workload().cgroupPath().map(c -> c.substring(c.lastIndexOf('/') + 1))
+        .orElseThrow(() -> new AssertionError("no cgroup: " + a.workload().warnings()));
+    long hierarchies = cgroupLinesWith(p.pid(), leaf);
+    assertTrue(hierarchies > 0, "the bomb's first process is not in " + leaf);
+    // contained: every process of it in the cgroup in 5 samples in a row (one listing of /proc
+    // is no snapshot: a child forked meanwhile may be missing from it)
+    long deadline = t0 + settle.toNanos();
+    int peak = 0;
+    int inARow = 0;
+    int atContainment = 0;
+    int[] counts = {0, 0};
+    while (inARow < 5 && System.nanoTime() < deadline) {
+      counts = bombCounts(bomb, leaf, hierarchies);
+      peak = Math.max(peak, counts[0]);
+      inARow = counts[1] == 0 ? inARow + 1 : 0;
+      atContainment = counts[1] == 0 ? Math.max(atContainment, counts[0]) : 0;
+      Thread.sleep(50);
+    }
+    double containedMs = (System.nanoTime() - t0) / 1e6;
+    assertEquals(5, inARow, "after " + settle + " " + counts[1] + " of the bomb's " + counts[0]
+        + " processes are outside its cgroup " + leaf);
+    // and from then on it no longer grows: what forks is in the cgroup, under pids_max
+    for (int i = 0; i < 20; i++) {
+      Thread.sleep(50);
+      counts = bombCounts(bomb, leaf, hierarchies);
+      peak = Math.max(peak, counts[0]);
+      assertEquals(0, counts[1], counts[1] + " of " + counts[0] + " outside after containment");
+      assertTrue(counts[0] <= Math.max(64, atContainment), counts[0]
+          + " processes after containment with " + atContainment + ": it grew");
+    }
+    System.err.printf("watch: a fork bomb (pids_max 64) all in its cgroup %.0f ms after its"
+        + " start, adopted %.1f ms after its exec; %d processes then, at most %d%n",
+        containedMs, a.sinceExec().toNanos() / 1e6, atContainment, peak);
+    // contained by the rule's limit, long before the user's process limit
+    assertTrue(peak < nproc, "the bomb reached the user's process limit: " + peak);
+    assertEquals(List.of(p.pid()), List.copyOf(adopted.keySet()));
+    assertEquals(List.of(), skipped);
+    killByName(bomb);
+  }
+
+  private final List<String> bombs = new ArrayList<>();
+
+  /** How many processes of a name there are, and how many of them are outside a cgroup. */
+  private static int[] bombCounts(String comm, String leaf, long hierarchies) throws IOException {
+    int all = 0;
+    int outside = 0;
+    for (long pid : byName(comm)) {
+      try {
+        long in = cgroupLinesWith(pid, leaf);
+        all++;
+        if (in != hierarchies) {
+          outside++;
+        }
+      } catch (IOException e) {
+        // gone meanwhile
+      }
+    }
+    return new int[] {all, outside};
+  }
+
+  private static long cgroupLinesWith(long pid, String leaf) throws IOException {
+    String text = small(Path.of("/proc/" + pid + "/cgroup"));
+    long n = 0;
+    for (int i = text.indexOf(leaf); i >= 0; i = text.indexOf(leaf, i + leaf.length())) {
+      n++;
+    }
+    return n;
+  }
+
+  /** The processes whose {@code comm} is {@code comm}. */
+  private static List<Long> byName(String comm) throws IOException {
+    List<Long> out = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(Path.of("/proc"))) {
+      for (Path p : s) {
+        String n = p.getFileName().toString();
+        if (n.chars().allMatch(Character::isDigit)) {
+          try {
+            if (small(p.resolve("comm")).strip().equals(comm)) {
+              out.add(Long.parseLong(n));
+            }
+          } catch (IOException e) {
+            // gone meanwhile
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Into one buffer: a check that reads thousands of files a second must not make garbage. */
+  private static final byte[] READ = new byte[8192];
+
+  /**
+   * A small file's text, read into {@link #READ}: sampling a fork bomb reads thousands of files
+   * a second, and the garbage of {@code Files.readString} (8 KiB buffers each) would make the
+   * JVM collect — stopping the watcher's threads with it — while the bomb grows.
+   */
+  private static synchronized String small(Path file) throws IOException {
+    try (var in = Files.newInputStream(file)) {
+      int n = in.readNBytes(READ, 0, READ.length);
+      return new String(READ, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+  }
+
+  /** Stops, then kills, every process of a name (this check's own), until none is left. */
+  private static void killByName(String comm) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    List<Long> left = byName(comm);
+    while (!left.isEmpty() && System.nanoTime() < deadline) {
+      // stopped first, all of them: a stopped process forks no more while the others die
+      for (String signal : List.of("STOP", "KILL")) {
+        List<String> kill = new ArrayList<>(List.of("kill", "-s", signal, "--"));
+        left.forEach(pid -> kill.add(Long.toString(pid)));
+        new ProcessBuilder(kill).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+      }
+      Thread.sleep(20);
+      left = byName(comm);
+    }
+    assertEquals(List.of(), left, "processes named " + comm + " left");
+  }
+
   /** The median of some durations, in ms. */
   public static double medianMs(List<Long> nanos) {
     List<Long> s = new ArrayList<>(nanos);
@@ -317,6 +479,9 @@ public final class WatchChecks implements AutoCloseable {
   public void close() throws Exception {
     for (Watcher w : watchers) {
       w.stop();
+    }
+    for (String b : bombs) {
+      killByName(b);
     }
     for (Process p : started) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);

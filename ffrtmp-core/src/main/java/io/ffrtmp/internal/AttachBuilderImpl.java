@@ -49,6 +49,36 @@ public final class AttachBuilderImpl extends AbstractBuilder<AttachBuilder>
     return this;
   }
 
+  /**
+   * Loads what an adoption runs (its classes, its native calls, the exit watcher's thread)
+   * ahead of the first one: a watcher adopts when the host may be at its busiest, and a class
+   * loaded then can wait behind the JVM's other threads for the class loader.
+   */
+  public static void warmUp() {
+    long self = ProcessHandle.current().pid();
+    Governed.why(self);
+    io.ffrtmp.internal.os.Posix.kill((int) self, 0);
+    io.ffrtmp.internal.os.ExitWatcher.shared();
+    try {
+      Class.forName(AttachedWorkload.class.getName(), true,
+          AttachBuilderImpl.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Moves one more process of an attach-mode workload's tree into its cgroup (the watcher's
+   * children forked during and after an adoption).
+   *
+   * @param workload a workload this builder started
+   * @param pid a descendant of its process
+   * @return whether it was moved (false for a workload not in attach mode, or ended)
+   */
+  public static boolean follow(GovernedWorkload workload, long pid) {
+    return workload instanceof AttachedWorkload a && a.follow(pid);
+  }
+
   @Override
   public GovernedWorkload start() throws IOException, EnforcementException {
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);

@@ -234,6 +234,30 @@ final class AttachedWorkload extends WorkloadLifecycle {
     ATTACHED.remove(spec.pid());
   }
 
+  /**
+   * Moves a process of the workload's tree into its cgroup after the adoption: a child forked
+   * by a process before that process was moved stays where its parent was, and a tree that
+   * forks faster than the adoption's rounds can search it (a fork bomb) would escape its limits.
+   * The watcher learns of each fork from the kernel and hands such children here. Only the
+   * cgroup: a child inherits its parent's nice and OOM score. Nothing once the workload ended.
+   *
+   * @param pid a descendant of the adopted process
+   * @return whether it was moved
+   */
+  boolean follow(long pid) {
+    if (onExit().isDone()) {
+      return false;
+    }
+    try {
+      governance.adopt(pid);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      // gone meanwhile, or refused: its tree's report comes all the same
+      LOG.debug("job {}: pid {} not followed into the cgroup: {}", jobId(), pid, e.toString());
+      return false;
+    }
+  }
+
   /** The process, its cgroup's members, and (without a cgroup) its descendants. */
   @Override
   void signalWorkload(int signal) {

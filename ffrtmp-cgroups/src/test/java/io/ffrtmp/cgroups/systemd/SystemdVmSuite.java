@@ -101,6 +101,14 @@ class SystemdVmSuite {
   }
 
   @Test
+  void watch_containsAMatchingForkBomb(TestInfo info) throws Exception {
+    try (WatchChecks checks = new WatchChecks(job(info))) {
+      // emulated: everything, the bomb included, 10 to 30 times as slow as on the host
+      checks.forkBombIsContainedByItsRulesPidsLimit(Duration.ofSeconds(60), 2500);
+    }
+  }
+
+  @Test
   void limitsAsUnitProperties_inForceBeforeTheFirstInstruction(TestInfo info) throws Exception {
     String id = job(info);
     GovernedWorkload w = Workload.run(new ProcessBuilder("/bin/sh", "-c",

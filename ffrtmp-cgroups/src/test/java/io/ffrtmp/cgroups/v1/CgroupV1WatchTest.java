@@ -62,6 +62,11 @@ class CgroupV1WatchTest {
   }
 
   @Test
+  void forkBomb_isContainedByItsRulesPidsLimit() throws Exception {
+    checks.forkBombIsContainedByItsRulesPidsLimit(Duration.ofSeconds(5), 4000);
+  }
+
+  @Test
   void filters_neverAdoptBlockedUsersDirsOrParents() throws Exception {
     Path blocked = Files.createDirectories(checks.dir().resolve("blocked"));
     Watcher w = checks.watch(

@@ -96,6 +96,14 @@ class CgroupV2VmSuite {
   }
 
   @Test
+  void watch_containsAMatchingForkBomb(TestInfo info) throws Exception {
+    try (WatchChecks checks = new WatchChecks(job(info))) {
+      // emulated: everything, the bomb included, 10 to 30 times as slow as on the host
+      checks.forkBombIsContainedByItsRulesPidsLimit(Duration.ofSeconds(60), 2500);
+    }
+  }
+
+  @Test
   void limits_areWrittenAndAcceptedByTheKernel_beforeTheFirstInstruction(TestInfo info)
       throws Exception {
     String id = job(info);

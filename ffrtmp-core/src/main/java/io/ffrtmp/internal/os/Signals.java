@@ -6,6 +6,10 @@ public final class Signals {
   public static final int SIGTERM = 15;
   /** SIGKILL. */
   public static final int SIGKILL = 9;
+  /** SIGCONT. */
+  public static final int SIGCONT = 18;
+  /** SIGSTOP. */
+  public static final int SIGSTOP = 19;
   /** SIGURG: the launch shim's go (its default action is to ignore it). */
   public static final int SIGURG = 23;
 

@@ -8,7 +8,9 @@ import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.internal.AttachBuilderImpl;
 import io.ffrtmp.internal.RecoveryImpl;
 import io.ffrtmp.internal.os.ProcEvents;
+import io.ffrtmp.internal.os.Posix;
 import io.ffrtmp.internal.os.ProcFs;
+import io.ffrtmp.internal.os.Signals;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -19,9 +21,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,12 +46,49 @@ final class WatcherImpl implements Watcher {
   private static final Logger LOG = LoggerFactory.getLogger(WatcherImpl.class);
   /** How deep the search for an adopted ancestor goes. */
   private static final int ANCESTORS = 64;
+  /** Escapees of one tree outside its cgroup at once from which on they are stopped. */
+  private static final int STORM = 32;
+  /** The nice value of the watcher's threads, where it may set it. */
+  private static final int NICE = -20;
 
   /** A process by its identity: pid and start time (a reused pid has another). */
   private record Key(long pid, long startTime) {}
 
   /** What was decided about a pid, until its program changes. */
   private record Seen(long startTime, String comm) {}
+
+  /**
+   * An adoption's process tree, as the connector reports its forks from the moment the adoption
+   * was decided. The kernel places a child where its parent is at the fork: a child forked by a
+   * process not yet in the cgroup (before the adoption reached it) stays outside, an
+   * <em>escapee</em>, and is moved after it. A tree that forks faster than processes can be
+   * moved (a fork bomb: each move waits for the forks in flight) has its escapees stopped
+   * ({@code SIGSTOP}) from the {@value #STORM}th on, until each is moved, then continued: a
+   * stopped process forks no more, so the tree ends up whole in the cgroup, under its limits.
+   */
+  private static final class Family {
+    final Set<Long> pids = ConcurrentHashMap.newKeySet();
+    /** Since when each process known to be in the cgroup is there (the kernel's clock). */
+    final Map<Long, Long> inSince = new ConcurrentHashMap<>();
+    /** The escapees not moved yet. */
+    final Set<Long> escaped = ConcurrentHashMap.newKeySet();
+    /** Escapees this watcher stopped, to continue once moved. Guarded by this. */
+    final Set<Long> stopped = new HashSet<>();
+    /** Followed from its exec on: every descendant it has is in {@link #pids}. */
+    final boolean sinceExec;
+    /** Set once adopted: from then on each escapee is moved. */
+    volatile @Nullable GovernedWorkload workload;
+    /** Not adopted, or ended: no longer followed. Written under this. */
+    volatile boolean over;
+
+    Family(long root, boolean sinceExec) {
+      this.sinceExec = sinceExec;
+      pids.add(root);
+    }
+  }
+
+  /** A child to move into its family's cgroup. */
+  private record Follow(Family family, long pid) {}
 
   private volatile List<WatchRule> rules;
   private final String agent;
@@ -65,6 +106,9 @@ final class WatcherImpl implements Watcher {
   private final Map<Key, Boolean> adopting = new ConcurrentHashMap<>();
   /** The last skip reported of each process: the same one is not reported twice. */
   private final Map<Key, String> skips = new ConcurrentHashMap<>();
+  /** The processes of adoptions (connector only), each to its family. */
+  private final Map<Long, Family> families = new ConcurrentHashMap<>();
+  private final BlockingQueue<Follow> follows = new LinkedBlockingQueue<>();
   private final ScheduledExecutorService timer;
   private final ExecutorService adopter;
   private final Object listenerLock = new Object();
@@ -72,6 +116,7 @@ final class WatcherImpl implements Watcher {
   /** A scan is queued: overflows in a row queue one, not one each. */
   private final AtomicBoolean scanQueued = new AtomicBoolean();
   private @Nullable Thread reader;
+  private @Nullable Thread follower;
 
   WatcherImpl(List<WatchRule> rules, String agent, List<WatchListener> listeners,
       boolean restoreOnStop, Duration scanInterval, Discovery discovery, String detail,
@@ -89,19 +134,32 @@ final class WatcherImpl implements Watcher {
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
+    return r -> thread(r, name);
+  }
+
+  /**
+   * A daemon thread of the watcher, at nice {@value #NICE} where the watcher may raise it
+   * ({@code CAP_SYS_NICE}: root): a process that matches forks and runs outside its limits
+   * until the watcher has placed it, and it must not be the watcher that waits for the CPU.
+   */
+  private static Thread thread(Runnable r, String name) {
+    Thread t = new Thread(() -> {
+      Posix.setThreadNice(0, NICE); // refused without the privilege: left as it is
+      r.run();
+    }, name);
+    t.setDaemon(true);
+    return t;
   }
 
   /** Recovers the agent's earlier adoptions, then starts discovering and scans once. */
   void begin() {
-    // the backends probed and their classes loaded before the first adoption needs them
-    adopter.execute(() -> {
+    // the backends probed, and what an adoption and a held fork run loaded, before the first
+    // event is read (the socket keeps the events meanwhile): a tree that forks as the watcher
+    // starts must not find the watcher's threads waiting for the class loader
+    java.util.concurrent.Future<?> ready = adopter.submit(() -> {
       try {
         io.ffrtmp.internal.Strategies.selectFromRegistry(null);
+        AttachBuilderImpl.warmUp();
       } catch (RuntimeException e) {
         LOG.debug("watch: probing the backends: {}", e.toString());
       }
@@ -115,11 +173,20 @@ final class WatcherImpl implements Watcher {
     for (String warning : records.warnings()) {
       LOG.warn("watch: {}", warning);
     }
+    try {
+      ready.get();
+    } catch (java.util.concurrent.ExecutionException x) {
+      LOG.debug("watch: probing the backends: {}", x.toString());
+    } catch (InterruptedException x) {
+      Thread.currentThread().interrupt();
+    }
     ProcEvents e = events;
     if (e != null) {
-      Thread t = new Thread(() -> read(e), "ffrtmp-watch-events");
-      t.setDaemon(true);
+      Thread t = thread(() -> read(e), "ffrtmp-watch-events");
       reader = t;
+      Thread f = thread(this::follow, "ffrtmp-watch-follow");
+      follower = f;
+      f.start();
       t.start();
       // subscribed before this scan: whatever starts after it is an event, nothing falls between
       timer.execute(this::scan);
@@ -144,6 +211,8 @@ final class WatcherImpl implements Watcher {
           }
           LOG.error("watch: the process-events connector failed ({}); scanning /proc every {}"
               + " instead", x.toString(), scanInterval);
+          // forks are no longer reported: nothing is followed, what was held goes on
+          new HashSet<>(families.values()).forEach(this::abandon);
           timer.scheduleWithFixedDelay(this::scan, 0, scanInterval.toNanos(),
               TimeUnit.NANOSECONDS);
           return;
@@ -158,11 +227,131 @@ final class WatcherImpl implements Watcher {
     if (!e.ofProcess()) {
       return;
     }
-    if (e.what() == ProcEvents.EXEC) {
+    if (e.what() == ProcEvents.FORK) {
+      forked(e.parentTgid(), e.pid(), e.timestampNs());
+    } else if (e.what() == ProcEvents.EXEC) {
       look(e.pid(), e.timestampNs(), false);
     } else if (e.what() == ProcEvents.EXIT) {
       seen.remove(e.pid());
-      skips.keySet().removeIf(k -> k.pid() == e.pid());
+      if (!skips.isEmpty()) {
+        skips.keySet().removeIf(k -> k.pid() == e.pid());
+      }
+      Family f = families.remove(e.pid());
+      if (f != null) {
+        f.pids.remove(e.pid());
+        f.inSince.remove(e.pid());
+        f.escaped.remove(e.pid());
+        synchronized (f) {
+          f.stopped.remove(e.pid());
+        }
+      }
+    }
+  }
+
+  /** A fork the connector reported: followed where its parent belongs to an adoption. */
+  private void forked(long parent, long child, long atNanos) {
+    Family f = families.get(parent);
+    if (f == null || f.over) {
+      return;
+    }
+    f.pids.add(child);
+    families.put(child, f);
+    Long parentIn = f.inSince.get(parent);
+    if (parentIn != null && parentIn <= atNanos) {
+      f.inSince.put(child, atNanos); // forked in the cgroup
+      return;
+    }
+    f.escaped.add(child);
+    if (f.escaped.size() > STORM) {
+      hold(f, parent, child);
+    }
+    if (f.workload != null) {
+      follows.add(new Follow(f, child));
+    }
+  }
+
+  /**
+   * Stops an escapee until it is moved. Only a process whose parent is the one the kernel
+   * reported (not a pid reused meanwhile) and that nobody else stopped.
+   */
+  private static void hold(Family f, long parent, long child) {
+    synchronized (f) {
+      if (f.over) {
+        return;
+      }
+      ProcFs.Stat s = ProcFs.stat(child).orElse(null);
+      if (s == null || s.ppid() != parent || s.state() == 'T' || s.state() == 't') {
+        return;
+      }
+      if (Posix.kill((int) child, Signals.SIGSTOP) == 0) {
+        f.stopped.add(child);
+      }
+    }
+  }
+
+  /** Continues an escapee this watcher stopped. */
+  private static void release(Family f, long pid) {
+    synchronized (f) {
+      if (f.stopped.remove(pid)) {
+        Posix.kill((int) pid, Signals.SIGCONT);
+      }
+    }
+  }
+
+  /**
+   * The follower: moves the children the reader reported into their family's cgroup, as many
+   * as are waiting at a time, so the reader never waits for a cgroup write.
+   */
+  private void follow() {
+    List<Follow> batch = new ArrayList<>();
+    while (!stopped.get()) {
+      try {
+        Follow first = follows.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        follows.drainTo(batch);
+        for (Follow f : batch) {
+          move(f.family(), f.pid());
+        }
+        batch.clear();
+      } catch (InterruptedException x) {
+        return;
+      } catch (RuntimeException x) {
+        LOG.error("watch: following forks into their cgroups failed", x);
+      }
+    }
+  }
+
+  /** Moves an escapee into its family's cgroup (unless moved or gone), then continues it. */
+  private static void move(Family f, long pid) {
+    GovernedWorkload w = f.workload;
+    try {
+      if (w != null && !f.over && f.escaped.contains(pid)
+          && AttachBuilderImpl.follow(w, pid)) {
+        f.inSince.put(pid, System.nanoTime());
+      }
+    } finally {
+      f.escaped.remove(pid);
+      release(f, pid);
+    }
+  }
+
+  /**
+   * No longer follows a family: its adoption failed, its workload ended or the watcher stops.
+   * What it stopped is continued.
+   */
+  private void abandon(Family f) {
+    synchronized (f) {
+      f.over = true;
+      for (long pid : f.stopped) {
+        Posix.kill((int) pid, Signals.SIGCONT);
+      }
+      f.stopped.clear();
+    }
+    for (long pid : f.pids) {
+      families.remove(pid, f);
     }
   }
 
@@ -209,8 +398,8 @@ final class WatcherImpl implements Watcher {
    */
   private void look(long pid, long execNanos, boolean force) {
     boolean exec = execNanos != 0;
-    if (pid == self || stopped.get()) {
-      return;
+    if (pid == self || stopped.get() || families.containsKey(pid)) {
+      return; // an adoption's own process: governed with it
     }
     LiveProcess p = LiveProcess.of(pid, users).orElse(null);
     if (p == null) {
@@ -242,7 +431,15 @@ final class WatcherImpl implements Watcher {
     } else if (d instanceof RuleMatcher.Adopt a) {
       if (adopting.putIfAbsent(key, Boolean.TRUE) == null) {
         long since = exec ? execNanos : System.nanoTime() - p.age().toNanos();
-        adopter.execute(() -> adopt(key, p, a.rule(), since));
+        @Nullable Family family = null;
+        if (events != null) {
+          // its forks are followed from now on: those before the adoption are moved after it
+          Family f = new Family(pid, exec && !force);
+          families.put(pid, f);
+          family = f;
+        }
+        Family fam = family;
+        adopter.execute(() -> adopt(key, p, a.rule(), since, fam));
       }
     }
   }
@@ -254,7 +451,9 @@ final class WatcherImpl implements Watcher {
     }
   }
 
-  private void adopt(Key key, LiveProcess p, WatchRule rule, long execNanos) {
+  private void adopt(Key key, LiveProcess p, WatchRule rule, long execNanos,
+      @Nullable Family family) {
+    boolean adopted = false;
     try {
       if (stopped.get() || governed.containsKey(key)) {
         return;
@@ -273,6 +472,10 @@ final class WatcherImpl implements Watcher {
           return; // gone before it could be adopted: nothing to govern
         }
         w = new AttachBuilderImpl(key.pid())
+            // an exec the connector reported: every fork since is in the family, moved after
+            // the adoption (a search of the tree here would race a fork bomb and lose);
+            // otherwise the tree as it is now, then the family from here on
+            .withDescendants(family == null || !family.sinceExec)
             .withConstraints(rule.constraints())
             .withJobId(jobId(rule, p))
             .withIntent(rule.intent())
@@ -287,10 +490,23 @@ final class WatcherImpl implements Watcher {
         return;
       }
       java.time.Duration since = Duration.ofNanos(Math.max(0, System.nanoTime() - execNanos));
+      adopted = true;
+      if (family != null) {
+        family.inSince.put(key.pid(), System.nanoTime());
+        family.workload = w;
+        // forked before the adoption: moved now; each escapee reported from here on is queued
+        for (long pid : family.escaped) {
+          follows.add(new Follow(family, pid));
+        }
+        w.onExit().whenComplete((r, x) -> abandon(family));
+      }
       watch(key, w);
       tell(l -> l.adopted(w, rule, since));
     } finally {
       adopting.remove(key);
+      if (family != null && !adopted) {
+        abandon(family);
+      }
     }
   }
 
@@ -395,6 +611,17 @@ final class WatcherImpl implements Watcher {
         Thread.currentThread().interrupt();
       }
     }
+    Thread f = follower;
+    if (f != null) {
+      f.interrupt();
+      try {
+        f.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    // what the follower had not moved yet is continued, where it stopped it
+    new HashSet<>(families.values()).forEach(this::abandon);
     timer.shutdownNow();
     adopter.shutdown();
     try {
