@@ -40,4 +40,14 @@ public interface WatchListener {
    * @param report its report
    */
   default void ended(WorkloadReport report) {}
+
+  /**
+   * Something the watcher could not do, and went on without: an earlier adoption that could not
+   * be recovered, the connector failing (the watcher then scans; see {@link
+   * Watcher#discoveryDetail()}) or losing events (one scan finds what was missed), a scan of
+   * {@code /proc} that failed.
+   *
+   * @param message what, in words
+   */
+  default void warning(String message) {}
 }

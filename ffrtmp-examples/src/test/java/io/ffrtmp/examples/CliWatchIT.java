@@ -58,8 +58,12 @@ class CliWatchIT {
     assertEquals(List.of(), Shell.removeCgroups("ffrtmp-wrapper-" + tag), "cgroups left");
   }
 
-  /** A watcher whose stdout and stderr lines are queued as they come. */
-  private record Watch(Process process, BlockingQueue<String> out, BlockingQueue<String> err) {
+  /**
+   * A watcher whose stdout and stderr lines are queued as they come; {@code early}: its stderr
+   * lines before it said it watches.
+   */
+  private record Watch(Process process, BlockingQueue<String> out, BlockingQueue<String> err,
+      List<String> early) {
     String next(BlockingQueue<String> q, String containing) throws Exception {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       List<String> seen = new ArrayList<>();
@@ -83,10 +87,17 @@ class CliWatchIT {
     pb.environment().put("FFRTMP_JAVA_OPTS", "-Dffrtmp.state=" + dir.resolve("state"));
     Process p = pb.start();
     started.add(p);
-    Watch w = new Watch(p, new LinkedBlockingQueue<>(), new LinkedBlockingQueue<>());
+    Watch w = new Watch(p, new LinkedBlockingQueue<>(), new LinkedBlockingQueue<>(),
+        new ArrayList<>());
     pump(p.getInputStream(), w.out());
     pump(p.getErrorStream(), w.err());
-    w.next(w.err(), "[wrapper] watching for");
+    for (String line = ""; !line.contains("[wrapper] watching for"); ) {
+      line = w.err().poll(30, TimeUnit.SECONDS);
+      if (line == null) {
+        throw new AssertionError("not watching after 30 s: " + w.early());
+      }
+      w.early().add(line);
+    }
     return w;
   }
 
@@ -153,6 +164,22 @@ class CliWatchIT {
     assertTrue(stopped.contains("0 workloads left"), stopped);
     assertEquals(0, second.process().exitValue());
     assertTrue(second.out().stream().noneMatch(l -> l.contains("adopted")), "adopted again");
+  }
+
+  @Test
+  void aRecordItCannotTakeBack_isAWarningOnStandardError() throws Exception {
+    Path agentDir = Files.createDirectories(dir.resolve("state").resolve("agent-" + tag));
+    Path corrupt = agentDir.resolve("ffrtmp-wrapper-bad.1.1.start");
+    Files.writeString(corrupt, "version=1\npid=x\n");
+    Watch w = watch("--target", name, "--agent", tag, "--json");
+    String warning = w.early().stream().filter(l -> l.contains("WARNING")).findFirst()
+        .orElseThrow(() -> new AssertionError("no warning: " + w.early()));
+    assertTrue(warning.startsWith("[wrapper] WARNING: refusing record " + corrupt)
+        && warning.contains("corrupt"), warning);
+    assertTrue(w.out().isEmpty(), "standard output keeps to the events: " + w.out());
+    signal("TERM", w.process());
+    assertTrue(w.process().waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, w.process().exitValue());
   }
 
   @Test

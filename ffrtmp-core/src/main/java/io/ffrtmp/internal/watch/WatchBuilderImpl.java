@@ -110,6 +110,11 @@ public final class WatchBuilderImpl implements WatchBuilder {
   }
 
   private String scanDetail(@Nullable String why) {
-    return "a scan of /proc every " + scanInterval.toMillis() + " ms (" + why + ")";
+    return scanDetail(scanInterval, why);
+  }
+
+  /** What {@link Watcher#discoveryDetail()} says of a scan, and why it is one. */
+  static String scanDetail(Duration interval, @Nullable String why) {
+    return "a scan of /proc every " + interval.toMillis() + " ms (" + why + ")";
   }
 }

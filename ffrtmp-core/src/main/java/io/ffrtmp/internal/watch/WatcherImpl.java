@@ -95,8 +95,9 @@ final class WatcherImpl implements Watcher {
   private final List<WatchListener> listeners;
   private final boolean restoreOnStop;
   private final Duration scanInterval;
-  private final Discovery discovery;
-  private final String detail;
+  /** What it discovers with: the connector until that fails, then the scan. */
+  private volatile Discovery discovery;
+  private volatile String detail;
   private final @Nullable ProcEvents events;
   private final Users users = Users.system();
   private final long self = ProcessHandle.current().pid();
@@ -171,7 +172,7 @@ final class WatcherImpl implements Watcher {
       tell(l -> l.recovered(w));
     }
     for (String warning : records.warnings()) {
-      LOG.warn("watch: {}", warning);
+      warn(warning);
     }
     try {
       ready.get();
@@ -202,15 +203,17 @@ final class WatcherImpl implements Watcher {
           e.poll(200, this::event);
         } catch (ProcEvents.Overflow o) {
           if (scanQueued.compareAndSet(false, true)) {
-            LOG.warn("watch: {}; scanning /proc for what was missed", o.getMessage());
+            warn(o.getMessage() + "; scanning /proc for what was missed");
             timer.execute(this::queuedScan);
           }
         } catch (IOException | RuntimeException x) {
           if (stopped.get()) {
             return;
           }
-          LOG.error("watch: the process-events connector failed ({}); scanning /proc every {}"
-              + " instead", x.toString(), scanInterval);
+          String why = "the process-events connector failed: " + x.getMessage();
+          detail = WatchBuilderImpl.scanDetail(scanInterval, why);
+          discovery = Discovery.SCAN;
+          warn(why + "; scanning /proc every " + scanInterval.toMillis() + " ms instead");
           // forks are no longer reported: nothing is followed, what was held goes on
           new HashSet<>(families.values()).forEach(this::abandon);
           timer.scheduleWithFixedDelay(this::scan, 0, scanInterval.toNanos(),
@@ -377,7 +380,7 @@ final class WatcherImpl implements Watcher {
         }
       }
     } catch (IOException | RuntimeException x) {
-      LOG.error("watch: cannot scan /proc: {}", x.toString());
+      warn("cannot scan /proc: " + x);
       return;
     }
     // forget the pids gone since: only those known before the listing (a pid seen meanwhile, by
@@ -553,6 +556,12 @@ final class WatcherImpl implements Watcher {
         .replace("{uid}", uid)
         .replace("{user}", p.user().orElse(uid))
         .replace("{rule}", rule.name());
+  }
+
+  /** Something the watcher could not do, and went on: logged and told to the listeners. */
+  private void warn(String message) {
+    LOG.warn("watch: {}", message);
+    tell(l -> l.warning(message));
   }
 
   private void tell(Consumer<WatchListener> call) {

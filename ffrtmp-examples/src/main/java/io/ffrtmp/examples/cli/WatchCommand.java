@@ -329,6 +329,13 @@ final class WatchCommand implements Command {
       io.err().flush();
     }
 
+    /** On standard error, as an adoption's warnings: standard output keeps to the events. */
+    @Override
+    public void warning(String message) {
+      Log.of(io).warning(message);
+      io.err().flush();
+    }
+
     private void line(String s) {
       io.out().println(s);
       io.out().flush();
