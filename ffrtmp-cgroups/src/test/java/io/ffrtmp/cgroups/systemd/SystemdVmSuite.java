@@ -101,6 +101,36 @@ class SystemdVmSuite {
   }
 
   @Test
+  void watch_neverAdoptsBlockedUsersDirsOrParents(TestInfo info) throws Exception {
+    try (WatchChecks checks = new WatchChecks(job(info))) {
+      checks.filtersNeverAdoptBlockedUsersDirsOrParents();
+    }
+  }
+
+  @Test
+  void watch_scanAdoptsWithinOneIntervalAndWhatRanBefore(TestInfo info) throws Exception {
+    try (WatchChecks checks = new WatchChecks(job(info))) {
+      // emulated: the adoption itself takes up to seconds
+      checks.scanAdoptsWithinOneIntervalAndWhatRanBefore(Duration.ofSeconds(1), 10_000);
+    }
+  }
+
+  @Test
+  void watch_nineSecondJob_isGovernedForAllButItsFirstMoments(TestInfo info) throws Exception {
+    try (WatchChecks checks = new WatchChecks(job(info))) {
+      checks.nineSecondJobIsGovernedForAllButItsFirstMilliseconds(5_000);
+    }
+  }
+
+  @Test
+  void watch_thousandShortExecsThatNoRuleNames_leaveNothingBehind(TestInfo info)
+      throws Exception {
+    try (WatchChecks checks = new WatchChecks(job(info))) {
+      checks.thousandShortExecsThatNoRuleNamesLeaveNothingBehind();
+    }
+  }
+
+  @Test
   void watch_containsAMatchingForkBomb(TestInfo info) throws Exception {
     try (WatchChecks checks = new WatchChecks(job(info))) {
       // emulated: everything, the bomb included, 10 to 30 times as slow as on the host
