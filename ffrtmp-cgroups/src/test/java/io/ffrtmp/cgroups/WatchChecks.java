@@ -23,8 +23,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -364,16 +366,14 @@ public final class WatchChecks implements AutoCloseable {
 
   /**
    * 1,000 short execs no rule names: nothing adopted or skipped, and once the watcher stops,
-   * none of its threads or file descriptors left.
+   * none of its threads left, nor its connector socket (this JVM's other descriptors come and go
+   * with other tests' workloads: the socket is what the watcher opens).
    */
   public void thousandShortExecsThatNoRuleNamesLeaveNothingBehind() throws Exception {
-    Path fds = Path.of("/proc/self/fd");
-    long fdsBefore;
-    try (Stream<Path> s = Files.list(fds)) {
-      fdsBefore = s.count();
-    }
+    long socketsBefore = connectorSockets();
     Watcher w = watch(List.of(rule().build()), Watcher.Discovery.CONNECTOR,
         Duration.ofSeconds(1));
+    assertEquals(socketsBefore + 1, connectorSockets(), "the watcher's connector socket");
     long cpu0 = WatchChecks.watcherCpuNanos();
     long t0 = System.nanoTime();
     Process storm = new ProcessBuilder("sh", "-c",
@@ -389,9 +389,35 @@ public final class WatchChecks implements AutoCloseable {
     assertEquals(List.of(), w.governed());
     w.stop();
     assertEquals(List.of(), WatchChecks.watcherThreads(), "threads after stop");
-    try (Stream<Path> s = Files.list(fds)) {
-      assertEquals(fdsBefore, s.count(), "descriptors after stop");
+    assertEquals(socketsBefore, connectorSockets(), "connector sockets after stop");
+  }
+
+  /**
+   * This JVM's process-events sockets: its descriptors that are netlink sockets of the
+   * connector's protocol (11), by the inodes {@code /proc/self/net/netlink} lists.
+   */
+  static long connectorSockets() throws IOException {
+    Set<String> inodes = new HashSet<>();
+    List<String> lines = Files.readAllLines(Path.of("/proc/self/net/netlink"));
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length > 2 && f[1].equals("11")) {
+        inodes.add("socket:[" + f[f.length - 1] + "]");
+      }
     }
+    long n = 0;
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          if (inodes.contains(Files.readSymbolicLink(fd).toString())) {
+            n++;
+          }
+        } catch (IOException e) {
+          // closed meanwhile
+        }
+      }
+    }
+    return n;
   }
 
   private static String read(String file) {
