@@ -492,6 +492,66 @@ class SystemdVmSuite {
         && recovered.contains("\"strategy\":\"systemd\""), recovered);
   }
 
+  /**
+   * A watcher as the guide's unit runs it ({@code KillMode=process}, {@code Nice=-10}): what it
+   * adopted outlives the service's stop, in its scope with its limit, and the service's next run
+   * takes it back — {@code RECOVERED}, never adopted again — and reports its end.
+   */
+  @Test
+  void watch_asAService_itsAdoptionOutlivesTheStop_andTheNextRunTakesItBack(TestInfo info,
+      @TempDir Path tmp) throws Exception {
+    String id = job(info);
+    try (WatchChecks checks = new WatchChecks(id)) {
+      List<String> jvm = List.of("-Djava.io.tmpdir=/tmp", "-Dffrtmp.state=" + tmp.resolve("state"));
+      List<String> args = List.of(checks.name(), checks.agent(), "64", id + "-{pid}");
+      Path out1 = tmp.resolve("first.out");
+      Path out2 = tmp.resolve("second.out");
+      try {
+        sh(watchService("ffrtmp-watch-1", out1, jvm, args));
+        awaitLine(out1, "WATCHING CONNECTOR");
+        Process job = checks.start(checks.dir(), "300");
+        String scope = "/ffrtmp.slice/ffrtmp-wrapper-" + id + "-" + job.pid() + ".scope";
+        awaitLine(out1, "ADOPTED " + job.pid() + " " + scope);
+        assertEquals("0::" + scope, cgroupOf(job.pid()));
+        sh("systemctl", "stop", "ffrtmp-watch-1");
+        assertTrue(job.isAlive(), "the adoption outlived the watcher's stop");
+        assertEquals("0::" + scope, cgroupOf(job.pid()), "still in its scope");
+        assertEquals("67108864", read(ROOT.resolve(scope.substring(1)).resolve("memory.max")));
+        sh(watchService("ffrtmp-watch-2", out2, jvm, args));
+        awaitLine(out2, "RECOVERED " + job.pid() + " " + scope);
+        awaitLine(out2, "WATCHING CONNECTOR");
+        job.destroy();
+        awaitLine(out2, "ENDED " + job.pid());
+        assertFalse(Files.readString(out2).contains("ADOPTED"), Files.readString(out2));
+      } finally {
+        shAny("systemctl", "stop", "ffrtmp-watch-1", "ffrtmp-watch-2");
+      }
+    }
+  }
+
+  /** {@code systemd-run} of a WatchMain service with the guide's unit's properties. */
+  private static String[] watchService(String unit, Path out, List<String> jvm,
+      List<String> args) {
+    List<String> cmd = new ArrayList<>(List.of("systemd-run", "--unit=" + unit, "-p",
+        "Type=simple", "-p", "KillMode=process", "-p", "Nice=-10", "-p",
+        "StandardOutput=file:" + out, "--collect"));
+    cmd.addAll(ChildJvm.command(ChildJvm.classpath(), Path.of("/tmp"), jvm,
+        "io.ffrtmp.testing.WatchMain", args));
+    return cmd.toArray(new String[0]);
+  }
+
+  /** Waits up to 120 s for a line of a service's output. */
+  private static void awaitLine(Path out, String line) throws Exception {
+    for (int i = 0; i < 1200; i++) {
+      if (Files.exists(out) && Files.readAllLines(out).contains(line)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no line '" + line + "' in 120 s: " + (Files.exists(out)
+        ? Files.readString(out) : "no output"));
+  }
+
   /** The workload's pid from an agent's {@code PID <pid>} line (LaunchMain), within 120 s. */
   private static long awaitWorkloadPid(Path out) throws Exception {
     for (int i = 0; i < 1200; i++) {
