@@ -447,11 +447,9 @@ public final class WatchChecks implements AutoCloseable {
    * skipped. Should it escape, the user's process limit ({@code RLIMIT_NPROC}) stops it before
    * the machine's, the check fails, and kills it by its name.
    *
-   * <p>Typically the bomb is whole in the cgroup at 60 to 250 processes. Rarely (one run in
-   * ten to twenty on the 2-CPU host) the watcher's reader stalls for a few hundred milliseconds
-   * while the bomb loads the CPUs — the cause is not known — and the bomb grows to one to three
-   * thousand first; the process limit is set well above that, so that reaching it means
-   * escaping (without the watcher's following of forks it reaches any limit within a second).
+   * <p>The bomb is whole in the cgroup at 60 to 250 processes on the 2-CPU host; the process
+   * limit is set far above that, so that reaching it means escaping (without the watcher's
+   * following of forks it reaches any limit within a second).
    *
    * @param settle how long the watcher may take to have all of it in the cgroup
    * @param nproc the process limit of uid 65534 for the bomb (what the machine's memory bears)

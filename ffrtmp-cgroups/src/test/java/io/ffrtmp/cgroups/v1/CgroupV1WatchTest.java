@@ -76,7 +76,7 @@ class CgroupV1WatchTest {
 
   @Test
   void forkBomb_isContainedByItsRulesPidsLimit() throws Exception {
-    checks.forkBombIsContainedByItsRulesPidsLimit(Duration.ofSeconds(5), 8000);
+    checks.forkBombIsContainedByItsRulesPidsLimit(Duration.ofSeconds(5), 4000);
   }
 
 

@@ -80,6 +80,39 @@ public final class ProcFs {
   }
 
   /**
+   * A small file of {@code /proc} as text (its first 64 KiB), read with open, read and close rather
+   * than {@code java.nio}, whose reads go through per-thread direct buffers: allocating and
+   * releasing those takes the JDK's {@code Cleaner} lock, which its reference-handler thread
+   * takes too, at the JVM's priority — the watcher's threads, raised above a fork bomb, would
+   * wait for that thread behind the bomb. No trailing newline is removed. The watcher's reader
+   * reads {@code stat} with it; elsewhere {@link #read} does (no JNA on those paths).
+   *
+   * @param path the file
+   * @return its content (UTF-8)
+   * @throws IOException when it cannot be opened or read (a process gone: ENOENT, ESRCH)
+   */
+  public static String readSmall(String path) throws IOException {
+    int fd = Posix.open((path + "\0").getBytes(StandardCharsets.UTF_8), 0 /* O_RDONLY */, 0);
+    if (fd < 0) {
+      throw new IOException(path + ": " + Errno.describe(-fd));
+    }
+    try {
+      // one read: the kernel hands a whole stat or cmdline of this size over at once
+      byte[] buf = SMALL.get();
+      int n = Posix.read(fd, buf);
+      if (n < 0) {
+        throw new IOException(path + ": " + Errno.describe(-n));
+      }
+      return new String(buf, 0, n, StandardCharsets.UTF_8);
+    } finally {
+      Posix.close(fd);
+    }
+  }
+
+  /** Each thread's buffer for {@link #readSmall}. */
+  private static final ThreadLocal<byte[]> SMALL = ThreadLocal.withInitial(() -> new byte[65536]);
+
+  /**
    * A process's command line, {@code /proc/<pid>/cmdline} split at its NUL bytes.
    *
    * @param pid the process
@@ -276,6 +309,22 @@ public final class ProcFs {
   public static Optional<Stat> stat(long pid) {
     try {
       return Optional.of(Stat.parse(read(Path.of("/proc/" + pid + "/stat"))));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * {@link #stat} read with {@link #readSmall}: for the watcher's threads.
+   *
+   * @param pid the process
+   * @return its stat, or empty if it is gone
+   */
+  public static Optional<Stat> statByRead(long pid) {
+    try {
+      String line = readSmall("/proc/" + pid + "/stat");
+      return Optional.of(Stat.parse(line.endsWith("\n") ? line.substring(0, line.length() - 1)
+          : line));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

@@ -282,7 +282,7 @@ final class WatcherImpl implements Watcher {
       if (f.over) {
         return;
       }
-      ProcFs.Stat s = ProcFs.stat(child).orElse(null);
+      ProcFs.Stat s = ProcFs.statByRead(child).orElse(null);
       if (s == null || s.ppid() != parent || s.state() == 'T' || s.state() == 't') {
         return;
       }
