@@ -80,8 +80,8 @@ public final class ProcFs {
   }
 
   /**
-   * A small file of {@code /proc} as text (its first 64 KiB), read with open, read and close rather
-   * than {@code java.nio}, whose reads go through per-thread direct buffers: allocating and
+   * A small file of {@code /proc} as text (its first 8 KiB), read with open, read and close
+   * rather than {@code java.nio}, whose reads go through per-thread direct buffers: allocating and
    * releasing those takes the JDK's {@code Cleaner} lock, which its reference-handler thread
    * takes too, at the JVM's priority — the watcher's threads, raised above a fork bomb, would
    * wait for that thread behind the bomb. No trailing newline is removed. The watcher's reader
@@ -97,7 +97,7 @@ public final class ProcFs {
       throw new IOException(path + ": " + Errno.describe(-fd));
     }
     try {
-      // one read: the kernel hands a whole stat or cmdline of this size over at once
+      // one read: the kernel hands a whole stat line (under 1 KiB) over at once
       byte[] buf = SMALL.get();
       int n = Posix.read(fd, buf);
       if (n < 0) {
@@ -110,7 +110,7 @@ public final class ProcFs {
   }
 
   /** Each thread's buffer for {@link #readSmall}. */
-  private static final ThreadLocal<byte[]> SMALL = ThreadLocal.withInitial(() -> new byte[65536]);
+  private static final ThreadLocal<byte[]> SMALL = ThreadLocal.withInitial(() -> new byte[8192]);
 
   /**
    * A process's command line, {@code /proc/<pid>/cmdline} split at its NUL bytes.
