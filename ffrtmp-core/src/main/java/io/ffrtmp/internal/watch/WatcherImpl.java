@@ -118,6 +118,8 @@ final class WatcherImpl implements Watcher {
   private final AtomicBoolean scanQueued = new AtomicBoolean();
   private @Nullable Thread reader;
   private @Nullable Thread follower;
+  /** The timer's and the adopter's threads: joined by stop(), which leaves none running. */
+  private final List<Thread> pooled = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   WatcherImpl(List<WatchRule> rules, String agent, List<WatchListener> listeners,
       boolean restoreOnStop, Duration scanInterval, Discovery discovery, String detail,
@@ -134,8 +136,12 @@ final class WatcherImpl implements Watcher {
     this.adopter = Executors.newSingleThreadExecutor(daemon("ffrtmp-watch-adopt"));
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> thread(r, name);
+  private java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = thread(r, name);
+      pooled.add(t);
+      return t;
+    };
   }
 
   /**
@@ -635,6 +641,11 @@ final class WatcherImpl implements Watcher {
     adopter.shutdown();
     try {
       adopter.awaitTermination(30, TimeUnit.SECONDS);
+      timer.awaitTermination(5, TimeUnit.SECONDS);
+      // a pool is terminated once its workers are done, a moment before their threads end
+      for (Thread p : pooled) {
+        p.join(2000);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
