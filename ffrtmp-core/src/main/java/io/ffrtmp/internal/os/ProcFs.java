@@ -84,8 +84,8 @@ public final class ProcFs {
    * rather than {@code java.nio}, whose reads go through per-thread direct buffers: allocating and
    * releasing those takes the JDK's {@code Cleaner} lock, which its reference-handler thread
    * takes too, at the JVM's priority — the watcher's threads, raised above a fork bomb, would
-   * wait for that thread behind the bomb. No trailing newline is removed. The watcher's reader
-   * reads {@code stat} with it; elsewhere {@link #read} does (no JNA on those paths).
+   * wait for that thread behind the bomb. Without the trailing newline, as {@link #read}. The
+   * watcher's reader reads {@code stat} with it; elsewhere {@link #read} does (no JNA there).
    *
    * @param path the file
    * @return its content (UTF-8)
@@ -103,7 +103,8 @@ public final class ProcFs {
       if (n < 0) {
         throw new IOException(path + ": " + Errno.describe(-n));
       }
-      return new String(buf, 0, n, StandardCharsets.UTF_8);
+      int len = n > 0 && buf[n - 1] == '\n' ? n - 1 : n;
+      return new String(buf, 0, len, StandardCharsets.UTF_8);
     } finally {
       Posix.close(fd);
     }
@@ -322,9 +323,7 @@ public final class ProcFs {
    */
   public static Optional<Stat> statByRead(long pid) {
     try {
-      String line = readSmall("/proc/" + pid + "/stat");
-      return Optional.of(Stat.parse(line.endsWith("\n") ? line.substring(0, line.length() - 1)
-          : line));
+      return Optional.of(Stat.parse(readSmall("/proc/" + pid + "/stat")));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

@@ -46,7 +46,7 @@ final class LiveProcess implements ProcessFacts {
   static Optional<LiveProcess> of(long pid, Users users) {
     String line;
     try {
-      line = ProcFs.readSmall("/proc/" + pid + "/stat").stripTrailing();
+      line = ProcFs.readSmall("/proc/" + pid + "/stat");
     } catch (IOException e) {
       return Optional.empty();
     }
