@@ -8,6 +8,10 @@
 #                            root): io.ffrtmp.cgroups.systemd.SystemdVmSuite as root inside an
 #                            ordinary service, then SystemdUserVmSuite as a lingering normal
 #                            user (uid 1600) of its own user manager
+#   run-vm-suite.sh MODE MODULE SUITE
+#                            another module's suite in the same VM (its target/classes,
+#                            target/test-classes and target/vm/classpath.txt): ffrtmp-examples
+#                            runs io.ffrtmp.examples.CliSystemdVmSuite so, against bin/ffrtmp
 #
 # Run by `mvn verify` (ffrtmp-cgroups, integration-test phase; -Dffrtmp.vm.skip=true skips both)
 # or by hand after `mvn -pl ffrtmp-cgroups -am verify -Dffrtmp.vm.skip=true`:
@@ -33,9 +37,19 @@
 # (systemd: a shell command run inside first, as root, e.g. to look around).
 set -eu
 mode=${1:-v2}
-case "$mode" in v2|systemd) ;; *) echo "usage: $0 v2|systemd" >&2; exit 2 ;; esac
+case "$mode" in v2|systemd) ;; *) echo "usage: $0 v2|systemd [MODULE SUITE]" >&2; exit 2 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
-module=$(cd "$here/../../.." && pwd)
+# the kernel is unpacked once, into this module's target/vm, whichever module's suite runs
+kcache="$(cd "$here/../../.." && pwd)/target/vm"
+if [ $# -ge 3 ]; then
+  module=$(cd "$2" && pwd)
+  suite=$3
+  own=0
+else
+  module=$(cd "$here/../../.." && pwd)
+  suite=
+  own=1
+fi
 vm="$module/target/vm"
 timeout_s=${FFRTMP_VM_TIMEOUT:-600}
 test_timeout=${FFRTMP_VM_TEST_TIMEOUT:-120}
@@ -57,7 +71,7 @@ command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 missing (ap
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || skip "busybox missing (apt-get install busybox-static)"
 if ldd "$busybox" >/dev/null 2>&1; then skip "$busybox is dynamically linked (apt-get install busybox-static)"; fi
-[ -f "$module/target/classes/io/ffrtmp/cgroups/v2/CgroupV2Strategy.class" ] || skip "build first: target/classes is missing"
+[ -d "$module/target/classes" ] && [ -d "$module/target/test-classes" ] || skip "build first: $module/target/classes or test-classes is missing"
 [ -f "$vm/classpath.txt" ] || skip "build first: $vm/classpath.txt is missing (mvn verify writes it)"
 if [ "$mode" = systemd ]; then
   [ -x /lib/systemd/systemd ] || skip "/lib/systemd/systemd missing (apt-get install systemd)"
@@ -70,13 +84,13 @@ mkdir -p "$vm"
 # 1. The kernel, from Debian's package, unpacked without touching the host's /boot.
 pkg=${FFRTMP_VM_KERNEL_PKG:-$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[^ ]*\)/\1/p' | head -1)}
 [ -n "$pkg" ] || skip "cannot tell which linux-image package to use"
-kdir="$vm/kernel-$pkg"
+kdir="$kcache/kernel-$pkg"
 if [ ! -d "$kdir/boot" ]; then
-  rm -rf "$kdir" "$vm/dl"
-  mkdir -p "$vm/dl"
-  (cd "$vm/dl" && apt-get download "$pkg" >/dev/null 2>&1) || skip "apt-get download $pkg failed"
-  dpkg-deb -x "$vm"/dl/*.deb "$kdir"
-  rm -rf "$vm/dl"
+  rm -rf "$kdir" "$kcache/dl"
+  mkdir -p "$kcache/dl"
+  (cd "$kcache/dl" && apt-get download "$pkg" >/dev/null 2>&1) || skip "apt-get download $pkg failed"
+  dpkg-deb -x "$kcache"/dl/*.deb "$kdir"
+  rm -rf "$kcache/dl"
 fi
 vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | head -1)
 kver=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')
@@ -111,7 +125,9 @@ launcher="org.junit.platform.console.ConsoleLauncher execute --disable-banner --
 heartbeat="( n=0; while :; do cut -d' ' -f1 /proc/uptime > '$results/heartbeat'; \
   [ \$((n % 6)) = 5 ] && echo \"VM: alive at \$(cut -d' ' -f1 /proc/uptime) s, load \$(cut -d' ' -f1-3 /proc/loadavg)\"; \
   n=\$((n + 1)); sleep 10; done ) &"
-if [ "$mode" = v2 ]; then
+if [ "$own" = 0 ]; then
+  :
+elif [ "$mode" = v2 ]; then
   suite=io.ffrtmp.cgroups.v2.CgroupV2VmSuite
 else
   suite=io.ffrtmp.cgroups.systemd.SystemdVmSuite
@@ -244,7 +260,7 @@ sh "$vm/extra-systemd.sh"
 "$java_bin" $jvm_opts -Djava.io.tmpdir=/tmp -Dffrtmp.state=/run/ffrtmp-state \
   -cp "\$cp" $launcher $select --reports-dir "$results/reports"
 rc=\$?
-if [ -z "${FFRTMP_VM_METHOD:-}" ]; then
+if [ -z "${FFRTMP_VM_METHOD:-}" ] && [ "$own" = 1 ]; then
   runuser -u ffrtmpu -- env HOME=/home/ffrtmpu XDG_RUNTIME_DIR=/run/user/1600 \
     DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1600/bus \
     "$java_bin" $jvm_opts -Djava.io.tmpdir=/tmp -cp "\$cp" $launcher \
@@ -310,7 +326,7 @@ tail_console() {
   echo "VM: $1; the console's last 80 lines (all of it: $console):" >&2
   tail -n 80 "$console" >&2
 }
-echo "VM: booting $pkg under qemu (tcg) for the $mode suite: ${test_timeout}s a test, ${timeout_s}s in all" >&2
+echo "VM: booting $pkg under qemu (tcg) for the $mode suite ${suite##*.}: ${test_timeout}s a test, ${timeout_s}s in all" >&2
 set +e
 boot
 qrc=$?

@@ -14,43 +14,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The original wrapper's watch-config.yaml, read as it is, and every mistake named. */
-class WatchConfigTest {
-  /** The original's examples/watch-config.yaml, its comments left out. */
-  static final String ORIGINAL = String.join("\n",
-      "scan_interval: \"10s\"",
-      "target_commands:",
-      "  - ffmpeg",
-      "  - gst-launch-1.0",
-      "default_limits:",
-      "  cpu_quota: 200      # 200% CPU (2 cores)",
-      "  cpu_weight: 100",
-      "  memory_limit: 4096",
-      "filters:",
-      "  allowed_users: []",
-      "  blocked_users: []",
-      "  allowed_uids: []",
-      "  blocked_uids: []",
-      "  allowed_parents: []",
-      "  blocked_parents: []",
-      "  min_runtime: \"5s\"",
-      "  max_runtime: \"\"",
-      "  allowed_dirs: []",
-      "  blocked_dirs:",
-      "    - /tmp",
-      "commands:",
-      "  ffmpeg:",
-      "    limits:",
-      "      cpu_quota: 300",
-      "      memory_limit: 8192",
-      "    filters:",
-      "      min_runtime: \"10s\"",
-      "  gst-launch-1.0:",
-      "    limits:",
-      "      cpu_quota: 150",
-      "      memory_limit: 2048",
-      "    filters:",
-      "      min_runtime: \"30s\"",
-      "");
+public class WatchConfigTest {
+  /**
+   * The original's examples/watch-config.yaml, byte for byte (psantana5/ffmpeg-rtmp at 913e7d8,
+   * MIT; its licence beside it).
+   */
+  public static final Path ORIGINAL_FILE = Path.of("src/test/resources/original/watch-config.yaml");
 
   @TempDir Path dir;
 
@@ -66,7 +35,7 @@ class WatchConfigTest {
 
   @Test
   void theOriginalsExample_readsAsItMeans() throws Exception {
-    WatchConfig.Parsed p = read(ORIGINAL);
+    WatchConfig.Parsed p = read(Files.readString(ORIGINAL_FILE));
     assertEquals(Duration.ofSeconds(10), p.scanInterval());
     assertEquals(2, p.rules().size());
     WatchRule ffmpeg = p.rules().get(0);
