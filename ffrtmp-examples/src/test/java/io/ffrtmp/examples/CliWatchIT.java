@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -164,6 +167,95 @@ class CliWatchIT {
     assertTrue(stopped.contains("0 workloads left"), stopped);
     assertEquals(0, second.process().exitValue());
     assertTrue(second.out().stream().noneMatch(l -> l.contains("adopted")), "adopted again");
+  }
+
+  /**
+   * The connector's socket overflowing for real: the watcher is stopped (SIGSTOP) while events
+   * pour in, until the kernel drops some of them (its own count of the socket's drops, in
+   * {@code /proc/net/netlink}); a process the rule names started then is among what is lost.
+   * Continued, the watcher reads what was kept, is told of the loss ({@code ENOBUFS}), says so
+   * and scans, and the scan adopts it.
+   */
+  @Test
+  void anOverflowingConnector_isFollowedByOneScan_thatAdoptsWhatWasMissed() throws Exception {
+    Watch w = watch("--target", name, "--memory-limit", "64", "--agent", tag, "--job-id",
+        tag + "-{pid}");
+    assertTrue(w.early().stream().anyMatch(l -> l.contains("process-events connector")),
+        w.early().toString());
+    long socket = connectorSocket(w.process().pid());
+    signal("STOP", w.process());
+    Process missed;
+    try {
+      // events until the kernel drops some: this JVM's threads, a fork and an exit event each
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (drops(socket) == 0) {
+        assertTrue(System.nanoTime() < deadline, "the socket has not overflowed in 60 s");
+        for (int i = 0; i < 200; i++) {
+          Thread t = new Thread(() -> { });
+          t.start();
+          t.join();
+        }
+      }
+      long before = drops(socket);
+      missed = standIn("60");
+      // its fork and exec among the events dropped: the kernel drops every event from now on
+      // until the watcher reads
+      long deadline2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (drops(socket) < before + 2) {
+        assertTrue(System.nanoTime() < deadline2, "its events were not dropped");
+        Thread.sleep(10);
+      }
+    } finally {
+      signal("CONT", w.process());
+    }
+    String warning = w.next(w.err(), "WARNING");
+    assertEquals("[wrapper] WARNING: the process-events socket overflowed (ENOBUFS): events were"
+        + " lost; scanning /proc for what was missed", warning);
+    String adopted = w.next(w.out(), "adopted pid " + missed.pid());
+    assertTrue(adopted.startsWith("adopted pid " + missed.pid() + " job " + tag + "-"
+        + missed.pid() + " (rule " + name + ")"), adopted);
+    assertTrue(cgroupOf(missed.pid()).endsWith("/ffrtmp-wrapper-" + tag + "-" + missed.pid()),
+        cgroupOf(missed.pid()));
+    missed.destroy();
+    w.next(w.out(), "ended pid " + missed.pid());
+    signal("TERM", w.process());
+    assertTrue(w.process().waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, w.process().exitValue());
+  }
+
+  /** The inode of a process's process-events socket (netlink protocol 11, the connector). */
+  private static long connectorSocket(long pid) throws Exception {
+    Set<Long> sockets = new HashSet<>();
+    try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
+      for (Path fd : fds) {
+        try {
+          String link = Files.readSymbolicLink(fd).toString();
+          if (link.startsWith("socket:[")) {
+            sockets.add(Long.parseLong(link.substring(8, link.length() - 1)));
+          }
+        } catch (java.io.IOException e) {
+          // closed meanwhile
+        }
+      }
+    }
+    List<Long> found = netlink().stream().filter(c -> c[0] == 11 && sockets.contains(c[2]))
+        .map(c -> c[2]).toList();
+    assertEquals(1, found.size(), "the watcher's connector sockets: " + found);
+    return found.get(0);
+  }
+
+  /** How many events the kernel dropped for a netlink socket. */
+  private static long drops(long inode) throws Exception {
+    return netlink().stream().filter(c -> c[2] == inode).findFirst()
+        .orElseThrow(() -> new AssertionError("no socket " + inode)) [1];
+  }
+
+  /** {@code /proc/net/netlink}: {protocol, drops, inode} per socket. */
+  private static List<long[]> netlink() throws Exception {
+    return Files.readAllLines(Path.of("/proc/net/netlink")).stream().skip(1)
+        .map(l -> l.trim().split("\\s+"))
+        .map(c -> new long[] {Long.parseLong(c[1]), Long.parseLong(c[8]), Long.parseLong(c[9])})
+        .toList();
   }
 
   @Test
