@@ -12,6 +12,7 @@ module io.ffrtmp.core {
 
   exports io.ffrtmp;
   exports io.ffrtmp.spi;
+  exports io.ffrtmp.metrics;
 
   opens io.ffrtmp.internal.os to
       com.sun.jna;

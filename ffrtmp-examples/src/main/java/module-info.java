@@ -9,8 +9,15 @@ module io.ffrtmp.examples {
   requires transitive io.ffrtmp.core;
   requires static org.jspecify;
   requires java.management;
+  // the metrics benchmark scrapes the Prometheus endpoint
+  requires java.net.http;
   // watch --config: the original wrapper's watch-config.yaml
   requires org.snakeyaml.engine;
+  // watch --metrics-listen: the Prometheus Java client
+  requires io.prometheus.metrics.core;
+  requires io.prometheus.metrics.model;
+  requires io.prometheus.metrics.exporter.httpserver;
+  requires jdk.httpserver; // what the exporter serves with (an automatic module names none)
   // sun.misc.Signal: the signals that end the wrapper (EndingSignals)
   requires jdk.unsupported;
 

@@ -182,6 +182,20 @@ public final class Workload {
   }
 
   /**
+   * Tells an observer of every workload this JVM governs from now on — started, attached or
+   * recovered — and of each one's report: the hook for metrics ({@link
+   * io.ffrtmp.metrics.WorkloadMetrics}, the modules {@code ffrtmp-micrometer} and {@code
+   * ffrtmp-opentelemetry}). Register it when the JVM starts, before the first workload.
+   *
+   * @param observer the observer
+   * @return its registration; {@code close()} ends it
+   */
+  public static WorkloadObserver.Registration observe(WorkloadObserver observer) {
+    requireNonNull(observer, "observer");
+    return io.ffrtmp.internal.Observers.add(observer);
+  }
+
+  /**
    * The governance backends found on this host, highest priority first, each with what its
    * probe found: which one a workload would get (honouring {@systemProperty ffrtmp.strategy})
    * and why the others are not used.

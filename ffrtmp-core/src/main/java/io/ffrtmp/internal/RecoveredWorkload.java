@@ -249,6 +249,8 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
         new Events(List.of()));
     RecoveredWorkload w = new RecoveredWorkload(common, prepared, r, dir, backend,
         acknowledged);
+    Observers.governed(w, r.attached() ? WorkloadReport.Mode.ATTACH : WorkloadReport.Mode.RUN,
+        r.constraints(), true);
     w.watch();
     return w;
   }

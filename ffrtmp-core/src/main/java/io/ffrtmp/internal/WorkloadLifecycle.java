@@ -205,7 +205,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
    * after the launch reports; 127 or 126 for a command not found or not executable).
    */
   private static WorkloadReport notStarted(Common common, String strategy, String why,
-      int exitCode, List<Enforcement> unenforced, long pid, List<String> command, Instant begun,
+      @Nullable Integer exitCode, List<Enforcement> unenforced, long pid, List<String> command, Instant begun,
       List<String> selectionWarnings) {
     Instant now = Instant.now();
     List<String> warnings = new ArrayList<>(selectionWarnings);
@@ -257,17 +257,26 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
       throw e;
     }
     // placed: from here on, a start either completes or undoes the placement
+    boolean observed = false;
     try {
       for (String warning : w.warnings) {
         LOG.warn("{}", warning);
       }
       events.fire(new WorkloadEvent(WorkloadEvent.Type.RUNNING, common.jobId(), w.pid(), null));
+      // before the end can be seen: observers hear of a start before its end
+      Observers.governed(w, command.isEmpty() ? WorkloadReport.Mode.ATTACH
+          : WorkloadReport.Mode.RUN, common.constraints(), false);
+      observed = true;
       w.watch();
       LaunchSteps.mark(LaunchSteps.Step.STARTED);
     } catch (RuntimeException | Error e) {
       w.abort();
       w.governance.release();
       events.fire(new WorkloadEvent(WorkloadEvent.Type.FAILED, common.jobId(), w.pid(), null));
+      if (observed) {
+        Observers.ended(notStarted(common, w.strategy(), "the start could not complete: " + e,
+            null, w.enforcement(), w.pid(), command, w.startedAt, List.of()));
+      }
       throw e;
     }
     return w;
@@ -720,6 +729,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
     // finds every listener already told; once the future's dependents ran, it was delivered
     events.fire(new WorkloadEvent(Outcome.eventType(r.exitReason(), launchFailed[0]),
         common.jobId(), pid(), r), () -> {
+          Observers.ended(r);
           report.complete(r);
           try {
             afterDelivery();

@@ -2,6 +2,7 @@ package io.ffrtmp.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -14,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -221,6 +223,72 @@ class CliWatchIT {
     signal("TERM", w.process());
     assertTrue(w.process().waitFor(30, TimeUnit.SECONDS));
     assertEquals(0, w.process().exitValue());
+  }
+
+  /**
+   * {@code --metrics-listen}: a Prometheus scrape of the watcher, every line parsed as the text
+   * format (HELP, TYPE, samples of a declared family), while an adoption runs and after it ended.
+   */
+  @Test
+  void metricsListen_servesPrometheusTextFormat_everyLineParses() throws Exception {
+    Watch w = watch("--target", name, "--memory-limit", "64", "--agent", tag, "--job-id",
+        tag + "-{pid}", "--metrics-listen", "127.0.0.1:0");
+    String serving = w.early().stream().filter(l -> l.contains("serving Prometheus metrics"))
+        .findFirst().orElseThrow(() -> new AssertionError(w.early().toString()));
+    java.util.regex.Matcher at = java.util.regex.Pattern
+        .compile("\\[wrapper\\] serving Prometheus metrics at (http://127\\.0\\.0\\.1:[0-9]+/metrics)")
+        .matcher(serving);
+    assertTrue(at.matches(), serving);
+    java.net.URI uri = java.net.URI.create(at.group(1));
+    Process job = standIn("60");
+    String id = tag + "-" + job.pid();
+    w.next(w.out(), "adopted pid " + job.pid());
+    Map<String, Double> running = Prometheus.parse(scrape(uri));
+    assertEquals(1.0, running.get("ffrtmp_jobs_total{state=\"started\"}"));
+    assertEquals(1.0, running.get("ffrtmp_jobs_by_mode_total{mode=\"attach\"}"));
+    assertEquals(1.0, running.get("ffrtmp_jobs_active"));
+    String series = "{job_id=\"" + id + "\",pid=\"" + job.pid() + "\"}";
+    assertEquals(64.0 * 1024 * 1024, running.get("ffrtmp_workload_memory_limit_bytes" + series),
+        "the limit in force: " + running);
+    assertTrue(running.containsKey("ffrtmp_workload_cpu_usage_seconds_total" + series), running
+        .toString());
+    job.destroy();
+    w.next(w.out(), "ended pid " + job.pid());
+    Map<String, Double> after = Prometheus.parse(scrape(uri));
+    assertEquals(1.0, after.get("ffrtmp_jobs_total{state=\"completed\"}"));
+    assertEquals(1.0, after.get("ffrtmp_jobs_by_exit_total{exit=\"unknown\"}"),
+        "an adopted process's exit status is never known");
+    assertEquals(1.0, after.get("ffrtmp_job_duration_seconds_count{mode=\"attach\"}"));
+    assertEquals(0.0, after.get("ffrtmp_jobs_active"));
+    assertTrue(after.keySet().stream().noneMatch(k -> k.contains(id)), "its series ended with it: "
+        + after);
+    signal("TERM", w.process());
+    assertTrue(w.process().waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, w.process().exitValue());
+    // stopped: nothing listens any more
+    assertThrows(java.io.IOException.class, () -> scrape(uri));
+  }
+
+  @Test
+  void metricsListen_refusesAnAddressOffTheHost() throws Exception {
+    Process p = new ProcessBuilder(cli.toString(), "watch", "--target", name,
+        "--metrics-listen", "0.0.0.0:9464").redirectErrorStream(true).start();
+    started.add(p);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(2, p.exitValue(), out);
+    assertTrue(out.contains("Invalid value for --metrics-listen: '0.0.0.0:9464': must be a"
+        + " loopback address"), out);
+  }
+
+  private static String scrape(java.net.URI uri) throws Exception {
+    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(30))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"),
+        r.headers().toString());
+    return r.body();
   }
 
   /** The inode of a process's process-events socket (netlink protocol 11, the connector). */

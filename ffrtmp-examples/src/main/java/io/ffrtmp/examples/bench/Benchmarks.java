@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * java -p ffrtmp-examples/target/lib -m io.ffrtmp.examples/io.ffrtmp.examples.bench.Benchmarks \
- *     [launch|exit|scale|usage|cli|records|all] [--quick]
+ *     [launch|exit|scale|usage|cli|records|watch|metrics|all] [--quick]
  * </pre>
  */
 public final class Benchmarks {
@@ -80,6 +80,9 @@ public final class Benchmarks {
     if (scenario.equals("all") || scenario.equals("watch")) {
       failures += b.watch();
     }
+    if (scenario.equals("all") || scenario.equals("metrics")) {
+      failures += b.metrics();
+    }
     if (missed > 0) {
       System.out.println();
       System.out.println(missed + " goal(s) not met in this run: docs/PERFORMANCE.md gives, for"
@@ -96,6 +99,108 @@ public final class Benchmarks {
       missed++;
     }
     return met ? "MET" : "NOT MET";
+  }
+
+  // ---- metrics: what counting and scraping cost per workload ---------------------------------
+
+  /**
+   * {@link io.ffrtmp.metrics.WorkloadMetrics} and the CLI's Prometheus endpoint with {@code n}
+   * running workloads (`sleep`, memory limit 64 MB): the heap the counts hold per workload (used
+   * heap after GC with the counts, then with them closed and dropped), and the time of one HTTP
+   * scrape — each workload's usage read once, and from the cache of readings — against
+   * the scrape of the same endpoint with no workload, measured in the same run.
+   */
+  int metrics() throws Exception {
+    int n = quick ? 100 : 1000;
+    int scrapes = quick ? 20 : 50;
+    System.out.println();
+    System.out.println("[metrics] " + n + " running `sleep` workloads counted by WorkloadMetrics"
+        + " and scraped through the CLI's Prometheus endpoint (HTTP on loopback)");
+    java.net.InetSocketAddress at = new java.net.InetSocketAddress(
+        java.net.InetAddress.getLoopbackAddress(), 0);
+    // HTTP/1.1 on one kept connection, as Prometheus scrapes
+    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+    long[] empty;
+    try (io.ffrtmp.metrics.WorkloadMetrics none = io.ffrtmp.metrics.WorkloadMetrics.start(
+            java.time.Duration.ZERO);
+        io.ffrtmp.examples.cli.PrometheusEndpoint e =
+            io.ffrtmp.examples.cli.PrometheusEndpoint.serve(none, at)) {
+      empty = scrapes(http, e.port(), scrapes, 0);
+    }
+    List<GovernedWorkload> ws = java.util.Collections.synchronizedList(new ArrayList<>());
+    long[] cold;
+    long[] cached;
+    long perWorkloadHeap;
+    int lines;
+    int bad = 0;
+    try {
+      // usage readings at most 100 ms old, scraped 150 ms apart: each scrape reads every
+      // workload's usage once, as a scrape every 15 s does with the default age of 1 s
+      io.ffrtmp.metrics.WorkloadMetrics fresh = io.ffrtmp.metrics.WorkloadMetrics.start(
+          java.time.Duration.ofMillis(100));
+      io.ffrtmp.metrics.WorkloadMetrics cache = io.ffrtmp.metrics.WorkloadMetrics.start();
+      for (int i = 0; i < n; i++) {
+        ws.add(scaleWorkload("bench-metrics-" + i));
+      }
+      try (io.ffrtmp.examples.cli.PrometheusEndpoint e =
+          io.ffrtmp.examples.cli.PrometheusEndpoint.serve(fresh, at)) {
+        cold = scrapes(http, e.port(), scrapes, 150);
+        lines = scrape(http, e.port()).split("\n").length;
+      }
+      try (io.ffrtmp.examples.cli.PrometheusEndpoint e =
+          io.ffrtmp.examples.cli.PrometheusEndpoint.serve(cache, at)) {
+        scrape(http, e.port()); // fills the cache
+        cached = scrapes(http, e.port(), scrapes, 0);
+      }
+      fresh.close();
+      long with = usedHeapAfterGc();
+      cache.close();
+      cache = null;
+      long without = usedHeapAfterGc();
+      perWorkloadHeap = (with - without) / n;
+      if (fresh.activeCount() != n) {
+        bad++;
+      }
+    } finally {
+      bad += killAll(ws);
+    }
+    Stats s0 = Stats.of("scrape, no workload", empty);
+    Stats sc = Stats.of("scrape, " + n + " workloads, usage read once", cold);
+    Stats sw = Stats.of("scrape, " + n + " workloads, usage cached (1 s)", cached);
+    System.out.println(s0.line());
+    System.out.println(sc.line());
+    System.out.println(sw.line());
+    System.out.printf(Locale.ROOT, "  %d lines a scrape; per workload: %.1f us a scrape with its"
+        + " usage read, %.1f us cached; %d bytes of heap in the counts%n", lines,
+        (sc.percentile(50) - s0.percentile(50)) / 1e3 / n,
+        (sw.percentile(50) - s0.percentile(50)) / 1e3 / n, perWorkloadHeap);
+    System.out.println("  p50 ratio to the empty scrape: usage read " + Stats.ratio(sc, s0)
+        + ", cached " + Stats.ratio(sw, s0) + "; reports wrong: " + bad);
+    return bad == 0 ? 0 : 1;
+  }
+
+  private static long[] scrapes(java.net.http.HttpClient http, int port, int n, long pauseMs)
+      throws Exception {
+    scrape(http, port); // the first: class loading and the connection
+    long[] out = new long[n];
+    for (int i = 0; i < n; i++) {
+      Thread.sleep(pauseMs);
+      long t0 = System.nanoTime();
+      scrape(http, port);
+      out[i] = System.nanoTime() - t0;
+    }
+    return out;
+  }
+
+  private static String scrape(java.net.http.HttpClient http, int port) throws Exception {
+    java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("scrape: HTTP " + r.statusCode());
+    }
+    return r.body();
   }
 
   // ---- watch: from exec to placed, and the cost of what is not watched -----------------------

@@ -10,6 +10,7 @@ import io.ffrtmp.WatchRule;
 import io.ffrtmp.Watcher;
 import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
+import io.ffrtmp.metrics.WorkloadMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,6 +95,9 @@ final class WatchCommand implements Command {
     all.add(Cli.Option.flag("--restore-on-stop", "When stopped, detach every adopted process"
         + " and put back its cgroups, nice value and OOM score."));
     all.add(Cli.Option.flag("--json", "Print each event as one JSON document (JSON Lines)."));
+    all.add(Cli.Option.value("--metrics-listen", "HOST:PORT", null, "Serve Prometheus metrics"
+        + " of the adoptions at http://HOST:PORT/metrics, on a loopback address only (e.g."
+        + " 127.0.0.1:9464; port 0: any free one, printed)."));
     return List.copyOf(all);
   }
 
@@ -121,16 +125,43 @@ final class WatchCommand implements Command {
     Duration scan = interval != null ? interval
         : rules.interval() != null ? rules.interval() : Duration.ofSeconds(1);
     String agent = String.valueOf(args.get("--agent"));
+    java.net.InetSocketAddress metricsAt = null;
+    if (args.has("--metrics-listen")) {
+      String v = String.valueOf(args.get("--metrics-listen"));
+      try {
+        metricsAt = PrometheusEndpoint.address(v);
+      } catch (IllegalArgumentException e) {
+        throw Cli.usage(SPEC, "Invalid value for --metrics-listen: '" + v + "': "
+            + e.getMessage());
+      }
+    }
     WatchBuilder b = Workload.watch(rules.rules()).withDiscovery(discovery)
         .restoreOnStop(args.has("--restore-on-stop")).withListener(new Printer(io, json));
     ConstraintOptions.set(SPEC, intervalFrom, () -> b.withScanInterval(scan));
     ConstraintOptions.set(SPEC, "--agent", () -> b.withAgent(agent));
+    // counting before the watcher starts: what it recovers is counted too
+    WorkloadMetrics metrics = metricsAt == null ? null : WorkloadMetrics.start();
+    PrometheusEndpoint endpoint = null;
     Watcher w;
     try {
+      if (metrics != null && metricsAt != null) {
+        try {
+          endpoint = PrometheusEndpoint.serve(metrics, metricsAt);
+        } catch (IOException e) {
+          log.error("cannot serve metrics at " + args.get("--metrics-listen") + ": " + e);
+          return 1;
+        }
+        log.info("serving Prometheus metrics at http://" + hostPort(metricsAt, endpoint.port())
+            + "/metrics");
+      }
       w = b.start();
     } catch (IOException e) {
       log.error(e.getMessage());
+      close(endpoint, metrics);
       return 1;
+    } catch (RuntimeException e) {
+      close(endpoint, metrics);
+      throw e;
     }
     // SIGINT and SIGTERM (and SIGHUP without a file to read again) stop the watcher here, not
     // through the JVM's shutdown: the command then ends normally, with exit status 0
@@ -150,6 +181,7 @@ final class WatchCommand implements Command {
     io.err().flush();
     stop.await();
     w.stop();
+    close(endpoint, metrics);
     int left = w.governed().size();
     log.info("stopped watching; " + (args.has("--restore-on-stop")
         ? "what was adopted is detached and restored"
@@ -158,6 +190,21 @@ final class WatchCommand implements Command {
     io.out().flush();
     io.err().flush();
     return 0;
+  }
+
+  private static void close(@Nullable PrometheusEndpoint endpoint,
+      @Nullable WorkloadMetrics metrics) {
+    if (endpoint != null) {
+      endpoint.close();
+    }
+    if (metrics != null) {
+      metrics.close();
+    }
+  }
+
+  private static String hostPort(java.net.InetSocketAddress at, int port) {
+    String host = at.getAddress().getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
   private static void handle(String signal, sun.misc.SignalHandler handler, Log log) {
