@@ -730,11 +730,15 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
     events.fire(new WorkloadEvent(Outcome.eventType(r.exitReason(), launchFailed[0]),
         common.jobId(), pid(), r), () -> {
           Observers.ended(r);
-          report.complete(r);
+          // whoever awaits the report may end the JVM at once: the exit waits for the records
+          Settling.begin();
           try {
+            report.complete(r);
             afterDelivery();
           } catch (RuntimeException e) {
             LOG.warn("job {}: after delivery: {}", common.jobId(), e.toString());
+          } finally {
+            Settling.end();
           }
         });
     LaunchSteps.mark(LaunchSteps.Step.COMPLETE);
