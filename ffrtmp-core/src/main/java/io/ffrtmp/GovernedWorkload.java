@@ -33,6 +33,28 @@ public interface GovernedWorkload {
   Optional<Process> process();
 
   /**
+   * What the workload wrote to its standard output, for one started with {@link
+   * WorkloadBuilder#withStdout(Output) withStdout(Output.capture(n))}: the last {@code n} bytes
+   * as text (UTF-8), so far; complete once the report is delivered, unless a process the
+   * workload left behind still holds the stream open.
+   *
+   * @return the text, or empty when the stream is not captured (attach mode, recovered, or
+   *     another {@link Output})
+   */
+  default Optional<String> capturedStdout() {
+    return Optional.empty();
+  }
+
+  /**
+   * What the workload wrote to its standard error, as {@link #capturedStdout()}.
+   *
+   * @return the text, or empty when the stream is not captured
+   */
+  default Optional<String> capturedStderr() {
+    return Optional.empty();
+  }
+
+  /**
    * The backend that governs the workload.
    *
    * @return {@code systemd}, {@code cgroup-v2}, {@code cgroup-v1} or {@code nice-fallback}

@@ -31,6 +31,26 @@ public interface WorkloadBuilder extends GovernanceBuilder<WorkloadBuilder> {
   WorkloadBuilder withTimeout(Duration timeout, Duration grace);
 
   /**
+   * Where the workload's standard output goes, instead of the default: this JVM's own ({@link
+   * Output#inherit()}; with {@link Workload#run(ProcessBuilder)}, the builder's redirect). A file
+   * ({@link Output#toFile}, {@link Output#appendTo}) or {@link Output#discard()} needs nothing of
+   * this JVM, so the workload writes on after the JVM is gone; a pipe inherited from this JVM
+   * or a {@link Output#capture(int) capture} does not survive it (see {@link Output}).
+   *
+   * @param output where it goes
+   * @return this builder
+   */
+  WorkloadBuilder withStdout(Output output);
+
+  /**
+   * Where the workload's standard error goes, as {@link #withStdout(Output)}.
+   *
+   * @param output where it goes
+   * @return this builder
+   */
+  WorkloadBuilder withStderr(Output output);
+
+  /**
    * Sends the workload's standard output to wherever its standard error goes, like {@code
    * 1>&2}, done by the launch shim on the very file the workload inherits (no pipe through the
    * JVM). For tools whose own standard output carries a machine-readable report, such as

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,9 +35,8 @@ class CrashSurvivalTest {
             .start();
     long workload = -1;
     try {
-      BufferedReader out =
-          new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
-      String line = out.readLine();
+      // (the agent's stdout is a pipe: the library's warning about inheriting it comes first)
+      String line = ChildJvm.pidLine(jvm);
       assertTrue(line != null && line.startsWith("PID "), "child JVM said: " + line);
       workload = Long.parseLong(line.substring(4).trim());
       ProcessHandle keeper = ProcessHandle.of(workload).flatMap(ProcessHandle::parent)

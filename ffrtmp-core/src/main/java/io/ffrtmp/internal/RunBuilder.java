@@ -20,6 +20,13 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   private @Nullable Duration timeout;
   private Duration grace = DEFAULT_GRACE;
   private boolean outputToError;
+  private int captureOut;
+  private int captureErr;
+  /** A warning about an inherited pipe is logged once per JVM and stream. */
+  private static final java.util.concurrent.atomic.AtomicBoolean[] PIPE_WARNED = {
+      new java.util.concurrent.atomic.AtomicBoolean(),
+      new java.util.concurrent.atomic.AtomicBoolean()};
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunBuilder.class);
 
   /**
    * Copies the caller's process description.
@@ -78,6 +85,53 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
   }
 
   @Override
+  public WorkloadBuilder withStdout(io.ffrtmp.Output output) {
+    requireNonNull(output, "output");
+    template.redirectOutput(output.redirect());
+    captureOut = output.maxBytes();
+    return this;
+  }
+
+  @Override
+  public WorkloadBuilder withStderr(io.ffrtmp.Output output) {
+    requireNonNull(output, "output");
+    template.redirectError(output.redirect());
+    template.redirectErrorStream(false);
+    captureErr = output.maxBytes();
+    return this;
+  }
+
+  /**
+   * The hazard of an inherited pipe, said once per JVM and stream: when this JVM's standard
+   * output or error is a pipe (an agent started through one by a parent process), a workload
+   * that inherits it dies of SIGPIPE at its next write once the pipe's reader is gone.
+   */
+  private void warnOfInheritedPipes() {
+    boolean[] inherits = {template.redirectOutput() == ProcessBuilder.Redirect.INHERIT
+        && !outputToError, template.redirectError() == ProcessBuilder.Redirect.INHERIT
+        || outputToError && template.redirectOutput() == ProcessBuilder.Redirect.INHERIT};
+    String[] names = {"output", "error"};
+    for (int fd = 1; fd <= 2; fd++) {
+      if (!inherits[fd - 1] || PIPE_WARNED[fd - 1].get()) {
+        continue;
+      }
+      String target;
+      try {
+        target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/"
+            + fd)).toString();
+      } catch (IOException | RuntimeException e) {
+        continue;
+      }
+      if (target.startsWith("pipe:") && PIPE_WARNED[fd - 1].compareAndSet(false, true)) {
+        LOG.warn("workloads inherit this JVM's standard {}, a pipe: once its reader is gone"
+            + " (with this JVM), a workload dies of SIGPIPE at its next write to it; give"
+            + " withStd{}(Output.toFile(...)) for output that must outlive this JVM", names[fd - 1],
+            fd == 1 ? "out" : "err");
+      }
+    }
+  }
+
+  @Override
   public WorkloadBuilder mergeOutputIntoError() {
     this.outputToError = true;
     return this;
@@ -95,9 +149,10 @@ public final class RunBuilder extends AbstractBuilder<WorkloadBuilder> implement
     Strategies.Selection selection = Strategies.selectFromRegistry(strategy);
     ProcessAttributes.Plan plan = ProcessAttributes.ofThisProcess()
         .plan(common.niceRequest(), common.oomRequest());
+    warnOfInheritedPipes();
     return RunningWorkload.start(
         new RunningWorkload.Spec(common, template, timeout, grace, outputToError, agent,
-            acknowledged, killRemaining),
+            acknowledged, killRemaining, captureOut, captureErr),
         selection.chosen(),
         selection.warnings(),
         plan);

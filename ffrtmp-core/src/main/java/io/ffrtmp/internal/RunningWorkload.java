@@ -48,6 +48,8 @@ final class RunningWorkload extends WorkloadLifecycle {
    * @param agent the agent whose records it joins, or null for the default
    * @param acknowledged whether the records stay after delivery until {@code acknowledge()}
    * @param killRemaining whether what the main process leaves behind is killed at its end
+   * @param captureOut how many bytes of standard output to capture, 0 for none
+   * @param captureErr how many bytes of standard error to capture, 0 for none
    */
   record Spec(
       Common common,
@@ -57,7 +59,9 @@ final class RunningWorkload extends WorkloadLifecycle {
       boolean outputToError,
       @Nullable String agent,
       boolean acknowledged,
-      boolean killRemaining) {}
+      boolean killRemaining,
+      int captureOut,
+      int captureErr) {}
 
   private final Spec spec;
   /** The JVM's child: the keeper, whose exit status is the workload's. */
@@ -81,6 +85,28 @@ final class RunningWorkload extends WorkloadLifecycle {
     this.stateDir = stateDir;
     this.recordName = recordName;
     this.process = new KeptProcess(keeper, started.workloadPid(), this::signalWorkload);
+    String job = spec.common().jobId();
+    this.stdout = spec.captureOut() > 0 ? Capture.start(keeper.getInputStream(),
+        spec.captureOut(), "ffrtmp-capture-out-" + job) : null;
+    this.stderr = spec.captureErr() > 0 ? Capture.start(keeper.getErrorStream(),
+        spec.captureErr(), "ffrtmp-capture-err-" + job) : null;
+  }
+
+  /** How long the end waits for a captured stream's end after the workload's (a leftover may hold it). */
+  private static final long CAPTURE_END_MS = 200;
+  private final @Nullable Capture stdout;
+  private final @Nullable Capture stderr;
+
+  @Override
+  public Optional<String> capturedStdout() {
+    Capture c = stdout;
+    return c == null ? Optional.empty() : Optional.of(c.text());
+  }
+
+  @Override
+  public Optional<String> capturedStderr() {
+    Capture c = stderr;
+    return c == null ? Optional.empty() : Optional.of(c.text());
   }
 
   static GovernedWorkload start(Spec spec, GovernanceStrategy strategy,
@@ -258,6 +284,13 @@ final class RunningWorkload extends WorkloadLifecycle {
         break;
       } catch (InterruptedException e) {
         interrupted = true;
+      }
+    }
+    // the keeper and the workload have closed their copies: a captured stream ends now, unless
+    // something the workload left behind holds it
+    for (Capture c : new Capture[] {stdout, stderr}) {
+      if (c != null) {
+        c.awaitEnd(CAPTURE_END_MS);
       }
     }
     finish(false);

@@ -656,8 +656,7 @@ class CgroupV1HostTest {
         .redirectErrorStream(true).start();
     long workload = -1;
     try {
-      String line = new java.io.BufferedReader(new java.io.InputStreamReader(jvm.getInputStream()))
-          .readLine();
+      String line = io.ffrtmp.testing.ChildJvm.pidLine(jvm); // after the inherited-pipe warning
       assertTrue(line != null && line.startsWith("PID "), "child JVM said: " + line);
       workload = Long.parseLong(line.substring(4).trim());
       pids.add(workload);
