@@ -10,10 +10,10 @@ package io.ffrtmp;
  * <p>Each workload it heard {@link #governed} of is {@link #ended} exactly once in this JVM
  * (a workload recovered by another JVM ends there). {@code governed} comes on the thread that
  * starts, attaches or recovers, before the workload's end can be seen; {@code ended} on the
- * thread that delivers the report, after the workload's own listeners and before {@link
- * GovernedWorkload#onExit()} completes, so whoever awaits the report finds it counted. Keep both
- * short: they delay that start and that report. An exception thrown is logged and otherwise
- * ignored.
+ * thread that delivers the report, before the workload's own listeners get its terminal event
+ * and before {@link GovernedWorkload#onExit()} completes, so whoever awaits the report finds it
+ * counted. Keep both short: they delay that start and that report. An exception thrown is
+ * logged and otherwise ignored.
  */
 public interface WorkloadObserver {
   /**

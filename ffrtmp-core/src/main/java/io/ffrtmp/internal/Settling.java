@@ -24,18 +24,30 @@ final class Settling {
 
   private Settling() {}
 
+  /** Registers the shutdown hook (once): done when a workload is governed, not at its end. */
+  static void prime() {
+    synchronized (LOCK) {
+      hook();
+    }
+  }
+
   /** A delivery completes its report and will remove its records. */
   static void begin() {
     synchronized (LOCK) {
       inFlight++;
-      if (!hooked) {
-        hooked = true;
-        try {
-          Runtime.getRuntime().addShutdownHook(new Thread(Settling::awaitAll,
-              "ffrtmp-records-settle"));
-        } catch (IllegalStateException e) {
-          // the JVM is exiting already: nothing more can be waited for
-        }
+      hook();
+    }
+  }
+
+  /** Registers the hook once; the caller holds the lock. */
+  private static void hook() {
+    if (!hooked) {
+      hooked = true;
+      try {
+        Runtime.getRuntime().addShutdownHook(new Thread(Settling::awaitAll,
+            "ffrtmp-records-settle"));
+      } catch (IllegalStateException e) {
+        // the JVM is exiting already: nothing more can be waited for
       }
     }
   }

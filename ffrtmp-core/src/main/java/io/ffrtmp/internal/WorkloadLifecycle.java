@@ -160,6 +160,9 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
     this.warnings = List.copyOf(prepared.warnings());
     this.startedAt = prepared.startedAt();
     this.events = prepared.events();
+    // its shutdown hook registered now, not in the moment between a delivery and the removal
+    // of the records (a JVM killed then reports the workload twice)
+    Settling.prime();
   }
 
   /**
@@ -725,11 +728,13 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
       }
       built = r;
     }
+    // observers count it first: nothing between the listeners and the removal of the records
+    // but that removal (a JVM killed in between reports the workload twice)
+    Observers.ended(r);
     // listeners get the terminal event before the future completes: whoever awaits the report
     // finds every listener already told; once the future's dependents ran, it was delivered
     events.fire(new WorkloadEvent(Outcome.eventType(r.exitReason(), launchFailed[0]),
         common.jobId(), pid(), r), () -> {
-          Observers.ended(r);
           // whoever awaits the report may end the JVM at once: the exit waits for the records
           Settling.begin();
           try {
