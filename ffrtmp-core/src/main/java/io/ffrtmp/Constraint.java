@@ -122,6 +122,16 @@ public enum Constraint {
   }
 
   /**
+   * The report key, as {@link #key()}: what reports, records and messages name it by.
+   *
+   * @return e.g. {@code cpu_quota}
+   */
+  @Override
+  public String toString() {
+    return key;
+  }
+
+  /**
    * The key in the report's {@code constraints} object and in {@code enforcement[].constraint}.
    *
    * @return e.g. {@code memory_limit_mb}

@@ -5,19 +5,20 @@ import static java.util.Objects.requireNonNull;
 /**
  * What was done about one requested constraint.
  *
- * @param constraint the constraint's report key, e.g. {@code cpu_quota} or {@code nice}
+ * @param constraint the constraint (its report key, {@link Constraint#key()}, is what the JSON
+ *     report says, e.g. {@code cpu_quota} or {@code nice})
  * @param status what became of it
  * @param mechanism how it was (or would have been) enforced, e.g. {@code cpu.max} or {@code
  *     setpriority}
  * @param detail a human-readable detail: the value written, or why it was not
  */
 public record Enforcement(
-    String constraint, EnforcementStatus status, String mechanism, String detail) {
+    Constraint constraint, EnforcementStatus status, String mechanism, String detail) {
 
   /**
    * Checks that no component is null.
    *
-   * @param constraint the constraint's report key, e.g. {@code cpu_quota} or {@code nice}
+   * @param constraint the constraint
    * @param status what became of it
    * @param mechanism how it was (or would have been) enforced, e.g. {@code cpu.max} or {@code
    *     setpriority}

@@ -125,7 +125,7 @@ final class ReportJson {
     for (int i = 0; i < entries.size(); i++) {
       Enforcement e = entries.get(i);
       b.append(i == 0 ? "{" : ",{");
-      field(b, "constraint").append(str(e.constraint())).append(',');
+      field(b, "constraint").append(str(e.constraint().key())).append(',');
       field(b, "status").append(str(e.status().wireName())).append(',');
       field(b, "mechanism").append(str(e.mechanism())).append(',');
       field(b, "detail").append(str(e.detail())).append('}');

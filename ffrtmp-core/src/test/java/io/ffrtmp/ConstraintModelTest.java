@@ -173,7 +173,7 @@ class ConstraintModelTest {
     }
     cgroupFirst.add(Constraint.NICE.key());
     cgroupFirst.add(Constraint.OOM_SCORE.key());
-    assertEquals(cgroupFirst, r.enforcement().stream().map(Enforcement::constraint).toList(),
+    assertEquals(cgroupFirst, r.enforcement().stream().map(x -> x.constraint().key()).toList(),
         "the backend's entries in model order, then the process attributes");
   }
 }

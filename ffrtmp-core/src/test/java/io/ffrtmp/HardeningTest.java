@@ -225,7 +225,7 @@ class HardeningTest {
       throw new AssertionError("launch failed", (Throwable) result.get());
     }
     assertEquals("7\n", Files.readString(out), "the nice the launching thread had");
-    Enforcement nice = r.enforcement().stream().filter(e -> e.constraint().equals("nice"))
+    Enforcement nice = r.enforcement().stream().filter(e -> e.constraint().key().equals("nice"))
         .findFirst().orElseThrow();
     assertEquals(EnforcementStatus.SKIPPED, nice.status());
     assertEquals("not requested: inherits 7", nice.detail());

@@ -87,7 +87,7 @@ class RunModeTest {
     try {
       WorkloadUpdate u = w.update(c -> c.nice(6).cpuQuota(50));
       assertEquals(List.of("cpu_quota", "nice"),
-          u.enforcement().stream().map(Enforcement::constraint).toList());
+          u.enforcement().stream().map(x -> x.constraint().key()).toList());
       assertEquals(EnforcementStatus.DEGRADED, u.enforcement().get(0).status());
       assertEquals(EnforcementStatus.APPLIED, u.enforcement().get(1).status(), u.toString());
       String stat = Files.readString(Path.of("/proc/" + w.pid() + "/stat"));
@@ -111,7 +111,7 @@ class RunModeTest {
       EnforcementException e = org.junit.jupiter.api.Assertions.assertThrows(
           EnforcementException.class, () -> w.update(c -> c.nice(9).memoryLimitMb(64)));
       assertEquals(List.of("memory_limit_mb"),
-          e.unenforced().stream().map(Enforcement::constraint).toList(), e.getMessage());
+          e.unenforced().stream().map(x -> x.constraint().key()).toList(), e.getMessage());
       String stat = Files.readString(Path.of("/proc/" + w.pid() + "/stat"));
       assertEquals("2", stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16],
           "the nice changed with it was put back");
@@ -332,7 +332,7 @@ class RunModeTest {
                     .withStrategy("nice-fallback")
                     .requireEnforcement()
                     .start());
-    assertEquals("memory_limit_mb", e.unenforced().get(0).constraint());
+    assertEquals(Constraint.MEMORY_LIMIT_MB, e.unenforced().get(0).constraint());
     assertTrue(e.getMessage().startsWith("strict mode: not started, nice-fallback cannot enforce memory_limit_mb"),
         e.getMessage());
   }
@@ -351,7 +351,7 @@ class RunModeTest {
     assertEquals(125, r.exitCode());
     assertEquals(ExitReason.ERROR, r.exitReason());
     assertEquals(List.of("memory_limit_mb"),
-        r.enforcement().stream().map(Enforcement::constraint).toList());
+        r.enforcement().stream().map(x -> x.constraint().key()).toList());
     assertEquals(64, r.constraints().memoryLimitMb());
     assertTrue(r.warnings().contains(e.getMessage()), r.warnings().toString());
     assertFalse(r.platformSlaCompliant());
@@ -369,7 +369,7 @@ class RunModeTest {
 
   static Enforcement find(WorkloadReport r, String constraint) {
     return r.enforcement().stream()
-        .filter(e -> e.constraint().equals(constraint))
+        .filter(e -> e.constraint().key().equals(constraint))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no enforcement entry " + constraint + " in " + r));
   }

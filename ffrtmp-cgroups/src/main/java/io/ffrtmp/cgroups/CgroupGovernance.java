@@ -133,7 +133,7 @@ public abstract class CgroupGovernance implements Governance {
   private Enforcement apply(LimitRule rule, Constraints constraints) {
     Constraint c = rule.constraint();
     if (!constraints.isRequested(c)) {
-      return new Enforcement(c.key(), EnforcementStatus.SKIPPED, rule.mechanism(),
+      return new Enforcement(c, EnforcementStatus.SKIPPED, rule.mechanism(),
           c.defaultMeaning());
     }
     Choice choice = choose(rule);
@@ -143,7 +143,7 @@ public abstract class CgroupGovernance implements Governance {
     Enforcement result = null;
     for (ControlWrite w : choice.writes()) {
       String content = w.content(constraints, c);
-      result = ControlFiles.write(fs, (f, v) -> w.writeTo(fs, f, v), c.key(), file(w), content,
+      result = ControlFiles.write(fs, (f, v) -> w.writeTo(fs, f, v), c, file(w), content,
           w.kernelDefault(), back -> w.accepted(back, content));
       if (result.status() != EnforcementStatus.APPLIED) {
         break;
@@ -169,7 +169,7 @@ public abstract class CgroupGovernance implements Governance {
   private Choice choose(LimitRule rule) {
     Constraint c = rule.constraint();
     if (rule.alternatives().isEmpty()) {
-      return new Choice(null, new Enforcement(c.key(), EnforcementStatus.DEGRADED,
+      return new Choice(null, new Enforcement(c, EnforcementStatus.DEGRADED,
           rule.mechanism(), String.valueOf(rule.unavailable())));
     }
     boolean anyMounted = false;
@@ -197,7 +197,7 @@ public abstract class CgroupGovernance implements Governance {
           return new Choice(alternative, null);
         }
         if (ineffective == null) {
-          ineffective = new Enforcement(c.key(), EnforcementStatus.DEGRADED, which.file(), why);
+          ineffective = new Enforcement(c, EnforcementStatus.DEGRADED, which.file(), why);
         }
       }
     }
@@ -218,7 +218,7 @@ public abstract class CgroupGovernance implements Governance {
       why = "the workload's cgroup has no " + m.file() + ": the " + m.controller()
           + " controller is not enabled for it";
     }
-    return new Choice(null, new Enforcement(c.key(), EnforcementStatus.DEGRADED,
+    return new Choice(null, new Enforcement(c, EnforcementStatus.DEGRADED,
         rule.mechanism(), why));
   }
 
@@ -265,7 +265,7 @@ public abstract class CgroupGovernance implements Governance {
         Long used = memoryInUse();
         long bytes = value * 1048576L;
         if (used != null && used > bytes) {
-          out.add(new Enforcement(c.key(), EnforcementStatus.FAILED,
+          out.add(new Enforcement(c, EnforcementStatus.FAILED,
               choice.writes().get(choice.writes().size() - 1).file(), "not lowered: the"
                   + " workload uses " + used + " bytes, more than the new limit of " + bytes
                   + " (the kernel would reclaim or OOM-kill it; allowMemoryBelowUsage, or"
@@ -281,7 +281,7 @@ public abstract class CgroupGovernance implements Governance {
         String previous = before == null ? w.kernelDefault() : w.restorable(before);
         String content = lift ? liftContent(w) : c.isText() ? text : w.content(value);
         ControlFiles.Writer writer = (file, v) -> w.writeTo(fs, file, v);
-        result = ControlFiles.change(fs, writer, c.key(), f, content, previous,
+        result = ControlFiles.change(fs, writer, c, f, content, previous,
             back -> lift && content.equals(w.kernelDefault()) ? w.acceptedDefault(back)
                 : w.accepted(back, content));
         if (result.status() != EnforcementStatus.APPLIED) {

@@ -1,5 +1,6 @@
 package io.ffrtmp.cgroups;
 
+import io.ffrtmp.Constraint;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementStatus;
 import java.io.IOException;
@@ -42,13 +43,13 @@ public final class ControlFiles {
    * @param accepted whether the file's content after the write shows the value
    * @return the enforcement entry
    */
-  public static Enforcement write(CgroupFs fs, String constraint, Path file, String value,
+  public static Enforcement write(CgroupFs fs, Constraint constraint, Path file, String value,
       @Nullable String defaultValue, Predicate<String> accepted) {
     return write(fs, fs::write, constraint, file, value, defaultValue, accepted);
   }
 
   /**
-   * {@link #write(CgroupFs, String, Path, String, String, Predicate)} through a writer of the
+   * {@link #write(CgroupFs, Constraint, Path, String, String, Predicate)} through a writer of the
    * file's form (the value and the default both go through it).
    *
    * @param fs the cgroupfs, to read back
@@ -60,7 +61,7 @@ public final class ControlFiles {
    * @param accepted whether the file's content after the write shows the value
    * @return the enforcement entry
    */
-  public static Enforcement write(CgroupFs fs, Writer writer, String constraint, Path file,
+  public static Enforcement write(CgroupFs fs, Writer writer, Constraint constraint, Path file,
       String value, @Nullable String defaultValue, Predicate<String> accepted) {
     return writeAndRead(fs, writer, constraint, file, value, accepted,
         () -> resetToDefault(writer, file, defaultValue));
@@ -70,7 +71,7 @@ public final class ControlFiles {
    * The write and its read-back, written once: on a refusal or a read-back that does not show
    * the value, {@code undo} puts something back and says what, for the entry's detail.
    */
-  private static Enforcement writeAndRead(CgroupFs fs, Writer writer, String constraint,
+  private static Enforcement writeAndRead(CgroupFs fs, Writer writer, Constraint constraint,
       Path file, String value, Predicate<String> accepted,
       java.util.function.Supplier<String> undo) {
     String name = file.getFileName().toString();
@@ -101,13 +102,13 @@ public final class ControlFiles {
    * @param accepted whether the file's content after the write shows the value
    * @return the enforcement entry
    */
-  public static Enforcement change(CgroupFs fs, String constraint, Path file, String value,
+  public static Enforcement change(CgroupFs fs, Constraint constraint, Path file, String value,
       String previous, Predicate<String> accepted) {
     return change(fs, fs::write, constraint, file, value, previous, accepted);
   }
 
   /**
-   * {@link #change(CgroupFs, String, Path, String, String, Predicate)} through a writer of the
+   * {@link #change(CgroupFs, Constraint, Path, String, String, Predicate)} through a writer of the
    * file's form.
    *
    * @param fs the cgroupfs, to read back
@@ -119,7 +120,7 @@ public final class ControlFiles {
    * @param accepted whether the file's content after the write shows the value
    * @return the enforcement entry
    */
-  public static Enforcement change(CgroupFs fs, Writer writer, String constraint, Path file,
+  public static Enforcement change(CgroupFs fs, Writer writer, Constraint constraint, Path file,
       String value, String previous, Predicate<String> accepted) {
     return writeAndRead(fs, writer, constraint, file, value, accepted,
         () -> putBack(writer, file, previous));

@@ -92,7 +92,7 @@ public final class TestCgroups {
     double seconds = (System.nanoTime() - t0) / 1e9;
     org.junit.jupiter.api.Assertions.assertEquals(0, r.exitCode(), r.toJson());
     org.junit.jupiter.api.Assertions.assertEquals(io.ffrtmp.EnforcementStatus.APPLIED,
-        r.enforcement().stream().filter(e -> e.constraint().equals("io_max")).findFirst()
+        r.enforcement().stream().filter(e -> e.constraint().key().equals("io_max")).findFirst()
             .orElseThrow().status(), r.toJson());
     org.junit.jupiter.api.Assertions.assertTrue(seconds >= 2.0,
         "3 MiB at 1 MiB/s took only " + seconds + " s: " + r.toJson());

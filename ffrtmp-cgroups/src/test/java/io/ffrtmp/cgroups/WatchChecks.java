@@ -223,7 +223,7 @@ public final class WatchChecks implements AutoCloseable {
     String member = Files.readString(Path.of("/proc/" + w.pid() + "/cgroup"));
     assertTrue(member.contains(leaf), w.pid() + " not in " + cgroup + ": " + member);
     assertEquals(EnforcementStatus.APPLIED, w.enforcement().stream()
-        .filter(e -> e.constraint().equals("memory_limit_mb")).findFirst()
+        .filter(e -> e.constraint().key().equals("memory_limit_mb")).findFirst()
         .orElseThrow(() -> new AssertionError(w.strategy() + " " + w.enforcement())).status(),
         w.enforcement().toString());
   }

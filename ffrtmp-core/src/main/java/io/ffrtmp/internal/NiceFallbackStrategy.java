@@ -59,11 +59,11 @@ public final class NiceFallbackStrategy implements GovernanceStrategy {
         continue;
       }
       if (c.isRequested(k)) {
-        out.add(new Enforcement(k.key(), EnforcementStatus.DEGRADED, "cgroup",
+        out.add(new Enforcement(k, EnforcementStatus.DEGRADED, "cgroup",
             "no cgroup backend in use"));
         warnings.add("Cannot enforce " + k.key() + " without cgroups, continuing without it");
       } else {
-        out.add(new Enforcement(k.key(), EnforcementStatus.SKIPPED, "none", k.defaultMeaning()));
+        out.add(new Enforcement(k, EnforcementStatus.SKIPPED, "none", k.defaultMeaning()));
       }
     }
     if (!warnings.isEmpty() && Strategies.registry().stream()

@@ -50,9 +50,11 @@ record Preparation(Governance governance, String strategy, List<String> warnings
         throw e;
       }
       String reason = reason(e, request);
-      if (request.strict()) {
-        throw new EnforcementException(strategy.name(), cgroupConstraints(request.constraints(),
-            "cannot create cgroup: " + reason));
+      List<Enforcement> lost = cgroupConstraints(request.constraints(),
+          "cannot create cgroup: " + reason);
+      // strict mode refuses what a requested constraint would lose; without one, nothing is
+      if (request.strict() && !lost.isEmpty()) {
+        throw new EnforcementException(strategy.name(), lost);
       }
       List<String> warnings = new ArrayList<>();
       warnings.add(e instanceof AccessDeniedException
@@ -88,10 +90,7 @@ record Preparation(Governance governance, String strategy, List<String> warnings
   private static List<Enforcement> cgroupConstraints(Constraints c, String why) {
     List<Enforcement> out = new ArrayList<>();
     for (Constraint k : c.requestedCgroupConstraints()) {
-      out.add(new Enforcement(k.key(), EnforcementStatus.FAILED, "cgroup", why));
-    }
-    if (out.isEmpty()) {
-      out.add(new Enforcement("cgroup", EnforcementStatus.FAILED, "cgroup", why));
+      out.add(new Enforcement(k, EnforcementStatus.FAILED, "cgroup", why));
     }
     return out;
   }

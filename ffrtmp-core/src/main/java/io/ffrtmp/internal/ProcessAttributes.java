@@ -1,5 +1,6 @@
 package io.ffrtmp.internal;
 
+import io.ffrtmp.Constraint;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.internal.os.ProcFs;
@@ -100,19 +101,19 @@ public record ProcessAttributes(
     Integer niceArg;
     if (nice == null) {
       niceArg = null;
-      out.add(new Enforcement("nice", EnforcementStatus.SKIPPED, "setpriority",
+      out.add(new Enforcement(Constraint.NICE, EnforcementStatus.SKIPPED, "setpriority",
           "not requested: inherits " + inheritedNice));
     } else if (nice == inheritedNice) {
       niceArg = null;
-      out.add(applied("nice", "setpriority", nice + " (inherited)"));
+      out.add(applied(Constraint.NICE, "setpriority", nice + " (inherited)"));
     } else if (nice >= inheritedNice || canLowerNice || nice >= lowestNiceByRlimit) {
       niceArg = nice;
-      out.add(applied("nice", "setpriority", String.valueOf(nice)));
+      out.add(applied(Constraint.NICE, "setpriority", String.valueOf(nice)));
     } else if (nice < 0) {
       niceArg = inheritedNice > 0 ? null : 0;
       int used = Math.max(0, inheritedNice);
       warnings.add(NICE_WARNING);
-      out.add(degraded("nice", "setpriority", "requires root (CAP_SYS_NICE); using " + used));
+      out.add(degraded(Constraint.NICE, "setpriority", "requires root (CAP_SYS_NICE); using " + used));
     } else {
       niceArg = null;
       String w =
@@ -123,36 +124,36 @@ public record ProcessAttributes(
               + " (requires root), using "
               + inheritedNice;
       warnings.add(w);
-      out.add(degraded("nice", "setpriority", w));
+      out.add(degraded(Constraint.NICE, "setpriority", w));
     }
     Integer oomArg;
     if (oom == null) {
       oomArg = null;
-      out.add(new Enforcement("oom_score", EnforcementStatus.SKIPPED, "oom_score_adj",
+      out.add(new Enforcement(Constraint.OOM_SCORE, EnforcementStatus.SKIPPED, "oom_score_adj",
           "not requested: inherits " + inheritedOom));
     } else if (oom == inheritedOom) {
       oomArg = null;
-      out.add(applied("oom_score", "oom_score_adj", oom + " (inherited)"));
+      out.add(applied(Constraint.OOM_SCORE, "oom_score_adj", oom + " (inherited)"));
     } else if (oom >= 0 || canLowerOom) {
       oomArg = oom;
-      out.add(applied("oom_score", "oom_score_adj", String.valueOf(oom)));
+      out.add(applied(Constraint.OOM_SCORE, "oom_score_adj", String.valueOf(oom)));
     } else {
       oomArg = inheritedOom > 0 ? null : 0;
       warnings.add(OOM_WARNING);
       out.add(
           degraded(
-              "oom_score",
+              Constraint.OOM_SCORE,
               "oom_score_adj",
               "requires root (CAP_SYS_RESOURCE); using " + Math.max(0, inheritedOom)));
     }
     return new Plan(niceArg, oomArg, List.copyOf(out), List.copyOf(warnings));
   }
 
-  private static Enforcement applied(String c, String m, String d) {
+  private static Enforcement applied(Constraint c, String m, String d) {
     return new Enforcement(c, EnforcementStatus.APPLIED, m, d);
   }
 
-  private static Enforcement degraded(String c, String m, String d) {
+  private static Enforcement degraded(Constraint c, String m, String d) {
     return new Enforcement(c, EnforcementStatus.DEGRADED, m, d);
   }
 }

@@ -60,7 +60,7 @@ final class Updates {
       cgroup = new ArrayList<>();
       for (Constraint c : changes.requested().keySet()) {
         if (c.isCgroupConstraint()) {
-          cgroup.add(new Enforcement(c.key(), EnforcementStatus.FAILED, "-", notChanged()));
+          cgroup.add(new Enforcement(c, EnforcementStatus.FAILED, "-", notChanged()));
         }
       }
     } else {
@@ -80,7 +80,7 @@ final class Updates {
         continue;
       }
       List<Enforcement> from = c.isCgroupConstraint() ? cgroup : attributes;
-      from.stream().filter(e -> e.constraint().equals(c.key())).findFirst().ifPresent(all::add);
+      from.stream().filter(e -> e.constraint() == c).findFirst().ifPresent(all::add);
     }
     return new WorkloadUpdate(at, requested, all, ProcessHandle.current().pid());
   }
@@ -90,7 +90,7 @@ final class Updates {
   }
 
   private static Enforcement nice(int nice, List<Long> processes, List<Undo> undo) {
-    String key = Constraint.NICE.key();
+    Constraint key = Constraint.NICE;
     int threads = 0;
     List<Undo> mine = new ArrayList<>();
     for (long pid : processes) {
@@ -123,7 +123,7 @@ final class Updates {
   }
 
   private static Enforcement oomScore(int score, List<Long> processes, List<Undo> undo) {
-    String key = Constraint.OOM_SCORE.key();
+    Constraint key = Constraint.OOM_SCORE;
     int done = 0;
     List<Undo> mine = new ArrayList<>();
     for (long pid : processes) {

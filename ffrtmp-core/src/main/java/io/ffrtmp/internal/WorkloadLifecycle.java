@@ -323,7 +323,7 @@ public abstract class WorkloadLifecycle implements GovernedWorkload {
   static void markFailed(List<Enforcement> list, Set<Constraint> constraints, String why) {
     for (int i = 0; i < list.size(); i++) {
       Enforcement e = list.get(i);
-      if (constraints.stream().anyMatch(c -> c.key().equals(e.constraint()))
+      if (constraints.stream().anyMatch(c -> c == e.constraint())
           && e.status() == EnforcementStatus.APPLIED) {
         list.set(i, e.with(EnforcementStatus.FAILED, why));
       }

@@ -78,7 +78,7 @@ public final class WorkloadMetrics implements WorkloadObserver, AutoCloseable {
       return null;
     }
     boolean applied = w.enforcement().stream().anyMatch(e -> e.constraint()
-        .equals("memory_limit_mb") && e.status() == io.ffrtmp.EnforcementStatus.APPLIED);
+        == io.ffrtmp.Constraint.MEMORY_LIMIT_MB && e.status() == io.ffrtmp.EnforcementStatus.APPLIED);
     return applied ? c.memoryLimitMb() * 1024 * 1024 : null;
   }
 

@@ -167,7 +167,7 @@ public interface Governance {
     List<Enforcement> out = new java.util.ArrayList<>();
     for (Constraint c : changes.requested().keySet()) {
       if (c.isCgroupConstraint()) {
-        out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, "-",
+        out.add(new Enforcement(c, EnforcementStatus.DEGRADED, "-",
             "no cgroup: this backend cannot change " + c.key() + " of a running workload"));
       }
     }

@@ -3,6 +3,7 @@ package io.ffrtmp.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.ffrtmp.Constraint;
 import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.ExitReason;
@@ -68,8 +69,8 @@ class OutcomeTest {
 
   @Test
   void sla_rules() {
-    var ok = List.of(new Enforcement("cpu_quota", EnforcementStatus.APPLIED, "cpu.max", "x"));
-    var degraded = List.of(new Enforcement("cpu_quota", EnforcementStatus.DEGRADED, "cpu.max", "x"));
+    var ok = List.of(new Enforcement(Constraint.CPU_QUOTA, EnforcementStatus.APPLIED, "cpu.max", "x"));
+    var degraded = List.of(new Enforcement(Constraint.CPU_QUOTA, EnforcementStatus.DEGRADED, "cpu.max", "x"));
     assertEquals(new Outcome.Sla(false, "not_sla_eligible"), Outcome.sla(false, ExitReason.SUCCESS, ok));
     assertEquals(new Outcome.Sla(true, "completed_within_limits"), Outcome.sla(true, ExitReason.SUCCESS, ok));
     assertEquals(new Outcome.Sla(true, "workload_failure_platform_ok"), Outcome.sla(true, ExitReason.ERROR, ok));

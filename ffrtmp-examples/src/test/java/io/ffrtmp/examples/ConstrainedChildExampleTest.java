@@ -25,7 +25,7 @@ class ConstrainedChildExampleTest {
             .awaitReport();
     assertEquals(ExitReason.SUCCESS, r.exitReason(), r.toJson());
     boolean enforced = r.enforcement().stream()
-        .anyMatch(e -> e.constraint().equals("memory_limit_mb")
+        .anyMatch(e -> e.constraint().key().equals("memory_limit_mb")
             && e.status() == EnforcementStatus.APPLIED);
     if (enforced) {
       assertTrue(r.usage().memoryPeakBytes() <= 64L << 20, r.toJson());

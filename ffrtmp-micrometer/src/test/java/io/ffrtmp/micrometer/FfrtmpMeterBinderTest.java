@@ -65,7 +65,7 @@ class FfrtmpMeterBinderTest {
         Gauge limit = registry.find("ffrtmp.workload.memory.limit").tag("job_id", "mm-spin")
             .gauge();
         boolean applied = spin.enforcement().stream().anyMatch(e -> e.constraint()
-            .equals("memory_limit_mb") && e.status() == EnforcementStatus.APPLIED);
+            == io.ffrtmp.Constraint.MEMORY_LIMIT_MB && e.status() == EnforcementStatus.APPLIED);
         assertEquals(root, applied, "as root the memory limit is applied: " + spin.enforcement());
         if (applied) {
           assertNotNull(limit, "the limit in force has a meter");

@@ -85,7 +85,7 @@ class FfrtmpTelemetryTest {
             .put(AttributeKey.stringKey("cpu.mode"), "user").build());
         assertTrue(user > 0.05, "its user CPU time: " + user);
         boolean applied = spin.enforcement().stream().anyMatch(e -> e.constraint()
-            .equals("memory_limit_mb") && e.status() == EnforcementStatus.APPLIED);
+            == io.ffrtmp.Constraint.MEMORY_LIMIT_MB && e.status() == EnforcementStatus.APPLIED);
         assertEquals(root, applied, "as root the memory limit is applied");
         double limit = value(now, "ffrtmp.workload.memory.limit", id);
         if (applied) {

@@ -433,20 +433,20 @@ final class SystemdGovernance implements Governance {
       Constraint c = m.constraint();
       String mechanism = "systemd " + m.property();
       if (!constraints.isRequested(c)) {
-        out.add(new Enforcement(c.key(), EnforcementStatus.SKIPPED, mechanism,
+        out.add(new Enforcement(c, EnforcementStatus.SKIPPED, mechanism,
             c.defaultMeaning()));
         continue;
       }
       String value = m.shown(constraints);
       if (refused != null) {
-        out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
+        out.add(new Enforcement(c, EnforcementStatus.FAILED, mechanism,
             "systemd refused the unit's properties: " + refused));
         continue;
       }
       Path file = d.resolve(m.file());
       String back = ControlFiles.readText(fs, file);
       if (back == null) {
-        out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, mechanism,
+        out.add(new Enforcement(c, EnforcementStatus.DEGRADED, mechanism,
             "the scope has no " + m.file() + ": the " + m.controller() + " controller is not"
                 + " available to this systemd manager" + (bus != null && bus.user()
                     ? " (a user manager gets only the controllers user@.service delegates)"
@@ -456,7 +456,7 @@ final class SystemdGovernance implements Governance {
       String first = m.readBack(back);
       String expected = m.expectedFor(constraints);
       if (!m.v2().accepted(back, expected)) {
-        out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
+        out.add(new Enforcement(c, EnforcementStatus.FAILED, mechanism,
             m.property() + "=" + value + " set, but " + m.file() + " reads " + shownEmpty(first)
                 + " (expected " + expected + ")"));
         continue;
@@ -464,12 +464,12 @@ final class SystemdGovernance implements Governance {
       if (c == Constraint.IO_WEIGHT) {
         String why = IoSchedulers.whyIocostOff(fs, mount.resolve("io.cost.qos"));
         if (why != null) {
-          out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, mechanism,
+          out.add(new Enforcement(c, EnforcementStatus.DEGRADED, mechanism,
               m.property() + "=" + value + " set, but without effect: " + why));
           continue;
         }
       }
-      out.add(new Enforcement(c.key(), EnforcementStatus.APPLIED, mechanism,
+      out.add(new Enforcement(c, EnforcementStatus.APPLIED, mechanism,
           m.property() + "=" + value + " (" + m.file() + " = " + first + ")"));
     }
     return List.copyOf(out);
@@ -537,7 +537,7 @@ final class SystemdGovernance implements Governance {
       long value = c.isText() ? 0 : Long.parseLong(text);
       String mechanism = "systemd " + m.property();
       if (u == null || d == null || bus == null) {
-        out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, mechanism, u == null
+        out.add(new Enforcement(c, EnforcementStatus.DEGRADED, mechanism, u == null
             ? "no scope" : "systemd's manager is not reachable on D-Bus"));
         continue;
       }
@@ -563,7 +563,7 @@ final class SystemdGovernance implements Governance {
         old = o == null ? null : new Variant("t", o);
       }
       if (old == null) {
-        out.add(new Enforcement(c.key(), EnforcementStatus.DEGRADED, mechanism, "the scope has"
+        out.add(new Enforcement(c, EnforcementStatus.DEGRADED, mechanism, "the scope has"
             + " no readable " + m.file() + ": the " + m.controller() + " controller is not"
             + " available to this systemd manager"));
         continue;
@@ -572,7 +572,7 @@ final class SystemdGovernance implements Governance {
       if (c == Constraint.MEMORY_LIMIT_MB && !lift && !changes.memoryBelowUsageAllowed()) {
         Long used = ControlFiles.readLong(fs, d.resolve("memory.current"));
         if (used != null && used > value * 1048576L) {
-          out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism, "not lowered:"
+          out.add(new Enforcement(c, EnforcementStatus.FAILED, mechanism, "not lowered:"
               + " the workload uses " + used + " bytes, more than the new limit of "
               + value * 1048576L + " (the kernel would reclaim or OOM-kill it;"
               + " allowMemoryBelowUsage, or --memory-below-usage, lets it)"));
@@ -626,7 +626,7 @@ final class SystemdGovernance implements Governance {
           : c == Constraint.IO_MAX ? "(none)" : "(all)")
           : ((Variant) ((List<?>) propsOf.get(i).get(0)).get(1)).value();
       if (refused != null) {
-        out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism,
+        out.add(new Enforcement(c, EnforcementStatus.FAILED, mechanism,
             "systemd refused the change: " + refused + "; the previous value kept"));
         continue;
       }
@@ -645,14 +645,14 @@ final class SystemdGovernance implements Governance {
       }
       if (!ok) {
         putBack.addAll(beforeOf.get(i));
-        out.add(new Enforcement(c.key(), EnforcementStatus.FAILED, mechanism, m.property()
+        out.add(new Enforcement(c, EnforcementStatus.FAILED, mechanism, m.property()
             + "=" + setTo + " set, but " + m.file() + " reads " + shownEmpty(first)
             + " (expected " + shownEmpty(expected) + "); the previous value put back"));
         continue;
       }
       applied.add(out.size());
       putBack.addAll(beforeOf.get(i));
-      out.add(new Enforcement(c.key(), EnforcementStatus.APPLIED, mechanism, m.property() + "="
+      out.add(new Enforcement(c, EnforcementStatus.APPLIED, mechanism, m.property() + "="
           + (lift && !c.isText() ? "infinity" : setTo) + " (" + m.file() + " = "
           + shownEmpty(first) + ")"
           + (lift ? " (lifted: " + c.defaultMeaning() + ")" : "")));

@@ -74,10 +74,10 @@ final class V2Governance extends CgroupGovernance {
   @Override
   protected void afterLimits(Constraints c, List<Enforcement> entries) {
     boolean memoryApplied = entries.stream().anyMatch(e ->
-        e.constraint().equals(Constraint.MEMORY_LIMIT_MB.key())
+        e.constraint() == Constraint.MEMORY_LIMIT_MB
             && e.status() == EnforcementStatus.APPLIED);
     if (memoryApplied && !"false".equals(System.getProperty(OOM_GROUP_PROPERTY))) {
-      Enforcement g = ControlFiles.write(fs, Constraint.MEMORY_LIMIT_MB.key(),
+      Enforcement g = ControlFiles.write(fs, Constraint.MEMORY_LIMIT_MB,
           dir.resolve("memory.oom.group"), "1", "0", back -> back.trim().equals("1"));
       if (g.status() != EnforcementStatus.APPLIED) {
         warn("memory.oom.group not set: an OOM kill may take part of the workload only ("

@@ -173,7 +173,7 @@ class FaultInjectionTest {
     WorkloadReport r = workload(marker).start().awaitReport();
     assertEquals(ExitReason.SUCCESS, r.exitReason(), r.toJson());
     assertTrue(Files.exists(marker), "ran, unplaced, and said so");
-    assertTrue(r.enforcement().stream().anyMatch(e -> e.constraint().equals("cpu_quota")
+    assertTrue(r.enforcement().stream().anyMatch(e -> e.constraint().key().equals("cpu_quota")
         && e.status() == EnforcementStatus.FAILED), r.toJson());
     assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("Cannot place workload in cgroup")),
         r.toJson());

@@ -71,9 +71,9 @@ class SystemdUserVmSuite {
     assertEquals(scope, r.cgroupPath());
     for (String c : List.of("cpu_quota", "memory_limit_mb")) {
       assertEquals(EnforcementStatus.APPLIED, r.enforcement().stream()
-          .filter(e -> e.constraint().equals(c)).findFirst().orElseThrow().status(), r.toJson());
+          .filter(e -> e.constraint().key().equals(c)).findFirst().orElseThrow().status(), r.toJson());
     }
-    var io = r.enforcement().stream().filter(e -> e.constraint().equals("io_weight"))
+    var io = r.enforcement().stream().filter(e -> e.constraint().key().equals("io_weight"))
         .findFirst().orElseThrow();
     assertEquals(EnforcementStatus.DEGRADED, io.status(), r.toJson());
   }

@@ -80,7 +80,7 @@ class SystemdVmSuite {
   }
 
   private static Enforcement entry(WorkloadReport r, String constraint) {
-    return r.enforcement().stream().filter(e -> e.constraint().equals(constraint)).findFirst()
+    return r.enforcement().stream().filter(e -> e.constraint().key().equals(constraint)).findFirst()
         .orElseThrow();
   }
 

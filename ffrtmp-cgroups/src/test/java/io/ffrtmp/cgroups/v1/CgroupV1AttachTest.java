@@ -117,7 +117,7 @@ class CgroupV1AttachTest {
         && l.endsWith("/ffrtmp-wrapper-" + prefix)), cgroupOf(p.pid()));
     p.destroy();
     WorkloadReport r = w.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-    assertEquals("applied", r.enforcement().stream().filter(e -> e.constraint().equals("cpus"))
+    assertEquals("applied", r.enforcement().stream().filter(e -> e.constraint().key().equals("cpus"))
         .findFirst().orElseThrow().status().wireName(), r.toJson());
   }
 

@@ -100,7 +100,7 @@ class CgroupV1FixtureTest {
   }
 
   private static Enforcement entry(Governance g, Constraint c) {
-    return g.enforcement().stream().filter(e -> e.constraint().equals(c.key())).findFirst()
+    return g.enforcement().stream().filter(e -> e.constraint() == c).findFirst()
         .orElseThrow();
   }
 
@@ -123,7 +123,7 @@ class CgroupV1FixtureTest {
         < fs.writes.indexOf("cpu,cpuacct/" + leaf + "/cpu.cfs_quota_us=150000"),
         "the period is written before the quota: " + fs.writes);
     for (Enforcement e : g.enforcement()) {
-      assertEquals(ALL.isRequested(Constraint.ofKey(e.constraint())) ? EnforcementStatus.APPLIED
+      assertEquals(ALL.isRequested(e.constraint()) ? EnforcementStatus.APPLIED
           : EnforcementStatus.SKIPPED, e.status(), e.toString());
     }
     assertEquals("cpu.cfs_quota_us", entry(g, Constraint.CPU_QUOTA).mechanism());
@@ -225,7 +225,7 @@ class CgroupV1FixtureTest {
   @Test
   void ioWeight_isDegraded_withoutABlkioHierarchy_orWithoutWeightFiles() throws Exception {
     Governance none = host(false, false).prepare(new GovernanceRequest("a", ALL, false, null));
-    assertEquals(new Enforcement("io_weight", EnforcementStatus.DEGRADED, "blkio.weight",
+    assertEquals(new Enforcement(Constraint.IO_WEIGHT, EnforcementStatus.DEGRADED, "blkio.weight",
         "the workload's cgroups are in no blkio hierarchy (none is mounted, or the workload did"
             + " not join it: a launched workload joins blkio, pids and cpuset only when started"
             + " with a constraint they carry)"), entry(none, Constraint.IO_WEIGHT));

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ffrtmp.Constraint;
 import io.ffrtmp.Enforcement;
+import io.ffrtmp.EnforcementException;
 import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.ExitReason;
 import io.ffrtmp.GovernedWorkload;
@@ -93,7 +95,7 @@ class CgroupV1HostTest {
   }
 
   private static Enforcement find(WorkloadReport r, String c) {
-    return r.enforcement().stream().filter(e -> e.constraint().equals(c)).findFirst().orElseThrow();
+    return r.enforcement().stream().filter(e -> e.constraint().key().equals(c)).findFirst().orElseThrow();
   }
 
   @Test
@@ -115,6 +117,28 @@ class CgroupV1HostTest {
     assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("Cannot create cgroup (")
         && w.contains(parent + "/ffrtmp-wrapper-" + job("") + ": no such file or directory")
         && w.contains("the cgroup parent " + parent + " must exist")), r.warnings().toString());
+  }
+
+  /**
+   * Strict mode and a cgroup that cannot be made: refused naming what a requested limit loses;
+   * with no limit that needs the cgroup, nothing asked for is lost, and it runs without it.
+   */
+  @Test
+  void strict_aCgroupThatCannotBeMade_refusesOnlyWhatARequestedLimitLoses() throws Exception {
+    String parent = "/ffrtmp-no-such-parent-" + prefix;
+    EnforcementException refused = assertThrows(EnforcementException.class,
+        () -> Workload.run("/bin/true").withJobId(job("")).withCgroupParent(parent)
+            .withMemoryLimitMb(64).requireEnforcement().start());
+    assertEquals(List.of(Constraint.MEMORY_LIMIT_MB), refused.unenforced().stream()
+        .map(Enforcement::constraint).toList(), refused.getMessage());
+    assertTrue(refused.getMessage().contains("memory_limit_mb (cannot create cgroup: "),
+        refused.getMessage());
+    WorkloadReport r = Workload.run("/bin/true").withJobId(job("")).withCgroupParent(parent)
+        .withNice(5).requireEnforcement().start().awaitReport();
+    assertEquals("nice-fallback", r.strategy(), r.toJson());
+    assertEquals(ExitReason.SUCCESS, r.exitReason(), r.toJson());
+    assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("Cannot create cgroup (")),
+        r.warnings().toString());
   }
 
   @Test
@@ -250,7 +274,7 @@ class CgroupV1HostTest {
     Thread.sleep(1500);
     double under20 = cpuSeconds(w.pid()) - a;
     io.ffrtmp.WorkloadUpdate up = w.update(c -> c.cpuQuota(100));
-    assertEquals(List.of(new Enforcement("cpu_quota", EnforcementStatus.APPLIED,
+    assertEquals(List.of(new Enforcement(Constraint.CPU_QUOTA, EnforcementStatus.APPLIED,
         "cpu.cfs_quota_us", "100000")), up.enforcement());
     assertEquals("100000", Files.readString(cpu.resolve("cpu.cfs_quota_us")).trim());
     double b = cpuSeconds(w.pid());
@@ -316,7 +340,7 @@ class CgroupV1HostTest {
     assertTrue(e.getMessage().startsWith("strict mode: not updated, cgroup-v1 cannot enforce"
         + " memory_limit_mb (not lowered: the workload uses "), e.getMessage());
     assertEquals(List.of("memory_limit_mb"), e.unenforced().stream()
-        .map(Enforcement::constraint).toList(), "the cause, not what was put back for it");
+        .map(x -> x.constraint().key()).toList(), "the cause, not what was put back for it");
     assertEquals("50000", Files.readString(cpu.resolve("cpu.cfs_quota_us")).trim(),
         "strict: the quota changed with it was put back");
     assertEquals(Long.toString(512L << 20),

@@ -148,7 +148,7 @@ class CgroupV2VmSuite {
     assertEquals("0::/ffrtmp-wrapper-" + id + "\n20000 100000\n200\n67108864\n1\n", out);
     assertEquals(0, r.exitCode());
     for (String c : List.of("cpu_quota", "cpu_weight", "memory_limit_mb")) {
-      assertTrue(r.enforcement().stream().anyMatch(e -> e.constraint().equals(c)
+      assertTrue(r.enforcement().stream().anyMatch(e -> e.constraint().key().equals(c)
           && e.status() == EnforcementStatus.APPLIED), c + " applied: " + r.toJson());
     }
     assertTrue(Host.awaitGoneDir(ROOT.resolve("ffrtmp-wrapper-" + id), 5000), "removed after exit");
@@ -187,7 +187,7 @@ class CgroupV2VmSuite {
   }
 
   private static io.ffrtmp.Enforcement entry(WorkloadReport r, String constraint) {
-    return r.enforcement().stream().filter(e -> e.constraint().equals(constraint)).findFirst()
+    return r.enforcement().stream().filter(e -> e.constraint().key().equals(constraint)).findFirst()
         .orElseThrow();
   }
 
@@ -475,7 +475,7 @@ class CgroupV2VmSuite {
     String id = job(info);
     WorkloadReport r = Workload.run("/bin/true").withJobId(id).withIoWeight(50).start()
         .awaitReport();
-    var io = r.enforcement().stream().filter(e -> e.constraint().equals("io_weight"))
+    var io = r.enforcement().stream().filter(e -> e.constraint().key().equals("io_weight"))
         .findFirst().orElseThrow();
     assertEquals(EnforcementStatus.DEGRADED, io.status(), r.toJson());
     assertTrue(io.detail().contains("iocost") || io.detail().contains("neither"), io.detail());

@@ -140,7 +140,7 @@ public record StartRecord(String name, String jobId, Pids pids, long governorPid
     }
     for (int i = 0; i < enforcement.size(); i++) {
       Enforcement e = enforcement.get(i);
-      put(p, "enforcement." + i + ".constraint", e.constraint());
+      put(p, "enforcement." + i + ".constraint", e.constraint().key());
       put(p, "enforcement." + i + ".status", e.status().name());
       put(p, "enforcement." + i + ".mechanism", e.mechanism());
       put(p, "enforcement." + i + ".detail", e.detail());
@@ -211,10 +211,15 @@ public record StartRecord(String name, String jobId, Pids pids, long governorPid
       }
       List<Enforcement> enforcement = new ArrayList<>();
       for (int i = 0; p.getProperty("enforcement." + i + ".constraint") != null; i++) {
-        enforcement.add(new Enforcement(p.getProperty("enforcement." + i + ".constraint"),
-            EnforcementStatus.valueOf(required(p, "enforcement." + i + ".status")),
-            required(p, "enforcement." + i + ".mechanism"),
-            required(p, "enforcement." + i + ".detail")));
+        // an entry of a constraint this version does not know (a newer writer's, or an older
+        // version's "cgroup" entry) is left out
+        Constraint k = known(p.getProperty("enforcement." + i + ".constraint"));
+        if (k != null) {
+          enforcement.add(new Enforcement(k,
+              EnforcementStatus.valueOf(required(p, "enforcement." + i + ".status")),
+              required(p, "enforcement." + i + ".mechanism"),
+              required(p, "enforcement." + i + ".detail")));
+        }
       }
       List<String> warnings = new ArrayList<>();
       for (int i = 0; p.getProperty("warning." + i) != null; i++) {
@@ -306,5 +311,20 @@ public record StartRecord(String name, String jobId, Pids pids, long governorPid
           }
       }
     }
+  }
+
+  /**
+   * The constraint with a report key, if this version knows it.
+   *
+   * @param key the key
+   * @return the constraint, or null
+   */
+  static @Nullable Constraint known(@Nullable String key) {
+    for (Constraint c : Constraint.values()) {
+      if (c.key().equals(key)) {
+        return c;
+      }
+    }
+    return null;
   }
 }

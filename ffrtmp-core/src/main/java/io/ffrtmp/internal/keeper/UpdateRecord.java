@@ -45,7 +45,7 @@ public final class UpdateRecord {
     u.requested().forEach((c, v) -> StartRecord.put(b, id + "requested." + c.key(), v));
     for (int i = 0; i < u.enforcement().size(); i++) {
       Enforcement e = u.enforcement().get(i);
-      StartRecord.put(b, id + "enforcement." + i + ".constraint", e.constraint());
+      StartRecord.put(b, id + "enforcement." + i + ".constraint", e.constraint().key());
       StartRecord.put(b, id + "enforcement." + i + ".status", e.status().name());
       StartRecord.put(b, id + "enforcement." + i + ".mechanism", e.mechanism());
       StartRecord.put(b, id + "enforcement." + i + ".detail", e.detail());
@@ -87,10 +87,13 @@ public final class UpdateRecord {
         List<Enforcement> entries = new ArrayList<>();
         for (int i = 0; p.getProperty(id + "enforcement." + i + ".constraint") != null; i++) {
           String e = id + "enforcement." + i + ".";
-          entries.add(new Enforcement(p.getProperty(e + "constraint"),
-              EnforcementStatus.valueOf(p.getProperty(e + "status")),
-              String.valueOf(p.getProperty(e + "mechanism")),
-              String.valueOf(p.getProperty(e + "detail"))));
+          io.ffrtmp.Constraint k = StartRecord.known(p.getProperty(e + "constraint"));
+          if (k != null) {
+            entries.add(new Enforcement(k,
+                EnforcementStatus.valueOf(p.getProperty(e + "status")),
+                String.valueOf(p.getProperty(e + "mechanism")),
+                String.valueOf(p.getProperty(e + "detail"))));
+          }
         }
         out.add(new WorkloadUpdate(Instant.parse(p.getProperty(id + "at")), requested, entries,
             Long.parseLong(String.valueOf(p.getProperty(id + "by")))));

@@ -66,7 +66,7 @@ class StartRecordFormatTest {
         "cgroup-v1", "/ffrtmp-wrapper-job", Map.of("dirs", "/a b:/c"),
         List.of("/bin/echo", " lead", "ü\n"), Constraints.builder().set(Constraint.CPU_QUOTA, 50)
             .build(),
-        List.of(new Enforcement("cpu_quota", EnforcementStatus.APPLIED, "cgroup v1 cpu", "50%")),
+        List.of(new Enforcement(Constraint.CPU_QUOTA, EnforcementStatus.APPLIED, "cgroup v1 cpu", "50%")),
         List.of("a warning: yes"), Instant.parse("2026-11-26T17:00:00.123456Z"),
         Duration.ofSeconds(5), Duration.ofSeconds(10), Intent.TEST, true, true);
     d.write(s);
