@@ -58,6 +58,35 @@ public final class ChildJvm {
   }
 
   /**
+   * The command line of a JVM that runs {@code mainClass} with this JVM's class path split: every
+   * entry but the test classes, test jars and the test runner's jars on the module path ({@code
+   * rootModules} resolved, with what they require), those on the class path, where the main
+   * class reads every named module — the library as a modular application gets it.
+   *
+   * @param tmpdir the child's java.io.tmpdir
+   * @param rootModules the modules to resolve, e.g. {@code io.ffrtmp.micrometer}
+   * @param mainClass the main class, in a package of the test classes of its own
+   * @param args its arguments
+   * @return the command
+   */
+  public static List<String> modulePathCommand(Path tmpdir, List<String> rootModules,
+      String mainClass, List<String> args) {
+    List<String> modules = new ArrayList<>();
+    List<String> classes = new ArrayList<>();
+    for (String entry : classpath().split(java.io.File.pathSeparator)) {
+      // test classes and test jars (they share the library's packages) and the test runner's
+      // own jars stay on the class path
+      boolean test = entry.endsWith("test-classes") || entry.endsWith("-tests.jar")
+          || entry.contains("surefire") || entry.contains("failsafe");
+      (test ? classes : modules).add(entry);
+    }
+    List<String> jvm = List.of("--module-path", String.join(java.io.File.pathSeparator,
+        modules), "--add-modules", String.join(",", rootModules));
+    return command(String.join(java.io.File.pathSeparator, classes), tmpdir, jvm, mainClass,
+        args);
+  }
+
+  /**
    * This JVM's class path.
    *
    * @return the class path
