@@ -7,7 +7,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import static org.quicktheories.generators.SourceDSL.strings;
 
 import io.ffrtmp.Constraint;
-import io.ffrtmp.examples.cli.Ffrtmp;
+import io.ffrtmp.cli.Ffrtmp;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;

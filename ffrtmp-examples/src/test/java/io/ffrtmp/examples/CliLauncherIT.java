@@ -34,7 +34,7 @@ class CliLauncherIT {
 
   private static String source(Path classLog) throws Exception {
     return Files.readAllLines(classLog).stream()
-        .filter(l -> l.contains(" io.ffrtmp.examples.cli.Ffrtmp source: "))
+        .filter(l -> l.contains(" io.ffrtmp.cli.Ffrtmp source: "))
         .findFirst().orElseThrow(() -> new AssertionError("Ffrtmp not loaded? " + classLog));
   }
 
@@ -78,7 +78,7 @@ class CliLauncherIT {
     Path lib = Shell.ROOT.resolve("ffrtmp-examples/target/lib");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Shell.Result r = Shell.run(dir, java + " -p " + lib
-        + " -m io.ffrtmp.examples/io.ffrtmp.examples.cli.Ffrtmp backends", 60);
+        + " -m io.ffrtmp.cli/io.ffrtmp.cli.Ffrtmp backends", 60);
     assertEquals(0, r.exit(), r.toString());
     for (String backend : List.of("systemd", "cgroup-v2", "cgroup-v1", "nice-fallback")) {
       assertTrue(r.out().lines().anyMatch(l -> l.substring(2).startsWith(backend + " ")),

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ffrtmp.examples.cli.WatchConfigTest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +33,9 @@ class CliSystemdVmSuite {
   private static final Path UNIT_DIR = Path.of("/etc/systemd/system");
   private static final Path CONFIG = Path.of("/etc/ffrtmp/watch-config.yaml");
   private static final Path OPT = Path.of("/opt/ffrtmp");
+  /** The original's examples/watch-config.yaml, byte for byte (ffrtmp-cli's WatchConfigTest). */
+  private static final Path ORIGINAL = REPO.resolve(
+      "ffrtmp-cli/src/test/resources/original/watch-config.yaml");
   private final List<Process> started = new ArrayList<>();
   private String unit = "";
 
@@ -76,7 +78,7 @@ class CliSystemdVmSuite {
       Files.createSymbolicLink(OPT, REPO);
     }
     Files.createDirectories(CONFIG.getParent());
-    Files.copy(WatchConfigTest.ORIGINAL_FILE, CONFIG, StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(ORIGINAL, CONFIG, StandardCopyOption.REPLACE_EXISTING);
     sh("systemctl", "daemon-reload");
     sh("systemctl", "start", unit);
     String firstRun = sh("systemctl", "show", "-p", "InvocationID", "--value", unit);

@@ -124,8 +124,8 @@ public final class Benchmarks {
     long[] empty;
     try (io.ffrtmp.metrics.WorkloadMetrics none = io.ffrtmp.metrics.WorkloadMetrics.start(
             java.time.Duration.ZERO);
-        io.ffrtmp.examples.cli.PrometheusEndpoint e =
-            io.ffrtmp.examples.cli.PrometheusEndpoint.serve(none, at)) {
+        io.ffrtmp.cli.PrometheusEndpoint e =
+            io.ffrtmp.cli.PrometheusEndpoint.serve(none, at)) {
       empty = scrapes(http, e.port(), scrapes, 0);
     }
     List<GovernedWorkload> ws = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -143,13 +143,13 @@ public final class Benchmarks {
       for (int i = 0; i < n; i++) {
         ws.add(scaleWorkload("bench-metrics-" + i));
       }
-      try (io.ffrtmp.examples.cli.PrometheusEndpoint e =
-          io.ffrtmp.examples.cli.PrometheusEndpoint.serve(fresh, at)) {
+      try (io.ffrtmp.cli.PrometheusEndpoint e =
+          io.ffrtmp.cli.PrometheusEndpoint.serve(fresh, at)) {
         cold = scrapes(http, e.port(), scrapes, 150);
         lines = scrape(http, e.port()).split("\n").length;
       }
-      try (io.ffrtmp.examples.cli.PrometheusEndpoint e =
-          io.ffrtmp.examples.cli.PrometheusEndpoint.serve(cache, at)) {
+      try (io.ffrtmp.cli.PrometheusEndpoint e =
+          io.ffrtmp.cli.PrometheusEndpoint.serve(cache, at)) {
         scrape(http, e.port()); // fills the cache
         cached = scrapes(http, e.port(), scrapes, 0);
       }

@@ -1,4 +1,4 @@
-package io.ffrtmp.examples.cli;
+package io.ffrtmp.cli;
 
 import io.ffrtmp.Constraint;
 import io.ffrtmp.ConstraintChanges;

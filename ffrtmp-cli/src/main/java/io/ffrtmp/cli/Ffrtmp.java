@@ -1,4 +1,4 @@
-package io.ffrtmp.examples.cli;
+package io.ffrtmp.cli;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.ffrtmp.examples.cli;
+package io.ffrtmp.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

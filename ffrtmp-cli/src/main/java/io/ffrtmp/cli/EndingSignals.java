@@ -1,4 +1,4 @@
-package io.ffrtmp.examples.cli;
+package io.ffrtmp.cli;
 
 import java.util.List;
 import java.util.Map;
