@@ -87,6 +87,29 @@ public final class ChildJvm {
   }
 
   /**
+   * Runs a child JVM to its end and returns what it printed (standard error merged into
+   * standard output); fails unless it ends within {@code seconds} with exit status 0.
+   *
+   * @param command its command line
+   * @param seconds how long it may take
+   * @return its output
+   * @throws Exception when it cannot be started or waited for
+   */
+  public static String output(List<String> command, int seconds) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("still running after " + seconds + " s: " + out);
+    }
+    if (p.exitValue() != 0) {
+      throw new AssertionError("exit status " + p.exitValue() + ": " + out);
+    }
+    return out;
+  }
+
+  /**
    * This JVM's class path.
    *
    * @return the class path

@@ -1,15 +1,12 @@
 package io.ffrtmp.junit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ffrtmp.Workload;
 import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,12 +19,9 @@ class ModulePathTest {
   @Test
   void onTheModulePath_theExtensionGovernsTheSamplesWorkload(@TempDir Path tmp)
       throws Exception {
-    Process p = new ProcessBuilder(ChildJvm.modulePathCommand(tmp, List.of("io.ffrtmp.junit",
+    String out = ChildJvm.output(ChildJvm.modulePathCommand(tmp, List.of("io.ffrtmp.junit",
         "io.ffrtmp.cgroups", "org.junit.platform.testkit", "org.junit.jupiter.engine"),
-        "io.ffrtmp.junittest.ModulePathMain", List.of())).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), out);
-    assertEquals(0, p.exitValue(), out);
+        "io.ffrtmp.junittest.ModulePathMain", List.of()), 120);
     assertTrue(out.contains("MODULES io.ffrtmp.junit org.junit.platform.testkit\n"), out);
     boolean enforceable = Host.isRoot() && Workload.backends().stream()
         .anyMatch(b -> b.usable() && !b.name().equals("nice-fallback"));

@@ -1,14 +1,11 @@
 package io.ffrtmp.micrometer;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,12 +14,9 @@ class ModulePathTest {
   @Test
   void onTheModulePath_itPublishesAWorkload_andTheBackendsAreFoundAsProvides(@TempDir Path tmp)
       throws Exception {
-    Process p = new ProcessBuilder(ChildJvm.modulePathCommand(tmp,
+    String out = ChildJvm.output(ChildJvm.modulePathCommand(tmp,
         List.of("io.ffrtmp.micrometer", "io.ffrtmp.cgroups"),
-        "io.ffrtmp.micrometertest.ModulePathMain", List.of())).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
-    assertEquals(0, p.exitValue(), out);
+        "io.ffrtmp.micrometertest.ModulePathMain", List.of()), 60);
     assertTrue(out.contains("MODULES io.ffrtmp.micrometer io.ffrtmp.core\n"), out);
     assertTrue(out.contains("COMPLETED 1.0\n"), out);
     // as root on this host a cgroup backend, found as a provides of io.ffrtmp.cgroups

@@ -1,14 +1,11 @@
 package io.ffrtmp.opentelemetry;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ffrtmp.testing.ChildJvm;
 import io.ffrtmp.testing.Host;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,13 +14,10 @@ class ModulePathTest {
   @Test
   void onTheModulePath_itPublishesAWorkload_andTheBackendsAreFoundAsProvides(@TempDir Path tmp)
       throws Exception {
-    Process p = new ProcessBuilder(ChildJvm.modulePathCommand(tmp,
+    String out = ChildJvm.output(ChildJvm.modulePathCommand(tmp,
         List.of("io.ffrtmp.opentelemetry", "io.ffrtmp.cgroups", "io.opentelemetry.sdk",
             "io.opentelemetry.sdk.metrics", "io.opentelemetry.sdk.testing"),
-        "io.ffrtmp.opentelemetrytest.ModulePathMain", List.of())).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
-    assertEquals(0, p.exitValue(), out);
+        "io.ffrtmp.opentelemetrytest.ModulePathMain", List.of()), 60);
     assertTrue(out.contains("MODULES io.ffrtmp.opentelemetry io.ffrtmp.core\n"), out);
     assertTrue(out.contains("COMPLETED 1\n"), out);
     // as root on this host a cgroup backend, found as a provides of io.ffrtmp.cgroups
