@@ -20,6 +20,7 @@ public final class Errno {
       Map.entry(3, new Known("ESRCH", "No such process")),
       Map.entry(4, new Known("EINTR", "Interrupted system call")),
       Map.entry(5, new Known("EIO", "Input/output error")),
+      Map.entry(6, new Known("ENXIO", "No such device or address")),
       Map.entry(7, new Known("E2BIG", "Argument list too long")),
       Map.entry(8, new Known("ENOEXEC", "Exec format error")),
       Map.entry(9, new Known("EBADF", "Bad file descriptor")),
@@ -27,8 +28,11 @@ public final class Errno {
       Map.entry(11, new Known("EAGAIN", "Resource temporarily unavailable")),
       Map.entry(12, new Known("ENOMEM", "Cannot allocate memory")),
       Map.entry(13, new Known("EACCES", "Permission denied")),
+      Map.entry(14, new Known("EFAULT", "Bad address")),
       Map.entry(16, new Known("EBUSY", "Device or resource busy")),
       Map.entry(17, new Known("EEXIST", "File exists")),
+      Map.entry(18, new Known("EXDEV", "Invalid cross-device link")),
+      Map.entry(19, new Known("ENODEV", "No such device")),
       Map.entry(20, new Known("ENOTDIR", "Not a directory")),
       Map.entry(21, new Known("EISDIR", "Is a directory")),
       Map.entry(22, new Known("EINVAL", "Invalid argument")),
@@ -37,11 +41,19 @@ public final class Errno {
       Map.entry(26, new Known("ETXTBSY", "Text file busy")),
       Map.entry(28, new Known("ENOSPC", "No space left on device")),
       Map.entry(30, new Known("EROFS", "Read-only file system")),
+      Map.entry(32, new Known("EPIPE", "Broken pipe")),
       Map.entry(36, new Known("ENAMETOOLONG", "File name too long")),
       Map.entry(38, new Known("ENOSYS", "Function not implemented")),
       Map.entry(39, new Known("ENOTEMPTY", "Directory not empty")),
       Map.entry(40, new Known("ELOOP", "Too many levels of symbolic links")),
-      Map.entry(95, new Known("EOPNOTSUPP", "Operation not supported")));
+      Map.entry(88, new Known("ENOTSOCK", "Socket operation on non-socket")),
+      Map.entry(93, new Known("EPROTONOSUPPORT", "Protocol not supported")),
+      Map.entry(95, new Known("EOPNOTSUPP", "Operation not supported")),
+      Map.entry(97, new Known("EAFNOSUPPORT", "Address family not supported by protocol")),
+      Map.entry(104, new Known("ECONNRESET", "Connection reset by peer")),
+      Map.entry(105, new Known("ENOBUFS", "No buffer space available")),
+      Map.entry(110, new Known("ETIMEDOUT", "Connection timed out")),
+      Map.entry(111, new Known("ECONNREFUSED", "Connection refused")));
 
   private Errno() {}
 

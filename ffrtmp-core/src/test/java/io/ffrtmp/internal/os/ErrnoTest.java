@@ -15,6 +15,24 @@ class ErrnoTest {
     assertEquals("EPERM (Operation not permitted)", Errno.describe(1));
     assertEquals("errno 4095", Errno.describe(4095));
     assertEquals("No such file or directory", Errno.text(2), "the JDK's own wording");
+    assertEquals("ENOTSOCK (Socket operation on non-socket)", Errno.describe(88));
+  }
+
+  /** The C library's strerror(3), here. */
+  private interface CLib extends com.sun.jna.Library {
+    CLib C = com.sun.jna.Native.load("c", CLib.class);
+
+    String strerror(int errno);
+  }
+
+  @Test
+  void everyNameInTheTable_saysWhatTheCLibrarySays() {
+    for (int n = 1; n < 134; n++) {
+      String text = Errno.text(n);
+      if (!text.startsWith("errno ")) {
+        assertEquals(CLib.C.strerror(n), text, "errno " + n);
+      }
+    }
   }
 
   @Test
