@@ -54,6 +54,7 @@ public final class WatchChecks implements AutoCloseable {
   private final List<Skip> skipped = new CopyOnWriteArrayList<>();
   private final List<WorkloadReport> ended = new CopyOnWriteArrayList<>();
   private final List<GovernedWorkload> recovered = new CopyOnWriteArrayList<>();
+  private final List<String> warnings = new CopyOnWriteArrayList<>();
   private final List<Watcher> watchers = new ArrayList<>();
 
   /**
@@ -136,7 +137,95 @@ public final class WatchChecks implements AutoCloseable {
       public void ended(WorkloadReport report) {
         ended.add(report);
       }
+
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
     };
+  }
+
+  /** The watchers' warnings so far. */
+  public List<String> warnings() {
+    return warnings;
+  }
+
+  /** The C library's calls the connector-failure check needs (JNA, as the library binds). */
+  private interface CLib extends com.sun.jna.Library {
+    CLib C = com.sun.jna.Native.load("c", CLib.class);
+
+    int open(String path, int flags);
+
+    int dup2(int from, int to);
+
+    int close(int fd);
+  }
+
+  /**
+   * The connector failing while the watcher runs: a fault injected from outside the library —
+   * its socket's descriptor replaced by {@code /dev/null}, so that the next receive fails
+   * ({@code ENOTSOCK}), as a socket the kernel gave up on would — then a warning, {@code SCAN}
+   * from then on, and a process started afterwards adopted by the scan within its interval.
+   */
+  public void connectorFailureFallsBackToTheScan(Duration interval, long slackMs)
+      throws Exception {
+    long before = connectorSockets();
+    Watcher w = watch(List.of(rule().build()), Watcher.Discovery.CONNECTOR, interval);
+    assertEquals(Watcher.Discovery.CONNECTOR, w.discovery());
+    List<Integer> fds = connectorFds();
+    assertEquals(before + 1, fds.size(), "this JVM's connector sockets: " + fds);
+    int fd = fds.get(fds.size() - 1);
+    int devnull = CLib.C.open("/dev/null", 0);
+    assertTrue(devnull >= 0, "open /dev/null");
+    assertEquals(fd, CLib.C.dup2(devnull, fd));
+    CLib.C.close(devnull);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (warnings.stream().noneMatch(m -> m.contains("process-events connector failed"))) {
+      assertTrue(System.nanoTime() < deadline, "no warning of the failure: " + warnings);
+      Thread.sleep(10);
+    }
+    String warning = warnings.stream().filter(m -> m.contains("connector failed")).findFirst()
+        .orElseThrow();
+    assertTrue(warning.startsWith("the process-events connector failed: receiving process"
+        + " events: ENOTSOCK") && warning.endsWith("; scanning /proc every "
+        + interval.toMillis() + " ms instead"), warning);
+    assertEquals(Watcher.Discovery.SCAN, w.discovery());
+    assertTrue(w.discoveryDetail().contains("connector failed"), w.discoveryDetail());
+    Process p = start(dir(), "30");
+    long t0 = System.nanoTime();
+    Adoption a = awaitAdoption(p.pid());
+    long ms = (a.atNanos() - t0) / 1_000_000;
+    System.err.println("watch: after the connector failed, adopted by the scan " + ms
+        + " ms after its start (interval " + interval.toMillis() + " ms)");
+    assertTrue(ms <= interval.toMillis() + slackMs, ms + " ms");
+    w.stop();
+    assertEquals(before, connectorSockets(), "no connector socket left");
+  }
+
+  /** This JVM's descriptors that are process-events sockets, by number. */
+  private static List<Integer> connectorFds() throws IOException {
+    Set<String> inodes = new HashSet<>();
+    List<String> lines = Files.readAllLines(Path.of("/proc/self/net/netlink"));
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length > 2 && f[1].equals("11")) {
+        inodes.add("socket:[" + f[f.length - 1] + "]");
+      }
+    }
+    List<Integer> out = new ArrayList<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          if (inodes.contains(Files.readSymbolicLink(fd).toString())) {
+            out.add(Integer.parseInt(fd.getFileName().toString()));
+          }
+        } catch (IOException e) {
+          // closed meanwhile
+        }
+      }
+    }
+    java.util.Collections.sort(out);
+    return out;
   }
 
   /**
@@ -400,28 +489,9 @@ public final class WatchChecks implements AutoCloseable {
    * connector's protocol (11), by the inodes {@code /proc/self/net/netlink} lists.
    */
   static long connectorSockets() throws IOException {
-    Set<String> inodes = new HashSet<>();
-    List<String> lines = Files.readAllLines(Path.of("/proc/self/net/netlink"));
-    for (String line : lines.subList(1, lines.size())) {
-      String[] f = line.trim().split("\\s+");
-      if (f.length > 2 && f[1].equals("11")) {
-        inodes.add("socket:[" + f[f.length - 1] + "]");
-      }
-    }
-    long n = 0;
-    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-      for (Path fd : fds.toList()) {
-        try {
-          if (inodes.contains(Files.readSymbolicLink(fd).toString())) {
-            n++;
-          }
-        } catch (IOException e) {
-          // closed meanwhile
-        }
-      }
-    }
-    return n;
+    return connectorFds().size();
   }
+
 
   private static String read(String file) {
     try {

@@ -75,6 +75,11 @@ class CgroupV1WatchTest {
   }
 
   @Test
+  void connectorFailure_isAWarning_andTheScanTakesOver() throws Exception {
+    checks.connectorFailureFallsBackToTheScan(Duration.ofMillis(300), 1000);
+  }
+
+  @Test
   void forkBomb_isContainedByItsRulesPidsLimit() throws Exception {
     checks.forkBombIsContainedByItsRulesPidsLimit(Duration.ofSeconds(5), 4000);
   }
