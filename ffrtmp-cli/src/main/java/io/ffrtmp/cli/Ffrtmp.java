@@ -33,10 +33,11 @@ public final class Ffrtmp {
     return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
   }
 
-  /** The eight commands' specifications, in help order. */
+  /** The nine commands' specifications, in help order. */
   static List<Cli.Spec> specs() {
     return List.of(RunCommand.SPEC, AttachCommand.SPEC, BackendsCommand.SPEC, ListCommand.SPEC,
-        WaitCommand.SPEC, UpdateCommand.SPEC, StatsCommand.SPEC, WatchCommand.SPEC);
+        WaitCommand.SPEC, UpdateCommand.SPEC, StatsCommand.SPEC, WatchCommand.SPEC,
+        MetricsCommand.SPEC);
   }
 
   private static @Nullable Command command(String name) {
@@ -49,6 +50,7 @@ public final class Ffrtmp {
       case "update": return new UpdateCommand();
       case "stats": return new StatsCommand();
       case "watch": return new WatchCommand();
+      case "metrics": return new MetricsCommand();
       default: return null;
     }
   }
@@ -68,7 +70,7 @@ public final class Ffrtmp {
     try {
       if (args.length == 0) {
         throw new Cli.UsageException(where, "Missing subcommand: run, attach, backends, list,"
-            + " wait, update, stats or watch");
+            + " wait, update, stats, watch or metrics");
       }
       String first = args[0];
       if (first.equals("-h") || first.equals("--help")) {
@@ -120,6 +122,6 @@ public final class Ffrtmp {
         return "\nDid you mean: " + s.name() + "?";
       }
     }
-    return " (commands: run, attach, backends, list, wait, update, stats, watch)";
+    return " (commands: run, attach, backends, list, wait, update, stats, watch, metrics)";
   }
 }

@@ -92,11 +92,6 @@ public final class PrometheusEndpoint implements AutoCloseable {
    */
   public static PrometheusEndpoint serve(WorkloadMetrics m, InetSocketAddress at)
       throws IOException {
-    // the JDK's HTTP server writes a response in pieces; with Nagle's algorithm on, a client
-    // that keeps its connection (Prometheus does) waits for its own delayed ACK: 40 ms a scrape
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
     PrometheusRegistry registry = new PrometheusRegistry();
     registry.register(() -> snapshots(m));
     Histogram duration = Histogram.builder().name("ffrtmp_job_duration_seconds")
@@ -113,9 +108,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
       }
     });
     try {
-      HTTPServer server = HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort())
-          .registry(registry).buildAndStart();
-      return new PrometheusEndpoint(server, sub);
+      return new PrometheusEndpoint(start(registry, at), sub);
     } catch (IOException | RuntimeException e) {
       sub.close();
       throw e;
@@ -173,19 +166,69 @@ public final class PrometheusEndpoint implements AutoCloseable {
         + " quota", Unit.SECONDS, Map.of(Labels.EMPTY, m.cpuThrottledSeconds())));
     out.add(counter("ffrtmp_oom_kills", "OOM kills in ended jobs", null,
         Map.of(Labels.EMPTY, (double) m.oomKills())));
-    List<WorkloadMetrics.Active> active = m.active();
+    List<Running> running = new ArrayList<>();
+    for (WorkloadMetrics.Active a : m.active()) {
+      running.add(new Running(a.workload().jobId(), a.workload().pid(), a.usage(),
+          a.memoryLimitBytes()));
+    }
+    perWorkload(running, out);
+    return new MetricSnapshots(out);
+  }
+
+  /** A running workload's series: its job id, pid, usage now and memory limit in force. */
+  record Running(String jobId, long pid, Usage usage, @Nullable Long memoryLimitBytes) {}
+
+  /** Each running workload's series, labelled job_id and pid. */
+  private static void perWorkload(List<Running> running, List<MetricSnapshot> out) {
     out.add(counter("ffrtmp_workload_cpu_usage_seconds", "CPU time (user and system) of a"
-        + " running job", Unit.SECONDS, each(active, a -> cpu(a.usage()))));
+        + " running job", Unit.SECONDS, each(running, r -> cpu(r.usage()))));
     out.add(counter("ffrtmp_workload_cpu_throttled_seconds", "Time a running job was"
         + " throttled by its CPU quota", Unit.SECONDS,
-        each(active, a -> a.usage().cpuThrottledSec())));
+        each(running, r -> r.usage().cpuThrottledSec())));
     out.add(gauge("ffrtmp_workload_memory_usage_bytes", "Memory a running job uses now (its"
-        + " cgroup's)", Unit.BYTES, each(active, a -> number(a.usage().memoryCurrentBytes()))));
+        + " cgroup's)", Unit.BYTES, each(running, r -> number(r.usage().memoryCurrentBytes()))));
     out.add(gauge("ffrtmp_workload_memory_limit_bytes", "A running job's memory limit, where"
-        + " one is in force", Unit.BYTES, each(active, a -> number(a.memoryLimitBytes()))));
+        + " one is in force", Unit.BYTES, each(running, r -> number(r.memoryLimitBytes()))));
     out.add(counter("ffrtmp_workload_oom_kills", "OOM kills in a running job's cgroup", null,
-        each(active, a -> number(a.usage().oomKills()))));
-    return new MetricSnapshots(out);
+        each(running, r -> number(r.usage().oomKills()))));
+  }
+
+  /**
+   * Serves the running workloads of this host and user that a set of records names, whoever
+   * governs them ({@code ffrtmp metrics}): how many run, and each one's series, read at every
+   * scrape.
+   *
+   * @param records the records ({@code Workload.recovery()} or an agent's)
+   * @param at a loopback address ({@link #address}); port 0 takes a free one
+   * @return the running endpoint
+   * @throws IOException when the address cannot be bound
+   */
+  public static PrometheusEndpoint serveRecords(io.ffrtmp.Recovery records, InetSocketAddress at)
+      throws IOException {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    registry.register(() -> {
+      List<MetricSnapshot> out = new ArrayList<>();
+      List<Running> running = new ArrayList<>();
+      for (io.ffrtmp.WorkloadUsage w : records.usage(null)) {
+        running.add(new Running(w.jobId(), w.pid(), w.usage(), null));
+      }
+      out.add(gauge("ffrtmp_jobs_active", "Jobs governed now", null,
+          Map.of(Labels.EMPTY, (double) running.size())));
+      perWorkload(running, out);
+      return new MetricSnapshots(out);
+    });
+    return new PrometheusEndpoint(start(registry, at), () -> { });
+  }
+
+  private static HTTPServer start(PrometheusRegistry registry, InetSocketAddress at)
+      throws IOException {
+    // the JDK's HTTP server writes a response in pieces; with Nagle's algorithm on, a client
+    // that keeps its connection (Prometheus does) waits for its own delayed ACK: 40 ms a scrape
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+    return HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort())
+        .registry(registry).buildAndStart();
   }
 
   private static @Nullable Double number(@Nullable Long v) {
@@ -201,14 +244,13 @@ public final class PrometheusEndpoint implements AutoCloseable {
   }
 
   /** One point per running workload that has the value, labelled job_id and pid. */
-  private static Map<Labels, Double> each(List<WorkloadMetrics.Active> active,
-      Function<WorkloadMetrics.Active, @Nullable Double> value) {
+  private static Map<Labels, Double> each(List<Running> running,
+      Function<Running, @Nullable Double> value) {
     Map<Labels, Double> out = new java.util.LinkedHashMap<>();
-    for (WorkloadMetrics.Active a : active) {
-      Double v = value.apply(a);
+    for (Running r : running) {
+      Double v = value.apply(r);
       if (v != null) {
-        out.put(Labels.of("job_id", a.workload().jobId(), "pid",
-            Long.toString(a.workload().pid())), v);
+        out.put(Labels.of("job_id", r.jobId(), "pid", Long.toString(r.pid())), v);
       }
     }
     return out;

@@ -202,12 +202,12 @@ final class WatchCommand implements Command {
     }
   }
 
-  private static String hostPort(java.net.InetSocketAddress at, int port) {
+  static String hostPort(java.net.InetSocketAddress at, int port) {
     String host = at.getAddress().getHostAddress();
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
-  private static void handle(String signal, sun.misc.SignalHandler handler, Log log) {
+  static void handle(String signal, sun.misc.SignalHandler handler, Log log) {
     try {
       Signal.handle(new Signal(signal), handler);
     } catch (IllegalArgumentException e) {

@@ -61,9 +61,9 @@ class CliParserTest {
 
   @Test
   void usageErrors_nameTheArgument_andPointToTheCommandsHelp() {
-    usageError("Missing subcommand: run, attach, backends, list, wait, update, stats or watch", "ffrtmp");
+    usageError("Missing subcommand: run, attach, backends, list, wait, update, stats, watch or metrics", "ffrtmp");
     usageError("Unknown command: 'rnu'\nDid you mean: run?", "ffrtmp", "rnu");
-    usageError("Unknown command: 'frobnicate' (commands: run, attach, backends, list, wait, update, stats, watch)",
+    usageError("Unknown command: 'frobnicate' (commands: run, attach, backends, list, wait, update, stats, watch, metrics)",
         "ffrtmp", "frobnicate");
     usageError("Unknown option: '--json'", "ffrtmp", "--json", "run");
     usageError("Unknown option: '--cpu-qouta=5'\nDid you mean: --cpu-quota?", "ffrtmp run",
