@@ -8,7 +8,8 @@ package io.ffrtmp;
  * the whole JVM with {@link Workload#observe(WorkloadObserver)}; it hears of what starts after.
  *
  * <p>Each workload it heard {@link #governed} of is {@link #ended} exactly once in this JVM
- * (a workload recovered by another JVM ends there). {@code governed} comes on the thread that
+ * (a workload recovered by another JVM ends there; one whose report cannot be built — its
+ * {@code onExit()} completes exceptionally, and the error is logged — is not {@code ended}). {@code governed} comes on the thread that
  * starts, attaches or recovers, before the workload's end can be seen; {@code ended} on the
  * thread that delivers the report, before the workload's own listeners get its terminal event
  * and before {@link GovernedWorkload#onExit()} completes, so whoever awaits the report finds it
