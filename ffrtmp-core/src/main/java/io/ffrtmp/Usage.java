@@ -67,6 +67,18 @@ public record Usage(
   }
 
   /**
+   * The CPU time, user and system together, as metrics report it.
+   *
+   * @return the sum in seconds (a part not known counts as 0), or null when neither is known
+   */
+  public @Nullable Double cpuSec() {
+    if (cpuUserSec == null && cpuSystemSec == null) {
+      return null;
+    }
+    return (cpuUserSec == null ? 0 : cpuUserSec) + (cpuSystemSec == null ? 0 : cpuSystemSec);
+  }
+
+  /**
    * The usage as JSON, with the keys of the report's {@code usage} object.
    *
    * @return one line of JSON

@@ -181,7 +181,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
   /** Each running workload's series, labelled job_id and pid. */
   private static void perWorkload(List<Running> running, List<MetricSnapshot> out) {
     out.add(counter("ffrtmp_workload_cpu_usage_seconds", "CPU time (user and system) of a"
-        + " running job", Unit.SECONDS, each(running, r -> cpu(r.usage()))));
+        + " running job", Unit.SECONDS, each(running, r -> r.usage().cpuSec())));
     out.add(counter("ffrtmp_workload_cpu_throttled_seconds", "Time a running job was"
         + " throttled by its CPU quota", Unit.SECONDS,
         each(running, r -> r.usage().cpuThrottledSec())));
@@ -233,14 +233,6 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
   private static @Nullable Double number(@Nullable Long v) {
     return v == null ? null : v.doubleValue();
-  }
-
-  private static @Nullable Double cpu(Usage u) {
-    if (u.cpuUserSec() == null && u.cpuSystemSec() == null) {
-      return null;
-    }
-    return (u.cpuUserSec() == null ? 0 : u.cpuUserSec())
-        + (u.cpuSystemSec() == null ? 0 : u.cpuSystemSec());
   }
 
   /** One point per running workload that has the value, labelled job_id and pid. */

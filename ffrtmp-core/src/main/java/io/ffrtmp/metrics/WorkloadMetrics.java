@@ -234,9 +234,10 @@ public final class WorkloadMetrics implements WorkloadObserver, AutoCloseable {
   }
 
   private static double cpu(Usage u) {
-    return (u.cpuUserSec() == null ? 0 : u.cpuUserSec())
-        + (u.cpuSystemSec() == null ? 0 : u.cpuSystemSec());
+    Double sec = u.cpuSec();
+    return sec == null ? 0 : sec;
   }
+
 
   /**
    * Workloads started or attached by this JVM (not those it recovered).

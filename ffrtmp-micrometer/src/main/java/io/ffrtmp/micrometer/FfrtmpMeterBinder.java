@@ -168,7 +168,7 @@ public final class FfrtmpMeterBinder implements MeterBinder, AutoCloseable {
     Tags tags = Tags.of("job_id", w.jobId(), "pid", Long.toString(w.pid()));
     List<Meter> meters = perWorkloadMeters.computeIfAbsent(w, k -> new CopyOnWriteArrayList<>());
     meters.add(FunctionCounter.builder("ffrtmp.workload.cpu.usage", w,
-            x -> value(usage(x), u -> sum(u.cpuUserSec(), u.cpuSystemSec())))
+            x -> value(usage(x), Usage::cpuSec))
         .tags(tags).baseUnit("seconds")
         .description("CPU time (user and system) of a running job").register(r));
     meters.add(FunctionCounter.builder("ffrtmp.workload.cpu.throttled", w,
@@ -210,10 +210,6 @@ public final class FfrtmpMeterBinder implements MeterBinder, AutoCloseable {
       java.util.function.Function<Usage, @Nullable T> f) {
     T v = f.apply(u);
     return v instanceof Number n ? n.doubleValue() : Double.NaN;
-  }
-
-  private static @Nullable Double sum(@Nullable Double a, @Nullable Double b) {
-    return a == null && b == null ? null : (a == null ? 0 : a) + (b == null ? 0 : b);
   }
 
   /** Stops publishing new workloads' meters and removes the running ones'. */

@@ -320,11 +320,11 @@ public record StartRecord(String name, String jobId, Pids pids, long governorPid
    * @return the constraint, or null
    */
   static @Nullable Constraint known(@Nullable String key) {
-    for (Constraint c : Constraint.values()) {
-      if (c.key().equals(key)) {
-        return c;
-      }
+    try {
+      return key == null ? null : Constraint.ofKey(key);
+    } catch (IllegalArgumentException e) {
+      return null;
     }
-    return null;
   }
+
 }
