@@ -29,6 +29,9 @@
 # stops for FFRTMP_VM_FREEZE_LIMIT seconds (default 120) has frozen under the emulator (its
 # kernel no longer runs anything, so no test could cause or see it) and is booted again, once,
 # as is a boot that shows no sign of life within FFRTMP_VM_START_LIMIT seconds (default 300).
+# Before a frozen boot is killed, what it was doing is printed: every vCPU's instruction pointer
+# through qemu's monitor (symbolized), a verdict, and the guest kernel's backtraces through
+# magic SysRq typed on the emulated keyboard (see diagnose_freeze).
 # The console goes to target/vm/console-<mode>.log (and to the output as it comes); when the
 # suite fails or the VM ends without a result, its last lines are printed again.
 # Other settings: FFRTMP_VM_KERNEL_PKG (a linux-image-*-amd64 package; default: what
@@ -142,6 +145,11 @@ fi
 iodisk=/run/ffrtmp-io
 mount_iodisk="mkdir -p $iodisk && mkfs.ext4 -q /dev/zram1 && mount /dev/zram1 $iodisk \
   && echo \"VM: /dev/zram1 mounted at $iodisk\" || echo \"VM: no disk for the IO tests\""
+# the kernel's text symbols, once per kernel (the guest boots with nokaslr, so they hold for
+# every boot): what a frozen guest's instruction pointers are symbolized with (Debian's
+# System.map is a placeholder)
+syms="$kdir/kallsyms"
+if [ -s "$syms" ]; then save_syms=":"; else save_syms="grep -i ' t ' /proc/kallsyms >"; fi
 cat > "$ramfs/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -172,6 +180,7 @@ if [ "$mode" = v2 ]; then
   cat >> "$ramfs/init" <<INIT
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot /host || { echo "VM: cannot mount host root"; poweroff -f; }
 mount -t 9p -o trans=virtio,version=9p2000.L results "/host$results"
+$save_syms "/host$results/kallsyms"
 mount --bind /proc /host/proc
 mount --bind /sys /host/sys
 mount --bind /dev /host/dev
@@ -207,6 +216,7 @@ mount -t tmpfs tmpfs /upper
 mkdir -p /upper/up /upper/work
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/up,workdir=/upper/work /newroot || { echo "VM: no overlay"; poweroff -f; }
 mount -t 9p -o trans=virtio,version=9p2000.L results "/newroot$results"
+$save_syms "/newroot$results/kallsyms"
 # Debian's tmp.conf empties /tmp at boot: keep the host's /tmp (a clone there must stay)
 mkdir -p /newroot/etc/tmpfiles.d /newroot/etc/systemd/system
 echo 'd /tmp 1777 root root -' > /newroot/etc/tmpfiles.d/tmp.conf
@@ -283,16 +293,80 @@ start_limit=${FFRTMP_VM_START_LIMIT:-300}
 age() { # seconds since a file was last written
   echo $(( $(date +%s) - $(stat -c %Y "$1" 2>/dev/null || date +%s) ))
 }
+# The emulator's monitor, for a look inside a guest that stops: two FIFOs that qemu opens
+# read-write (so neither side blocks), its answers drained into monitor-<mode>.log.
+monitor="$vm/monitor-$mode"
+monitor_say() { # send one monitor command, wait, print the new answer
+  before=$(wc -c < "$monitor.log")
+  echo "$1" > "$monitor.in"
+  sleep "$2"
+  tail -c +$((before + 1)) "$monitor.log" | tr -d '\r'
+}
+symbolize() { # kernel addresses (16 hex digits; the guest boots with nokaslr) -> symbol+offset
+  awk 'NR == FNR { want[tolower($1)] = 1; next }
+    { for (a in want) if ($1 <= a && (!(a in sym) || $1 >= base[a])) { base[a] = $1; sym[a] = $3 } }
+    END { for (a in want) print a, (a in sym) ? base[a] : a, (a in sym) ? sym[a] : "?" }' \
+    "$1" "$syms" | while read -r a b name; do
+    # the low 32 bits: both lie in the kernel's top 2 GiB
+    printf '  %s = %s+0x%x\n' "$a" "$name" $((0x${a#????????} - 0x${b#????????}))
+  done
+}
+# What a stopped guest was doing, before the boot is killed: every vCPU's instruction pointer
+# (from the emulator, symbolized: RIPs that stay put across two looks are where a CPU is stuck),
+# then the guest kernel's own backtraces of every CPU and of every blocked task (magic SysRq
+# keys typed on the emulated keyboard; the console's log level raised first so they print). A
+# monitor that does not answer means the emulator itself is stuck: its threads are listed.
+keep_syms() { # the symbols a first boot saved (complete before the suite starts)
+  if [ ! -s "$syms" ] && [ -s "$results/kallsyms" ]; then cp "$results/kallsyms" "$syms"; fi
+}
+diagnose_freeze() {
+  echo "VM: what the stopped guest is doing (the emulator's monitor, then SysRq in the guest):" >&2
+  keep_syms
+  regs=$(monitor_say "info registers -a" 3)
+  if [ -z "$regs" ]; then
+    echo "VM: the emulator's monitor did not answer: qemu itself is stuck; its threads (state, CPU ticks user+system, wchan):" >&2
+    for t in /proc/"$(pgrep -P "$qpid" -x qemu-system-x86)"/task/*; do
+      echo "  $(sed 's/.*) //' "$t/stat" 2>/dev/null | cut -d' ' -f1,12,13) $(cat "$t/wchan" 2>/dev/null)"
+    done >&2
+    return
+  fi
+  sleep 2
+  regs2=$(monitor_say "info registers -a" 3)
+  look1=$(echo "$regs" | grep -o 'RIP=[0-9a-f]*\|CPL=[0-3]\|HLT=[01]' | paste -d' ' - - -)
+  look2=$(echo "$regs2" | grep -o 'RIP=[0-9a-f]*\|CPL=[0-3]\|HLT=[01]' | paste -d' ' - - -)
+  echo "$look1" | sed 's/^/  vCPU, first look:  /' >&2
+  echo "$look2" | sed 's/^/  vCPU, 2 s later:   /' >&2
+  if [ -n "$look1" ] && ! echo "$look1 $look2" | grep -q 'HLT=0'; then
+    echo "VM: verdict: every vCPU halted, waiting for an interrupt that does not come (the emulated timer or its delivery)" >&2
+  elif [ "$look1" = "$look2" ]; then
+    echo "VM: verdict: no vCPU moved in 2 s: stuck where the symbols below say (in the guest kernel if CPL=0)" >&2
+  else
+    echo "VM: verdict: the vCPUs still move: the guest runs, but its heartbeat does not (starved, or a stopped process)" >&2
+  fi
+  echo "$regs $regs2" | grep -o 'RIP=ffffffff[0-9a-f]*' | cut -d= -f2 | sort -u > "$vm/rips-$mode"
+  [ -s "$vm/rips-$mode" ] && [ -s "$syms" ] && symbolize "$vm/rips-$mode" >&2
+  beat=$(cat "$results/heartbeat" 2>/dev/null)
+  for k in 9 l w; do monitor_say "sendkey alt-sysrq-$k" 2 > /dev/null; done
+  sleep 10
+  echo "VM: the guest's backtraces are in the console above (SysRq 'l': every CPU, 'w': blocked tasks)" >&2
+  if [ "$(cat "$results/heartbeat" 2>/dev/null)" != "$beat" ]; then
+    echo "VM: the heartbeat came back after those keyboard interrupts: the guest had been waiting for an interrupt" >&2
+  fi
+}
 boot() {
-  rm -f "$results/started" "$results/exit-code" "$results/heartbeat"
+  rm -f "$results/started" "$results/exit-code" "$results/heartbeat" "$monitor.in" "$monitor.out"
   : > "$console"
+  : > "$monitor.log"
+  mkfifo "$monitor.in" "$monitor.out"
   timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 \
-    -nographic -no-reboot -monitor none -serial "file:$console" \
+    -nographic -no-reboot -monitor "pipe:$monitor" -serial "file:$console" \
     -kernel "$vmlinuz" -initrd "$vm/initrd-$mode.gz" \
-    -append "$append" \
+    -append "$append nokaslr sysrq_always_enabled" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs local,path="$results",mount_tag=results,security_model=none </dev/null &
   qpid=$!
+  cat "$monitor.out" >> "$monitor.log" &
+  mpid=$!
   tail -n +1 -f --pid="$qpid" "$console" &
   tpid=$!
   waited=0
@@ -305,6 +379,7 @@ boot() {
         && [ "$(age "$results/heartbeat")" -ge "$freeze_limit" ]; then
       echo "VM: the guest froze: no heartbeat for ${freeze_limit}s (last at $(cat "$results/heartbeat") s of uptime): killing this boot" >&2
       why=98
+      diagnose_freeze
     fi
     if [ "$why" != 0 ]; then
       # qemu itself (timeout's child) with SIGKILL: a stopped or wedged emulator ignores less
@@ -312,6 +387,7 @@ boot() {
       kill -KILL "$qpid" 2>/dev/null
       wait "$qpid" 2>/dev/null
       wait "$tpid" 2>/dev/null
+      kill "$mpid" 2>/dev/null
       return "$why"
     fi
     sleep 1
@@ -320,6 +396,8 @@ boot() {
   wait "$qpid"
   q=$?
   wait "$tpid" 2>/dev/null
+  kill "$mpid" 2>/dev/null
+  keep_syms
   return "$q"
 }
 tail_console() {
