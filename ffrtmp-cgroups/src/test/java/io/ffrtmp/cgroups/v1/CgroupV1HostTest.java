@@ -247,12 +247,12 @@ class CgroupV1HostTest {
     pids.add(w.pid());
     Path cpuDir = parents.get("cpu").dirOf(w.cgroupPath().orElseThrow());
     Thread.sleep(3000);
-    Map<String, Long> stat = cpuStat(cpuDir);
+    String stat = Files.readString(cpuDir.resolve("cpu.stat"));
     double cpu = cpuSeconds(w.pid());
     w.terminate(Duration.ZERO);
     WorkloadReport r = w.awaitReport(Duration.ofSeconds(30));
-    long periods = stat.get("nr_periods");
-    long throttled = stat.get("nr_throttled");
+    long periods = cpuStat(stat, "nr_periods");
+    long throttled = cpuStat(stat, "nr_throttled");
     System.out.printf("cpu quota 50%%: %.2f s of CPU in %d periods of 100 ms, %d of them"
         + " throttled%n", cpu, periods, throttled);
     assertTrue(periods >= 20, "a quota in force for 3 s: " + stat);
@@ -269,14 +269,15 @@ class CgroupV1HostTest {
     assertTrue(throttled == 0 || r.usage().cpuThrottledSec() > 0, r.toJson());
   }
 
-  /** The cgroup's {@code cpu.stat}: nr_periods, nr_throttled, throttled_time. */
-  private static Map<String, Long> cpuStat(Path cpuDir) throws Exception {
-    Map<String, Long> m = new java.util.HashMap<>();
-    for (String line : Files.readAllLines(cpuDir.resolve("cpu.stat"))) {
-      String[] kv = line.trim().split(" ");
-      m.put(kv[0], Long.parseLong(kv[1]));
-    }
-    return m;
+  /** One counter of the cgroup's {@code cpu.stat} (nr_periods, nr_throttled). */
+  private static long cpuStat(String stat, String key) {
+    Long v = io.ffrtmp.cgroups.ControlFiles.keyed(stat, key);
+    assertNotNull(v, key + " in cpu.stat: " + stat);
+    return v;
+  }
+
+  private static long cpuStat(Path cpuDir, String key) throws Exception {
+    return cpuStat(Files.readString(cpuDir.resolve("cpu.stat")), key);
   }
 
   /** CPU time of a process so far (utime + stime, clock ticks of 10 ms), in seconds. */
@@ -295,20 +296,20 @@ class CgroupV1HostTest {
     Path cpu = parents.get("cpu").dirOf(w.cgroupPath().orElseThrow());
     Thread.sleep(300);
     double a = cpuSeconds(w.pid());
-    long t0 = cpuStat(cpu).get("nr_throttled");
+    long t0 = cpuStat(cpu, "nr_throttled");
     Thread.sleep(1500);
     double under20 = cpuSeconds(w.pid()) - a;
-    long t1 = cpuStat(cpu).get("nr_throttled");
+    long t1 = cpuStat(cpu, "nr_throttled");
     // raised to 3 CPUs: a loop of one thread can never reach it, so it is never throttled again
     io.ffrtmp.WorkloadUpdate up = w.update(c -> c.cpuQuota(300));
     assertEquals(List.of(new Enforcement(Constraint.CPU_QUOTA, EnforcementStatus.APPLIED,
         "cpu.cfs_quota_us", "300000")), up.enforcement());
     assertEquals("300000", Files.readString(cpu.resolve("cpu.cfs_quota_us")).trim());
     double b = cpuSeconds(w.pid());
-    long t2 = cpuStat(cpu).get("nr_throttled");
+    long t2 = cpuStat(cpu, "nr_throttled");
     Thread.sleep(1500);
     double under300 = cpuSeconds(w.pid()) - b;
-    long t3 = cpuStat(cpu).get("nr_throttled");
+    long t3 = cpuStat(cpu, "nr_throttled");
     System.out.printf("1.5 s under quota 20: %.2f s of CPU, throttled in %d periods; under 300"
         + " after the update: %.2f s, throttled in %d%n", under20, t1 - t0, under300, t3 - t2);
     // what a quota guarantees is a ceiling: a busy machine may give the loop less than either
