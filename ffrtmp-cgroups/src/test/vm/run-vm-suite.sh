@@ -311,14 +311,14 @@ symbolize() { # kernel addresses (16 hex digits; the guest boots with nokaslr) -
     printf '  %s = %s+0x%x\n' "$a" "$name" $((0x${a#????????} - 0x${b#????????}))
   done
 }
+keep_syms() { # the symbols a first boot saved (complete before the suite starts)
+  if [ ! -s "$syms" ] && [ -s "$results/kallsyms" ]; then cp "$results/kallsyms" "$syms"; fi
+}
 # What a stopped guest was doing, before the boot is killed: every vCPU's instruction pointer
 # (from the emulator, symbolized: RIPs that stay put across two looks are where a CPU is stuck),
 # then the guest kernel's own backtraces of every CPU and of every blocked task (magic SysRq
 # keys typed on the emulated keyboard; the console's log level raised first so they print). A
 # monitor that does not answer means the emulator itself is stuck: its threads are listed.
-keep_syms() { # the symbols a first boot saved (complete before the suite starts)
-  if [ ! -s "$syms" ] && [ -s "$results/kallsyms" ]; then cp "$results/kallsyms" "$syms"; fi
-}
 diagnose_freeze() {
   echo "VM: what the stopped guest is doing (the emulator's monitor, then SysRq in the guest):" >&2
   keep_syms
