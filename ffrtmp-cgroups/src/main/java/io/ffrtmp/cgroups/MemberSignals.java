@@ -39,7 +39,8 @@ public final class MemberSignals {
    * Kills every member of a cgroup but one while it is frozen, so that nothing forks in between:
    * freeze, wait (up to about 100 ms) until the kernel says frozen, signal every process in
    * {@code procs} but {@code spared} (the launch keeper, thawed with the others, then reaps and
-   * records the end), thaw. Where freezing fails the members are signalled anyway.
+   * records the end), thaw. Where freezing fails the members are signalled anyway; a cgroup
+   * removed before the thaw (its end came first) is not a failure to thaw.
    *
    * @param fs the cgroupfs
    * @param freezer how this cgroup version freezes
@@ -65,7 +66,12 @@ public final class MemberSignals {
       try {
         fs.write(freezer.file(), freezer.thawed());
       } catch (IOException e) {
-        LOG.warn("could not thaw {}: {}", freezer.file(), CgroupFs.reason(e));
+        if (CgroupFs.errno(e) == CgroupFsException.ENOENT) {
+          // the end's removal of the emptied cgroup came first: nothing is left frozen
+          LOG.debug("not thawed, already removed: {}", freezer.file());
+        } else {
+          LOG.warn("could not thaw {}: {}", freezer.file(), CgroupFs.reason(e));
+        }
       }
     }
   }
