@@ -7,6 +7,7 @@ import io.ffrtmp.Enforcement;
 import io.ffrtmp.EnforcementStatus;
 import io.ffrtmp.Usage;
 import io.ffrtmp.spi.Governance;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +83,20 @@ public abstract class CgroupGovernance implements Governance {
   protected void afterLimits(Constraints constraints, List<Enforcement> entries) {}
 
   /**
+   * Writes one control file of a limit: every write of the start and of an update, the put
+   * back after a refusal included, goes through here. A backend overrides it to say more about
+   * a refusal than the kernel's errno does (a {@link CgroupFsException} with a longer reason).
+   *
+   * @param write the rule's write
+   * @param file the control file
+   * @param value what to write
+   * @throws IOException when the kernel refuses it
+   */
+  protected void writeControl(ControlWrite write, Path file, String value) throws IOException {
+    write.writeTo(fs, file, value);
+  }
+
+  /**
    * The kernel's counters, read through {@code from}: the cgroupfs itself, or the launch
    * keeper's copy over it.
    *
@@ -143,7 +158,7 @@ public abstract class CgroupGovernance implements Governance {
     Enforcement result = null;
     for (ControlWrite w : choice.writes()) {
       String content = w.content(constraints, c);
-      result = ControlFiles.write(fs, (f, v) -> w.writeTo(fs, f, v), c, file(w), content,
+      result = ControlFiles.write(fs, (f, v) -> writeControl(w, f, v), c, file(w), content,
           w.kernelDefault(), back -> w.accepted(back, content));
       if (result.status() != EnforcementStatus.APPLIED) {
         break;
@@ -280,7 +295,7 @@ public abstract class CgroupGovernance implements Governance {
         String before = ControlFiles.readText(fs, f);
         String previous = before == null ? w.kernelDefault() : w.restorable(before);
         String content = lift ? liftContent(w) : c.isText() ? text : w.content(value);
-        ControlFiles.Writer writer = (file, v) -> w.writeTo(fs, file, v);
+        ControlFiles.Writer writer = (file, v) -> writeControl(w, file, v);
         result = ControlFiles.change(fs, writer, c, f, content, previous,
             back -> lift && content.equals(w.kernelDefault()) ? w.acceptedDefault(back)
                 : w.accepted(back, content));

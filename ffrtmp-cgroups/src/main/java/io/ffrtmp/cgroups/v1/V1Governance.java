@@ -3,6 +3,7 @@ package io.ffrtmp.cgroups.v1;
 import io.ffrtmp.Constraint;
 import io.ffrtmp.Usage;
 import io.ffrtmp.cgroups.CgroupFs;
+import io.ffrtmp.cgroups.CgroupFsException;
 import io.ffrtmp.cgroups.CgroupGovernance;
 import io.ffrtmp.cgroups.ControlFiles;
 import io.ffrtmp.cgroups.ControlWrite;
@@ -14,6 +15,9 @@ import io.ffrtmp.cgroups.ProcCgroup;
 import io.ffrtmp.cgroups.RecordedFs;
 import io.ffrtmp.spi.Processes;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -102,6 +106,79 @@ final class V1Governance extends CgroupGovernance {
       default:
         return null;
     }
+  }
+
+  /**
+   * The kernel refuses a {@code cpu.cfs_quota_us} above an ancestor's (EINVAL: v1 checks CFS
+   * bandwidth down the hierarchy, a child's quota per period at most its ancestors'), which
+   * "Invalid argument" alone does not say: such a refusal names the ancestor, its quota and
+   * what to change.
+   */
+  @Override
+  protected void writeControl(ControlWrite write, Path file, String value) throws IOException {
+    try {
+      super.writeControl(write, file, value);
+    } catch (CgroupFsException e) {
+      Path dir = file.getParent();
+      String why = e.errno() == CgroupFsException.EINVAL
+          && write.file().equals("cpu.cfs_quota_us") && dir != null
+          ? ancestorsQuotaBelow(fs, dir, value) : null;
+      if (why == null) {
+        throw e;
+      }
+      throw new CgroupFsException(file.toString(), e.errno(), e.getReason() + " (" + why + ")");
+    }
+  }
+
+  /**
+   * The ancestor of a cpu cgroup with the smallest quota per period, described, when a quota
+   * of {@code quota} per the cgroup's own period would exceed it; null otherwise.
+   *
+   * @param fs the cgroupfs
+   * @param dir the cpu cgroup whose quota was refused
+   * @param quota the quota refused, in microseconds per period
+   * @return the description, or null
+   */
+  static @Nullable String ancestorsQuotaBelow(CgroupFs fs, Path dir, String quota) {
+    Long period = ControlFiles.readLong(fs, dir.resolve("cpu.cfs_period_us"));
+    long want;
+    try {
+      want = Long.parseLong(quota.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    if (period == null || period <= 0 || want <= 0) {
+      return null;
+    }
+    Path tightest = null;
+    BigInteger tq = BigInteger.ZERO;
+    BigInteger tp = BigInteger.ONE;
+    // up to the hierarchy's root: above it no directory has the file
+    for (Path p = dir.getParent(); p != null && fs.exists(p.resolve("cpu.cfs_quota_us"));
+        p = p.getParent()) {
+      Long q = ControlFiles.readLong(fs, p.resolve("cpu.cfs_quota_us"));
+      Long pp = ControlFiles.readLong(fs, p.resolve("cpu.cfs_period_us"));
+      if (q != null && pp != null && q > 0 && pp > 0) {
+        BigInteger bq = BigInteger.valueOf(q);
+        BigInteger bp = BigInteger.valueOf(pp);
+        if (tightest == null || bq.multiply(tp).compareTo(tq.multiply(bp)) < 0) {
+          tightest = p;
+          tq = bq;
+          tp = bp;
+        }
+      }
+    }
+    if (tightest == null
+        || BigInteger.valueOf(want).multiply(tp).compareTo(tq.multiply(BigInteger.valueOf(period)))
+            <= 0) {
+      return null;
+    }
+    String percent = new BigDecimal(tq.multiply(BigInteger.valueOf(100)))
+        .divide(new BigDecimal(tp), 2, RoundingMode.HALF_UP).stripTrailingZeros()
+        .toPlainString();
+    return "cgroup v1 lets no cgroup's CPU quota exceed an ancestor's, and " + tightest
+        + " has cpu.cfs_quota_us " + tq + " per cpu.cfs_period_us " + tp + ", " + percent
+        + " % of a CPU: ask for at most " + percent + " %, or raise that cgroup's quota";
   }
 
   /** A cpuset with tasks cannot be emptied: lifting a list writes the parent's set. */

@@ -23,6 +23,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -334,6 +335,55 @@ class CgroupV1HostTest {
         + "\"enforcement\":[{\"constraint\":\"cpu_quota\",\"status\":\"applied\""), r.toJson());
     assertThrows(IllegalStateException.class, () -> w.update(c -> c.cpuQuota(50)),
         "ended: nothing to update");
+  }
+
+  /**
+   * v1 refuses a CPU quota above an ancestor's (EINVAL) and the kernel's words, "Invalid
+   * argument", do not say why: at the start and in an update, under a cgroup parent of 40 %,
+   * the entry names that parent, its quota and what to ask for instead; the start ran without
+   * the quota (reset to -1), the update kept the quota the workload had.
+   */
+  @Test
+  void cpuQuotaAboveAnAncestors_isRefusedNamingTheAncestorAndItsQuota() throws Exception {
+    String parent = "/ffrtmp-capped-" + prefix;
+    List<Path> capped = new ArrayList<>();
+    for (var p : strategy.hierarchies(parent).entrySet()) {
+      if (!p.getKey().equals("cpuset") && !capped.contains(p.getValue().dir())) {
+        CgroupFs.REAL.mkdir(p.getValue().dir());
+        capped.add(p.getValue().dir());
+      }
+    }
+    try {
+      Path cpu = strategy.hierarchies(parent).get("cpu").dir();
+      Files.writeString(cpu.resolve("cpu.cfs_quota_us"), "40000");
+      String why = "Invalid argument (cgroup v1 lets no cgroup's CPU quota exceed an"
+          + " ancestor's, and " + cpu + " has cpu.cfs_quota_us 40000 per cpu.cfs_period_us"
+          + " 100000, 40 % of a CPU: ask for at most 40 %, or raise that cgroup's quota)";
+
+      WorkloadReport started = Workload.run("/bin/true").withJobId(job("-start"))
+          .withCgroupParent(parent).withCpuQuota(50).start().awaitReport();
+      assertEquals(new Enforcement(Constraint.CPU_QUOTA, EnforcementStatus.FAILED,
+          "cpu.cfs_quota_us", "writing 50000 failed: " + why + "; reset to the default -1"),
+          find(started, "cpu_quota"), started.toJson());
+
+      GovernedWorkload w = Workload.run("/bin/sleep", "30").withJobId(job("-update"))
+          .withCgroupParent(parent).withCpuQuota(20).start();
+      pids.add(w.pid());
+      io.ffrtmp.WorkloadUpdate up = w.update(c -> c.cpuQuota(100));
+      assertEquals(List.of(new Enforcement(Constraint.CPU_QUOTA, EnforcementStatus.FAILED,
+          "cpu.cfs_quota_us", "writing 100000 failed: " + why + "; the previous value 20000"
+              + " kept")), up.enforcement());
+      assertEquals("20000", Files.readString(cpu.resolve(w.cgroupPath().orElseThrow()
+          .substring(parent.length() + 1)).resolve("cpu.cfs_quota_us")).trim());
+      // within the parent's quota nothing is added to the kernel's words
+      assertTrue(w.update(c -> c.cpuQuota(40)).enforced());
+      w.terminate(Duration.ZERO);
+      w.awaitReport(Duration.ofSeconds(10));
+    } finally {
+      Collections.reverse(capped);
+      assertEquals(List.of(), TestCgroups.remove(CgroupFs.REAL, capped, Duration.ofSeconds(5)),
+          "the test's parent cgroups removed");
+    }
   }
 
   @Test
