@@ -461,9 +461,9 @@ public final class WatchChecks implements AutoCloseable {
    * its threads left, nor its connector socket (this JVM's other descriptors come and go with
    * other tests' workloads: the socket is what the watcher opens).
    *
-   * @param execs how many: 1,000 take under a second on the host; under the VMs' emulation each
-   *     exec costs 25 to 80 ms (the more the busier the host), and a few hundred already show a
-   *     leak or a wrongful adoption as plainly
+   * @param execs how many: a few hundred show a leak or a wrongful adoption as plainly as more;
+   *     under the VMs' emulation each exec costs tens of milliseconds, more on a busy host, so
+   *     the VMs run fewer than the host
    */
   public void shortExecsThatNoRuleNamesLeaveNothingBehind(int execs) throws Exception {
     long socketsBefore = connectorSockets();
