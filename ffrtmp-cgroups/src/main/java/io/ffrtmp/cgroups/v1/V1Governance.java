@@ -126,7 +126,10 @@ final class V1Governance extends CgroupGovernance {
       if (why == null) {
         throw e;
       }
-      throw new CgroupFsException(file.toString(), e.errno(), e.getReason() + " (" + why + ")");
+      CgroupFsException explained =
+          new CgroupFsException(file.toString(), e.errno(), e.getReason() + " (" + why + ")");
+      explained.initCause(e);
+      throw explained;
     }
   }
 
@@ -154,11 +157,13 @@ final class V1Governance extends CgroupGovernance {
     BigInteger tq = BigInteger.ZERO;
     BigInteger tp = BigInteger.ONE;
     // up to the hierarchy's root: above it no directory has the file
-    for (Path p = dir.getParent(); p != null && fs.exists(p.resolve("cpu.cfs_quota_us"));
-        p = p.getParent()) {
+    for (Path p = dir.getParent(); p != null; p = p.getParent()) {
       Long q = ControlFiles.readLong(fs, p.resolve("cpu.cfs_quota_us"));
+      if (q == null) {
+        break;
+      }
       Long pp = ControlFiles.readLong(fs, p.resolve("cpu.cfs_period_us"));
-      if (q != null && pp != null && q > 0 && pp > 0) {
+      if (pp != null && q > 0 && pp > 0) {
         BigInteger bq = BigInteger.valueOf(q);
         BigInteger bp = BigInteger.valueOf(pp);
         if (tightest == null || bq.multiply(tp).compareTo(tq.multiply(bp)) < 0) {
