@@ -90,7 +90,8 @@ public final class Workload {
    * before it is placed is moved after it, fork by fork as the kernel reports them; a tree that
    * forks faster than processes can be moved (a fork bomb) has its processes outside the cgroup
    * stopped ({@code SIGSTOP}) until each is moved, then continued, so the rule's limits contain
-   * it. The watcher's threads run at nice -20 where this JVM may raise them (root). A restarted
+   * it. The watcher's threads run at nice -20 where this JVM may raise them (root), and so do
+   * the JVM's VM and garbage-collector threads while a watcher follows forks. A restarted
    * watcher takes back what the previous one adopted instead of adopting it twice.
    *
    * <pre>{@code

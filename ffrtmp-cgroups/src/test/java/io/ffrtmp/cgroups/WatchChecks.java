@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The watcher's checks, the same on every layout (the host's v1, the v2 VM, the systemd VM):
@@ -489,6 +490,45 @@ public final class WatchChecks implements AutoCloseable {
   }
 
   /**
+   * While a watcher follows forks, this JVM's VM thread and its collector's threads run at the
+   * watcher's nice value, -20 (root), and once it stops at the one they had: a collection stops
+   * the watcher's threads too, and must not wait behind the processes it has not stopped yet.
+   */
+  public void jvmServiceThreadsRunAtTheWatchersNiceWhileItWatches() throws Exception {
+    Map<Integer, Long> before = serviceThreadNices();
+    assertTrue(before.size() >= 2, "no VM or collector thread found: " + before);
+    assertTrue(before.values().stream().allMatch(n -> n > -20), "already at -20: " + before);
+    Watcher w = watch(List.of(rule().build()), Watcher.Discovery.CONNECTOR,
+        Duration.ofSeconds(1));
+    Map<Integer, Long> during = serviceThreadNices();
+    assertEquals(before.keySet(), during.keySet(), "the threads");
+    assertTrue(during.values().stream().allMatch(n -> n == -20), "while it watches: " + during);
+    w.stop();
+    assertEquals(before, serviceThreadNices(), "after it stopped");
+  }
+
+  /** The nice value of each of this JVM's VM and G1 collector threads, by thread id. */
+  private static Map<Integer, Long> serviceThreadNices() throws IOException {
+    Map<Integer, Long> out = new java.util.TreeMap<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          String comm = small(t.resolve("comm")).trim();
+          if (comm.equals("VM Thread") || comm.startsWith("GC Thread")
+              || comm.startsWith("G1 ")) {
+            String stat = small(t.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            out.put(Integer.parseInt(t.getFileName().toString()), Long.parseLong(f[19 - 3]));
+          }
+        } catch (IOException e) {
+          // the thread ended
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
    * This JVM's process-events sockets: its descriptors that are netlink sockets of the
    * connector's protocol (11), by the inodes {@code /proc/self/net/netlink} lists.
    */
@@ -524,9 +564,10 @@ public final class WatchChecks implements AutoCloseable {
    * skipped. Should it escape, the user's process limit ({@code RLIMIT_NPROC}) stops it before
    * the machine's, the check fails, and kills it by its name.
    *
-   * <p>The bomb is whole in the cgroup at 60 to 250 processes on the 2-CPU host; the process
-   * limit is set far above that, so that reaching it means escaping (without the watcher's
-   * following of forks it reaches any limit within a second).
+   * <p>Contained means by the rule's limit: the bomb never reaches a quarter of the process
+   * limit (without the watcher's following of forks it reaches any limit within a second; a
+   * watcher that falls behind it, while the JVM collects garbage say, lets it grow to thousands
+   * before it has stopped them all).
    *
    * @param settle how long the watcher may take, from the adoption, to have all of it in the
    *     cgroup
@@ -534,6 +575,19 @@ public final class WatchChecks implements AutoCloseable {
    */
   public void forkBombIsContainedByItsRulesPidsLimit(Duration settle, int nproc)
       throws Exception {
+    forkBombIsContainedByItsRulesPidsLimit(settle, nproc, null);
+  }
+
+  /**
+   * {@link #forkBombIsContainedByItsRulesPidsLimit(Duration, int)} with a full collection of this
+   * JVM's garbage ({@code System.gc()}: every Java thread stopped, the watcher's too) forced a
+   * moment after the bomb's start, while it grows: the watcher then reads and stops nothing
+   * until the collection ends.
+   *
+   * @param collectAfter how long after the bomb's start to collect, or null not to
+   */
+  public void forkBombIsContainedByItsRulesPidsLimit(Duration settle, int nproc,
+      @Nullable Duration collectAfter) throws Exception {
     String bomb = "fb" + name.substring(2);
     Path shell = dir.resolve(bomb);
     Files.copy(Path.of("/bin/bash").toRealPath(), shell);
@@ -554,6 +608,13 @@ public final class WatchChecks implements AutoCloseable {
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
     started.add(p);
     long t0 = System.nanoTime();
+    double collectedMs = 0;
+    if (collectAfter != null) {
+      Thread.sleep(collectAfter.toMillis());
+      long g0 = System.nanoTime();
+      System.gc();
+      collectedMs = (System.nanoTime() - g0) / 1e6;
+    }
     Adoption a = awaitAdoption(p.pid());
     String leaf = a.workload().cgroupPath().map(c -> c.substring(c.lastIndexOf('/') + 1))
         .orElseThrow(() -> new AssertionError("no cgroup: " + a.workload().warnings()));
@@ -588,10 +649,13 @@ public final class WatchChecks implements AutoCloseable {
           + " processes after containment with " + atContainment + ": it grew");
     }
     System.err.printf("watch: a fork bomb (pids_max 64) all in its cgroup %.0f ms after its"
-        + " start, adopted %.1f ms after its exec; %d processes then, at most %d%n",
-        containedMs, a.sinceExec().toNanos() / 1e6, atContainment, peak);
+        + " start, adopted %.1f ms after its exec; %d processes then, at most %d%s%n",
+        containedMs, a.sinceExec().toNanos() / 1e6, atContainment, peak, collectAfter == null
+            ? "" : String.format(" (a full collection %d ms after its start took %.0f ms)",
+                collectAfter.toMillis(), collectedMs));
     // contained by the rule's limit, long before the user's process limit
-    assertTrue(peak < nproc, "the bomb reached the user's process limit: " + peak);
+    assertTrue(peak < nproc / 4, "the bomb grew to " + peak + " processes, a quarter or more of"
+        + " the user's process limit " + nproc + ", before the watcher had it whole");
     assertEquals(List.of(p.pid()), List.copyOf(adopted.keySet()));
     assertEquals(List.of(), skipped);
     killByName(bomb);

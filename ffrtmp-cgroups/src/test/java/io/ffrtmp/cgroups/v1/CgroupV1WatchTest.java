@@ -84,5 +84,16 @@ class CgroupV1WatchTest {
     checks.forkBombIsContainedByItsRulesPidsLimit(Duration.ofSeconds(5), 4000);
   }
 
+  @Test
+  void forkBomb_whileTheJvmCollectsGarbage_isContained() throws Exception {
+    checks.forkBombIsContainedByItsRulesPidsLimit(Duration.ofSeconds(5), 4000,
+        Duration.ofMillis(40));
+  }
+
+  @Test
+  void jvmServiceThreads_runAtTheWatchersNice_whileItWatches() throws Exception {
+    checks.jvmServiceThreadsRunAtTheWatchersNiceWhileItWatches();
+  }
+
 
 }

@@ -46,8 +46,12 @@ final class WatcherImpl implements Watcher {
   private static final Logger LOG = LoggerFactory.getLogger(WatcherImpl.class);
   /** How deep the search for an adopted ancestor goes. */
   private static final int ANCESTORS = 64;
-  /** Escapees of one tree outside its cgroup at once from which on they are stopped. */
-  private static final int STORM = 32;
+  /**
+   * Escapees of one tree outside its cgroup at once from which on they are stopped: few, so that
+   * a fork bomb has few processes running free (while the JVM collects garbage, say, and the
+   * reader stops nothing), and enough that a process starting its few helpers is not stopped.
+   */
+  private static final int STORM = 4;
   /** The nice value of the watcher's threads, where it may set it. */
   private static final int NICE = -20;
 
@@ -63,8 +67,9 @@ final class WatcherImpl implements Watcher {
    * process not yet in the cgroup (before the adoption reached it) stays outside, an
    * <em>escapee</em>, and is moved after it. A tree that forks faster than processes can be
    * moved (a fork bomb: each move waits for the forks in flight) has its escapees stopped
-   * ({@code SIGSTOP}) from the {@value #STORM}th on, until each is moved, then continued: a
-   * stopped process forks no more, so the tree ends up whole in the cgroup, under its limits.
+   * ({@code SIGSTOP}) once more than {@value #STORM} are outside, each until it is moved, then
+   * continued: a stopped process forks no more, so the tree ends up whole in the cgroup, under
+   * its limits.
    */
   private static final class Family {
     final Set<Long> pids = ConcurrentHashMap.newKeySet();
@@ -114,6 +119,8 @@ final class WatcherImpl implements Watcher {
   private final ExecutorService adopter;
   private final Object listenerLock = new Object();
   private final AtomicBoolean stopped = new AtomicBoolean();
+  /** Whether this watcher raised the JVM's service threads, to set back when it stops. */
+  private final AtomicBoolean raised = new AtomicBoolean();
   /** A scan is queued: overflows in a row queue one, not one each. */
   private final AtomicBoolean scanQueued = new AtomicBoolean();
   private @Nullable Thread reader;
@@ -189,6 +196,9 @@ final class WatcherImpl implements Watcher {
     }
     ProcEvents e = events;
     if (e != null) {
+      // a collection stops the reader too: the collector must not wait behind what it follows
+      ServiceThreads.raise(NICE);
+      raised.set(true);
       Thread t = thread(() -> read(e), "ffrtmp-watch-events");
       reader = t;
       Thread f = thread(this::follow, "ffrtmp-watch-follow");
@@ -648,6 +658,9 @@ final class WatcherImpl implements Watcher {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (raised.getAndSet(false)) {
+      ServiceThreads.restore();
     }
     if (restoreOnStop) {
       for (GovernedWorkload w : governed()) {
