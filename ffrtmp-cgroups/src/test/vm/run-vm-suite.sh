@@ -175,6 +175,10 @@ if [ -e /sys/class/zram-control/hot_add ] && n=\$(cat /sys/class/zram-control/ho
     && echo 256M > /sys/block/zram\$n/disksize; then
   echo "VM: /dev/zram\$n prepared for the IO tests"
 fi
+# which clock the guest kernel keeps time with: a lead for the soft lockups once seen under the
+# emulator (tsc under TCG is suspected elsewhere), printed so that a frozen boot's log has it
+cs=/sys/devices/system/clocksource/clocksource0
+echo "VM: clocksource \$(cat \$cs/current_clocksource 2>/dev/null) (available: \$(cat \$cs/available_clocksource 2>/dev/null))"
 INIT
 if [ "$mode" = v2 ]; then
   cat >> "$ramfs/init" <<INIT
