@@ -498,13 +498,28 @@ public final class WatchChecks implements AutoCloseable {
     Map<Integer, Long> before = serviceThreadNices();
     assertTrue(before.size() >= 2, "no VM or collector thread found: " + before);
     assertTrue(before.values().stream().allMatch(n -> n > -20), "already at -20: " + before);
-    Watcher w = watch(List.of(rule().build()), Watcher.Discovery.CONNECTOR,
-        Duration.ofSeconds(1));
-    Map<Integer, Long> during = serviceThreadNices();
-    assertEquals(before.keySet(), during.keySet(), "the threads");
-    assertTrue(during.values().stream().allMatch(n -> n == -20), "while it watches: " + during);
-    w.stop();
-    assertEquals(before, serviceThreadNices(), "after it stopped");
+    // one of them at -20 already, as someone else set it: left there afterwards
+    int other = Collections.max(before.keySet());
+    renice(other, -20);
+    try {
+      Watcher w = watch(List.of(rule().build()), Watcher.Discovery.CONNECTOR,
+          Duration.ofSeconds(1));
+      Map<Integer, Long> during = serviceThreadNices();
+      assertEquals(before.keySet(), during.keySet(), "the threads");
+      assertTrue(during.values().stream().allMatch(n -> n == -20), "while it watches: " + during);
+      w.stop();
+      Map<Integer, Long> expected = new java.util.TreeMap<>(before);
+      expected.put(other, -20L);
+      assertEquals(expected, serviceThreadNices(), "after it stopped");
+    } finally {
+      renice(other, before.get(other));
+    }
+  }
+
+  private static void renice(int tid, long nice) throws Exception {
+    assertEquals(0, new ProcessBuilder("renice", "-n", Long.toString(nice), "-p",
+        Integer.toString(tid)).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(),
+        "renice " + nice + " of thread " + tid);
   }
 
   /** The nice value of each of this JVM's VM and G1 collector threads, by thread id. */

@@ -4,9 +4,11 @@ import io.ffrtmp.internal.os.Posix;
 import io.ffrtmp.internal.os.ProcFs;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,8 @@ final class ServiceThreads {
   private static int watchers;
   /** Each thread raised, and its nice value before; guarded by the class. */
   private static Map<Integer, Long> before = Map.of();
+  /** The threads that were at the value or above already, left alone; guarded by the class. */
+  private static Set<Integer> alone = Set.of();
   /** The nice value the threads were raised to; guarded by the class. */
   private static int raisedTo;
 
@@ -49,10 +53,15 @@ final class ServiceThreads {
     }
     long self = ProcessHandle.current().pid();
     Map<Integer, Long> raised = new HashMap<>();
+    Set<Integer> left = new HashSet<>();
     int refused = 0;
     for (int tid : ProcFs.threads(self)) {
       OptionalLong now = ProcFs.threadNice(self, tid);
-      if (now.isEmpty() || now.getAsLong() <= nice || !service(self, tid)) {
+      if (now.isEmpty() || !service(self, tid)) {
+        continue;
+      }
+      if (now.getAsLong() <= nice) {
+        left.add(tid);
         continue;
       }
       if (Posix.setThreadNice(tid, nice) == 0) {
@@ -62,6 +71,7 @@ final class ServiceThreads {
       }
     }
     before = raised;
+    alone = left;
     raisedTo = nice;
     LOG.debug("watch: the JVM's VM and collector threads at nice {}: {} raised, {} refused",
         nice, raised.size(), refused);
@@ -70,7 +80,7 @@ final class ServiceThreads {
   /**
    * A watcher stops: the last one sets the threads it raised back to their nice value, and the
    * collector's threads started since (which took the raised value from the thread that started
-   * them) to the value most had.
+   * them) to the highest value the raised ones had: the JVM's own, as a rule.
    */
   static synchronized void restore() {
     if (watchers == 0 || --watchers > 0 || before.isEmpty()) {
@@ -81,12 +91,14 @@ final class ServiceThreads {
     for (int tid : ProcFs.threads(self)) {
       OptionalLong now = ProcFs.threadNice(self, tid);
       // a thread set to another value meanwhile is someone else's choice: left as it is
-      if (now.isEmpty() || now.getAsLong() != raisedTo || !service(self, tid)) {
+      if (now.isEmpty() || now.getAsLong() != raisedTo || alone.contains(tid)
+          || !service(self, tid)) {
         continue;
       }
       Posix.setThreadNice(tid, before.getOrDefault(tid, usual).intValue());
     }
     before = Map.of();
+    alone = Set.of();
   }
 
   private static boolean service(long self, int tid) {
