@@ -20,9 +20,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why: a collection stops the watcher's threads too. At nice 0 the collector's threads share
  * the CPUs with every runnable process of a fork bomb the watcher has not stopped yet, so the
- * more the bomb has forked, the longer the collection takes and the more it forks meanwhile;
- * from a few hundred processes on, a collection of milliseconds took seconds, and the bomb
- * reached whatever limit came next.
+ * more the bomb has forked, the longer the collection takes and the more it forks meanwhile,
+ * up to whatever limit comes next (docs/ARCHITECTURE.md, "Threads", has the measurements).
  */
 final class ServiceThreads {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceThreads.class);
