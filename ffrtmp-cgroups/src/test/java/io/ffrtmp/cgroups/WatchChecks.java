@@ -535,8 +535,7 @@ public final class WatchChecks implements AutoCloseable {
           String comm = small(t.resolve("comm")).trim();
           if (comm.equals("VM Thread") || comm.startsWith("GC Thread")
               || comm.startsWith("G1 ")) {
-            String stat = small(t.resolve("stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] f = statFields(small(t.resolve("stat")));
             out.put(Integer.parseInt(t.getFileName().toString()), Long.parseLong(f[19 - 3]));
           }
         } catch (IOException e) {
@@ -782,7 +781,7 @@ public final class WatchChecks implements AutoCloseable {
           String stat = Files.readString(t.resolve("stat"));
           String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
           if (comm.startsWith("ffrtmp-watch")) {
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] f = statFields(stat);
             ticks += Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3]);
           }
         } catch (IOException e) {
@@ -791,6 +790,11 @@ public final class WatchChecks implements AutoCloseable {
       }
     }
     return ticks * 10_000_000L;
+  }
+
+  /** A {@code stat} line's fields after the name: field n of proc(5) at index n - 3. */
+  private static String[] statFields(String stat) {
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
   }
 
   /** The names of this JVM's live watcher threads. */

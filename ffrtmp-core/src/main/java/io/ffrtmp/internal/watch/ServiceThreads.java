@@ -55,8 +55,11 @@ final class ServiceThreads {
     Set<Integer> left = new HashSet<>();
     int refused = 0;
     for (int tid : ProcFs.threads(self)) {
+      if (!service(self, tid)) {
+        continue;
+      }
       OptionalLong now = ProcFs.threadNice(self, tid);
-      if (now.isEmpty() || !service(self, tid)) {
+      if (now.isEmpty()) {
         continue;
       }
       if (now.getAsLong() <= nice) {
@@ -88,10 +91,12 @@ final class ServiceThreads {
     long self = ProcessHandle.current().pid();
     long usual = before.values().stream().mapToLong(Long::longValue).max().orElse(0);
     for (int tid : ProcFs.threads(self)) {
+      if (alone.contains(tid) || !service(self, tid)) {
+        continue;
+      }
       OptionalLong now = ProcFs.threadNice(self, tid);
       // a thread set to another value meanwhile is someone else's choice: left as it is
-      if (now.isEmpty() || now.getAsLong() != raisedTo || alone.contains(tid)
-          || !service(self, tid)) {
+      if (now.isEmpty() || now.getAsLong() != raisedTo) {
         continue;
       }
       Posix.setThreadNice(tid, before.getOrDefault(tid, usual).intValue());
