@@ -265,11 +265,13 @@ useradd -m -u 1600 ffrtmpu
 loginctl enable-linger ffrtmpu
 for i in \$(seq 1 600); do [ -S /run/user/1600/bus ] && break; sleep 0.2; done
 [ -S /run/user/1600/bus ] || echo "VM: the user manager's bus did not appear"
-# the normal user reads the class path (the overlay makes this a change inside the VM only)
-for e in \$(echo "\$cp" | tr ':' ' '); do
-  d=\$e
-  while [ "\$d" != / ] && [ -n "\$d" ]; do chmod o+rx "\$d" 2>/dev/null; d=\$(dirname "\$d"); done
-done
+echo "VM: user 1600 and its manager ready"
+# the normal user reads the class path (the overlay makes this a change inside the VM only):
+# each entry and each directory above it, once, in one chmod (under TCG a fork is costly)
+echo "\$cp" | tr ':' '\n' | while IFS= read -r d; do
+  while [ -n "\$d" ] && [ "\$d" != / ]; do echo "\$d"; d=\${d%/*}; done
+done | sort -u | xargs -r chmod o+rx 2>/dev/null
+echo "VM: the class path readable by user 1600"
 sh "$vm/extra-systemd.sh"
 "$java_bin" $jvm_opts -Djava.io.tmpdir=/tmp -Dffrtmp.state=/run/ffrtmp-state \
   -cp "\$cp" $launcher $select --reports-dir "$results/reports"
