@@ -24,7 +24,12 @@
 # FFRTMP_VM_TEST_TIMEOUT seconds (default 120; the longest test takes about 15 s here) and each
 # @BeforeAll/@AfterEach... method FFRTMP_VM_LIFECYCLE_TIMEOUT (default 180), each in a thread of
 # its own: a test that times out fails with a dump of every thread of the JVM, and the suite goes
-# on with the next test. The whole boot has FFRTMP_VM_TIMEOUT seconds (default 600). The guest
+# on with the next test. A boot in which no test starts or ends for FFRTMP_VM_STALL_LIMIT seconds
+# (default 300, counted from the suite's start; longer than either bound) while the guest runs
+# is killed and fails: the bounds themselves did not work. The whole boot has FFRTMP_VM_TIMEOUT
+# seconds (default 840): with hangs caught by the bounds, this one is a backstop, as generous as
+# it can be while a boot that times out test after test still costs less than 15 minutes, so
+# that a suite that still progresses on a slow or busy machine is not cut off. The guest
 # writes a heartbeat every 10 s (and says so on the console every 60 s): a guest whose heartbeat
 # stops for FFRTMP_VM_FREEZE_LIMIT seconds (default 120) has frozen under the emulator (its
 # kernel no longer runs anything, so no test could cause or see it) and is booted again, once,
@@ -54,7 +59,8 @@ else
   own=1
 fi
 vm="$module/target/vm"
-timeout_s=${FFRTMP_VM_TIMEOUT:-600}
+timeout_s=${FFRTMP_VM_TIMEOUT:-840}
+stall_limit=${FFRTMP_VM_STALL_LIMIT:-300}
 test_timeout=${FFRTMP_VM_TEST_TIMEOUT:-120}
 lifecycle_timeout=${FFRTMP_VM_LIFECYCLE_TIMEOUT:-180}
 freeze_limit=${FFRTMP_VM_FREEZE_LIMIT:-120}
@@ -359,6 +365,19 @@ diagnose_freeze() {
     echo "VM: the heartbeat came back after those keyboard interrupts: the guest had been waiting for an interrupt" >&2
   fi
 }
+# How far the suite has come: the console lines of tests that started or ended (testfeed) and of
+# finished runs; the heartbeat's lines do not count.
+progress() {
+  grep -c -E ' :: (STARTED|SUCCESSFUL|FAILED|ABORTED|SKIPPED)|Test run finished after' "$console" || true
+}
+# A suite that stopped progressing while its guest runs: the guest kernel lists its blocked tasks
+# (SysRq 'w') before the boot is killed.
+stalled() {
+  last=$(grep -E ' :: (STARTED|SUCCESSFUL|FAILED|ABORTED|SKIPPED)|Test run finished after' "$console" | tail -n 1)
+  echo "VM: the suite's last step: ${last:-none, no test had started}" >&2
+  monitor_say "sendkey alt-sysrq-9" 2 > /dev/null
+  monitor_say "sendkey alt-sysrq-w" 5 > /dev/null
+}
 boot() {
   rm -f "$results/started" "$results/exit-code" "$results/heartbeat" "$monitor.in" "$monitor.out"
   : > "$console"
@@ -377,7 +396,13 @@ boot() {
   tpid=$!
   waited=0
   why=0
+  seen=-1 # tests started or ended so far, and when that count last changed (from the start)
+  moved=0
   while kill -0 "$qpid" 2>/dev/null; do
+    if [ -f "$results/started" ] && [ $((waited % 5)) = 0 ]; then
+      n=$(progress)
+      if [ "$n" != "$seen" ]; then seen=$n; moved=$waited; fi
+    fi
     if [ ! -f "$results/started" ] && [ "$waited" -ge "$start_limit" ]; then
       echo "VM: no sign of life after ${start_limit}s: killing this boot" >&2
       why=99
@@ -386,6 +411,13 @@ boot() {
       echo "VM: the guest froze: no heartbeat for ${freeze_limit}s (last at $(cat "$results/heartbeat") s of uptime): killing this boot" >&2
       why=98
       diagnose_freeze
+    elif [ "$seen" != -1 ] && [ ! -f "$results/exit-code" ] \
+        && [ $((waited - moved)) -ge "$stall_limit" ] \
+        && [ "$(age "$results/heartbeat")" -lt 30 ]; then
+      # (a heartbeat older than that may be a freeze under way: the check above decides)
+      echo "VM: no test started or ended for ${stall_limit}s (FFRTMP_VM_STALL_LIMIT), though each is bounded, while the guest runs: killing this boot" >&2
+      why=97
+      stalled
     fi
     if [ "$why" != 0 ]; then
       # qemu itself (timeout's child) with SIGKILL: a stopped or wedged emulator ignores less
@@ -424,6 +456,7 @@ set -e
 if [ ! -f "$results/exit-code" ]; then
   case "$qrc" in
     124|137) why="the VM was stopped after ${timeout_s}s (FFRTMP_VM_TIMEOUT)" ;;
+    97) why="the suite stopped progressing" ;;
     98) why="the guest froze again" ;;
     99) why="the guest showed no sign of life again" ;;
     *) why="the VM ended (qemu status $qrc)" ;;
