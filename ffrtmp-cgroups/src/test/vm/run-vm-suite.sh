@@ -367,13 +367,14 @@ diagnose_freeze() {
 }
 # How far the suite has come: the console lines of tests that started or ended (testfeed) and of
 # finished runs; the heartbeat's lines do not count.
+steps=' :: (STARTED|SUCCESSFUL|FAILED|ABORTED|SKIPPED)|Test run finished after'
 progress() {
-  grep -c -E ' :: (STARTED|SUCCESSFUL|FAILED|ABORTED|SKIPPED)|Test run finished after' "$console" || true
+  grep -c -E "$steps" "$console" || true
 }
 # A suite that stopped progressing while its guest runs: the guest kernel lists its blocked tasks
 # (SysRq 'w') before the boot is killed.
 stalled() {
-  last=$(grep -E ' :: (STARTED|SUCCESSFUL|FAILED|ABORTED|SKIPPED)|Test run finished after' "$console" | tail -n 1)
+  last=$(grep -E "$steps" "$console" | tail -n 1)
   echo "VM: the suite's last step: ${last:-none, no test had started}" >&2
   monitor_say "sendkey alt-sysrq-9" 2 > /dev/null
   monitor_say "sendkey alt-sysrq-w" 5 > /dev/null
