@@ -34,6 +34,9 @@
 # stops for FFRTMP_VM_FREEZE_LIMIT seconds (default 120) has frozen under the emulator (its
 # kernel no longer runs anything, so no test could cause or see it) and is booted again, once,
 # as is a boot that shows no sign of life within FFRTMP_VM_START_LIMIT seconds (default 300).
+# A heartbeat that stopped because its shell could not fork ("Cannot fork" on the console) is no
+# freeze: the guest ran out of processes or memory (most likely a test's processes escaped their
+# limits), and the boot fails without a second one (a second boot would hide the failed test).
 # Before a frozen boot is killed, what it was doing is printed: every vCPU's instruction pointer
 # through qemu's monitor (symbolized), a verdict, and the guest kernel's backtraces through
 # magic SysRq typed on the emulated keyboard (see diagnose_freeze).
@@ -409,8 +412,15 @@ boot() {
       why=99
     elif [ -f "$results/heartbeat" ] && [ ! -f "$results/exit-code" ] \
         && [ "$(age "$results/heartbeat")" -ge "$freeze_limit" ]; then
-      echo "VM: the guest froze: no heartbeat for ${freeze_limit}s (last at $(cat "$results/heartbeat") s of uptime): killing this boot" >&2
-      why=98
+      if grep -q -E "inside-$mode\.sh: [0-9]+: Cannot fork" "$console"; then
+        # the heartbeat's shell could not fork and ended: the guest runs but starts nothing
+        # (its processes or memory used up by a test), no emulator fault: no second boot
+        echo "VM: the guest ran out of processes: no heartbeat for ${freeze_limit}s, its shell could not fork ('Cannot fork' above), though the guest runs; most likely a test's processes escaped their limits: killing this boot, no second one" >&2
+        why=96
+      else
+        echo "VM: the guest froze: no heartbeat for ${freeze_limit}s (last at $(cat "$results/heartbeat") s of uptime): killing this boot" >&2
+        why=98
+      fi
       diagnose_freeze
     elif [ "$seen" != -1 ] && [ ! -f "$results/exit-code" ] \
         && [ $((waited - moved)) -ge "$stall_limit" ] \
@@ -458,6 +468,7 @@ if [ ! -f "$results/exit-code" ]; then
   case "$qrc" in
     124|137) why="the VM was stopped after ${timeout_s}s (FFRTMP_VM_TIMEOUT)" ;;
     97) why="the suite stopped progressing" ;;
+    96) why="the guest ran out of processes" ;;
     98) why="the guest froze again" ;;
     99) why="the guest showed no sign of life again" ;;
     *) why="the VM ended (qemu status $qrc)" ;;
