@@ -580,7 +580,8 @@ public final class WatchChecks implements AutoCloseable {
    * of {@code pids_max} 64. Within {@code settle} every process of it is in the adoption's
    * cgroup, and from then on their number no longer grows; it was adopted once, nothing was
    * skipped. Should it escape, the user's process limit ({@code RLIMIT_NPROC}) stops it before
-   * the machine's, the check fails, and kills it by its name.
+   * the machine's and before the task limit of the unit the check runs in, the check fails, and
+   * kills it by its name.
    *
    * <p>Contained means by the rule's limit: the bomb never reaches a quarter of the process
    * limit (without the watcher's following of forks it reaches any limit within a second; a
@@ -589,7 +590,8 @@ public final class WatchChecks implements AutoCloseable {
    *
    * @param settle how long the watcher may take, from the adoption, to have all of it in the
    *     cgroup
-   * @param nproc the process limit of uid 65534 for the bomb (what the machine's memory bears)
+   * @param nproc the process limit of uid 65534 for the bomb: what the machine bears, and below
+   *     the task limit of the unit the check runs in (the JVM's threads count there too)
    */
   public void forkBombIsContainedByItsRulesPidsLimit(Duration settle, int nproc)
       throws Exception {

@@ -133,8 +133,11 @@ class SystemdVmSuite {
   @Test
   void watch_containsAMatchingForkBomb(TestInfo info) throws Exception {
     try (WatchChecks checks = new WatchChecks(job(info))) {
-      // emulated: everything, the bomb included, 10 to 30 times as slow as on the host
-      checks.forkBombIsContainedByItsRulesPidsLimit(Duration.ofSeconds(60), 2500);
+      // emulated: everything, the bomb included, 10 to 30 times as slow as on the host. Until
+      // adopted, the bomb is in this suite's service, whose task limit (systemd's
+      // DefaultTasksMax) it shares with this JVM and the guest's heartbeat: a process limit of
+      // 2,500 let an escaped bomb use it up, and nothing in the service could fork any more
+      checks.forkBombIsContainedByItsRulesPidsLimit(Duration.ofSeconds(60), 1000);
     }
   }
 
