@@ -216,7 +216,7 @@ final class DBusConnection implements Closeable {
   /**
    * Whether the connection still works.
    *
-   * @return false once the peer closed it or a read failed
+   * @return false once the peer closed it, or a read or a write failed
    */
   boolean isOpen() {
     return broken == null && channel.isOpen();
@@ -287,10 +287,25 @@ final class DBusConnection implements Closeable {
           b);
     }
     ByteBuffer out = ByteBuffer.wrap(m.encode());
+    IOException failed = null;
     synchronized (writeLock) {
-      while (out.hasRemaining()) {
-        channel.write(out);
+      try {
+        while (out.hasRemaining()) {
+          channel.write(out);
+        }
+      } catch (IOException e) {
+        failed = e;
       }
+    }
+    if (failed != null) {
+      // the peer is gone (EPIPE, ECONNRESET): broken now, as by a failed read, whether or not
+      // the reader has seen the end of the stream yet — else the next call would find it open
+      // and write to it again instead of connecting anew (outside the write lock: the close
+      // listeners take locks of their own)
+      IOException e = new IOException("writing to D-Bus at " + address + " failed: "
+          + failed.getMessage(), failed);
+      fail(e);
+      throw e;
     }
   }
 

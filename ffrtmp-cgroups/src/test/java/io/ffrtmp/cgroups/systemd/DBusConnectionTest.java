@@ -1,6 +1,7 @@
 package io.ffrtmp.cgroups.systemd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -115,6 +116,62 @@ class DBusConnectionTest {
     assertTrue(!c.isOpen(), "still open after " + e);
     assertTrue(told.get(10, TimeUnit.SECONDS) != null, "close listeners are told");
     c.close();
+  }
+
+  /**
+   * A call whose write fails breaks the connection at once, as a failed read does: it reports
+   * closed and tells its close listeners, so that the next call connects anew instead of writing
+   * to a dead peer again. Here the reader cannot see an end first: the peer stopped reading
+   * ({@code shutdown(SHUT_RD)}: the write fails with EPIPE) but keeps its sending side open.
+   */
+  @Test
+  void aCallWhoseWriteFails_breaksTheConnection() throws Exception {
+    Path socket = dir.resolve("peer");
+    try (java.nio.channels.ServerSocketChannel server =
+        java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(socket));
+      CompletableFuture<java.nio.channels.SocketChannel> accepted =
+          CompletableFuture.supplyAsync(() -> {
+            try {
+              java.nio.channels.SocketChannel ch = server.accept();
+              assertTrue(line(ch).startsWith("\0AUTH EXTERNAL "));
+              ch.write(java.nio.ByteBuffer.wrap("OK 0123456789abcdef0123456789abcdef\r\n"
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+              assertEquals("BEGIN", line(ch));
+              return ch;
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+      DBusConnection c = DBusConnection.open("unix:path=" + socket, false);
+      try (java.nio.channels.SocketChannel peer = accepted.get(10, TimeUnit.SECONDS)) {
+        CompletableFuture<IOException> told = new CompletableFuture<>();
+        c.onClose(told::complete);
+        peer.shutdownInput();
+        IOException e = assertThrows(IOException.class, () -> c.call("org.freedesktop.DBus",
+            "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId", ""));
+        assertFalse(c.isOpen(), "still open after " + e);
+        assertTrue(e.getMessage().contains("writing to D-Bus at unix:path=" + socket + " failed"),
+            e.getMessage());
+        assertEquals(e, told.get(10, TimeUnit.SECONDS), "close listeners are told");
+      } finally {
+        c.close();
+      }
+    }
+  }
+
+  /** One line of the SASL dialogue as the peer reads it, without its CR LF. */
+  private static String line(java.nio.channels.SocketChannel ch) throws IOException {
+    StringBuilder b = new StringBuilder();
+    java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+    while (!b.toString().endsWith("\r\n")) {
+      one.clear();
+      if (ch.read(one) < 0) {
+        throw new IOException("closed after " + b);
+      }
+      b.append((char) one.get(0));
+    }
+    return b.substring(0, b.length() - 2);
   }
 
   @Test
