@@ -133,6 +133,13 @@ launcher="org.junit.platform.console.ConsoleLauncher execute --disable-banner --
   --config=junit.jupiter.execution.timeout.lifecycle.method.default=${lifecycle_timeout}s \
   --config=junit.jupiter.execution.timeout.thread.mode.default=SEPARATE_THREAD \
   --config=junit.jupiter.execution.timeout.threaddump.enabled=true"
+# The guest kernel's console shows errors, warnings and lines of the default level (5: levels 0
+# to 4): what the kernel says of a stall — an RCU stall (an error), a soft lockup (an emergency),
+# each with its backtraces (the default level) — reaches the console by itself, also when the
+# guest no longer serves the keyboard's SysRq (a CPU that spins with interrupts off). With 3
+# (errors hidden) a freeze of a systemd boot printed nothing at all, and a soft lockup's
+# backtraces were lost.
+loglevel=5
 # the guest's heartbeat: a file the host watches (every 10 s), a console line every 60 s
 heartbeat="( n=0; while :; do cut -d' ' -f1 /proc/uptime > '$results/heartbeat'; \
   [ \$((n % 6)) = 5 ] && echo \"VM: alive at \$(cut -d' ' -f1 /proc/uptime) s, load \$(cut -d' ' -f1-3 /proc/loadavg)\"; \
@@ -219,7 +226,7 @@ cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
   -cp "\$cp" $launcher $select --reports-dir "$results/reports"
 echo \$? > "$results/exit-code"
 INSIDE
-  append="console=ttyS0 quiet loglevel=3 panic=-1 init=/init"
+  append="console=ttyS0 quiet loglevel=$loglevel panic=-1 init=/init"
 else
   # systemd needs a writable root: an overlay of the host's (read-only) root over a tmpfs
   cat >> "$ramfs/init" <<INIT
@@ -296,7 +303,7 @@ fi
 echo \$rc > "$results/exit-code"
 INSIDE
   printf '%s\n' "${FFRTMP_VM_EXTRA:-}" > "$vm/extra-systemd.sh"
-  append="console=ttyS0 quiet loglevel=3 panic=-1 init=/init systemd.unit=ffrtmp-test.target systemd.show_status=0"
+  append="console=ttyS0 quiet loglevel=$loglevel panic=-1 init=/init systemd.unit=ffrtmp-test.target systemd.show_status=0"
 fi
 chmod 755 "$ramfs/init"
 (cd "$ramfs" && find . | "$busybox" cpio -o -H newc 2>/dev/null | gzip -1 > "$vm/initrd-$mode.gz")
