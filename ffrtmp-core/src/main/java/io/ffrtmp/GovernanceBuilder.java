@@ -228,7 +228,9 @@ public interface GovernanceBuilder<B extends GovernanceBuilder<B>> {
    * Workload#recover()} (or {@link Workload#recovery(String)}) reports the workload again, with
    * its true status — the agent keys on ({@code job_id}, {@code pid}, {@code started_at}) to
    * see it once. Without it the records go once every listener and every dependent of {@link
-   * GovernedWorkload#onExit()} has returned.
+   * GovernedWorkload#onExit()} has returned. A run-mode workload {@link GovernedWorkload#detach()
+   * detached} keeps its records too until acknowledged: never acknowledged, it is recovered
+   * later, still in its cgroup, and reported with its real end.
    *
    * @return this builder
    */

@@ -175,7 +175,10 @@ public interface GovernedWorkload {
    * reason {@code detached}. By default the cgroup and its limits stay in force while the
    * cgroup is populated (a later start collects it once empty); an attached workload built
    * with {@link AttachBuilder#restoreOnDetach(boolean)} first gets back its original cgroups,
-   * nice values and OOM score. Calling it after the workload ended returns the final report.
+   * nice values and OOM score. The records go at once, so that no later {@link
+   * Workload#recover()} takes it back — except for a run-mode workload started {@link
+   * GovernanceBuilder#withAcknowledgement() withAcknowledgement()}, whose records stay until
+   * {@link #acknowledge()}. Calling it after the workload ended returns the final report.
    *
    * @return the report
    */

@@ -26,8 +26,11 @@ final class Exits {
 
   /**
    * Installs the hook. On a signal, attach mode detaches (the cgroup and its limits stay) and
-   * prints the report, so that an operator's Ctrl-C is a clean detach; run mode with {@code
-   * --json} detaches too, so that standard output still carries its one report.
+   * prints the report, so that an operator's Ctrl-C is a clean detach that leaves nothing to
+   * recover (an adoption's record goes with the detach); run mode with {@code --json} detaches
+   * too, so that standard output still carries its one report, and leaves the report
+   * unacknowledged: the workload's records stay (it was started {@code withAcknowledgement()}),
+   * and {@code ffrtmp wait} reports its real end, as without {@code --json}.
    */
   static Exits install(Command.Io io, GovernedWorkload w, boolean attach, boolean json) {
     Exits e = new Exits(io, w, attach, json);

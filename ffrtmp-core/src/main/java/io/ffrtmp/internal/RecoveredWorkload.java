@@ -466,10 +466,16 @@ public final class RecoveredWorkload extends WorkloadLifecycle {
     return governance.usage();
   }
 
-  /** Recovered and detached: no longer governed, so its records go; the cgroup stays. */
+  /**
+   * Recovered and detached: no longer governed, so its records go; the cgroup stays. A run-mode
+   * workload whose report awaits acknowledgement keeps them until then, as when it was started
+   * ({@link RunningWorkload}); an adopted process's record goes at once, as in attach mode.
+   */
   @Override
   boolean onDetach(List<String> finalWarnings) {
-    stateDir.delete(record.name());
+    if (record.attached() || !acknowledged) {
+      stateDir.delete(record.name());
+    }
     return false;
   }
 

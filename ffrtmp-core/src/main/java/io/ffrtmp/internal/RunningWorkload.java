@@ -354,11 +354,17 @@ final class RunningWorkload extends WorkloadLifecycle {
 
   /**
    * A detached run-mode workload runs on in its cgroup (a later start collects it once empty),
-   * no longer governed: its records go, so that no later JVM recovers it.
+   * no longer governed: its records go, so that no later JVM recovers it — unless its report
+   * awaits acknowledgement. Then they stay, as after any delivery, until {@code acknowledge()}:
+   * a caller that never acknowledges (a wrapper stopped before it could say the workload's end)
+   * leaves the workload, still in its cgroup, to a later {@code recover()}, which reports its
+   * real end.
    */
   @Override
   boolean onDetach(List<String> finalWarnings) {
-    deleteRecords();
+    if (!spec.acknowledged()) {
+      deleteRecords();
+    }
     return false;
   }
 

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -206,6 +207,57 @@ class KeeperProtocolTest {
     running.terminate(Duration.ZERO);
     running.awaitReport(Duration.ofSeconds(10));
     running.acknowledge(); // without withAcknowledgement: harmless
+  }
+
+  /**
+   * A run-mode workload detached {@code withAcknowledgement()} by an agent that dies before it
+   * acknowledged (a {@code run --json} wrapper stopped by its unit: it prints the detached report
+   * and exits) is recovered, still running — detached again by a recovering agent that dies too,
+   * recovered again — and reported with its real end; detached without acknowledgement, it is
+   * no one's to recover. ({@code -Dffrtmp.test.detachMode=plain} runs the
+   * first case without acknowledgement, which shows the loss this prevents.)
+   */
+  @Test
+  @Timeout(60)
+  void aDetachedWorkloadAwaitingAcknowledgement_isRecoveredWithItsRealEnd() throws Exception {
+    String state = "-Dffrtmp.state=" + dir().path();
+    Path go = tmp.resolve("go");
+    String[] command = {"sh", "-c", "while [ ! -e \"$0\" ]; do sleep 0.05; done; exit 7",
+        go.toString()};
+    String id = job("detach-ack");
+    Process a = jvm(List.of(state), concat(new String[] {"detach",
+        System.getProperty("ffrtmp.test.detachMode", "ack"), id}, command));
+    String[] detached = until(out(a), "DETACHED", new ArrayList<>()).split(" ");
+    assertEquals("detached", detached[1]);
+    long pid = Long.parseLong(detached[2]);
+    pids.add(pid);
+    a.destroyForcibly().waitFor();
+    Process recovering = jvm(List.of(state), "recover-detach", id);
+    assertEquals("DETACHED detached " + pid, until(out(recovering), "DETACHED",
+        new ArrayList<>()));
+    recovering.destroyForcibly().waitFor();
+    List<GovernedWorkload> found = Workload.recover(id);
+    assertEquals(1, found.size(), "detached, not acknowledged: recovered");
+    assertEquals(pid, found.get(0).pid());
+    Files.createFile(go); // now it ends, with a status only its keeper saw
+    WorkloadReport r = found.get(0).awaitReport(Duration.ofSeconds(20));
+    assertEquals(7, r.exitCode(), r.toJson());
+    assertEquals(ExitReason.ERROR, r.exitReason(), r.toJson());
+    assertEquals(List.of(), Workload.recover(id), "reported: its records are gone");
+
+    Files.delete(go);
+    String plain = job("detach-plain");
+    Process b = jvm(List.of(state), concat(new String[] {"detach", "plain", plain}, command));
+    pids.add(Long.parseLong(until(out(b), "DETACHED", new ArrayList<>()).split(" ")[2]));
+    b.destroyForcibly().waitFor();
+    assertEquals(List.of(), Workload.recover(plain), "detached: no longer governed");
+    Files.createFile(go);
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 
   /**

@@ -20,6 +20,12 @@ import java.util.List;
  *   <li>{@code ack <yes|no> <job id> <command...>}: starts one {@code withAcknowledgement()},
  *       awaits its report, acknowledges it or not, prints {@code REPORTED <exit code>} and waits
  *       to be killed;
+ *   <li>{@code detach <ack|plain> <job id> <command...>}: starts one, {@code
+ *       withAcknowledgement()} or not, detaches it, prints {@code DETACHED <exit reason> <pid>}
+ *       without acknowledging, and waits to be killed;
+ *   <li>{@code recover-detach <job id>}: recovers the job's workloads through {@code
+ *       Workload.recovery().withAcknowledgement()}, detaches each, prints {@code DETACHED <exit
+ *       reason> <pid>} for each without acknowledging, and waits to be killed;
  *   <li>{@code recover <ack|plain> <job id>}: recovers the job's workloads through {@code
  *       Workload.recovery().withAcknowledgement()} or {@code Workload.recovery()}, awaits each
  *       report and prints {@code REPORTED <exit code>} without acknowledging (it has not kept
@@ -96,6 +102,24 @@ public final class KeeperAgentMain {
           w.acknowledge();
         }
         System.out.println("REPORTED " + code);
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+      }
+      case "detach" -> {
+        io.ffrtmp.WorkloadBuilder b = Workload.run(rest.subList(2, rest.size()))
+            .withJobId(rest.get(1));
+        if (rest.get(0).equals("ack")) {
+          b.withAcknowledgement();
+        }
+        GovernedWorkload w = b.start();
+        System.out.println("DETACHED " + w.detach().exitReason().wireName() + " " + w.pid());
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+      }
+      case "recover-detach" -> {
+        for (GovernedWorkload w : Workload.recovery().withAcknowledgement().recover(rest.get(0))) {
+          System.out.println("DETACHED " + w.detach().exitReason().wireName() + " " + w.pid());
+        }
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);
       }

@@ -58,12 +58,8 @@ class CliEndingsIT {
   private Process cli(Path out, String startLine, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(cli.toString()));
     cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(Shell.withDefaultSignals(cmd))
-        .redirectOutput(out.toFile());
-    // the build's state directory, not the machine's: detached workloads' records land there
-    pb.environment().put("FFRTMP_JAVA_OPTS",
-        "-Dffrtmp.state=" + Shell.ROOT.resolve("ffrtmp-examples/target/ffrtmp-state"));
-    Process p = pb.start();
+    Process p = withState(new ProcessBuilder(Shell.withDefaultSignals(cmd))
+        .redirectOutput(out.toFile())).start();
     started.add(p);
     BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(),
         StandardCharsets.UTF_8));
@@ -85,6 +81,13 @@ class CliEndingsIT {
       }
     }
     throw new AssertionError("no start line '" + startLine + "': " + seen);
+  }
+
+  /** The build's state directory, not the machine's: the workloads' records land there. */
+  private static ProcessBuilder withState(ProcessBuilder pb) {
+    pb.environment().put("FFRTMP_JAVA_OPTS",
+        "-Dffrtmp.state=" + Shell.ROOT.resolve("ffrtmp-examples/target/ffrtmp-state"));
+    return pb;
   }
 
   /** The whole of standard output must parse as one JSON object. */
@@ -113,51 +116,70 @@ class CliEndingsIT {
     assertTrue(sleeper.isAlive(), "the workload is not signalled");
   }
 
+  /**
+   * SIGTERM or SIGINT to {@code run --json} (a unit stopped, Ctrl-C): one detached report, the
+   * workload runs on — and its records stay, so that {@code ffrtmp wait} reports its real end
+   * later, as it does for a wrapper without {@code --json}: every result once, none lost.
+   */
   @Test
-  void run_json_stoppedWithSigtermOrSigint_printsOneDetachedReport() throws Exception {
-    for (String signal : List.of("TERM", "INT")) {
-      Path out = dir.resolve("run-" + signal + ".json");
-      Process p = cli(out, "started pid", "run", "--json", "--job-id", tag + signal,
-          "--", "sleep", "41");
-      new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
-      int code = endOf(p);
-      assertEquals(signal.equals("TERM") ? 143 : 130, code);
-      Map<String, Object> r = oneDocument(out);
-      assertEquals("detached", r.get("exit_reason"), signal);
-      long workload = ((Number) r.get("pid")).longValue(); // the keeper's child
-      assertTrue(ProcessHandle.of(workload).map(ProcessHandle::isAlive).orElse(false),
-          "the workload runs on after SIG" + signal);
-      ProcessHandle.of(workload).ifPresent(ProcessHandle::destroyForcibly);
-    }
+  void run_json_stoppedWithSigtermOrSigint_printsOneDetachedReport_andWaitGetsTheEnd()
+      throws Exception {
+    assertEquals(143, detachedThenWaited("TERM"));
+    assertEquals(130, detachedThenWaited("INT"));
   }
 
   /**
    * Every other signal whose default action would end the wrapper (SIGHUP through the JVM's
    * shutdown, the rest caught by the CLI, SIGUSR2 included: {@code bin/ffrtmp} moves the JVM's
-   * own use of it elsewhere) ends it with 128 + N and one detached report; the workload runs on.
+   * own use of it elsewhere) ends it with 128 + N and one detached report; the workload runs on,
+   * and {@code wait} reports its end.
    */
   @Test
   void run_json_everyOtherEndingSignal_printsOneDetachedReport() throws Exception {
     for (String signal : List.of("HUP", "USR1", "USR2", "ALRM", "VTALRM", "PROF", "XCPU", "IO",
         "PWR", "SYS", "STKFLT", "TRAP")) {
-      Path out = dir.resolve("run-" + signal + ".json");
-      Process p = cli(out, "started pid", "run", "--json", "--job-id", tag + signal,
-          "--", "sleep", "43");
-      new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
-      int code = endOf(p);
-      Map<String, Object> r = oneDocument(out);
-      long workload = ((Number) r.get("pid")).longValue();
-      workloads.add(workload);
-      assertEquals(128 + signalNumber(signal), code, signal);
-      assertEquals("detached", r.get("exit_reason"), signal);
-      assertTrue(ProcessHandle.of(workload).map(ProcessHandle::isAlive).orElse(false),
-          "the workload runs on after SIG" + signal);
-      ProcessHandle.of(workload).ifPresent(ProcessHandle::destroyForcibly);
+      assertEquals(128 + signalNumber(signal), detachedThenWaited(signal), signal);
     }
     try (var s = Files.list(Path.of(System.getProperty("user.dir")))) {
       assertEquals(List.of(), s.filter(f -> f.getFileName().toString().startsWith("hs_err"))
           .toList(), "no JVM crash file in the working directory");
     }
+  }
+
+  /**
+   * Sends {@code signal} to {@code run --json} of a workload that ends (status 7) once told to;
+   * checks the one detached document and that the workload runs on; then lets it end and checks
+   * that {@code ffrtmp wait} reports that end, from the records the wrapper left.
+   *
+   * @return the wrapper's exit status
+   */
+  private int detachedThenWaited(String signal) throws Exception {
+    Path out = dir.resolve("run-" + signal + ".json");
+    Path go = dir.resolve("go-" + signal);
+    String job = tag + signal;
+    Process p = cli(out, "started pid", "run", "--json", "--job-id", job, "--", "sh", "-c",
+        "while [ ! -e \"$0\" ]; do sleep 0.05; done; exit 7", go.toString());
+    new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+    int code = endOf(p);
+    Map<String, Object> r = oneDocument(out);
+    assertEquals("detached", r.get("exit_reason"), signal);
+    long workload = ((Number) r.get("pid")).longValue(); // the keeper's child
+    workloads.add(workload);
+    assertTrue(ProcessHandle.of(workload).map(ProcessHandle::isAlive).orElse(false),
+        "the workload runs on after SIG" + signal);
+    Files.createFile(go);
+    Path end = dir.resolve("wait-" + signal + ".json");
+    Process wait = withState(new ProcessBuilder(cli.toString(), "wait", "--job-id", job,
+        "--json")).redirectOutput(end.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    started.add(wait);
+    assertEquals(7, endOf(wait), "wait exits with the workload's status, after SIG" + signal
+        + ": " + Files.readString(end));
+    Map<String, Object> last = oneDocument(end);
+    assertEquals(7L, ((Number) last.get("exit_code")).longValue(), signal);
+    assertEquals("error", last.get("exit_reason"), signal);
+    assertEquals(workload, ((Number) last.get("pid")).longValue(), signal);
+    return code;
   }
 
   /** Linux's numbers of these signals (the same on x86-64 and arm64). */
