@@ -186,8 +186,11 @@ final class DBusConnection implements Closeable {
     }
   }
 
-  /** One line of the SASL dialogue, read byte by byte (nothing may be read past it). */
-  private static String readLine(SocketChannel ch) throws IOException {
+  /**
+   * One line of the SASL dialogue, read byte by byte (nothing may be read past it), without its
+   * CR LF. Package-private: a test's peer reads the client's lines with it.
+   */
+  static String readLine(SocketChannel ch) throws IOException {
     StringBuilder line = new StringBuilder();
     ByteBuffer one = ByteBuffer.allocate(1);
     while (line.length() < 4096) {

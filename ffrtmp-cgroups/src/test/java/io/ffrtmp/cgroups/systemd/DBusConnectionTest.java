@@ -134,10 +134,10 @@ class DBusConnectionTest {
           CompletableFuture.supplyAsync(() -> {
             try {
               java.nio.channels.SocketChannel ch = server.accept();
-              assertTrue(line(ch).startsWith("\0AUTH EXTERNAL "));
+              assertTrue(DBusConnection.readLine(ch).startsWith("\0AUTH EXTERNAL "));
               ch.write(java.nio.ByteBuffer.wrap("OK 0123456789abcdef0123456789abcdef\r\n"
                   .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-              assertEquals("BEGIN", line(ch));
+              assertEquals("BEGIN", DBusConnection.readLine(ch));
               return ch;
             } catch (IOException e) {
               throw new java.io.UncheckedIOException(e);
@@ -158,20 +158,6 @@ class DBusConnectionTest {
         c.close();
       }
     }
-  }
-
-  /** One line of the SASL dialogue as the peer reads it, without its CR LF. */
-  private static String line(java.nio.channels.SocketChannel ch) throws IOException {
-    StringBuilder b = new StringBuilder();
-    java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
-    while (!b.toString().endsWith("\r\n")) {
-      one.clear();
-      if (ch.read(one) < 0) {
-        throw new IOException("closed after " + b);
-      }
-      b.append((char) one.get(0));
-    }
-    return b.substring(0, b.length() - 2);
   }
 
   @Test
