@@ -286,7 +286,7 @@ echo "VM: user 1600 and its manager ready"
 # each entry and each directory above it, once, in one chmod (under TCG a fork is costly)
 echo "\$cp" | tr ':' '\n' | while IFS= read -r d; do
   while [ -n "\$d" ] && [ "\$d" != / ]; do echo "\$d"; d=\${d%/*}; done
-done | sort -u | xargs -r chmod o+rx 2>/dev/null
+done | sort -u | xargs -r -d '\n' chmod o+rx 2>/dev/null
 echo "VM: the class path readable by user 1600"
 sh "$vm/extra-systemd.sh"
 "$java_bin" $jvm_opts -Djava.io.tmpdir=/tmp -Dffrtmp.state=/run/ffrtmp-state \
