@@ -321,14 +321,20 @@ final class SystemdGovernance implements Governance {
 
   @Override
   public void placeLaunched(long keeperPid) throws IOException {
-    createScope(keeperPid);
+    createScope(keeperPid, false);
   }
 
+  /**
+   * Attach mode: the first process creates the scope, delegated ({@code Delegate=yes}), for
+   * systemd moves processes into delegated units only ({@code AttachProcessesToUnit} into any
+   * other fails: "Process migration not available on non-delegated units") — and every further
+   * one joins it so: the adopted process's descendants, the children the watcher follows in.
+   */
   @Override
   public void adopt(long pid) throws IOException {
     String u = unit;
     if (u == null) {
-      createScope(pid);
+      createScope(pid, true);
     } else {
       manager().attachProcesses(u, "", List.of(pid));
     }
@@ -344,10 +350,21 @@ final class SystemdGovernance implements Governance {
 
   /** The unit's properties: the scope's frame, then (unless refused) the limits. */
   List<Object> properties(long pid, boolean withLimits) {
+    return properties(pid, withLimits, false);
+  }
+
+  /**
+   * The unit's properties: the scope's frame, delegated where asked (processes can join it
+   * later), then (unless refused) the limits.
+   */
+  List<Object> properties(long pid, boolean withLimits, boolean delegate) {
     List<Object> p = new ArrayList<>();
     p.add(List.of("Description", new Variant("s", description)));
     p.add(List.of("Slice", new Variant("s", slice)));
     p.add(List.of("PIDs", new Variant("au", List.of(pid))));
+    if (delegate) {
+      p.add(List.of("Delegate", new Variant("b", true)));
+    }
     p.add(List.of("CollectMode", new Variant("s", "inactive-or-failed")));
     p.add(List.of("CPUAccounting", new Variant("b", true)));
     p.add(List.of("MemoryAccounting", new Variant("b", true)));
@@ -363,7 +380,7 @@ final class SystemdGovernance implements Governance {
     return p;
   }
 
-  private void createScope(long pid) throws IOException {
+  private void createScope(long pid, boolean delegate) throws IOException {
     SystemdBus b = manager();
     String refused = null;
     boolean withLimits = true;
@@ -374,7 +391,7 @@ final class SystemdGovernance implements Governance {
       }
       String result;
       try {
-        result = b.startTransientUnit(name, properties(pid, withLimits));
+        result = b.startTransientUnit(name, properties(pid, withLimits, delegate));
       } catch (DBusConnection.DBusException e) {
         IN_USE.remove(name);
         if (e.name().equals("org.freedesktop.systemd1.UnitExists")) {
