@@ -564,6 +564,89 @@ public final class WatchChecks implements AutoCloseable {
     }
   }
 
+  /**
+   * A matching descendant of an adoption found outside its cgroup — its fork lost to a
+   * connector overflow, a move that failed — is brought back by the next scan that sees it, and
+   * not adopted a second time: a shell (a copy, of a name the rule also matches) and its
+   * stand-in child, started before the watcher, are adopted together; the child is moved out by
+   * hand (back beside this JVM); a reload, which scans, brings it back. Before the fix the scan
+   * found it, took it for "governed with its ancestor", and left it out for good.
+   */
+  public void aDescendantFoundOutsideItsAncestorsCgroupIsBroughtBack() throws Exception {
+    Path shell = dir.resolve(name + "p");
+    Files.copy(Path.of("/bin/sh").toRealPath(), shell);
+    Files.setPosixFilePermissions(shell, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Process parent = new ProcessBuilder(shell.toString(), "-c", "\"$0\" 30 & wait",
+        standIn.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    started.add(parent);
+    long child = awaitChild(parent);
+    WatchRule both = WatchRule.forCommands(name, name + "p")
+        .constraints(Constraints.builder().memoryLimitMb(64).build())
+        .jobId(prefix + "-{pid}").build();
+    Watcher w = watch(List.of(both), Watcher.Discovery.CONNECTOR, Duration.ofSeconds(1));
+    GovernedWorkload adoption = awaitAdoption(parent.pid()).workload();
+    assertGoverned(adoption);
+    String cgroup = adoption.cgroupPath().orElseThrow();
+    String leaf = cgroup.substring(cgroup.lastIndexOf('/') + 1);
+    assertTrue(awaitIn(child, leaf, true), "the child was adopted with its parent: "
+        + read("/proc/" + child + "/cgroup"));
+    moveBesideThisJvm(child);
+    assertFalse(inFfrtmpCgroup(child), read("/proc/" + child + "/cgroup"));
+    w.reload(List.of(both));
+    assertTrue(awaitIn(child, leaf, true), "not brought back into " + cgroup + ": "
+        + read("/proc/" + child + "/cgroup"));
+    assertEquals(List.of(parent.pid()), List.copyOf(adopted.keySet()), "adopted once");
+    assertEquals(List.of(), skipped, "nothing skipped");
+  }
+
+  /** Waits up to 10 s for {@code pid} to be in (or out of) a cgroup named {@code leaf}. */
+  private static boolean awaitIn(long pid, String leaf, boolean in) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    do {
+      if (read("/proc/" + pid + "/cgroup").contains("/" + leaf + "\n") == in) {
+        return true;
+      }
+      Thread.sleep(10);
+    } while (System.nanoTime() < deadline);
+    return false;
+  }
+
+  /**
+   * Moves {@code pid} out of every cgroup of ffrtmp's it is in, into this JVM's cgroup of that
+   * hierarchy (where it came from: this JVM started it), found through this JVM's mounts.
+   */
+  private static void moveBesideThisJvm(long pid) throws IOException {
+    Map<String, String> mine = new java.util.HashMap<>();
+    for (String l : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+      String[] f = l.split(":", 3);
+      mine.put(f[0], f[2]);
+    }
+    List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo"));
+    for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
+      String[] f = l.split(":", 3);
+      if (f[2].contains("ffrtmp-wrapper-")) {
+        Path to = Path.of(mountOf(mounts, f[1]) + mine.get(f[0]), "cgroup.procs");
+        Files.writeString(to, Long.toString(pid));
+      }
+    }
+  }
+
+  /** Where the hierarchy of these controllers (none: cgroup v2) is mounted. */
+  private static String mountOf(List<String> mountinfo, String controllers) {
+    for (String m : mountinfo) {
+      String[] sides = m.split(" - ", 2);
+      String[] mine = sides[0].split(" ");
+      String[] fs = sides[1].split(" ");
+      boolean match = controllers.isEmpty() ? fs[0].equals("cgroup2") : fs[0].equals("cgroup")
+          && Arrays.asList(fs[2].split(",")).containsAll(Arrays.asList(controllers.split(",")));
+      if (match && mine[3].equals("/")) {
+        return mine[4].equals("/") ? "" : mine[4];
+      }
+    }
+    throw new AssertionError("no mount of the cgroup hierarchy '" + controllers + "'");
+  }
+
   private static long awaitChild(Process shell) throws InterruptedException {
     for (int i = 0; i < 500; i++) {
       var c = shell.children().findFirst();

@@ -3,7 +3,10 @@ package io.ffrtmp.internal;
 import io.ffrtmp.AttachBuilder;
 import io.ffrtmp.EnforcementException;
 import io.ffrtmp.GovernedWorkload;
+import io.ffrtmp.internal.os.ProcFs;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The attach-mode {@link AttachBuilder}. */
 public final class AttachBuilderImpl extends AbstractBuilder<AttachBuilder>
@@ -77,6 +80,35 @@ public final class AttachBuilderImpl extends AbstractBuilder<AttachBuilder>
    */
   public static boolean follow(GovernedWorkload workload, long pid) {
     return workload instanceof AttachedWorkload a && a.follow(pid);
+  }
+
+  /**
+   * Brings a descendant of an attach-mode workload's process back into its cgroup, with its own
+   * descendants, where it is found in no cgroup of ffrtmp's (a fork the watcher never heard
+   * of, a move that failed). One in a cgroup of ffrtmp's — the workload's, as a descendant
+   * usually is, or another run's — costs one read of its {@code /proc/<pid>/cgroup} and is left
+   * there; so is each descendant that a run of ffrtmp governs. Nothing without a cgroup
+   * (nice-fallback: its children inherit nice and OOM score).
+   *
+   * @param workload a workload this builder started
+   * @param pid a descendant of its process
+   * @return how many processes were moved
+   */
+  public static int rejoin(GovernedWorkload workload, long pid) {
+    if (!(workload instanceof AttachedWorkload a) || workload.cgroupPath().isEmpty()
+        || Governed.inACgroupOfFfrtmps(pid)) {
+      return 0;
+    }
+    List<Long> tree = new ArrayList<>();
+    tree.add(pid);
+    tree.addAll(ProcFs.descendants(pid));
+    int moved = 0;
+    for (long p : tree) {
+      if (Governed.why(p).isEmpty() && a.follow(p)) {
+        moved++;
+      }
+    }
+    return moved;
   }
 
   @Override

@@ -122,6 +122,16 @@ final class Governed {
   }
 
   /** The cgroup paths of the process (any hierarchy) with a segment of ffrtmp's naming. */
+  /**
+   * Whether {@code pid} is in a cgroup of ffrtmp's, any run's: one read of its cgroup file.
+   *
+   * @param pid the process
+   * @return false where it is in none (or gone)
+   */
+  static boolean inACgroupOfFfrtmps(long pid) {
+    return !ffrtmpCgroups(pid).isEmpty();
+  }
+
   private static List<String> ffrtmpCgroups(long pid) {
     List<String> out = new ArrayList<>();
     for (String path : ProcFs.cgroupPaths(pid)) {

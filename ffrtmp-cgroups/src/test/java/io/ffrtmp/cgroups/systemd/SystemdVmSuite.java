@@ -107,6 +107,15 @@ class SystemdVmSuite {
     }
   }
 
+  /** A scope's process moved out behind systemd's back: the fault the check stands for. */
+  @Test
+  void watch_bringsBackADescendantFoundOutsideItsAncestorsScope(TestInfo info)
+      throws Exception {
+    try (WatchChecks checks = new WatchChecks(job(info))) {
+      checks.aDescendantFoundOutsideItsAncestorsCgroupIsBroughtBack();
+    }
+  }
+
   @Test
   void watch_scanAdoptsWithinOneIntervalAndWhatRanBefore(TestInfo info) throws Exception {
     try (WatchChecks checks = new WatchChecks(job(info))) {

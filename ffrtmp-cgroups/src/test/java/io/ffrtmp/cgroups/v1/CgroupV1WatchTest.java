@@ -59,6 +59,11 @@ class CgroupV1WatchTest {
   }
 
   @Test
+  void aDescendantFoundOutsideItsAncestorsCgroup_isBroughtBack() throws Exception {
+    checks.aDescendantFoundOutsideItsAncestorsCgroupIsBroughtBack();
+  }
+
+  @Test
   void scan_adoptsWithinOneIntervalAndWhatRanBefore() throws Exception {
     // a second for the adoption itself on a busy machine
     checks.scanAdoptsWithinOneIntervalAndWhatRanBefore(Duration.ofMillis(300), 1000);

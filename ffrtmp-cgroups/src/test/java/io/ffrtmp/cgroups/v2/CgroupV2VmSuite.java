@@ -103,6 +103,14 @@ class CgroupV2VmSuite {
   }
 
   @Test
+  void watch_bringsBackADescendantFoundOutsideItsAncestorsCgroup(TestInfo info)
+      throws Exception {
+    try (WatchChecks checks = new WatchChecks(job(info))) {
+      checks.aDescendantFoundOutsideItsAncestorsCgroupIsBroughtBack();
+    }
+  }
+
+  @Test
   void watch_scanAdoptsWithinOneIntervalAndWhatRanBefore(TestInfo info) throws Exception {
     try (WatchChecks checks = new WatchChecks(job(info))) {
       // emulated: the adoption itself takes up to seconds

@@ -478,11 +478,16 @@ final class WatcherImpl implements Watcher {
         return;
       }
       String command = p.name();
-      String ancestor = adoptedAncestor(p.ppid());
+      Ancestor ancestor = adoptedAncestor(p.ppid());
       if (ancestor != null) {
-        // governed with it already (in its cgroup): not news, and a matching fork storm must
-        // not become a storm of listener calls
-        LOG.debug("watch: pid {} is a descendant of {}", key.pid(), ancestor);
+        // governed with it (in its cgroup): not news, and a matching fork storm must not become
+        // a storm of listener calls. Found outside every run's cgroup (its fork lost to a
+        // connector overflow, a scan's adoption that raced it, a failed move), it and its
+        // descendants are brought back
+        int moved = AttachBuilderImpl.rejoin(ancestor.workload(), key.pid());
+        LOG.debug("watch: pid {} is a descendant of job {} (pid {}){}", key.pid(),
+            ancestor.workload().jobId(), ancestor.pid(),
+            moved == 0 ? "" : ": " + moved + " found outside its cgroup, moved in");
         return;
       }
       GovernedWorkload w;
@@ -539,12 +544,15 @@ final class WatcherImpl implements Watcher {
     });
   }
 
+  /** An ancestor this watcher governs: its workload and pid. */
+  private record Ancestor(GovernedWorkload workload, long pid) {}
+
   /**
-   * The job id and pid of the nearest ancestor this watcher governs, or null.
+   * The nearest ancestor this watcher governs, or null.
    *
    * @param parent the process's parent
    */
-  private @Nullable String adoptedAncestor(long parent) {
+  private @Nullable Ancestor adoptedAncestor(long parent) {
     if (governed.isEmpty()) {
       return null;
     }
@@ -556,7 +564,7 @@ final class WatcherImpl implements Watcher {
       }
       GovernedWorkload w = governed.get(new Key(p, s.startTime()));
       if (w != null) {
-        return "job " + w.jobId() + " (pid " + p + ")";
+        return new Ancestor(w, p);
       }
       p = s.ppid();
     }
