@@ -625,34 +625,20 @@ public final class WatchChecks implements AutoCloseable {
    * hierarchy (where it came from: this JVM started it), found through this JVM's mounts.
    */
   private static void moveBesideThisJvm(long pid) throws IOException {
-    Map<String, String> mine = new java.util.HashMap<>();
-    for (String l : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
-      String[] f = l.split(":", 3);
-      mine.put(f[0], f[2]);
-    }
-    List<String> mounts = Files.readAllLines(Path.of("/proc/self/mountinfo"));
-    for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"))) {
-      String[] f = l.split(":", 3);
-      if (f[2].contains("ffrtmp-wrapper-")) {
-        Path to = Path.of(mountOf(mounts, f[1]) + mine.get(f[0]), "cgroup.procs");
-        Files.writeString(to, Long.toString(pid));
+    ProcCgroup mine = ProcCgroup.parse(Files.readString(Path.of("/proc/self/cgroup")));
+    ProcCgroup its = ProcCgroup.parse(Files.readString(Path.of("/proc/" + pid + "/cgroup")));
+    for (MountInfo.Mount m : MountInfo.parse(Files.readString(Path.of("/proc/self/mountinfo")))
+        .mounts()) {
+      String key = m.superOptions().stream().filter(its.v1()::containsKey).findFirst()
+          .orElse(null);
+      boolean v2 = m.fsType().equals("cgroup2");
+      String from = v2 ? its.v2() : key == null ? null : its.v1().get(key);
+      String to = v2 ? mine.v2() : key == null ? null : mine.v1().get(key);
+      if (m.root().equals("/") && from != null && to != null
+          && from.contains("ffrtmp-wrapper-")) {
+        Files.writeString(Path.of(m.mountPoint() + to, "cgroup.procs"), Long.toString(pid));
       }
     }
-  }
-
-  /** Where the hierarchy of these controllers (none: cgroup v2) is mounted. */
-  private static String mountOf(List<String> mountinfo, String controllers) {
-    for (String m : mountinfo) {
-      String[] sides = m.split(" - ", 2);
-      String[] mine = sides[0].split(" ");
-      String[] fs = sides[1].split(" ");
-      boolean match = controllers.isEmpty() ? fs[0].equals("cgroup2") : fs[0].equals("cgroup")
-          && Arrays.asList(fs[2].split(",")).containsAll(Arrays.asList(controllers.split(",")));
-      if (match && mine[3].equals("/")) {
-        return mine[4].equals("/") ? "" : mine[4];
-      }
-    }
-    throw new AssertionError("no mount of the cgroup hierarchy '" + controllers + "'");
   }
 
   private static long awaitChild(Process shell) throws InterruptedException {

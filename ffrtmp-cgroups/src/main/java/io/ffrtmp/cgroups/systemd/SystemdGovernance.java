@@ -348,11 +348,6 @@ final class SystemdGovernance implements Governance {
     return b;
   }
 
-  /** The unit's properties: the scope's frame, then (unless refused) the limits. */
-  List<Object> properties(long pid, boolean withLimits) {
-    return properties(pid, withLimits, false);
-  }
-
   /**
    * The unit's properties: the scope's frame, delegated where asked (processes can join it
    * later), then (unless refused) the limits.

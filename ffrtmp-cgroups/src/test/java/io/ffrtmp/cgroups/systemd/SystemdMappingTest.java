@@ -40,7 +40,7 @@ class SystemdMappingTest {
         new GovernanceRequest("j", c, false, null, List.of("ffmpeg", "-i", "in.mp4")),
         SystemdStrategy.DEFAULT_SLICE);
     Map<String, Variant> out = new LinkedHashMap<>();
-    for (Object o : g.properties(4242, true)) {
+    for (Object o : g.properties(4242, true, false)) {
       List<?> pair = (List<?>) o;
       out.put((String) pair.get(0), (Variant) pair.get(1));
     }
