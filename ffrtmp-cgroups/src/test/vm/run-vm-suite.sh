@@ -45,7 +45,7 @@
 # Other settings: FFRTMP_VM_KERNEL_PKG (a linux-image-*-amd64 package; default: what
 # linux-image-amd64 depends on), FFRTMP_VM_METHOD (one test only, e.g.
 # 'io.ffrtmp.cgroups.v2.CgroupV2VmSuite#name(org.junit.jupiter.api.TestInfo)'), FFRTMP_VM_EXTRA
-# (systemd: a shell command run inside first, as root, e.g. to look around).
+# (a shell command run inside first, as root, e.g. to look around).
 set -eu
 mode=${1:-v2}
 case "$mode" in v2|systemd) ;; *) echo "usage: $0 v2|systemd [MODULE SUITE]" >&2; exit 2 ;; esac
@@ -222,6 +222,7 @@ $mount_iodisk
 cd "$module"
 export HOME=/run TMPDIR=/run PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
+sh "$vm/extra-v2.sh"
 "$java_bin" $jvm_opts -Djava.io.tmpdir=/run -Dffrtmp.state=/run/ffrtmp-state \
   -cp "\$cp" $launcher $select --reports-dir "$results/reports"
 echo \$? > "$results/exit-code"
@@ -302,9 +303,9 @@ if [ -z "${FFRTMP_VM_METHOD:-}" ] && [ "$own" = 1 ]; then
 fi
 echo \$rc > "$results/exit-code"
 INSIDE
-  printf '%s\n' "${FFRTMP_VM_EXTRA:-}" > "$vm/extra-systemd.sh"
   append="console=ttyS0 quiet loglevel=$loglevel panic=-1 init=/init systemd.unit=ffrtmp-test.target systemd.show_status=0"
 fi
+printf '%s\n' "${FFRTMP_VM_EXTRA:-}" > "$vm/extra-$mode.sh"
 chmod 755 "$ramfs/init"
 (cd "$ramfs" && find . | "$busybox" cpio -o -H newc 2>/dev/null | gzip -1 > "$vm/initrd-$mode.gz")
 
