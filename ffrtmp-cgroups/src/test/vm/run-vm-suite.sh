@@ -161,6 +161,27 @@ fi
 iodisk=/run/ffrtmp-io
 mount_iodisk="mkdir -p $iodisk && mkfs.ext4 -q /dev/zram1 && mount /dev/zram1 $iodisk \
   && echo \"VM: /dev/zram1 mounted at $iodisk\" || echo \"VM: no disk for the IO tests\""
+# The kernel's static keys. Some cgroup changes switch a static key of the kernel, and switching
+# one rewrites the kernel's own code while it runs (x86's text_poke_bp: an int3 on each site,
+# every other CPU made to resynchronize, then the new instruction): the first CPU quota set
+# (__cfs_bandwidth_used, with sites in the scheduler's update_curr) and the last lifted, the
+# first and the last cpuset (cpusets_enabled_key, cpusets_pre_enable_key), the first and the
+# last memory cgroup (memcg_sockets_enabled_key). Under qemu's multi-threaded TCG such a rewrite
+# can livelock the guest for good: one vCPU looping through the int3 handler at the patched
+# site, the other spinning on a run-queue lock, both with interrupts off, so that the kernel
+# reports nothing (no soft lockup, no RCU stall, no SysRq) and no process runs again. That was
+# the freeze the heartbeat caught (how it was found: docs/ARCHITECTURE.md, "No test switches a
+# static key of the guest kernel"). So the guest holds those keys on from boot, before any
+# test: a cgroup of the harness's own (a service under systemd, which enables and disables the
+# root's controllers itself) with a CPU quota (64 CPUs: never reached), a cpuset and a memory
+# controller, alive as long as the VM. The tests then switch none of them; each suite's
+# *_rewriteNoKernelCode test checks that, by comparing the kernel's code before and while its
+# cgroups exist.
+keys_v2=/sys/fs/cgroup/vm-static-keys
+hold_keys_v2="echo '+cpu +cpuset +memory' > /sys/fs/cgroup/cgroup.subtree_control && mkdir -p $keys_v2 \
+  && echo '6400000 100000' > $keys_v2/cpu.max \
+  && echo \"VM: the kernel's static keys held by $keys_v2: cpu.max \$(cat $keys_v2/cpu.max), cpuset.cpus.effective \$(cat $keys_v2/cpuset.cpus.effective), memory.max \$(cat $keys_v2/memory.max)\" \
+  || echo \"VM: cannot hold the kernel's static keys in $keys_v2\""
 # the kernel's text symbols, once per kernel (the guest boots with nokaslr, so they hold for
 # every boot): what a frozen guest's instruction pointers are symbolized with (Debian's
 # System.map is a placeholder)
@@ -219,6 +240,7 @@ INIT
 touch "$results/started"
 $heartbeat
 $mount_iodisk
+$hold_keys_v2
 cd "$module"
 export HOME=/run TMPDIR=/run PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
@@ -245,17 +267,31 @@ echo 0123456789abcdef0123456789abcdef > /newroot/etc/machine-id
 # a host that is itself a container leaves its marker in its root; systemd would then believe
 # it runs in a container (and, e.g., ignore the kernel command line)
 rm -f /newroot/.dockerenv /newroot/.containerenv /newroot/run/.containerenv
+# the kernel's static keys held on from boot (see above), by a service that sleeps (systemd
+# creates a unit's cgroup only while it has processes, and enables and disables the root's
+# controllers itself as its units need them), in a slice of its own: system.slice, where the
+# suite runs, hands down the controllers it did before
+cat > /newroot/etc/systemd/system/vm-static-keys.service <<'UNIT'
+[Unit]
+Description=ffrtmp VM: holds the kernel's static keys on (run-vm-suite.sh)
+[Service]
+Slice=statickeys.slice
+ExecStart=/bin/sleep infinity
+CPUQuota=6400%
+AllowedCPUs=0
+MemoryAccounting=yes
+UNIT
 cat > /newroot/etc/systemd/system/ffrtmp-test.target <<'UNIT'
 [Unit]
 Description=ffrtmp systemd suite
 AllowIsolate=yes
-Requires=basic.target dbus.service ffrtmp-suite.service
-After=basic.target dbus.service
+Requires=basic.target dbus.service vm-static-keys.service ffrtmp-suite.service
+After=basic.target dbus.service vm-static-keys.service
 UNIT
 cat > /newroot/etc/systemd/system/ffrtmp-suite.service <<'UNIT'
 [Unit]
 Description=ffrtmp systemd suite: an ordinary service, as an agent's
-After=basic.target dbus.service
+After=basic.target dbus.service vm-static-keys.service
 [Service]
 Type=oneshot
 ExecStart=/bin/sh $vm/inside-systemd.sh
@@ -277,6 +313,8 @@ cd "$module"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
 echo "VM: systemd \$(systemctl --version | head -1), in \$(cat /proc/self/cgroup), root controllers: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
+k=/sys/fs/cgroup/statickeys.slice/vm-static-keys.service
+echo "VM: the kernel's static keys held by \$k: cpu.max \$(cat \$k/cpu.max), cpuset.cpus.effective \$(cat \$k/cpuset.cpus.effective), memory.max \$(cat \$k/memory.max)"
 # a normal user with a lingering user manager (Debian's user@.service delegates cpu memory pids)
 useradd -m -u 1600 ffrtmpu
 loginctl enable-linger ffrtmpu

@@ -11,6 +11,7 @@ import io.ffrtmp.Workload;
 import io.ffrtmp.WorkloadReport;
 import io.ffrtmp.cgroups.CgroupFs;
 import io.ffrtmp.cgroups.ControlFiles;
+import io.ffrtmp.cgroups.KernelText;
 import io.ffrtmp.cgroups.MemberSignals;
 import io.ffrtmp.cgroups.TestCgroups;
 import io.ffrtmp.cgroups.WatchChecks;
@@ -708,6 +709,46 @@ class CgroupV2VmSuite {
       sleeper.destroyForcibly().waitFor();
       TestCgroups.remove(CgroupFs.REAL, List.of(populated), Duration.ofSeconds(5));
     }
+  }
+
+  // ---- the emulator's freeze: no test rewrites the kernel's code ----------------------------
+
+  /**
+   * The cause of the suites' freezes, checked where it lies: switching one of the kernel's static
+   * keys rewrites the kernel's code while it runs, and under qemu's TCG that now and then froze
+   * the guest for good (run-vm-suite.sh, "the kernel's static keys"). The harness holds on, from
+   * boot, the keys that cgroups switch; so cgroups with a CPU quota, a cpuset and a memory
+   * controller, made and removed 100 times with the vCPUs busy, must leave the kernel's code as
+   * it was — compared byte for byte while the first and the last of them exist. Without the
+   * holder the first one already rewrites it (the cpuset keys, the memory cgroups' socket key;
+   * the quota's key in update_curr unless a quota was set before), and a loop like this one
+   * froze the guest.
+   */
+  @Test
+  void cgroupsWithAQuotaACpusetAndMemory_madeAndRemovedWithBusyCpus_rewriteNoKernelCode()
+      throws Exception {
+    Path held = ROOT.resolve("vm-static-keys");
+    assertTrue(Files.isDirectory(held), "the harness holds the kernel's static keys in " + held);
+    Path cg = ROOT.resolve("ffrtmp-test-static-keys");
+    KernelText before = KernelText.now();
+    List<String> changed = new ArrayList<>();
+    List<Process> busy = KernelText.busyLoops();
+    try {
+      Files.writeString(ROOT.resolve("cgroup.subtree_control"), "+cpu +cpuset +memory");
+      for (int i = 0; i < 100; i++) {
+        Files.createDirectory(cg);
+        Files.writeString(cg.resolve("cpu.max"), "50000 100000");
+        if (i == 0 || i == 99) {
+          changed.addAll(before.changedIn(KernelText.now(), 10));
+        }
+        Files.writeString(cg.resolve("cpu.max"), "max");
+        Files.delete(cg);
+      }
+    } finally {
+      KernelText.stop(busy);
+      Files.deleteIfExists(cg);
+    }
+    assertEquals(List.of(), changed, "the kernel's code was rewritten: a static key switched");
   }
 
   // ---- unprivileged users -------------------------------------------------------------------
