@@ -87,10 +87,10 @@ public final class KernelText {
       TreeMap<Long, String> s = new TreeMap<>();
       try (BufferedReader r = Files.newBufferedReader(KALLSYMS)) {
         for (String line = r.readLine(); line != null; line = r.readLine()) {
-          // "ffffffff810ec740 t update_curr": a module's symbol has a fourth field
+          // "ffffffff810ec740 t update_curr"; a module's symbol has "\t[module]" after its name
           int a = line.indexOf(' ');
           int b = line.indexOf(' ', a + 1);
-          if (a > 0 && b == a + 2 && line.indexOf(' ', b + 1) < 0
+          if (a > 0 && b == a + 2 && line.indexOf('\t', b + 1) < 0
               && (line.charAt(a + 1) == 'T' || line.charAt(a + 1) == 't')) {
             long at = Long.parseUnsignedLong(line, 0, a, 16);
             String name = line.substring(b + 1);
@@ -119,8 +119,8 @@ public final class KernelText {
 
   /**
    * The load under which the freeze was reproduced: a shell loop for each CPU, and a shell that
-   * sleeps and wakes every 10 ms (the scheduler's paths busy on every CPU). {@link #stop} ends
-   * them.
+   * sleeps and wakes every 10 ms (the scheduler's paths busy on every CPU). {@link #endLoops}
+   * ends them.
    */
   public static List<Process> busyLoops() throws IOException {
     List<Process> loops = new ArrayList<>();
@@ -130,14 +130,14 @@ public final class KernelText {
       }
       loops.add(new ProcessBuilder("sh", "-c", "while :; do sleep 0.01; done").start());
     } catch (IOException e) {
-      stop(loops);
+      endLoops(loops);
       throw e;
     }
     return loops;
   }
 
   /** Kills the loops of {@link #busyLoops} and waits for their ends. */
-  public static void stop(List<Process> loops) {
+  public static void endLoops(List<Process> loops) {
     loops.forEach(Process::destroyForcibly);
     for (Process p : loops) {
       try {

@@ -745,7 +745,7 @@ class CgroupV2VmSuite {
         Files.delete(cg);
       }
     } finally {
-      KernelText.stop(busy);
+      KernelText.endLoops(busy);
       Files.deleteIfExists(cg);
     }
     assertEquals(List.of(), changed, "the kernel's code was rewritten: a static key switched");
