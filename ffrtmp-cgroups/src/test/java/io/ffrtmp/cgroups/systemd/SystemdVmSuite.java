@@ -630,12 +630,6 @@ class SystemdVmSuite {
   }
 
   /**
-   * Fifty starts of one job id at once, then fifty terminations at once: fifty scopes, and
-   * every report arrives. Whatever goes wrong is collected, not thrown at the first problem: a
-   * start that fails must not leave the others running, and a report that does not arrive is
-   * described (the workload, its scope, the library's threads) so that a hang says where it is.
-   */
-  /**
    * The cause of the suites' freezes, checked where it lies (CgroupV2VmSuite says more): under
    * systemd the harness holds the kernel's static keys on with a service of its own, whose CPU
    * quota, CPU set and memory controller systemd keeps in force whatever the tests' units need.
@@ -669,6 +663,12 @@ class SystemdVmSuite {
     assertEquals(List.of(), changed, "the kernel's code was rewritten: a static key switched");
   }
 
+  /**
+   * Fifty starts of one job id at once, then fifty terminations at once: fifty scopes, and
+   * every report arrives. Whatever goes wrong is collected, not thrown at the first problem: a
+   * start that fails must not leave the others running, and a report that does not arrive is
+   * described (the workload, its scope, the library's threads) so that a hang says where it is.
+   */
   @Test
   void fiftyConcurrentStartsOfOneJobId_getFiftyScopes(TestInfo info) throws Exception {
     String id = job(info);
