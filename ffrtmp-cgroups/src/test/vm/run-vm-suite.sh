@@ -177,11 +177,11 @@ mount_iodisk="mkdir -p $iodisk && mkfs.ext4 -q /dev/zram1 && mount /dev/zram1 $i
 # controller, alive as long as the VM. The tests then switch none of them; each suite's
 # *_rewriteNoKernelCode test checks that, by comparing the kernel's code before and while its
 # cgroups exist.
-keys_v2=/sys/fs/cgroup/vm-static-keys
-hold_keys_v2="echo '+cpu +cpuset +memory' > /sys/fs/cgroup/cgroup.subtree_control && mkdir -p $keys_v2 \
-  && echo '6400000 100000' > $keys_v2/cpu.max \
-  && echo \"VM: the kernel's static keys held by $keys_v2: cpu.max \$(cat $keys_v2/cpu.max), cpuset.cpus.effective \$(cat $keys_v2/cpuset.cpus.effective), memory.max \$(cat $keys_v2/memory.max)\" \
-  || echo \"VM: cannot hold the kernel's static keys in $keys_v2\""
+# what holds them, said on the console (k: the holder's cgroup, set by each mode's script)
+say_keys="echo \"VM: the kernel's static keys held by \$k: cpu.max \$(cat \$k/cpu.max), cpuset.cpus.effective \$(cat \$k/cpuset.cpus.effective), memory.max \$(cat \$k/memory.max)\""
+hold_keys_v2="k=/sys/fs/cgroup/vm-static-keys
+echo '+cpu +cpuset +memory' > /sys/fs/cgroup/cgroup.subtree_control && mkdir -p \$k \
+  && echo '6400000 100000' > \$k/cpu.max && $say_keys || echo \"VM: cannot hold the kernel's static keys in \$k\""
 # the kernel's text symbols, once per kernel (the guest boots with nokaslr, so they hold for
 # every boot): what a frozen guest's instruction pointers are symbolized with (Debian's
 # System.map is a placeholder)
@@ -314,7 +314,7 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cp="$module/target/test-classes:$module/target/classes:\$(cat "$cp_file")"
 echo "VM: systemd \$(systemctl --version | head -1), in \$(cat /proc/self/cgroup), root controllers: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
 k=/sys/fs/cgroup/statickeys.slice/vm-static-keys.service
-echo "VM: the kernel's static keys held by \$k: cpu.max \$(cat \$k/cpu.max), cpuset.cpus.effective \$(cat \$k/cpuset.cpus.effective), memory.max \$(cat \$k/memory.max)"
+$say_keys
 # a normal user with a lingering user manager (Debian's user@.service delegates cpu memory pids)
 useradd -m -u 1600 ffrtmpu
 loginctl enable-linger ffrtmpu

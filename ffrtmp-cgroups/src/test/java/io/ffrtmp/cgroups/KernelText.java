@@ -28,34 +28,35 @@ public final class KernelText {
   private static final Path KALLSYMS = Path.of("/proc/kallsyms");
   private static final int PT_LOAD = 1;
 
-  /** The kernel's text symbols, read once: they hold for the whole boot. */
-  private static TreeMap<Long, String> symbols;
+  /** The core kernel's text symbols, read once: they hold for the whole boot. */
+  private static Symbols symbols;
 
-  private final long start;
+  private final Symbols names;
   private final byte[] text;
 
-  private KernelText(long start, byte[] text) {
-    this.start = start;
+  private KernelText(Symbols names, byte[] text) {
+    this.names = names;
     this.text = text;
   }
 
+  /** Where the text starts and ends, and each text symbol by address. */
+  private record Symbols(long stext, long etext, TreeMap<Long, String> byAddress) {}
+
   /** The kernel's text as it is now. */
   public static KernelText now() throws IOException {
-    TreeMap<Long, String> s = symbols();
-    long from = address(s, "_stext");
-    long to = address(s, "_etext");
-    if (from == 0 || to <= from) {
+    Symbols s = symbols();
+    if (s.stext() == 0 || s.etext() <= s.stext()) {
       throw new IOException("/proc/kallsyms gives no addresses (kptr_restrict?): _stext "
-          + Long.toHexString(from) + ", _etext " + Long.toHexString(to));
+          + Long.toHexString(s.stext()) + ", _etext " + Long.toHexString(s.etext()));
     }
-    return new KernelText(from, read(from, Math.toIntExact(to - from)));
+    return new KernelText(s, read(s.stext(), Math.toIntExact(s.etext() - s.stext())));
   }
 
   /**
    * The places where {@code later} differs from this, one line each ({@code update_curr+0x73: 66
    * 90 -> eb 0b}), at most {@code limit}; empty when the text is the same.
    */
-  public List<String> changedIn(KernelText later, int limit) throws IOException {
+  public List<String> changedIn(KernelText later, int limit) {
     List<String> changes = new ArrayList<>();
     int n = Math.min(text.length, later.text.length);
     HexFormat hex = HexFormat.ofDelimiter(" ");
@@ -70,8 +71,8 @@ public final class KernelText {
       while (end < n && end - i < 8 && text[end] != later.text[end]) {
         end++;
       }
-      long at = start + i;
-      Map.Entry<Long, String> sym = symbols().floorEntry(at);
+      long at = names.stext() + i;
+      Map.Entry<Long, String> sym = names.byAddress().floorEntry(at);
       String where = sym == null ? Long.toHexString(at)
           : sym.getValue() + "+0x" + Long.toHexString(at - sym.getKey());
       changes.add(where + ": " + hex.formatHex(text, i, end) + " -> "
@@ -81,10 +82,11 @@ public final class KernelText {
     return changes;
   }
 
-  /** The core kernel's text symbols (not the modules'), read once. */
-  private static synchronized TreeMap<Long, String> symbols() throws IOException {
+  private static synchronized Symbols symbols() throws IOException {
     if (symbols == null) {
-      TreeMap<Long, String> s = new TreeMap<>();
+      TreeMap<Long, String> byAddress = new TreeMap<>();
+      long stext = 0;
+      long etext = 0;
       try (BufferedReader r = Files.newBufferedReader(KALLSYMS)) {
         for (String line = r.readLine(); line != null; line = r.readLine()) {
           // "ffffffff810ec740 t update_curr"; a module's symbol has "\t[module]" after its name
@@ -94,27 +96,18 @@ public final class KernelText {
               && (line.charAt(a + 1) == 'T' || line.charAt(a + 1) == 't')) {
             long at = Long.parseUnsignedLong(line, 0, a, 16);
             String name = line.substring(b + 1);
-            // _text and _stext share an address: keep the one asked for by name too
-            if (name.equals("_stext") || name.equals("_etext")) {
-              s.put(at, name);
-            } else {
-              s.putIfAbsent(at, name);
+            byAddress.putIfAbsent(at, name);
+            if (name.equals("_stext")) {
+              stext = at;
+            } else if (name.equals("_etext")) {
+              etext = at;
             }
           }
         }
       }
-      symbols = s;
+      symbols = new Symbols(stext, etext, byAddress);
     }
     return symbols;
-  }
-
-  private static long address(TreeMap<Long, String> s, String name) {
-    for (Map.Entry<Long, String> e : s.entrySet()) {
-      if (e.getValue().equals(name)) {
-        return e.getKey();
-      }
-    }
-    return 0;
   }
 
   /**
